@@ -1,0 +1,96 @@
+//! Configuration from `ENCORE_*` environment variables.
+//!
+//! Every default points at the local stack that `scripts/stack up` starts, so
+//! a service started with no environment at all works on a developer machine.
+//! The variables are listed in `docs/configuration.md` and `encore.env`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name}={value:?} is invalid: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub problem: String,
+}
+
+/// Reads `name`, falling back to `default` when it is unset or empty.
+pub fn string(name: &'static str, default: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v.trim().to_string(),
+        _ => default.to_string(),
+    }
+}
+
+/// Reads and parses `name`, naming the variable when the value does not parse.
+pub fn parse<T>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().map_err(|e: T::Err| ConfigError {
+            name,
+            value: v,
+            problem: e.to_string(),
+        }),
+        _ => Ok(default),
+    }
+}
+
+/// A duration given in milliseconds.
+pub fn millis(name: &'static str, default_ms: u64) -> Result<Duration, ConfigError> {
+    parse(name, default_ms).map(Duration::from_millis)
+}
+
+/// How to reach Kafka and which topic names to use.
+#[derive(Debug, Clone)]
+pub struct KafkaConfig {
+    /// `ENCORE_KAFKA_BROKERS`, comma-separated `host:port`.
+    pub brokers: String,
+    /// `ENCORE_TOPIC_PREFIX`, prepended to every topic name; tests use it to
+    /// isolate runs on one broker.
+    pub topic_prefix: String,
+    /// `ENCORE_KAFKA_PARTITIONS`, used when a service creates its topics.
+    pub partitions: i32,
+    /// `ENCORE_PRODUCE_TIMEOUT_MS`: how long a produce may wait for the
+    /// broker's acknowledgement before it counts as failed.
+    pub produce_timeout: Duration,
+}
+
+impl KafkaConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(KafkaConfig {
+            brokers: string("ENCORE_KAFKA_BROKERS", "127.0.0.1:9092"),
+            topic_prefix: string("ENCORE_TOPIC_PREFIX", ""),
+            partitions: parse("ENCORE_KAFKA_PARTITIONS", 3)?,
+            produce_timeout: millis("ENCORE_PRODUCE_TIMEOUT_MS", 5_000)?,
+        })
+    }
+
+    pub fn topics(&self) -> crate::Topics {
+        crate::Topics::new(&self.topic_prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_names_the_variable_on_error() {
+        std::env::set_var("ENCORE_TEST_PARSE_BAD", "twelve");
+        let err = parse::<u32>("ENCORE_TEST_PARSE_BAD", 1).unwrap_err();
+        assert!(err.to_string().contains("ENCORE_TEST_PARSE_BAD"), "{err}");
+        std::env::set_var("ENCORE_TEST_PARSE_GOOD", " 12 ");
+        assert_eq!(parse::<u32>("ENCORE_TEST_PARSE_GOOD", 1).unwrap(), 12);
+        assert_eq!(parse::<u32>("ENCORE_TEST_PARSE_UNSET", 7).unwrap(), 7);
+    }
+
+    #[test]
+    fn empty_string_means_default() {
+        std::env::set_var("ENCORE_TEST_STRING_EMPTY", "  ");
+        assert_eq!(string("ENCORE_TEST_STRING_EMPTY", "d"), "d");
+    }
+}

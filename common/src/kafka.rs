@@ -1,0 +1,180 @@
+//! Kafka plumbing: how every Encore service talks to the broker.
+//!
+//! Producers are idempotent with `acks=all`, so an acknowledged record is
+//! durable and a retried send is not duplicated by the broker. Consumers never
+//! auto-commit: a service commits an offset only after what it consumed is
+//! durably written downstream. Kafka transactions are not used (the local
+//! broker, tansu, does not support them); exactly-once effects come from
+//! idempotent sinks instead.
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::StreamConsumer;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::ClientConfig;
+
+use crate::config::KafkaConfig;
+use crate::topics::Topics;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KafkaPlumbingError {
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+    #[error("creating topic {topic}: {error}")]
+    CreateTopic { topic: String, error: String },
+    #[error("delivery to {topic} was cancelled: the producer shut down")]
+    Cancelled { topic: String },
+}
+
+/// An idempotent, `acks=all` producer whose sends fail after the configured
+/// produce timeout instead of waiting for the broker forever.
+pub fn producer(config: &KafkaConfig) -> Result<FutureProducer, KafkaError> {
+    let timeout_ms = config.produce_timeout.as_millis().max(1).to_string();
+    ClientConfig::new()
+        .set("bootstrap.servers", &config.brokers)
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .set("message.timeout.ms", &timeout_ms)
+        .set("socket.connection.setup.timeout.ms", &timeout_ms)
+        .create()
+}
+
+/// A consumer in `group` that starts from the earliest offset when the group
+/// has none and never commits on its own.
+pub fn consumer(config: &KafkaConfig, group: &str) -> Result<StreamConsumer, KafkaError> {
+    ClientConfig::new()
+        .set("bootstrap.servers", &config.brokers)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "false")
+        .set("session.timeout.ms", "10000")
+        .create()
+}
+
+/// Creates the topics that do not exist yet. Topics are never auto-created
+/// on tansu, so every service ensures what it reads and writes at start.
+pub async fn ensure_topics(
+    config: &KafkaConfig,
+    topics: &[(String, i32)],
+) -> Result<(), KafkaPlumbingError> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", &config.brokers)
+        .create()?;
+    let new_topics: Vec<NewTopic<'_>> = topics
+        .iter()
+        .map(|(name, partitions)| {
+            NewTopic::new(name, *partitions, TopicReplication::Fixed(1))
+        })
+        .collect();
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+    for result in admin.create_topics(&new_topics, &options).await? {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, code)) => {
+                return Err(KafkaPlumbingError::CreateTopic {
+                    topic,
+                    error: code.to_string(),
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Ensures `topic` and its dead-letter topic exist.
+pub async fn ensure_topic_with_dlq(
+    config: &KafkaConfig,
+    topic: &str,
+) -> Result<(), KafkaPlumbingError> {
+    ensure_topics(
+        config,
+        &[
+            (topic.to_string(), config.partitions),
+            (Topics::dlq_of(topic), 1),
+        ],
+    )
+    .await
+}
+
+/// Produces one record and waits for the broker's acknowledgement.
+pub async fn send_and_wait(
+    producer: &FutureProducer,
+    record: FutureRecord<'_, [u8], [u8]>,
+) -> Result<(i32, i64), KafkaPlumbingError> {
+    let topic = record.topic.to_string();
+    let delivery = producer
+        .send_result(record)
+        .map_err(|(error, _)| KafkaPlumbingError::Kafka(error))?;
+    match delivery.await {
+        Ok(Ok(d)) => Ok((d.partition, d.offset)),
+        Ok(Err((error, _))) => Err(error.into()),
+        Err(_) => Err(KafkaPlumbingError::Cancelled { topic }),
+    }
+}
+
+/// Header names on dead-lettered records.
+pub mod dlq_headers {
+    pub const REASON: &str = "dlq.reason";
+    pub const SOURCE_TOPIC: &str = "dlq.source.topic";
+    pub const SOURCE_PARTITION: &str = "dlq.source.partition";
+    pub const SOURCE_OFFSET: &str = "dlq.source.offset";
+}
+
+/// Copies a record that cannot be processed to `<topic>.dlq`, keeping its key,
+/// value and headers and adding headers that say why and where it came from.
+/// Returns once the broker has the record, so the caller may then commit past it.
+pub async fn dead_letter<M: Message>(
+    producer: &FutureProducer,
+    message: &M,
+    reason: &str,
+) -> Result<(), KafkaPlumbingError> {
+    let topic = Topics::dlq_of(message.topic());
+    let partition = message.partition().to_string();
+    let offset = message.offset().to_string();
+    let mut headers = OwnedHeaders::new();
+    if let Some(original) = message.headers() {
+        for header in original.iter() {
+            headers = headers.insert(header);
+        }
+    }
+    let headers = headers
+        .insert(header(dlq_headers::REASON, reason))
+        .insert(header(dlq_headers::SOURCE_TOPIC, message.topic()))
+        .insert(header(dlq_headers::SOURCE_PARTITION, &partition))
+        .insert(header(dlq_headers::SOURCE_OFFSET, &offset));
+    let mut record = FutureRecord::<[u8], [u8]>::to(&topic).headers(headers);
+    if let Some(key) = message.key() {
+        record = record.key(key);
+    }
+    if let Some(value) = message.payload() {
+        record = record.payload(value);
+    }
+    send_and_wait(producer, record).await?;
+    metrics::counter!("encore_dlq_records_total", "topic" => message.topic().to_string())
+        .increment(1);
+    Ok(())
+}
+
+fn header<'a>(key: &'a str, value: &'a str) -> Header<'a, &'a [u8]> {
+    Header {
+        key,
+        value: Some(value.as_bytes()),
+    }
+}
+
+/// Reads a UTF-8 header value by name.
+pub fn header_str<'a, M: Message>(message: &'a M, key: &str) -> Option<&'a str> {
+    let headers = message.headers()?;
+    headers
+        .iter()
+        .find(|h| h.key == key)
+        .and_then(|h| h.value)
+        .and_then(|v| std::str::from_utf8(v).ok())
+}

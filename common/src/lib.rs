@@ -1,0 +1,21 @@
+//! What every Encore service shares, and nothing domain-specific:
+//! configuration from the environment, telemetry (logs, metrics, the ops
+//! endpoints), Kafka plumbing (producer, consumer, topics, dead letters) and
+//! the replayable topic fixtures the tests and `ingest replay` use.
+
+pub mod config;
+pub mod fixtures;
+pub mod kafka;
+pub mod telemetry;
+pub mod topics;
+
+pub use config::{ConfigError, KafkaConfig};
+pub use topics::Topics;
+
+/// Milliseconds since the Unix epoch, from the system clock.
+pub fn now_millis() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
