@@ -1,0 +1,450 @@
+//! Turns a JSON batch into playback events, or into a list of every problem.
+//!
+//! Validation is explicit rather than serde-derived so that one response can
+//! name every bad field of every bad event, with its index, instead of
+//! stopping at the first.
+
+use encore_schemas::{Client, ContextKind, Device, PlaybackContext, PlaybackEvent, PlaybackKind};
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::{ApiError, FieldError};
+
+pub const MAX_BATCH: usize = 500;
+/// 2000-01-01T00:00:00Z: older timestamps are clock or unit mistakes.
+const EARLIEST_MS: i64 = 946_684_800_000;
+/// How far ahead of the gateway's clock a client's clock may run.
+const MAX_CLOCK_SKEW_MS: i64 = 24 * 3_600_000;
+const MAX_TRACK_MS: i64 = 24 * 3_600_000;
+const MAX_TEXT: usize = 200;
+const PLATFORMS: [&str; 8] = ["android", "ios", "web", "desktop", "tv", "car", "speaker", "other"];
+
+/// Whose events these are. Until accounts exist the body names the user;
+/// with tokens, the token's user replaces it and a different body user is refused.
+#[derive(Debug, Clone, Copy)]
+pub enum UserSource {
+    Body,
+    Token(Uuid),
+}
+
+/// Parses and validates a whole batch; nothing is returned unless every event is valid.
+pub fn validate_batch(
+    body: &[u8],
+    user: UserSource,
+    received_at: i64,
+) -> Result<Vec<PlaybackEvent>, ApiError> {
+    let root: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_json",
+            format!("the body is not valid JSON: {e}"),
+            vec![field(None, "body", e.to_string())],
+        )
+    })?;
+    let events = root
+        .as_object()
+        .and_then(|o| o.get("events"))
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_batch",
+                "the body must be an object with an \"events\" array",
+                vec![field(None, "events", "required, an array of events".into())],
+            )
+        })?;
+    if events.is_empty() || events.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(
+            "invalid_batch",
+            format!("a batch holds 1 to {MAX_BATCH} events, this one has {}", events.len()),
+            vec![field(None, "events", format!("must hold 1 to {MAX_BATCH} events"))],
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut valid = Vec::with_capacity(events.len());
+    for (index, value) in events.iter().enumerate() {
+        let mut reader = EventReader {
+            index,
+            errors: &mut errors,
+        };
+        if let Some(event) = reader.event(value, user, received_at) {
+            valid.push(event);
+        }
+    }
+    if errors.is_empty() {
+        return Ok(valid);
+    }
+    let bad: std::collections::BTreeSet<_> = errors.iter().filter_map(|e| e.index).collect();
+    Err(ApiError::bad_request(
+        "invalid_events",
+        format!(
+            "{} of {} events are invalid; nothing was accepted",
+            bad.len(),
+            events.len()
+        ),
+        errors,
+    ))
+}
+
+fn field(index: Option<usize>, name: &str, message: String) -> FieldError {
+    FieldError {
+        index,
+        field: name.to_string(),
+        message,
+    }
+}
+
+/// Reads one event, recording every problem it finds.
+struct EventReader<'e> {
+    index: usize,
+    errors: &'e mut Vec<FieldError>,
+}
+
+impl EventReader<'_> {
+    fn fail(&mut self, name: &str, message: impl Into<String>) {
+        self.errors.push(field(Some(self.index), name, message.into()));
+    }
+
+    fn event(&mut self, value: &Value, user: UserSource, received_at: i64) -> Option<PlaybackEvent> {
+        let Some(obj) = value.as_object() else {
+            self.fail("", "each event must be a JSON object");
+            return None;
+        };
+        const FIELDS: [&str; 12] = [
+            "event_id", "user_id", "track_id", "session_id", "kind", "position_ms",
+            "track_duration_ms", "occurred_at", "client", "device", "context", "received_at",
+        ];
+        self.unknown_fields(obj, "", &FIELDS);
+        if obj.contains_key("received_at") {
+            self.fail("received_at", "is set by the gateway, not the client");
+        }
+        let before = self.errors.len();
+        let event_id = self.uuid(obj, "event_id");
+        let user_id = self.user(obj, user);
+        let track_id = self.uuid(obj, "track_id");
+        let session_id = self.uuid(obj, "session_id");
+        let kind = self.kind(obj);
+        let track_duration_ms = self.int(obj, "track_duration_ms", 1, MAX_TRACK_MS);
+        let position_ms = self.int(obj, "position_ms", 0, MAX_TRACK_MS);
+        if let (Some(pos), Some(dur)) = (position_ms, track_duration_ms) {
+            if pos > dur {
+                self.fail("position_ms", format!("{pos} is past the track's end ({dur} ms)"));
+            }
+        }
+        let occurred_at = self.timestamp(obj, "occurred_at", received_at);
+        let client = self.client(obj);
+        let device = self.device(obj);
+        let context = self.context(obj);
+        if self.errors.len() != before {
+            return None;
+        }
+        Some(PlaybackEvent {
+            event_id: event_id?,
+            user_id: user_id?,
+            track_id: track_id?,
+            session_id: session_id?,
+            kind: kind?,
+            position_ms: position_ms?,
+            track_duration_ms: track_duration_ms?,
+            occurred_at: occurred_at?,
+            received_at,
+            client: client?,
+            device: device?,
+            context: context?,
+        })
+    }
+
+    fn unknown_fields(&mut self, obj: &Map<String, Value>, prefix: &str, known: &[&str]) {
+        for key in obj.keys().filter(|k| !known.contains(&k.as_str())) {
+            self.fail(&format!("{prefix}{key}"), "unknown field");
+        }
+    }
+
+    fn user(&mut self, obj: &Map<String, Value>, user: UserSource) -> Option<Uuid> {
+        match user {
+            UserSource::Body => self.uuid(obj, "user_id"),
+            UserSource::Token(id) => match obj.get("user_id") {
+                None | Some(Value::Null) => Some(id),
+                Some(_) => match self.uuid(obj, "user_id") {
+                    Some(body) if body == id => Some(id),
+                    Some(_) => {
+                        self.fail("user_id", "differs from the authenticated user");
+                        None
+                    }
+                    None => None,
+                },
+            },
+        }
+    }
+
+    fn uuid(&mut self, obj: &Map<String, Value>, name: &str) -> Option<Uuid> {
+        match obj.get(name) {
+            Some(Value::String(s)) => match Uuid::parse_str(s) {
+                Ok(id) if !id.is_nil() => Some(id),
+                Ok(_) => {
+                    self.fail(name, "must not be the nil UUID");
+                    None
+                }
+                Err(_) => {
+                    self.fail(name, "must be a UUID such as 6ba7b810-9dad-11d1-80b4-00c04fd430c8");
+                    None
+                }
+            },
+            None | Some(Value::Null) => {
+                self.fail(name, "required");
+                None
+            }
+            Some(_) => {
+                self.fail(name, "must be a UUID string");
+                None
+            }
+        }
+    }
+
+    fn kind(&mut self, obj: &Map<String, Value>) -> Option<PlaybackKind> {
+        let text = obj.get("kind").and_then(Value::as_str);
+        let found = PlaybackKind::ALL.into_iter().find(|k| Some(k.as_str()) == text);
+        if found.is_none() {
+            self.fail("kind", "must be one of start, progress, pause, resume, skip, complete");
+        }
+        found
+    }
+
+    fn int(&mut self, obj: &Map<String, Value>, name: &str, min: i64, max: i64) -> Option<i64> {
+        match obj.get(name).map(|v| (v, v.as_i64())) {
+            Some((_, Some(n))) if (min..=max).contains(&n) => Some(n),
+            Some((_, Some(n))) => {
+                self.fail(name, format!("{n} is outside {min}..={max}"));
+                None
+            }
+            Some((Value::Null, _)) | None => {
+                self.fail(name, "required");
+                None
+            }
+            Some(_) => {
+                self.fail(name, "must be a whole number");
+                None
+            }
+        }
+    }
+
+    /// RFC 3339 text or epoch milliseconds.
+    fn timestamp(&mut self, obj: &Map<String, Value>, name: &str, now: i64) -> Option<i64> {
+        let ms = match obj.get(name) {
+            Some(Value::String(s)) => match OffsetDateTime::parse(s, &Rfc3339) {
+                Ok(t) => i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok(),
+                Err(_) => {
+                    self.fail(name, "must be an RFC 3339 timestamp such as 2026-11-22T10:00:00.123Z, or epoch milliseconds");
+                    return None;
+                }
+            },
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(ms) => Some(ms),
+                None => {
+                    self.fail(name, "epoch milliseconds must be a whole number");
+                    return None;
+                }
+            },
+            None | Some(Value::Null) => {
+                self.fail(name, "required");
+                return None;
+            }
+            Some(_) => {
+                self.fail(name, "must be an RFC 3339 string or epoch milliseconds");
+                return None;
+            }
+        };
+        match ms {
+            Some(ms) if ms < EARLIEST_MS => {
+                self.fail(name, "is before 2000-01-01; was it sent in seconds instead of milliseconds?");
+                None
+            }
+            Some(ms) if ms > now + MAX_CLOCK_SKEW_MS => {
+                self.fail(name, "is more than a day in the future");
+                None
+            }
+            other => other,
+        }
+    }
+
+    fn text(&mut self, obj: &Map<String, Value>, name: &str, path: &str, required: bool) -> Option<Option<String>> {
+        match obj.get(name) {
+            Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= MAX_TEXT => Some(Some(s.clone())),
+            Some(Value::String(_)) => {
+                self.fail(path, format!("must be 1 to {MAX_TEXT} bytes of text"));
+                None
+            }
+            None | Some(Value::Null) if !required => Some(None),
+            None | Some(Value::Null) => {
+                self.fail(path, "required");
+                None
+            }
+            Some(_) => {
+                self.fail(path, "must be a string");
+                None
+            }
+        }
+    }
+
+    fn object<'v>(&mut self, obj: &'v Map<String, Value>, name: &str, known: &[&str]) -> Option<&'v Map<String, Value>> {
+        match obj.get(name) {
+            Some(Value::Object(inner)) => {
+                self.unknown_fields(inner, &format!("{name}."), known);
+                Some(inner)
+            }
+            None | Some(Value::Null) => {
+                self.fail(name, "required");
+                None
+            }
+            Some(_) => {
+                self.fail(name, "must be an object");
+                None
+            }
+        }
+    }
+
+    fn client(&mut self, obj: &Map<String, Value>) -> Option<Client> {
+        let client = self.object(obj, "client", &["app", "version"])?;
+        let app = self.text(client, "app", "client.app", true);
+        let version = self.text(client, "version", "client.version", false);
+        Some(Client {
+            app: app??,
+            version: version?,
+        })
+    }
+
+    fn device(&mut self, obj: &Map<String, Value>) -> Option<Device> {
+        let device = self.object(obj, "device", &["id", "platform"])?;
+        let id = self.text(device, "id", "device.id", false);
+        let platform = self.text(device, "platform", "device.platform", true)??;
+        if !PLATFORMS.contains(&platform.as_str()) {
+            self.fail("device.platform", format!("must be one of {}", PLATFORMS.join(", ")));
+            return None;
+        }
+        Some(Device { id: id?, platform })
+    }
+
+    fn context(&mut self, obj: &Map<String, Value>) -> Option<PlaybackContext> {
+        let context = self.object(obj, "context", &["kind", "id"])?;
+        const KINDS: [(&str, ContextKind); 8] = [
+            ("album", ContextKind::Album),
+            ("artist", ContextKind::Artist),
+            ("playlist", ContextKind::Playlist),
+            ("search", ContextKind::Search),
+            ("recommendation", ContextKind::Recommendation),
+            ("library", ContextKind::Library),
+            ("radio", ContextKind::Radio),
+            ("other", ContextKind::Other),
+        ];
+        let text = context.get("kind").and_then(Value::as_str);
+        let kind = KINDS.iter().find(|(name, _)| Some(*name) == text).map(|(_, k)| *k);
+        if kind.is_none() {
+            let names: Vec<&str> = KINDS.iter().map(|(n, _)| *n).collect();
+            self.fail("context.kind", format!("must be one of {}", names.join(", ")));
+        }
+        let id = self.text(context, "id", "context.id", false);
+        Some(PlaybackContext { kind: kind?, id: id? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn good() -> Value {
+        json!({
+            "event_id": "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+            "user_id": "00000000-0000-0000-0000-000000000001",
+            "track_id": "00000000-0000-0000-0000-000000000002",
+            "session_id": "00000000-0000-0000-0000-000000000003",
+            "kind": "progress",
+            "position_ms": 30000,
+            "track_duration_ms": 200000,
+            "occurred_at": "2027-01-15T08:00:00.250Z",
+            "client": {"app": "encore-ios", "version": "4.1"},
+            "device": {"id": "d-1", "platform": "ios"},
+            "context": {"kind": "playlist", "id": "p-9"}
+        })
+    }
+
+    fn batch(events: Vec<Value>) -> Vec<u8> {
+        serde_json::to_vec(&json!({ "events": events })).unwrap()
+    }
+
+    fn fields(err: ApiError) -> Vec<(Option<usize>, String)> {
+        err.fields.into_iter().map(|f| (f.index, f.field)).collect()
+    }
+
+    #[test]
+    fn accepts_a_good_event_and_stamps_received_at() {
+        let events = validate_batch(&batch(vec![good()]), UserSource::Body, NOW).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].received_at, NOW);
+        assert_eq!(events[0].occurred_at, 1_800_000_000_250);
+        assert_eq!(events[0].kind, PlaybackKind::Progress);
+        assert_eq!(events[0].context.kind, ContextKind::Playlist);
+    }
+
+    #[test]
+    fn epoch_millis_are_accepted_too() {
+        let mut e = good();
+        e["occurred_at"] = json!(1_700_000_000_123i64);
+        let events = validate_batch(&batch(vec![e]), UserSource::Body, NOW).unwrap();
+        assert_eq!(events[0].occurred_at, 1_700_000_000_123);
+    }
+
+    #[test]
+    fn names_every_bad_field_with_its_index() {
+        let mut bad = good();
+        bad["event_id"] = json!("nope");
+        bad["kind"] = json!("rewind");
+        bad["position_ms"] = json!(300000);
+        bad["device"] = json!({"platform": "fridge", "colour": "white"});
+        bad.as_object_mut().unwrap().remove("track_id");
+        let err = validate_batch(&batch(vec![good(), bad]), UserSource::Body, NOW).unwrap_err();
+        assert_eq!(err.code, "invalid_events");
+        assert!(err.message.starts_with("1 of 2"), "{}", err.message);
+        let f = fields(err);
+        for name in ["event_id", "kind", "position_ms", "device.platform", "device.colour", "track_id"] {
+            assert!(f.contains(&(Some(1), name.to_string())), "{name} missing from {f:?}");
+        }
+        assert!(f.iter().all(|(i, _)| *i == Some(1)));
+    }
+
+    #[test]
+    fn rejects_bad_batches_whole() {
+        assert_eq!(validate_batch(b"not json", UserSource::Body, NOW).unwrap_err().code, "invalid_json");
+        assert_eq!(validate_batch(b"[]", UserSource::Body, NOW).unwrap_err().code, "invalid_batch");
+        assert_eq!(validate_batch(&batch(vec![]), UserSource::Body, NOW).unwrap_err().code, "invalid_batch");
+        let too_many = batch((0..=MAX_BATCH).map(|_| good()).collect());
+        assert_eq!(validate_batch(&too_many, UserSource::Body, NOW).unwrap_err().code, "invalid_batch");
+    }
+
+    #[test]
+    fn rejects_timestamps_in_seconds_or_the_future_and_client_received_at() {
+        let mut secs = good();
+        secs["occurred_at"] = json!(1_700_000_000i64);
+        let mut future = good();
+        future["occurred_at"] = json!(NOW + 2 * MAX_CLOCK_SKEW_MS);
+        let mut stamped = good();
+        stamped["received_at"] = json!(NOW);
+        let f = fields(validate_batch(&batch(vec![secs, future, stamped]), UserSource::Body, NOW).unwrap_err());
+        assert!(f.contains(&(Some(0), "occurred_at".into())));
+        assert!(f.contains(&(Some(1), "occurred_at".into())));
+        assert!(f.contains(&(Some(2), "received_at".into())));
+    }
+
+    #[test]
+    fn token_user_replaces_the_body_user() {
+        let token_user = Uuid::from_u128(42);
+        let mut without = good();
+        without.as_object_mut().unwrap().remove("user_id");
+        let events = validate_batch(&batch(vec![without]), UserSource::Token(token_user), NOW).unwrap();
+        assert_eq!(events[0].user_id, token_user);
+        let f = fields(validate_batch(&batch(vec![good()]), UserSource::Token(token_user), NOW).unwrap_err());
+        assert_eq!(f, vec![(Some(0), "user_id".to_string())]);
+    }
+}
