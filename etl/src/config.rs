@@ -1,0 +1,38 @@
+//! The ETL's settings, from the shared `ENCORE_*` variables.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use encore_common::config::{millis, parse, string, ConfigError};
+use encore_common::KafkaConfig;
+
+#[derive(Debug, Clone)]
+pub struct EtlConfig {
+    pub kafka: KafkaConfig,
+    /// `ENCORE_CLICKHOUSE_URL`, the HTTP interface.
+    pub clickhouse_url: String,
+    /// `ENCORE_CLICKHOUSE_DATABASE`, created on start if missing.
+    pub clickhouse_database: String,
+    /// `ENCORE_ETL_GROUP`: the consumer group of the plays pipeline.
+    pub group: String,
+    /// `ENCORE_ETL_BATCH_SIZE`: rows per ClickHouse insert at most.
+    pub batch_size: usize,
+    /// `ENCORE_ETL_BATCH_MS`: how long a started batch waits for more rows.
+    pub batch_wait: Duration,
+    /// `ENCORE_ETL_ADDR`: where `/health` and `/metrics` are served.
+    pub addr: SocketAddr,
+}
+
+impl EtlConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(EtlConfig {
+            kafka: KafkaConfig::from_env()?,
+            clickhouse_url: string("ENCORE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
+            clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),
+            group: string("ENCORE_ETL_GROUP", "encore-etl-plays"),
+            batch_size: parse("ENCORE_ETL_BATCH_SIZE", 5_000)?,
+            batch_wait: millis("ENCORE_ETL_BATCH_MS", 500)?,
+            addr: parse("ENCORE_ETL_ADDR", SocketAddr::from(([127, 0, 0, 1], 8081)))?,
+        })
+    }
+}

@@ -1,0 +1,13 @@
+//! Encore's ETL: consumes playback events and writes them to ClickHouse.
+//!
+//! - [`config`]: settings from the shared `ENCORE_*` variables.
+//! - [`warehouse`]: the ClickHouse client and its versioned migrations.
+//! - [`plays`]: a playback event as a row of the `plays` table.
+//! - [`pipeline`]: the consume → batch → insert → commit loop.
+
+pub mod config;
+pub mod pipeline;
+pub mod plays;
+pub mod warehouse;
+
+pub use config::EtlConfig;

@@ -1,0 +1,129 @@
+//! The ClickHouse side: client construction and versioned `.sql` migrations.
+//!
+//! Migrations are the files in `etl/migrations/`, applied in order on start;
+//! each applied version is recorded in `encore_migrations`. Statements use
+//! `IF NOT EXISTS`, so two instances starting together do no harm.
+
+use clickhouse::Client;
+
+/// The migrations, in order. A new file is added here with the next version.
+const MIGRATIONS: &[(u32, &str, &str)] = &[(1, "0001_plays", include_str!("../migrations/0001_plays.sql"))];
+
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    #[error("database name {0:?} must be letters, digits and underscores")]
+    BadDatabaseName(String),
+    #[error("migration {name}: {source}")]
+    Migration {
+        name: &'static str,
+        source: clickhouse::error::Error,
+    },
+    #[error("clickhouse: {0}")]
+    ClickHouse(#[from] clickhouse::error::Error),
+}
+
+/// A client for `database`. Validation is off: ClickHouse 18.16 cannot
+/// describe tables in the format the crate's validation asks for.
+pub fn client(url: &str, database: &str) -> Client {
+    Client::default()
+        .with_url(url)
+        .with_database(database)
+        .with_validation(false)
+}
+
+/// Creates `database` if missing and applies the migrations it lacks.
+/// Returns how many were applied.
+pub async fn migrate(url: &str, database: &str) -> Result<usize, WarehouseError> {
+    if database.is_empty() || !database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(WarehouseError::BadDatabaseName(database.to_string()));
+    }
+    let server = Client::default().with_url(url).with_validation(false);
+    server
+        .query(&format!("CREATE DATABASE IF NOT EXISTS {database}"))
+        .execute()
+        .await?;
+    let db = client(url, database);
+    db.query(
+        "CREATE TABLE IF NOT EXISTS encore_migrations \
+         (version UInt32, name String, applied_at DateTime DEFAULT now()) \
+         ENGINE = MergeTree() ORDER BY version",
+    )
+    .execute()
+    .await?;
+    let applied: Vec<u32> = db
+        .query("SELECT version FROM encore_migrations")
+        .fetch_all()
+        .await?;
+    let mut count = 0;
+    for (version, name, sql) in MIGRATIONS {
+        if applied.contains(version) {
+            continue;
+        }
+        for statement in statements(sql) {
+            db.query(&statement)
+                .execute()
+                .await
+                .map_err(|source| WarehouseError::Migration { name, source })?;
+        }
+        db.query("INSERT INTO encore_migrations (version, name) VALUES (?, ?)")
+            .bind(*version)
+            .bind(*name)
+            .execute()
+            .await?;
+        tracing::info!(migration = name, "applied ClickHouse migration");
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Splits a migration file into statements: ClickHouse's HTTP interface takes
+/// one per request. Comment lines are dropped; `;` at a line end separates.
+fn statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in sql.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("--") || trimmed.is_empty() {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if trimmed.ends_with(';') {
+            let statement = current.trim().trim_end_matches(';').trim().to_string();
+            out.push(statement);
+            current.clear();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_statements_and_drops_comments() {
+        let sql = "-- a comment\nCREATE TABLE a (x UInt8)\nENGINE = Log;\n\n-- b\nCREATE TABLE b (y UInt8) ENGINE = Log;\nSELECT 1";
+        assert_eq!(
+            statements(sql),
+            vec![
+                "CREATE TABLE a (x UInt8)\nENGINE = Log",
+                "CREATE TABLE b (y UInt8) ENGINE = Log",
+                "SELECT 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_migration_has_statements_and_versions_increase() {
+        let mut last = 0;
+        for (version, name, sql) in MIGRATIONS {
+            assert!(*version > last, "{name}");
+            assert!(!statements(sql).is_empty(), "{name}");
+            last = *version;
+        }
+    }
+}
