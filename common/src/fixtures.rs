@@ -82,7 +82,9 @@ pub fn parse(text: &str) -> Result<Vec<FixtureRecord>, FixtureError> {
         let bad = |problem: String| FixtureError::Line { line, problem };
         let parsed: Line = serde_json::from_str(trimmed).map_err(|e| bad(e.to_string()))?;
         let payload = match (parsed.value, parsed.value_raw) {
-            (Some(_), Some(_)) => return Err(bad("give either value or value_raw, not both".into())),
+            (Some(_), Some(_)) => {
+                return Err(bad("give either value or value_raw, not both".into()))
+            }
             (None, Some(raw)) => Some(raw.into_bytes()),
             (None, None) | (Some(serde_json::Value::Null), None) => None,
             (Some(value), None) => Some(encode_for_topic(&parsed.topic, value).map_err(bad)?),
@@ -216,7 +218,9 @@ mod tests {
         assert!(err.starts_with("line 2:"), "{err}");
         let err = parse("{not json}").unwrap_err().to_string();
         assert!(err.starts_with("line 1:"), "{err}");
-        let err = parse(r#"{"topic":"nowhere","value":{}}"#).unwrap_err().to_string();
+        let err = parse(r#"{"topic":"nowhere","value":{}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no Avro schema"), "{err}");
         let err = parse(r#"{"topic":"playback-events","value":{},"value_raw":"x"}"#)
             .unwrap_err()

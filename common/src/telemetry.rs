@@ -45,15 +45,13 @@ pub fn metrics_handle() -> PrometheusHandle {
 /// (Prometheus text format), to merge into a service's router.
 pub fn ops_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     let handle = metrics_handle();
-    Router::new()
-        .route("/health", get(health))
-        .route(
-            "/metrics",
-            get(move || {
-                let handle = handle.clone();
-                async move { handle.render() }
-            }),
-        )
+    Router::new().route("/health", get(health)).route(
+        "/metrics",
+        get(move || {
+            let handle = handle.clone();
+            async move { handle.render() }
+        }),
+    )
 }
 
 async fn health() -> impl IntoResponse {

@@ -46,8 +46,14 @@ mod tests {
     fn prefix_round_trips() {
         let topics = Topics::new("t-1.");
         assert_eq!(topics.playback_events(), "t-1.playback-events");
-        assert_eq!(Topics::dlq_of(&topics.playback_events()), "t-1.playback-events.dlq");
-        assert_eq!(topics.logical("t-1.playback-events"), Some("playback-events"));
+        assert_eq!(
+            Topics::dlq_of(&topics.playback_events()),
+            "t-1.playback-events.dlq"
+        );
+        assert_eq!(
+            topics.logical("t-1.playback-events"),
+            Some("playback-events")
+        );
         assert_eq!(topics.logical("other"), None);
     }
 }

@@ -57,7 +57,11 @@ impl PlaysPipeline {
                 _ = &mut shutdown => return,
                 batch = self.collect() => batch,
             };
-            let span = tracing::info_span!("plays_batch", rows = batch.rows.len(), dead_lettered = batch.dead_lettered);
+            let span = tracing::info_span!(
+                "plays_batch",
+                rows = batch.rows.len(),
+                dead_lettered = batch.dead_lettered
+            );
             tokio::select! {
                 _ = &mut shutdown => return,
                 _ = self.flush(batch).instrument(span) => {}
@@ -112,9 +116,10 @@ impl PlaysPipeline {
                 batch.dead_lettered += 1;
             }
         }
-        batch
-            .next_offsets
-            .insert((message.topic().to_string(), message.partition()), message.offset() + 1);
+        batch.next_offsets.insert(
+            (message.topic().to_string(), message.partition()),
+            message.offset() + 1,
+        );
     }
 
     /// Retries until the record is on the dead-letter topic: committing past
@@ -122,7 +127,9 @@ impl PlaysPipeline {
     async fn dead_letter(&self, message: &BorrowedMessage<'_>, reason: &str) {
         tracing::warn!(partition = message.partition(), offset = message.offset(), %reason, "dead-lettering record");
         let mut backoff = Duration::from_millis(100);
-        while let Err(error) = encore_common::kafka::dead_letter(&self.dead_letters, message, reason).await {
+        while let Err(error) =
+            encore_common::kafka::dead_letter(&self.dead_letters, message, reason).await
+        {
             tracing::warn!(%error, "writing to the dead-letter topic failed; retrying");
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -165,16 +172,21 @@ impl PlaysPipeline {
     fn commit(&self, batch: &Batch) {
         let mut offsets = TopicPartitionList::new();
         for ((topic, partition), next) in &batch.next_offsets {
-            if let Err(error) = offsets.add_partition_offset(topic, *partition, Offset::Offset(*next)) {
+            if let Err(error) =
+                offsets.add_partition_offset(topic, *partition, Offset::Offset(*next))
+            {
                 tracing::error!(%error, "building the offset list failed");
                 return;
             }
         }
         match self.consumer.commit(&offsets, CommitMode::Sync) {
             Ok(()) => {
-                metrics::counter!("encore_etl_records_committed_total").increment(batch.records() as u64);
+                metrics::counter!("encore_etl_records_committed_total")
+                    .increment(batch.records() as u64);
             }
-            Err(error) => tracing::warn!(%error, "committing offsets failed; the batch may be delivered again"),
+            Err(error) => {
+                tracing::warn!(%error, "committing offsets failed; the batch may be delivered again")
+            }
         }
     }
 }

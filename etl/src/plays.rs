@@ -43,7 +43,11 @@ pub struct OutOfRange {
 }
 
 impl PlayRow {
-    pub fn from_event(event: &PlaybackEvent, partition: i32, offset: i64) -> Result<Self, OutOfRange> {
+    pub fn from_event(
+        event: &PlaybackEvent,
+        partition: i32,
+        offset: i64,
+    ) -> Result<Self, OutOfRange> {
         let u32_of = |field: &'static str, value: i64| {
             u32::try_from(value).map_err(|_| OutOfRange { field, value })
         };
@@ -104,9 +108,18 @@ mod tests {
             track_duration_ms: 200_000,
             occurred_at: 1_700_000_000_999,
             received_at: 1_700_000_001_000,
-            client: Client { app: "a".into(), version: None },
-            device: Device { id: Some("d".into()), platform: "web".into() },
-            context: PlaybackContext { kind: ContextKind::Search, id: None },
+            client: Client {
+                app: "a".into(),
+                version: None,
+            },
+            device: Device {
+                id: Some("d".into()),
+                platform: "web".into(),
+            },
+            context: PlaybackContext {
+                kind: ContextKind::Search,
+                id: None,
+            },
         }
     }
 
@@ -124,10 +137,16 @@ mod tests {
 
     #[test]
     fn refuses_values_the_table_cannot_hold() {
-        let negative = PlaybackEvent { position_ms: -1, ..event() };
+        let negative = PlaybackEvent {
+            position_ms: -1,
+            ..event()
+        };
         assert_eq!(
             PlayRow::from_event(&negative, 0, 0).unwrap_err(),
-            OutOfRange { field: "position_ms", value: -1 }
+            OutOfRange {
+                field: "position_ms",
+                value: -1
+            }
         );
     }
 }

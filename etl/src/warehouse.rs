@@ -7,7 +7,11 @@
 use clickhouse::Client;
 
 /// The migrations, in order. A new file is added here with the next version.
-const MIGRATIONS: &[(u32, &str, &str)] = &[(1, "0001_plays", include_str!("../migrations/0001_plays.sql"))];
+const MIGRATIONS: &[(u32, &str, &str)] = &[(
+    1,
+    "0001_plays",
+    include_str!("../migrations/0001_plays.sql"),
+)];
 
 #[derive(Debug, thiserror::Error)]
 pub enum WarehouseError {
@@ -34,7 +38,11 @@ pub fn client(url: &str, database: &str) -> Client {
 /// Creates `database` if missing and applies the migrations it lacks.
 /// Returns how many were applied.
 pub async fn migrate(url: &str, database: &str) -> Result<usize, WarehouseError> {
-    if database.is_empty() || !database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if database.is_empty()
+        || !database
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         return Err(WarehouseError::BadDatabaseName(database.to_string()));
     }
     let server = Client::default().with_url(url).with_validation(false);

@@ -19,7 +19,10 @@ impl GatewayConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(GatewayConfig {
             kafka: KafkaConfig::from_env()?,
-            addr: parse("ENCORE_GATEWAY_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            addr: parse(
+                "ENCORE_GATEWAY_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 8080)),
+            )?,
             retry_after: Duration::from_secs(parse("ENCORE_RETRY_AFTER_SECS", 2)?),
         })
     }

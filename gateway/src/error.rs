@@ -26,7 +26,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>, fields: Vec<FieldError>) -> Self {
+    pub fn bad_request(
+        code: &'static str,
+        message: impl Into<String>,
+        fields: Vec<FieldError>,
+    ) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,
             code,

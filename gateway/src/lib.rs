@@ -42,13 +42,17 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/v1/events/playback", post(playback::post_batch))
         .merge(telemetry::ops_routes())
-        .layer(axum::extract::DefaultBodyLimit::max(playback::MAX_BODY_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            playback::MAX_BODY_BYTES,
+        ))
         .layer(axum::middleware::from_fn(telemetry::track_requests))
         .with_state(state)
 }
 
 /// Creates the topics the gateway writes to, so a fresh broker works.
-pub async fn ensure_topics(state: &AppState) -> Result<(), encore_common::kafka::KafkaPlumbingError> {
+pub async fn ensure_topics(
+    state: &AppState,
+) -> Result<(), encore_common::kafka::KafkaPlumbingError> {
     encore_common::kafka::ensure_topic_with_dlq(&state.config.kafka, &state.playback_topic).await
 }
 

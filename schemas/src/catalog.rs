@@ -212,7 +212,11 @@ mod tests {
     #[test]
     fn history_is_complete_and_backward_compatible() {
         let set = CatalogChange::schema_set();
-        let labels: Vec<String> = set.versions().iter().map(|(l, _)| format!("{l}.avsc")).collect();
+        let labels: Vec<String> = set
+            .versions()
+            .iter()
+            .map(|(l, _)| format!("{l}.avsc"))
+            .collect();
         assert_eq!(labels, history_files("catalog_change"));
         let (_, latest) = set.versions().last().unwrap();
         assert_eq!(latest.canonical_form(), set.current().canonical_form());

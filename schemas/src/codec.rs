@@ -1,9 +1,9 @@
 //! Single-object encoding with writer-schema resolution.
 
 use apache_avro::headers::{HeaderBuilder, RabinFingerprintHeader};
+use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::schema_compatibility::SchemaCompatibility;
 use apache_avro::types::Value;
-use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::writer::datum::GenericDatumWriter;
 use apache_avro::Schema;
 use serde::{de::DeserializeOwned, Serialize};
@@ -138,9 +138,10 @@ impl SchemaSet {
         if fingerprint == &self.header[2..] {
             return Some(&self.current);
         }
-        self.versions.iter().map(|(_, s)| s).find(|s| {
-            RabinFingerprintHeader::from_schema(s).build_header()[2..] == *fingerprint
-        })
+        self.versions
+            .iter()
+            .map(|(_, s)| s)
+            .find(|s| RabinFingerprintHeader::from_schema(s).build_header()[2..] == *fingerprint)
     }
 }
 
@@ -231,7 +232,13 @@ mod tests {
         let bytes = old.encode(&OldR { a: "x".into() }).unwrap();
         let new = SchemaSet::new("R", V2, &[("v1", V1), ("v2", V2)]);
         let read: NewR = new.decode(&bytes).unwrap();
-        assert_eq!(read, NewR { a: "x".into(), b: None });
+        assert_eq!(
+            read,
+            NewR {
+                a: "x".into(),
+                b: None
+            }
+        );
     }
 
     #[test]

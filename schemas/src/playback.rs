@@ -159,18 +159,32 @@ mod tests {
     fn every_kind_round_trips() {
         for kind in PlaybackKind::ALL {
             let event = PlaybackEvent { kind, ..sample() };
-            assert_eq!(decode::<PlaybackEvent>(&encode(&event).unwrap()).unwrap().kind, kind);
+            assert_eq!(
+                decode::<PlaybackEvent>(&encode(&event).unwrap())
+                    .unwrap()
+                    .kind,
+                kind
+            );
         }
     }
 
     #[test]
     fn rejects_garbage_and_truncation() {
-        assert!(matches!(decode::<PlaybackEvent>(b"{\"json\":1}"), Err(CodecError::BadMagic)));
-        assert!(matches!(decode::<PlaybackEvent>(b"\xC3\x01"), Err(CodecError::TooShort(2))));
+        assert!(matches!(
+            decode::<PlaybackEvent>(b"{\"json\":1}"),
+            Err(CodecError::BadMagic)
+        ));
+        assert!(matches!(
+            decode::<PlaybackEvent>(b"\xC3\x01"),
+            Err(CodecError::TooShort(2))
+        ));
         let bytes = encode(&sample()).unwrap();
         for cut in 1..bytes.len() - 10 {
             let truncated = &bytes[..bytes.len() - cut];
-            assert!(decode::<PlaybackEvent>(truncated).is_err(), "cut {cut} bytes");
+            assert!(
+                decode::<PlaybackEvent>(truncated).is_err(),
+                "cut {cut} bytes"
+            );
         }
         let mut unknown = bytes.clone();
         unknown[5] ^= 0xFF;
@@ -180,14 +194,25 @@ mod tests {
         ));
         let mut trailing = bytes;
         trailing.push(0);
-        assert!(matches!(decode::<PlaybackEvent>(&trailing), Err(CodecError::TrailingBytes(1))));
+        assert!(matches!(
+            decode::<PlaybackEvent>(&trailing),
+            Err(CodecError::TrailingBytes(1))
+        ));
     }
 
     #[test]
     fn history_is_complete_and_backward_compatible() {
         let set = PlaybackEvent::schema_set();
-        let labels: Vec<String> = set.versions().iter().map(|(l, _)| format!("{l}.avsc")).collect();
-        assert_eq!(labels, history_files("playback_event"), "embed every history file");
+        let labels: Vec<String> = set
+            .versions()
+            .iter()
+            .map(|(l, _)| format!("{l}.avsc"))
+            .collect();
+        assert_eq!(
+            labels,
+            history_files("playback_event"),
+            "embed every history file"
+        );
         let (_, latest) = set.versions().last().unwrap();
         assert_eq!(
             latest.canonical_form(),

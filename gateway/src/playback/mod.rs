@@ -45,7 +45,8 @@ pub async fn post_batch(
     let events = validate_batch(&body, UserSource::Body, received_at)?;
     tracing::Span::current().record("events", events.len());
     publish(&state, &events).await?;
-    metrics::counter!("encore_gateway_playback_events_accepted_total").increment(events.len() as u64);
+    metrics::counter!("encore_gateway_playback_events_accepted_total")
+        .increment(events.len() as u64);
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

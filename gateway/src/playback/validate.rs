@@ -19,7 +19,9 @@ const EARLIEST_MS: i64 = 946_684_800_000;
 const MAX_CLOCK_SKEW_MS: i64 = 24 * 3_600_000;
 const MAX_TRACK_MS: i64 = 24 * 3_600_000;
 const MAX_TEXT: usize = 200;
-const PLATFORMS: [&str; 8] = ["android", "ios", "web", "desktop", "tv", "car", "speaker", "other"];
+const PLATFORMS: [&str; 8] = [
+    "android", "ios", "web", "desktop", "tv", "car", "speaker", "other",
+];
 
 /// Whose events these are. Until accounts exist the body names the user;
 /// with tokens, the token's user replaces it and a different body user is refused.
@@ -56,8 +58,15 @@ pub fn validate_batch(
     if events.is_empty() || events.len() > MAX_BATCH {
         return Err(ApiError::bad_request(
             "invalid_batch",
-            format!("a batch holds 1 to {MAX_BATCH} events, this one has {}", events.len()),
-            vec![field(None, "events", format!("must hold 1 to {MAX_BATCH} events"))],
+            format!(
+                "a batch holds 1 to {MAX_BATCH} events, this one has {}",
+                events.len()
+            ),
+            vec![field(
+                None,
+                "events",
+                format!("must hold 1 to {MAX_BATCH} events"),
+            )],
         ));
     }
     let mut errors = Vec::new();
@@ -102,17 +111,33 @@ struct EventReader<'e> {
 
 impl EventReader<'_> {
     fn fail(&mut self, name: &str, message: impl Into<String>) {
-        self.errors.push(field(Some(self.index), name, message.into()));
+        self.errors
+            .push(field(Some(self.index), name, message.into()));
     }
 
-    fn event(&mut self, value: &Value, user: UserSource, received_at: i64) -> Option<PlaybackEvent> {
+    fn event(
+        &mut self,
+        value: &Value,
+        user: UserSource,
+        received_at: i64,
+    ) -> Option<PlaybackEvent> {
         let Some(obj) = value.as_object() else {
             self.fail("", "each event must be a JSON object");
             return None;
         };
         const FIELDS: [&str; 12] = [
-            "event_id", "user_id", "track_id", "session_id", "kind", "position_ms",
-            "track_duration_ms", "occurred_at", "client", "device", "context", "received_at",
+            "event_id",
+            "user_id",
+            "track_id",
+            "session_id",
+            "kind",
+            "position_ms",
+            "track_duration_ms",
+            "occurred_at",
+            "client",
+            "device",
+            "context",
+            "received_at",
         ];
         self.unknown_fields(obj, "", &FIELDS);
         if obj.contains_key("received_at") {
@@ -128,7 +153,10 @@ impl EventReader<'_> {
         let position_ms = self.int(obj, "position_ms", 0, MAX_TRACK_MS);
         if let (Some(pos), Some(dur)) = (position_ms, track_duration_ms) {
             if pos > dur {
-                self.fail("position_ms", format!("{pos} is past the track's end ({dur} ms)"));
+                self.fail(
+                    "position_ms",
+                    format!("{pos} is past the track's end ({dur} ms)"),
+                );
             }
         }
         let occurred_at = self.timestamp(obj, "occurred_at", received_at);
@@ -186,7 +214,10 @@ impl EventReader<'_> {
                     None
                 }
                 Err(_) => {
-                    self.fail(name, "must be a UUID such as 6ba7b810-9dad-11d1-80b4-00c04fd430c8");
+                    self.fail(
+                        name,
+                        "must be a UUID such as 6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+                    );
                     None
                 }
             },
@@ -203,9 +234,14 @@ impl EventReader<'_> {
 
     fn kind(&mut self, obj: &Map<String, Value>) -> Option<PlaybackKind> {
         let text = obj.get("kind").and_then(Value::as_str);
-        let found = PlaybackKind::ALL.into_iter().find(|k| Some(k.as_str()) == text);
+        let found = PlaybackKind::ALL
+            .into_iter()
+            .find(|k| Some(k.as_str()) == text);
         if found.is_none() {
-            self.fail("kind", "must be one of start, progress, pause, resume, skip, complete");
+            self.fail(
+                "kind",
+                "must be one of start, progress, pause, resume, skip, complete",
+            );
         }
         found
     }
@@ -256,7 +292,10 @@ impl EventReader<'_> {
         };
         match ms {
             Some(ms) if ms < EARLIEST_MS => {
-                self.fail(name, "is before 2000-01-01; was it sent in seconds instead of milliseconds?");
+                self.fail(
+                    name,
+                    "is before 2000-01-01; was it sent in seconds instead of milliseconds?",
+                );
                 None
             }
             Some(ms) if ms > now + MAX_CLOCK_SKEW_MS => {
@@ -267,9 +306,17 @@ impl EventReader<'_> {
         }
     }
 
-    fn text(&mut self, obj: &Map<String, Value>, name: &str, path: &str, required: bool) -> Option<Option<String>> {
+    fn text(
+        &mut self,
+        obj: &Map<String, Value>,
+        name: &str,
+        path: &str,
+        required: bool,
+    ) -> Option<Option<String>> {
         match obj.get(name) {
-            Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= MAX_TEXT => Some(Some(s.clone())),
+            Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= MAX_TEXT => {
+                Some(Some(s.clone()))
+            }
             Some(Value::String(_)) => {
                 self.fail(path, format!("must be 1 to {MAX_TEXT} bytes of text"));
                 None
@@ -286,7 +333,12 @@ impl EventReader<'_> {
         }
     }
 
-    fn object<'v>(&mut self, obj: &'v Map<String, Value>, name: &str, known: &[&str]) -> Option<&'v Map<String, Value>> {
+    fn object<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        name: &str,
+        known: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
         match obj.get(name) {
             Some(Value::Object(inner)) => {
                 self.unknown_fields(inner, &format!("{name}."), known);
@@ -318,7 +370,10 @@ impl EventReader<'_> {
         let id = self.text(device, "id", "device.id", false);
         let platform = self.text(device, "platform", "device.platform", true)??;
         if !PLATFORMS.contains(&platform.as_str()) {
-            self.fail("device.platform", format!("must be one of {}", PLATFORMS.join(", ")));
+            self.fail(
+                "device.platform",
+                format!("must be one of {}", PLATFORMS.join(", ")),
+            );
             return None;
         }
         Some(Device { id: id?, platform })
@@ -337,13 +392,22 @@ impl EventReader<'_> {
             ("other", ContextKind::Other),
         ];
         let text = context.get("kind").and_then(Value::as_str);
-        let kind = KINDS.iter().find(|(name, _)| Some(*name) == text).map(|(_, k)| *k);
+        let kind = KINDS
+            .iter()
+            .find(|(name, _)| Some(*name) == text)
+            .map(|(_, k)| *k);
         if kind.is_none() {
             let names: Vec<&str> = KINDS.iter().map(|(n, _)| *n).collect();
-            self.fail("context.kind", format!("must be one of {}", names.join(", ")));
+            self.fail(
+                "context.kind",
+                format!("must be one of {}", names.join(", ")),
+            );
         }
         let id = self.text(context, "id", "context.id", false);
-        Some(PlaybackContext { kind: kind?, id: id? })
+        Some(PlaybackContext {
+            kind: kind?,
+            id: id?,
+        })
     }
 }
 
@@ -408,19 +472,49 @@ mod tests {
         assert_eq!(err.code, "invalid_events");
         assert!(err.message.starts_with("1 of 2"), "{}", err.message);
         let f = fields(err);
-        for name in ["event_id", "kind", "position_ms", "device.platform", "device.colour", "track_id"] {
-            assert!(f.contains(&(Some(1), name.to_string())), "{name} missing from {f:?}");
+        for name in [
+            "event_id",
+            "kind",
+            "position_ms",
+            "device.platform",
+            "device.colour",
+            "track_id",
+        ] {
+            assert!(
+                f.contains(&(Some(1), name.to_string())),
+                "{name} missing from {f:?}"
+            );
         }
         assert!(f.iter().all(|(i, _)| *i == Some(1)));
     }
 
     #[test]
     fn rejects_bad_batches_whole() {
-        assert_eq!(validate_batch(b"not json", UserSource::Body, NOW).unwrap_err().code, "invalid_json");
-        assert_eq!(validate_batch(b"[]", UserSource::Body, NOW).unwrap_err().code, "invalid_batch");
-        assert_eq!(validate_batch(&batch(vec![]), UserSource::Body, NOW).unwrap_err().code, "invalid_batch");
+        assert_eq!(
+            validate_batch(b"not json", UserSource::Body, NOW)
+                .unwrap_err()
+                .code,
+            "invalid_json"
+        );
+        assert_eq!(
+            validate_batch(b"[]", UserSource::Body, NOW)
+                .unwrap_err()
+                .code,
+            "invalid_batch"
+        );
+        assert_eq!(
+            validate_batch(&batch(vec![]), UserSource::Body, NOW)
+                .unwrap_err()
+                .code,
+            "invalid_batch"
+        );
         let too_many = batch((0..=MAX_BATCH).map(|_| good()).collect());
-        assert_eq!(validate_batch(&too_many, UserSource::Body, NOW).unwrap_err().code, "invalid_batch");
+        assert_eq!(
+            validate_batch(&too_many, UserSource::Body, NOW)
+                .unwrap_err()
+                .code,
+            "invalid_batch"
+        );
     }
 
     #[test]
@@ -431,7 +525,9 @@ mod tests {
         future["occurred_at"] = json!(NOW + 2 * MAX_CLOCK_SKEW_MS);
         let mut stamped = good();
         stamped["received_at"] = json!(NOW);
-        let f = fields(validate_batch(&batch(vec![secs, future, stamped]), UserSource::Body, NOW).unwrap_err());
+        let f = fields(
+            validate_batch(&batch(vec![secs, future, stamped]), UserSource::Body, NOW).unwrap_err(),
+        );
         assert!(f.contains(&(Some(0), "occurred_at".into())));
         assert!(f.contains(&(Some(1), "occurred_at".into())));
         assert!(f.contains(&(Some(2), "received_at".into())));
@@ -442,9 +538,12 @@ mod tests {
         let token_user = Uuid::from_u128(42);
         let mut without = good();
         without.as_object_mut().unwrap().remove("user_id");
-        let events = validate_batch(&batch(vec![without]), UserSource::Token(token_user), NOW).unwrap();
+        let events =
+            validate_batch(&batch(vec![without]), UserSource::Token(token_user), NOW).unwrap();
         assert_eq!(events[0].user_id, token_user);
-        let f = fields(validate_batch(&batch(vec![good()]), UserSource::Token(token_user), NOW).unwrap_err());
+        let f = fields(
+            validate_batch(&batch(vec![good()]), UserSource::Token(token_user), NOW).unwrap_err(),
+        );
         assert_eq!(f, vec![(Some(0), "user_id".to_string())]);
     }
 }
