@@ -40,9 +40,12 @@ pub async fn publish(state: &AppState, events: &[PlaybackEvent]) -> Result<(), A
     };
     let mut deliveries = Vec::with_capacity(events.len());
     for (event, payload) in events.iter().zip(&payloads) {
-        let key = event.user_id.as_bytes();
-        let record = FutureRecord::<[u8], [u8]>::to(&state.playback_topic)
-            .key(&key[..])
+        // The key is the user id as text, the same form fixtures and `ingest`
+        // use, so every producer sends one listener's events to one partition.
+        let mut key = uuid::Uuid::encode_buffer();
+        let key = event.user_id.hyphenated().encode_lower(&mut key);
+        let record = FutureRecord::<str, [u8]>::to(&state.playback_topic)
+            .key(&*key)
             .payload(payload);
         match state.producer.send_result(record) {
             Ok(delivery) => deliveries.push(delivery),
@@ -64,7 +67,8 @@ pub async fn publish(state: &AppState, events: &[PlaybackEvent]) -> Result<(), A
     };
     match tokio::time::timeout(deadline, all).await {
         Ok(Ok(())) => {
-            metrics::histogram!("encore_gateway_produce_seconds").record(started.elapsed().as_secs_f64());
+            metrics::histogram!("encore_gateway_produce_seconds")
+                .record(started.elapsed().as_secs_f64());
             Ok(())
         }
         Ok(Err(why)) => Err(unavailable(why)),
