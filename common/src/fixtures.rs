@@ -22,6 +22,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde::Deserialize;
 
+use crate::config::KafkaConfig;
 use crate::kafka::KafkaPlumbingError;
 use crate::topics::{Topics, DLQ_SUFFIX, PLAYBACK_EVENTS};
 
@@ -126,6 +127,23 @@ fn encode_for_topic(topic: &str, value: serde_json::Value) -> Result<Vec<u8>, St
         ));
     };
     encoded.map_err(|e| format!("encoding: {e}"))
+}
+
+/// Creates every topic the records go to, with its dead-letter topic, so a
+/// fixture replays into a fresh broker (tansu never auto-creates topics).
+/// Returns the broker-side names.
+pub async fn ensure_topics(
+    config: &KafkaConfig,
+    records: &[FixtureRecord],
+) -> Result<Vec<String>, KafkaPlumbingError> {
+    let topics = config.topics();
+    let mut names: Vec<String> = records.iter().map(|r| topics.name(&r.topic)).collect();
+    names.sort();
+    names.dedup();
+    for name in names.iter().filter(|n| !n.ends_with(DLQ_SUFFIX)) {
+        crate::kafka::ensure_topic_with_dlq(config, name).await?;
+    }
+    Ok(names)
 }
 
 /// Produces `records` in file order (the producer is idempotent, so order
