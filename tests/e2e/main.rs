@@ -1,0 +1,9 @@
+//! End-to-end tests against the real local stack (`scripts/stack up`):
+//! the tansu broker, ClickHouse 18.16, and the services started in-process.
+//!
+//! Each test isolates itself with a [`encore_tests::TestRun`] (unique topic
+//! prefix and ClickHouse database), so they run in parallel.
+
+mod etl_plays;
+mod gateway_playback;
+mod support;

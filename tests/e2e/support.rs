@@ -1,0 +1,26 @@
+//! Request bodies shared by the scenarios.
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// A valid playback event as a client sends it, numbered `n` for a user.
+pub fn event(n: u32, user: Uuid) -> Value {
+    let kind = ["start", "progress", "pause", "resume", "skip", "complete"][(n % 6) as usize];
+    json!({
+        "event_id": Uuid::new_v4(),
+        "user_id": user,
+        "track_id": Uuid::from_u128(1_000 + u128::from(n % 7)),
+        "session_id": Uuid::from_u128(u128::from(user.as_u128() as u32)),
+        "kind": kind,
+        "position_ms": (n % 600) * 1_000,
+        "track_duration_ms": 600_000,
+        "occurred_at": encore_common::now_millis() - 60_000 + i64::from(n),
+        "client": {"app": "encore-test", "version": "0.1"},
+        "device": {"id": "dev-1", "platform": "web"},
+        "context": {"kind": "playlist", "id": "pl-1"}
+    })
+}
+
+pub fn batch(events: Vec<Value>) -> Value {
+    json!({ "events": events })
+}

@@ -1,0 +1,414 @@
+//! The end-to-end harness: real servers, isolated runs.
+//!
+//! Every test builds a [`TestRun`]: a unique topic prefix on the shared broker
+//! and a unique ClickHouse database, so tests run in parallel without seeing
+//! each other's data. Services start in-process through the same functions
+//! their binaries call (`encore_gateway::serve`, `encore_etl::service::run`),
+//! talking to the real broker and ClickHouse of `scripts/stack up`.
+//!
+//! Helpers panic with a message that says what was expected: they are test
+//! support, and a failed expectation is the test failing.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use encore_common::{fixtures, kafka, KafkaConfig, Topics};
+use encore_etl::EtlConfig;
+use encore_gateway::{AppState, GatewayConfig};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How long a test waits for something that should happen in well under a second.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// One isolated test run against the local stack.
+pub struct TestRun {
+    pub id: String,
+    pub kafka: KafkaConfig,
+    pub clickhouse_url: String,
+    pub database: String,
+}
+
+impl TestRun {
+    /// A run named after the test; names only need to be readable, the id makes them unique.
+    pub fn new(name: &str) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
+        let mut kafka = KafkaConfig::from_env().expect("ENCORE_* Kafka settings");
+        kafka.topic_prefix = format!("t-{name}-{id}.");
+        TestRun {
+            kafka,
+            clickhouse_url: encore_common::config::string(
+                "ENCORE_CLICKHOUSE_URL",
+                "http://127.0.0.1:8123",
+            ),
+            database: format!("test_{name}_{id}").replace('-', "_"),
+            id,
+        }
+    }
+
+    pub fn topics(&self) -> Topics {
+        self.kafka.topics()
+    }
+
+    /// The broker-side name of the playback topic of this run.
+    pub fn playback_topic(&self) -> String {
+        self.topics().playback_events()
+    }
+
+    /// Starts the gateway on an ephemeral port with this run's topics.
+    pub async fn start_gateway(&self) -> Service {
+        self.start_gateway_with(self.kafka.clone()).await
+    }
+
+    /// Starts the gateway with explicit Kafka settings (e.g. a broker address where none listens).
+    pub async fn start_gateway_with(&self, kafka: KafkaConfig) -> Service {
+        let config = GatewayConfig {
+            kafka,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            retry_after: Duration::from_secs(2),
+        };
+        let state = AppState::new(config).expect("creating the gateway's producer");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding an ephemeral port");
+        let addr = listener.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            encore_gateway::serve(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("the gateway failed");
+        });
+        Service {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Creates this run's playback topic and its dead-letter topic.
+    pub async fn create_playback_topics(&self) {
+        kafka::ensure_topic_with_dlq(&self.kafka, &self.playback_topic())
+            .await
+            .expect("creating the playback topics; is the stack up (scripts/stack up)?");
+    }
+
+    /// ETL settings for this run: its topics, its database, a group of its own.
+    pub fn etl_config(&self) -> EtlConfig {
+        EtlConfig {
+            kafka: self.kafka.clone(),
+            clickhouse_url: self.clickhouse_url.clone(),
+            clickhouse_database: self.database.clone(),
+            group: format!("etl-{}", self.id),
+            batch_size: 500,
+            batch_wait: Duration::from_millis(100),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+
+    /// Starts the ETL in-process and waits until its ops endpoint listens
+    /// (by then its schema is migrated and its consumer subscribed).
+    pub async fn start_etl(&self, config: EtlConfig) -> Service {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (ready, listening) = oneshot::channel::<SocketAddr>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            encore_etl::service::run(config, shutdown, move |addr| {
+                let _ = ready.send(addr);
+            })
+            .await
+            .expect("the ETL failed to start");
+        });
+        let addr = tokio::time::timeout(PATIENCE, listening)
+            .await
+            .expect("the ETL did not start in time")
+            .expect("the ETL stopped before it listened");
+        Service {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Replays a fixture from `tests/fixtures/` into this run's topics.
+    pub async fn replay(&self, fixture: &str) -> Vec<fixtures::FixtureRecord> {
+        let records = fixtures::load(&fixture_path(fixture)).expect("a valid fixture");
+        self.produce(&records).await;
+        records
+    }
+
+    /// Produces already-parsed fixture records into this run's topics,
+    /// creating the topics first.
+    pub async fn produce(&self, records: &[fixtures::FixtureRecord]) {
+        fixtures::ensure_topics(&self.kafka, records)
+            .await
+            .expect("creating the fixture's topics; is the stack up (scripts/stack up)?");
+        let producer = kafka::producer(&self.kafka).expect("a producer");
+        fixtures::replay(&producer, &self.topics(), records)
+            .await
+            .expect("replaying into the broker");
+    }
+
+    pub fn clickhouse(&self) -> clickhouse::Client {
+        encore_etl::warehouse::client(&self.clickhouse_url, &self.database)
+    }
+
+    /// Runs a query returning one number.
+    pub async fn scalar(&self, sql: &str) -> u64 {
+        self.clickhouse()
+            .query(sql)
+            .fetch_one::<u64>()
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Polls `sql` until it returns `expected`; returns the last value seen when time runs out.
+    pub async fn wait_for_scalar(&self, sql: &str, expected: u64) -> u64 {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let value = self.clickhouse().query(sql).fetch_one::<u64>().await.ok();
+            if value == Some(expected) || Instant::now() > deadline {
+                return value.unwrap_or(0);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Drops this run's ClickHouse database (topics stay on the broker; their names are unique).
+    pub async fn cleanup(self) {
+        let server = encore_etl::warehouse::client(&self.clickhouse_url, "default");
+        let _ = server
+            .query(&format!("DROP DATABASE IF EXISTS {}", self.database))
+            .execute()
+            .await;
+    }
+}
+
+/// A service started by the harness. Dropping it aborts the task.
+pub struct Service {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Service {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Asks the service to stop as on SIGTERM and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(PATIENCE, &mut self.task)
+            .await
+            .expect("the service did not stop in time")
+            .expect("the service panicked");
+    }
+
+    /// Stops the service the hard way, wherever it is: like a crash, nothing
+    /// in flight is finished and nothing more is committed.
+    pub async fn kill(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The absolute path of a fixture in `tests/fixtures/`.
+pub fn fixture_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// A record read back from a topic.
+#[derive(Debug, Clone)]
+pub struct ReadRecord {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<Vec<u8>>,
+    pub payload: Option<Vec<u8>>,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Reads `topic` from the beginning of every partition until `expected`
+/// records arrived, or the patience ran out; then waits `linger` more to catch
+/// records beyond what was expected. Records come back in (partition, offset) order.
+pub async fn read_topic(
+    kafka: &KafkaConfig,
+    topic: &str,
+    expected: usize,
+    linger: Duration,
+) -> Vec<ReadRecord> {
+    let kafka = kafka.clone();
+    let topic = topic.to_string();
+    tokio::task::spawn_blocking(move || read_topic_blocking(&kafka, &topic, expected, linger))
+        .await
+        .expect("reading the topic panicked")
+}
+
+fn read_topic_blocking(
+    kafka: &KafkaConfig,
+    topic: &str,
+    expected: usize,
+    linger: Duration,
+) -> Vec<ReadRecord> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &kafka.brokers)
+        .set("group.id", format!("reader-{}", uuid::Uuid::new_v4()))
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("a reader");
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("topic metadata");
+    let partitions = metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic)
+        .map(|t| t.partitions().len())
+        .unwrap_or(0);
+    assert!(partitions > 0, "topic {topic} has no partitions");
+    let mut assignment = TopicPartitionList::new();
+    for partition in 0..partitions {
+        assignment
+            .add_partition_offset(topic, partition as i32, Offset::Beginning)
+            .expect("assignment");
+    }
+    consumer.assign(&assignment).expect("assigning partitions");
+    let mut records = Vec::new();
+    let deadline = Instant::now() + PATIENCE;
+    let mut linger_until: Option<Instant> = None;
+    loop {
+        if records.len() >= expected {
+            let until = *linger_until.get_or_insert_with(|| Instant::now() + linger);
+            if Instant::now() >= until {
+                break;
+            }
+        } else if Instant::now() >= deadline {
+            break;
+        }
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(message)) => records.push(ReadRecord {
+                partition: message.partition(),
+                offset: message.offset(),
+                key: message.key().map(<[u8]>::to_vec),
+                payload: message.payload().map(<[u8]>::to_vec),
+                headers: message
+                    .headers()
+                    .map(|h| {
+                        h.iter()
+                            .map(|h| {
+                                let value =
+                                    h.value.map(String::from_utf8_lossy).unwrap_or_default();
+                                (h.key.to_string(), value.into_owned())
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }),
+            Some(Err(error)) => panic!("reading {topic}: {error}"),
+            None => {}
+        }
+    }
+    records.sort_by_key(|r| (r.partition, r.offset));
+    records
+}
+
+/// Waits until `group` has committed every partition of `topic` up to its
+/// high watermark: everything produced so far is durably written downstream.
+/// Panics with both offset lists when that does not happen in time.
+pub async fn wait_until_committed(kafka: &KafkaConfig, group: &str, topic: &str) {
+    let partitions = kafka.partitions;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let ends = high_watermarks(kafka, topic, partitions).await;
+        let committed = committed_offsets(kafka, group, topic, partitions).await;
+        // A partition nothing was ever produced to has no committed offset (-1).
+        let caught_up = ends
+            .iter()
+            .zip(&committed)
+            .all(|(end, done)| *end == 0 || done == end);
+        if caught_up {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "group {group} committed {committed:?} on {topic}, the ends are {ends:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The committed offsets of `group` on `topic`, per partition (-1 where none).
+pub async fn committed_offsets(
+    kafka: &KafkaConfig,
+    group: &str,
+    topic: &str,
+    partitions: i32,
+) -> Vec<i64> {
+    let kafka = kafka.clone();
+    let (group, topic) = (group.to_string(), topic.to_string());
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &kafka.brokers)
+            .set("group.id", &group)
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("a consumer");
+        let mut list = TopicPartitionList::new();
+        for partition in 0..partitions {
+            list.add_partition(&topic, partition);
+        }
+        let committed = consumer
+            .committed_offsets(list, Duration::from_secs(10))
+            .expect("committed offsets");
+        (0..partitions)
+            .map(
+                |p| match committed.find_partition(&topic, p).map(|e| e.offset()) {
+                    Some(Offset::Offset(o)) => o,
+                    _ => -1,
+                },
+            )
+            .collect()
+    })
+    .await
+    .expect("reading committed offsets panicked")
+}
+
+/// The high watermark (next offset) of each partition of `topic`.
+pub async fn high_watermarks(kafka: &KafkaConfig, topic: &str, partitions: i32) -> Vec<i64> {
+    let kafka = kafka.clone();
+    let topic = topic.to_string();
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &kafka.brokers)
+            .create()
+            .expect("a consumer");
+        (0..partitions)
+            .map(|p| {
+                consumer
+                    .fetch_watermarks(&topic, p, Duration::from_secs(10))
+                    .expect("watermarks")
+                    .1
+            })
+            .collect()
+    })
+    .await
+    .expect("reading watermarks panicked")
+}
