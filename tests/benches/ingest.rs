@@ -1,14 +1,17 @@
 //! Gateway playback ingest beside a raw librdkafka producer on the same broker.
 //!
 //! `bash scripts/stack bench` (or `cargo bench -p encore-tests --bench ingest`
-//! with the stack up). Three measurements, one table:
+//! with the stack up). Four measurements, one table:
 //!
 //! 1. reference: a raw rdkafka producer (idempotent, acks=all, the settings
 //!    every Encore producer uses) sending the same Avro payloads as fast as the
 //!    broker acknowledges them;
-//! 2. the gateway saturated: `POST /v1/events/playback` batches of 100 from
+//! 2. the raw producer paced at half that rate in groups of 100, each group
+//!    timed until fully acknowledged: the broker's own latency at the target
+//!    rate, the floor under the gateway's;
+//! 3. the gateway saturated: `POST /v1/events/playback` batches of 100 from
 //!    concurrent clients, events/s and request latency;
-//! 3. the gateway paced at half the reference rate (the brief's throughput
+//! 4. the gateway paced at half the reference rate (the brief's throughput
 //!    target), open loop, to read p99 latency at that rate.
 //!
 //! `BENCH_EVENTS` (default 100000) sets the events per measurement and
@@ -56,6 +59,11 @@ async fn bench() {
     let payloads = avro_payloads(events, &users);
     let payload_bytes = payloads.iter().map(|(_, p)| p.len()).sum::<usize>() / events;
     let raw_rate = raw_producer(&run, &payloads).await;
+    let payloads = avro_payloads(events, &users);
+
+    let paced_rate = raw_rate * THROUGHPUT_TARGET;
+    eprintln!("reference paced at {paced_rate:.0} events/s in groups of {BATCH} ...");
+    let raw_paced = raw_producer_paced(&run, payloads, paced_rate).await;
 
     let gateway = run.start_gateway().await;
     let url = gateway.url("/v1/events/playback");
@@ -68,7 +76,6 @@ async fn bench() {
     let bodies = json_bodies(events, &users);
     let saturated = saturated(&client, &url, bodies, clients).await;
 
-    let paced_rate = raw_rate * THROUGHPUT_TARGET;
     eprintln!("gateway paced at {paced_rate:.0} events/s ...");
     let bodies = json_bodies(events, &users);
     let paced = paced(&client, &url, bodies, paced_rate).await;
@@ -84,6 +91,13 @@ async fn bench() {
     println!("|---|---:|---:|---:|---:|---|");
     println!(
         "| raw rdkafka producer, idempotent, acks=all (reference) | {raw_rate:.0} | | | 1.00 | |"
+    );
+    println!(
+        "| raw producer paced at {THROUGHPUT_TARGET:.2} x reference, groups of {BATCH} acked (latency reference) | {:.0} | {:.1} | {:.1} | {:.2} | |",
+        raw_paced.rate,
+        raw_paced.p50_ms,
+        raw_paced.p99_ms,
+        raw_paced.rate / raw_rate
     );
     println!(
         "| gateway POST batches of {BATCH}, {clients} clients, saturated | {:.0} | {:.1} | {:.1} | {ratio:.2} | >= {THROUGHPUT_TARGET:.2} {} |",
@@ -194,6 +208,55 @@ async fn raw_producer(run: &TestRun, payloads: &[(String, Vec<u8>)]) -> f64 {
             .expect("acknowledged");
     }
     payloads.len() as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Open loop like [`paced`], without HTTP: every tick sends the next
+/// `BATCH` records and times how long until the broker acknowledged all of them.
+async fn raw_producer_paced(run: &TestRun, payloads: Vec<(String, Vec<u8>)>, rate: f64) -> Outcome {
+    let producer = kafka::producer(&run.kafka).expect("a producer");
+    let topic: Arc<str> = run.playback_topic().into();
+    let groups: Vec<Vec<(String, Vec<u8>)>> = payloads.chunks(BATCH).map(<[_]>::to_vec).collect();
+    let count = groups.len();
+    let mut ticks = tokio::time::interval(Duration::from_secs_f64(BATCH as f64 / rate));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let started = Instant::now();
+    let mut groups_in_flight = Vec::with_capacity(count);
+    for group in groups {
+        ticks.tick().await;
+        let (producer, topic) = (producer.clone(), topic.clone());
+        groups_in_flight.push(tokio::spawn(async move {
+            let sent = Instant::now();
+            let deliveries: Vec<_> = group
+                .iter()
+                .map(|(key, payload)| {
+                    let record = FutureRecord::<str, [u8]>::to(&topic)
+                        .key(key)
+                        .payload(payload);
+                    producer.send_result(record).map_err(|(e, _)| e)
+                })
+                .collect();
+            let mut ok = true;
+            for delivery in deliveries {
+                ok &= match delivery {
+                    Ok(delivery) => matches!(delivery.await, Ok(Ok(_))),
+                    Err(_) => false,
+                };
+            }
+            (sent.elapsed(), ok)
+        }));
+    }
+    let mut results = Vec::with_capacity(count);
+    for group in groups_in_flight {
+        results.push(group.await.expect("a group"));
+    }
+    let elapsed = started.elapsed();
+    let failed = results.iter().filter(|(_, ok)| !ok).count();
+    outcome(
+        count * BATCH,
+        elapsed,
+        results.into_iter().map(|(d, _)| d).collect(),
+        failed,
+    )
 }
 
 struct Outcome {
