@@ -5,6 +5,29 @@
 pub const PLAYBACK_EVENTS: &str = "playback-events";
 /// The suffix of every dead-letter topic: `<topic>.dlq`.
 pub const DLQ_SUFFIX: &str = ".dlq";
+/// Catalog changes, one topic per entity type, keyed by entity id, published
+/// by the gateway's outbox relay.
+pub const CATALOG_ARTISTS: &str = "catalog.artists";
+pub const CATALOG_ALBUMS: &str = "catalog.albums";
+pub const CATALOG_TRACKS: &str = "catalog.tracks";
+pub const CATALOG_PLAYLISTS: &str = "catalog.playlists";
+pub const CATALOG_TOPICS: [&str; 4] = [
+    CATALOG_ARTISTS,
+    CATALOG_ALBUMS,
+    CATALOG_TRACKS,
+    CATALOG_PLAYLISTS,
+];
+
+/// The logical catalog topic of an entity type.
+pub fn catalog_topic(entity: encore_schemas::EntityType) -> &'static str {
+    use encore_schemas::EntityType::*;
+    match entity {
+        Artist => CATALOG_ARTISTS,
+        Album => CATALOG_ALBUMS,
+        Track => CATALOG_TRACKS,
+        Playlist => CATALOG_PLAYLISTS,
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Topics {

@@ -3,8 +3,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use encore_common::config::{parse, ConfigError};
+use encore_common::config::{millis, parse, string, ConfigError};
 use encore_common::KafkaConfig;
+
+/// The signing secret of the local stack. The gateway warns at start when it
+/// runs with it: anyone can mint tokens for a server that uses it.
+pub const DEV_JWT_SECRET: &str = "encore-local-development-secret-change-me";
 
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
@@ -13,10 +17,53 @@ pub struct GatewayConfig {
     pub addr: SocketAddr,
     /// `ENCORE_RETRY_AFTER_SECS`: what a 503 tells clients to wait.
     pub retry_after: Duration,
+    /// `ENCORE_DATABASE_URL`: PostgreSQL.
+    pub database_url: String,
+    /// `ENCORE_DATABASE_MAX_CONNECTIONS`
+    pub database_max_connections: u32,
+    pub auth: AuthConfig,
+    /// `ENCORE_STORAGE_URL`: where audio and images are stored; a
+    /// `file:///absolute/dir` (default `.stack/objects` under the working
+    /// directory) or, in builds with the `s3` feature, `s3://bucket/prefix`.
+    pub storage_url: String,
+    /// `ENCORE_MAX_AUDIO_BYTES`: the largest audio upload.
+    pub max_audio_bytes: usize,
+    /// `ENCORE_OUTBOX_POLL_MS`: how often the outbox relay looks for new rows
+    /// when it found none (it is also woken by every catalog write).
+    pub outbox_poll: Duration,
+}
+
+/// Token settings.
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// `ENCORE_JWT_SECRET`: HMAC-SHA256 key of access tokens (never logged).
+    pub jwt_secret: String,
+    /// `ENCORE_JWT_ISSUER` and `ENCORE_JWT_AUDIENCE`, both checked on every token.
+    pub issuer: String,
+    pub audience: String,
+    /// `ENCORE_ACCESS_TOKEN_SECS`
+    pub access_ttl: Duration,
+    /// `ENCORE_REFRESH_TOKEN_DAYS`
+    pub refresh_ttl: Duration,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("jwt_secret", &"<redacted>")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("access_ttl", &self.access_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .finish()
+    }
 }
 
 impl GatewayConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
+        let default_storage = std::env::current_dir()
+            .map(|d| format!("file://{}", d.join(".stack/objects").display()))
+            .unwrap_or_else(|_| "file:///tmp/encore-objects".to_string());
         Ok(GatewayConfig {
             kafka: KafkaConfig::from_env()?,
             addr: parse(
@@ -24,6 +71,23 @@ impl GatewayConfig {
                 SocketAddr::from(([127, 0, 0, 1], 8080)),
             )?,
             retry_after: Duration::from_secs(parse("ENCORE_RETRY_AFTER_SECS", 2)?),
+            database_url: string(
+                "ENCORE_DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/postgres",
+            ),
+            database_max_connections: parse("ENCORE_DATABASE_MAX_CONNECTIONS", 10)?,
+            auth: AuthConfig {
+                jwt_secret: string("ENCORE_JWT_SECRET", DEV_JWT_SECRET),
+                issuer: string("ENCORE_JWT_ISSUER", "encore"),
+                audience: string("ENCORE_JWT_AUDIENCE", "encore-clients"),
+                access_ttl: Duration::from_secs(parse("ENCORE_ACCESS_TOKEN_SECS", 900)?),
+                refresh_ttl: Duration::from_secs(
+                    parse::<u64>("ENCORE_REFRESH_TOKEN_DAYS", 30)? * 86_400,
+                ),
+            },
+            storage_url: string("ENCORE_STORAGE_URL", &default_storage),
+            max_audio_bytes: parse("ENCORE_MAX_AUDIO_BYTES", 200 * 1024 * 1024)?,
+            outbox_poll: millis("ENCORE_OUTBOX_POLL_MS", 500)?,
         })
     }
 }

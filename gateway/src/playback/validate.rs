@@ -23,18 +23,13 @@ const PLATFORMS: [&str; 8] = [
     "android", "ios", "web", "desktop", "tv", "car", "speaker", "other",
 ];
 
-/// Whose events these are. Until accounts exist the body names the user;
-/// with tokens, the token's user replaces it and a different body user is refused.
-#[derive(Debug, Clone, Copy)]
-pub enum UserSource {
-    Body,
-    Token(Uuid),
-}
-
 /// Parses and validates a whole batch; nothing is returned unless every event is valid.
+///
+/// `user` is the authenticated caller: an event may omit `user_id`, and one
+/// that names another user is refused, so nobody reports plays for others.
 pub fn validate_batch(
     body: &[u8],
-    user: UserSource,
+    user: Uuid,
     received_at: i64,
 ) -> Result<Vec<PlaybackEvent>, ApiError> {
     let root: Value = serde_json::from_slice(body).map_err(|e| {
@@ -115,12 +110,7 @@ impl EventReader<'_> {
             .push(field(Some(self.index), name, message.into()));
     }
 
-    fn event(
-        &mut self,
-        value: &Value,
-        user: UserSource,
-        received_at: i64,
-    ) -> Option<PlaybackEvent> {
+    fn event(&mut self, value: &Value, user: Uuid, received_at: i64) -> Option<PlaybackEvent> {
         let Some(obj) = value.as_object() else {
             self.fail("", "each event must be a JSON object");
             return None;
@@ -188,19 +178,16 @@ impl EventReader<'_> {
         }
     }
 
-    fn user(&mut self, obj: &Map<String, Value>, user: UserSource) -> Option<Uuid> {
-        match user {
-            UserSource::Body => self.uuid(obj, "user_id"),
-            UserSource::Token(id) => match obj.get("user_id") {
-                None | Some(Value::Null) => Some(id),
-                Some(_) => match self.uuid(obj, "user_id") {
-                    Some(body) if body == id => Some(id),
-                    Some(_) => {
-                        self.fail("user_id", "differs from the authenticated user");
-                        None
-                    }
-                    None => None,
-                },
+    fn user(&mut self, obj: &Map<String, Value>, user: Uuid) -> Option<Uuid> {
+        match obj.get("user_id") {
+            None | Some(Value::Null) => Some(user),
+            Some(_) => match self.uuid(obj, "user_id") {
+                Some(body) if body == user => Some(user),
+                Some(_) => {
+                    self.fail("user_id", "differs from the authenticated user");
+                    None
+                }
+                None => None,
             },
         }
     }
@@ -417,6 +404,8 @@ mod tests {
     use serde_json::json;
 
     const NOW: i64 = 1_800_000_000_000;
+    /// The user the sample events name.
+    const USER: Uuid = Uuid::from_u128(1);
 
     fn good() -> Value {
         json!({
@@ -444,7 +433,7 @@ mod tests {
 
     #[test]
     fn accepts_a_good_event_and_stamps_received_at() {
-        let events = validate_batch(&batch(vec![good()]), UserSource::Body, NOW).unwrap();
+        let events = validate_batch(&batch(vec![good()]), USER, NOW).unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].received_at, NOW);
         assert_eq!(events[0].occurred_at, 1_800_000_000_250);
@@ -456,7 +445,7 @@ mod tests {
     fn epoch_millis_are_accepted_too() {
         let mut e = good();
         e["occurred_at"] = json!(1_700_000_000_123i64);
-        let events = validate_batch(&batch(vec![e]), UserSource::Body, NOW).unwrap();
+        let events = validate_batch(&batch(vec![e]), USER, NOW).unwrap();
         assert_eq!(events[0].occurred_at, 1_700_000_000_123);
     }
 
@@ -468,7 +457,7 @@ mod tests {
         bad["position_ms"] = json!(300000);
         bad["device"] = json!({"platform": "fridge", "colour": "white"});
         bad.as_object_mut().unwrap().remove("track_id");
-        let err = validate_batch(&batch(vec![good(), bad]), UserSource::Body, NOW).unwrap_err();
+        let err = validate_batch(&batch(vec![good(), bad]), USER, NOW).unwrap_err();
         assert_eq!(err.code, "invalid_events");
         assert!(err.message.starts_with("1 of 2"), "{}", err.message);
         let f = fields(err);
@@ -491,28 +480,20 @@ mod tests {
     #[test]
     fn rejects_bad_batches_whole() {
         assert_eq!(
-            validate_batch(b"not json", UserSource::Body, NOW)
-                .unwrap_err()
-                .code,
+            validate_batch(b"not json", USER, NOW).unwrap_err().code,
             "invalid_json"
         );
         assert_eq!(
-            validate_batch(b"[]", UserSource::Body, NOW)
-                .unwrap_err()
-                .code,
+            validate_batch(b"[]", USER, NOW).unwrap_err().code,
             "invalid_batch"
         );
         assert_eq!(
-            validate_batch(&batch(vec![]), UserSource::Body, NOW)
-                .unwrap_err()
-                .code,
+            validate_batch(&batch(vec![]), USER, NOW).unwrap_err().code,
             "invalid_batch"
         );
         let too_many = batch((0..=MAX_BATCH).map(|_| good()).collect());
         assert_eq!(
-            validate_batch(&too_many, UserSource::Body, NOW)
-                .unwrap_err()
-                .code,
+            validate_batch(&too_many, USER, NOW).unwrap_err().code,
             "invalid_batch"
         );
     }
@@ -525,9 +506,7 @@ mod tests {
         future["occurred_at"] = json!(NOW + 2 * MAX_CLOCK_SKEW_MS);
         let mut stamped = good();
         stamped["received_at"] = json!(NOW);
-        let f = fields(
-            validate_batch(&batch(vec![secs, future, stamped]), UserSource::Body, NOW).unwrap_err(),
-        );
+        let f = fields(validate_batch(&batch(vec![secs, future, stamped]), USER, NOW).unwrap_err());
         assert!(f.contains(&(Some(0), "occurred_at".into())));
         assert!(f.contains(&(Some(1), "occurred_at".into())));
         assert!(f.contains(&(Some(2), "received_at".into())));
@@ -538,12 +517,9 @@ mod tests {
         let token_user = Uuid::from_u128(42);
         let mut without = good();
         without.as_object_mut().unwrap().remove("user_id");
-        let events =
-            validate_batch(&batch(vec![without]), UserSource::Token(token_user), NOW).unwrap();
+        let events = validate_batch(&batch(vec![without]), token_user, NOW).unwrap();
         assert_eq!(events[0].user_id, token_user);
-        let f = fields(
-            validate_batch(&batch(vec![good()]), UserSource::Token(token_user), NOW).unwrap_err(),
-        );
+        let f = fields(validate_batch(&batch(vec![good()]), token_user, NOW).unwrap_err());
         assert_eq!(f, vec![(Some(0), "user_id".to_string())]);
     }
 }

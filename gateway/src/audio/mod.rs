@@ -1,0 +1,277 @@
+//! Audio: `POST /v1/tracks/{id}/audio` (upload) and `GET /v1/tracks/{id}/stream`.
+//!
+//! An upload is checked to really be audio ([`probe`]), its duration replaces
+//! the track's, and it is stored under a content-addressed key, so the ETag
+//! is stable and a re-upload of the same file changes nothing in storage.
+//! Streaming honours single `Range` requests (206, or 416 past the end).
+
+pub mod probe;
+pub mod range;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use self::probe::{AudioInfo, ProbeError};
+use self::range::RangeAnswer;
+use crate::auth::AuthUser;
+use crate::catalog::tracks::{self, Track, TrackRow, COLUMNS};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::PathParams;
+use crate::outbox;
+use crate::AppState;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Uploaded {
+    pub track: Track,
+    /// What the file turned out to be.
+    pub audio: AudioInfo,
+}
+
+/// Uploads a track's audio: MP3, FLAC, Ogg Vorbis, Ogg Opus or WAV, as the raw
+/// body or as the `file` part of a multipart form. The content decides the
+/// format, not the Content-Type.
+#[utoipa::path(post, path = "/v1/tracks/{id}/audio", tag = "audio", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The audio file"),
+    responses((status = 200, body = Uploaded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParams(id): PathParams<Uuid>,
+    request: Request,
+) -> ApiResult<Json<Uploaded>> {
+    // Refuse early, before reading what may be hundreds of megabytes.
+    tracks::authorize(&mut *state.db.acquire().await?, &user, id).await?;
+    let bytes = read_upload(request).await?;
+    let probed = bytes.clone();
+    let info = tokio::task::spawn_blocking(move || probe::probe(&probed))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            ProbeError::NotAudio => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                e.to_string(),
+            ),
+            ProbeError::NoDuration(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "no_duration",
+                e.to_string(),
+            ),
+        })?;
+    let etag: String = Sha256::digest(&bytes)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let key = format!("audio/{id}/{etag}.{}", info.format.extension());
+    let size = bytes.len() as i64;
+    state
+        .storage
+        .put(&key, bytes)
+        .await
+        .map_err(ApiError::internal)?;
+
+    let mut tx = state.db.begin().await?;
+    let previous = tracks::authorize(&mut tx, &user, id).await?;
+    let row: TrackRow = sqlx::query_as(&format!(
+        "UPDATE tracks SET audio_key = $2, audio_content_type = $3, audio_size = $4, audio_etag = $5, \
+         duration_ms = $6, version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(&key)
+    .bind(info.format.content_type())
+    .bind(size)
+    .bind(&etag)
+    .bind(info.duration_ms)
+    .fetch_one(&mut *tx)
+    .await?;
+    outbox::upsert(&mut tx, row.body(), row.version).await?;
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    if let Some(old) = previous.audio_key.filter(|old| *old != key) {
+        if let Err(error) = state.storage.delete(&old).await {
+            tracing::warn!(%error, key = %old, "deleting replaced audio failed");
+        }
+    }
+    tracing::info!(track = %id, format = ?info.format, size, duration_ms = info.duration_ms, "audio uploaded");
+    Ok(Json(Uploaded {
+        track: row.into(),
+        audio: info,
+    }))
+}
+
+/// The file from a raw body or from the `file` part of a multipart form.
+async fn read_upload(request: Request) -> ApiResult<Bytes> {
+    let too_large =
+        |status: StatusCode, detail: String| ApiError::new(status, "invalid_body", detail);
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let bytes = if is_multipart {
+        let mut form = Multipart::from_request(request, &())
+            .await
+            .map_err(|r| too_large(r.status(), r.body_text()))?;
+        loop {
+            let field = form
+                .next_field()
+                .await
+                .map_err(|r| too_large(r.status(), r.body_text()))?;
+            let Some(field) = field else {
+                return Err(ApiError::invalid_field(
+                    "file",
+                    "the form has no `file` part",
+                ));
+            };
+            if field.name() == Some("file") {
+                break field
+                    .bytes()
+                    .await
+                    .map_err(|r| too_large(r.status(), r.body_text()))?;
+            }
+        }
+    } else {
+        Bytes::from_request(request, &())
+            .await
+            .map_err(|r| too_large(r.status(), r.body_text()))?
+    };
+    if bytes.is_empty() {
+        return Err(ApiError::invalid_field("body", "the file is empty"));
+    }
+    Ok(bytes)
+}
+
+/// Streams a track's audio; honours `Range` (one range), `If-None-Match` and `If-Range`.
+#[utoipa::path(get, path = "/v1/tracks/{id}/stream", tag = "audio", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Range" = Option<String>, Header, description = "bytes=START-END")),
+    responses((status = 200, description = "The whole file", content_type = "audio/*"),
+              (status = 206, description = "The requested range", content_type = "audio/*"),
+              (status = 304, description = "Unchanged since the given ETag"),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 416, description = "The range starts past the end")))]
+pub async fn stream(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    PathParams(id): PathParams<Uuid>,
+    request_headers: HeaderMap,
+) -> ApiResult<Response> {
+    let stored: Option<StoredAudio> = sqlx::query_as(
+        "SELECT audio_key, audio_content_type, audio_size, audio_etag FROM tracks WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.db)
+    .await?;
+    let Some(StoredAudio {
+        audio_key: Some(key),
+        audio_content_type: Some(content_type),
+        audio_size: Some(size),
+        audio_etag: Some(etag),
+    }) = stored
+    else {
+        return Err(ApiError::not_found("audio of this track"));
+    };
+    let size = size as u64;
+    let etag = format!("\"{etag}\"");
+    let header_text = |name| {
+        request_headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if header_text(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    {
+        return respond(
+            StatusCode::NOT_MODIFIED,
+            &etag,
+            &content_type,
+            Body::empty(),
+            &[],
+        );
+    }
+    // If-Range with another version means: send the whole current file.
+    let range = match header_text(header::IF_RANGE) {
+        Some(tag) if tag.trim() != etag => None,
+        _ => header_text(header::RANGE),
+    };
+    match range::answer(range, size) {
+        RangeAnswer::Full => {
+            let body = state
+                .storage
+                .stream_range(&key, 0, size)
+                .await
+                .map_err(ApiError::internal)?;
+            respond(
+                StatusCode::OK,
+                &etag,
+                &content_type,
+                body,
+                &[(header::CONTENT_LENGTH, size.to_string())],
+            )
+        }
+        RangeAnswer::Partial { start, end } => {
+            let body = state
+                .storage
+                .stream_range(&key, start, end)
+                .await
+                .map_err(ApiError::internal)?;
+            let content_range = format!("bytes {start}-{}/{size}", end - 1);
+            respond(
+                StatusCode::PARTIAL_CONTENT,
+                &etag,
+                &content_type,
+                body,
+                &[
+                    (header::CONTENT_RANGE, content_range),
+                    (header::CONTENT_LENGTH, (end - start).to_string()),
+                ],
+            )
+        }
+        RangeAnswer::Unsatisfiable => respond(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            &etag,
+            &content_type,
+            Body::empty(),
+            &[(header::CONTENT_RANGE, format!("bytes */{size}"))],
+        ),
+    }
+}
+
+/// A track's stored audio, all set once audio was uploaded.
+#[derive(sqlx::FromRow)]
+struct StoredAudio {
+    audio_key: Option<String>,
+    audio_content_type: Option<String>,
+    audio_size: Option<i64>,
+    audio_etag: Option<String>,
+}
+
+fn respond(
+    status: StatusCode,
+    etag: &str,
+    content_type: &str,
+    body: Body,
+    extra: &[(header::HeaderName, String)],
+) -> ApiResult<Response> {
+    let mut builder = Response::builder()
+        .status(status)
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::ETAG, etag)
+        .header(header::CACHE_CONTROL, "private, max-age=3600");
+    if status != StatusCode::NOT_MODIFIED && status != StatusCode::RANGE_NOT_SATISFIABLE {
+        builder = builder.header(header::CONTENT_TYPE, content_type);
+    }
+    for (name, value) in extra {
+        builder = builder.header(name, value);
+    }
+    builder.body(body).map_err(ApiError::internal)
+}

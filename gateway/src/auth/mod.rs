@@ -1,0 +1,134 @@
+//! Accounts and authentication: who is calling, and what they may do.
+//!
+//! - [`password`]: Argon2id hashing.
+//! - [`token`]: short-lived JWT access tokens (HS256 pinned, issuer/audience/expiry checked).
+//! - [`refresh`]: rotating refresh tokens stored hashed, with reuse detection.
+//! - [`routes`]: register, login, refresh, logout.
+//!
+//! A token proves identity only. The caller's role is read from the database
+//! on every request, so a role change or a deleted account takes effect at once.
+
+pub mod password;
+pub mod refresh;
+pub mod routes;
+pub mod token;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Listener,
+    Artist,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Listener => "listener",
+            Role::Artist => "artist",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        [Role::Listener, Role::Artist, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
+/// The authenticated caller. Extracting it answers 401 when the request has
+/// no valid bearer token or the account no longer exists.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub role: Role,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// 403 unless the caller is an admin.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("only admins may do this"))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts)?
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <access token>"))?;
+        authenticate(state, token).await
+    }
+}
+
+/// The caller if a token was sent; a token that was sent but is invalid is
+/// still a 401, so a client never silently loses its identity.
+pub struct MaybeUser(pub Option<AuthUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match bearer(parts)? {
+            Some(token) => authenticate(state, token).await.map(|u| MaybeUser(Some(u))),
+            None => Ok(MaybeUser(None)),
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
+    let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("the Authorization header is not text"))?;
+    match text.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim()))
+        }
+        _ => Err(ApiError::unauthorized(
+            "the Authorization header must be `Bearer <access token>`",
+        )),
+    }
+}
+
+async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let claims = state.tokens.verify(token).map_err(|e| match e {
+        token::TokenError::Expired => {
+            ApiError::unauthorized("the access token has expired; refresh it")
+        }
+        _ => ApiError::unauthorized("the access token is invalid"),
+    })?;
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM users WHERE id = $1 AND deleted_at IS NULL")
+            .bind(claims.sub)
+            .fetch_optional(&state.db)
+            .await?;
+    let role = role.ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
+    let role =
+        Role::parse(&role).ok_or_else(|| ApiError::internal(format!("unknown role {role}")))?;
+    Ok(AuthUser {
+        id: claims.sub,
+        role,
+    })
+}

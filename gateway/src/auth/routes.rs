@@ -1,0 +1,269 @@
+//! `POST /v1/auth/register`, `/login`, `/refresh`, `/logout`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::refresh::{self, Refreshed};
+use super::{password, Role};
+use crate::checks::Checks;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::JsonBody;
+use crate::me::{load_profile, UserProfile};
+use crate::AppState;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Unique among live accounts, case-insensitively.
+    pub email: String,
+    /// 3 to 32 letters, digits, `_`, `.` or `-`; unique, case-insensitively.
+    pub username: String,
+    /// 8 to 128 characters.
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The email address or the username.
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// A new session: a short-lived access token and a refresh token for the next one.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Session {
+    pub user: UserProfile,
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Single use: each refresh returns a new one; using an old one again ends every session of its family.
+    pub refresh_token: String,
+}
+
+pub fn check_email(checks: &mut Checks, email: &str) {
+    let ok = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if !ok {
+        checks.fail("email", "must be an email address such as ada@example.com");
+    }
+}
+
+pub fn check_username(checks: &mut Checks, username: &str) {
+    let ok = (3..=32).contains(&username.chars().count())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if !ok {
+        checks.fail(
+            "username",
+            "must be 3 to 32 letters, digits, `_`, `.` or `-`",
+        );
+    }
+}
+
+pub fn check_password(checks: &mut Checks, field: &str, password: &str) {
+    if !(8..=128).contains(&password.chars().count()) {
+        checks.fail(field, "must be 8 to 128 characters");
+    }
+}
+
+/// Creates a listener account and logs it in.
+#[utoipa::path(post, path = "/v1/auth/register", tag = "accounts", request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created and logged in", body = Session),
+        (status = 400, description = "A field is invalid", body = ErrorBody),
+        (status = 409, description = "Email or username taken", body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<Session>)> {
+    let email = body.email.trim().to_string();
+    let username = body.username.trim().to_string();
+    let mut checks = Checks::new();
+    check_email(&mut checks, &email);
+    check_username(&mut checks, &username);
+    check_password(&mut checks, "password", &body.password);
+    checks.finish()?;
+
+    let hash = password::hash(body.password).await?;
+    let id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, username, password_hash, role) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(&email)
+    .bind(&username)
+    .bind(&hash)
+    .bind(Role::Listener.as_str())
+    .execute(&mut *tx)
+    .await;
+    if let Err(sqlx::Error::Database(db)) = &inserted {
+        if db.is_unique_violation() {
+            let field = if db.constraint() == Some("users_email_key") {
+                "email"
+            } else {
+                "username"
+            };
+            return Err(ApiError::conflict(
+                field,
+                format!("this {field} is already registered"),
+            ));
+        }
+    }
+    inserted?;
+    let session = start_session(&state, &mut tx, id).await?;
+    tx.commit().await?;
+    tracing::info!(user = %id, "account registered");
+    Ok((StatusCode::CREATED, Json(session)))
+}
+
+/// Logs in with email or username and password.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "accounts", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = Session),
+        (status = 400, description = "A field is missing", body = ErrorBody),
+        (status = 401, description = "Wrong login or password", body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> ApiResult<Json<Session>> {
+    let login = body.login.trim();
+    let mut checks = Checks::new();
+    checks.text("login", login, 1, 254);
+    if body.password.is_empty() || body.password.len() > 1024 {
+        checks.fail("password", "must be 1 to 1024 bytes");
+    }
+    checks.finish()?;
+    let found: Option<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, password_hash FROM users \
+         WHERE deleted_at IS NULL AND (lower(email) = lower($1) OR lower(username) = lower($1))",
+    )
+    .bind(login)
+    .fetch_optional(&state.db)
+    .await?;
+    // Verify against a real hash even for an unknown login, so timing does not
+    // tell which logins exist.
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W4bA+x2ENGQqGcsDTbs6pNKz2TLd0JzTAPeXdmBCZ8w";
+    let (id, stored) = found.clone().unwrap_or((Uuid::nil(), DUMMY.to_string()));
+    let matches = password::verify(body.password, stored).await?;
+    if found.is_none() || !matches {
+        return Err(ApiError::unauthorized("wrong login or password"));
+    }
+    let mut tx = state.db.begin().await?;
+    let session = start_session(&state, &mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Json(session))
+}
+
+/// Trades a refresh token for a new session.
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "accounts", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new access and refresh token", body = Session),
+        (status = 401, description = "Unknown, expired, revoked or reused token", body = ErrorBody)))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RefreshRequest>,
+) -> ApiResult<Json<Session>> {
+    let ttl = state.config.auth.refresh_ttl;
+    match refresh::rotate(&state.db, body.refresh_token.trim(), ttl).await? {
+        Refreshed::Rotated { user, token } => {
+            let access_token = access_token(&state, user)?;
+            Ok(Json(Session {
+                user: load_profile(&state.db, user).await?,
+                access_token,
+                token_type: "Bearer",
+                expires_in: state.tokens.access_ttl().as_secs(),
+                refresh_token: token,
+            }))
+        }
+        Refreshed::Refused => Err(ApiError::unauthorized(
+            "the refresh token is not valid; log in again",
+        )),
+        Refreshed::Reused => Err(ApiError::unauthorized(
+            "the refresh token was already used; every session of it was ended; log in again",
+        )),
+    }
+}
+
+/// Ends the session the refresh token belongs to.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "accounts", request_body = RefreshRequest,
+    responses((status = 204, description = "The session's refresh tokens are revoked")))]
+pub async fn logout(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RefreshRequest>,
+) -> ApiResult<StatusCode> {
+    refresh::revoke(&state.db, body.refresh_token.trim()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn access_token(state: &AppState, user: Uuid) -> ApiResult<String> {
+    state
+        .tokens
+        .issue(user, encore_common::now_millis() / 1000)
+        .map_err(ApiError::internal)
+}
+
+async fn start_session(state: &AppState, tx: &mut PgConnection, user: Uuid) -> ApiResult<Session> {
+    let refresh_token =
+        refresh::issue(tx, user, Uuid::now_v7(), state.config.auth.refresh_ttl).await?;
+    Ok(Session {
+        user: crate::me::load_profile_in(tx, user).await?,
+        access_token: access_token(state, user)?,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_ttl().as_secs(),
+        refresh_token,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_username_and_password_rules() {
+        let mut checks = Checks::new();
+        for good in ["ada@example.com", "a.b+c@mail.example.org"] {
+            check_email(&mut checks, good);
+        }
+        check_username(&mut checks, "ada_l-1.x");
+        check_password(&mut checks, "password", "12345678");
+        assert!(checks.finish().is_ok());
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@example",
+            "ada@.com",
+            "a da@example.com",
+        ] {
+            let mut checks = Checks::new();
+            check_email(&mut checks, bad);
+            assert!(checks.finish().is_err(), "{bad}");
+        }
+        for bad in ["ab", "with space", "ünï", &"x".repeat(33)] {
+            let mut checks = Checks::new();
+            check_username(&mut checks, bad);
+            assert!(checks.finish().is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The catalog: artists, albums and tracks.
+//!
+//! Every write runs in one transaction that also writes the change to the
+//! outbox, bumps the entity's `version`, and is authorised first: admins may
+//! edit everything, artist accounts the artists they are members of (and those
+//! artists' albums and tracks), listeners nothing.
+
+pub mod albums;
+pub mod artists;
+pub mod tracks;
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::auth::{AuthUser, Role};
+use crate::error::{ApiError, ApiResult};
+
+/// Locks the artist row and checks the caller may edit it: 404 when it does
+/// not exist, 403 when the caller is neither an admin nor one of its members.
+pub async fn authorize_artist(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    artist: Uuid,
+) -> ApiResult<()> {
+    let exists: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM artists WHERE id = $1 FOR UPDATE")
+            .bind(artist)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if exists.is_none() {
+        return Err(ApiError::not_found("artist"));
+    }
+    if user.is_admin() {
+        return Ok(());
+    }
+    let member: bool = user.role == Role::Artist
+        && sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM artist_members WHERE artist_id = $1 AND user_id = $2)",
+        )
+        .bind(artist)
+        .bind(user.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if member {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only this artist's own accounts or an admin may change it",
+        ))
+    }
+}
+
+/// A release year we believe: recorded music is younger than 1860.
+pub const YEARS: (i64, i64) = (1860, 2100);

@@ -1,0 +1,503 @@
+//! `/v1/playlists`: playlists and their ordered items.
+//!
+//! Items are numbered densely from 0. Every change to a playlist first locks
+//! its row, so concurrent adds, removes and moves apply one after another and
+//! positions never collide or leave gaps; each change bumps the version and is
+//! published through the outbox with the full ordered track list.
+//! A private playlist is a 404 to everyone but its owner.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use encore_schemas::EntityType;
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::{AuthUser, MaybeUser};
+use crate::checks::{clean, Checks};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::outbox::{self, Body};
+use crate::paging::{Page, PageRequest};
+use crate::{rfc3339, AppState};
+
+/// The most items one playlist holds.
+pub const MAX_ITEMS: i64 = 10_000;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct PlaylistRow {
+    id: Uuid,
+    owner_id: Uuid,
+    name: String,
+    description: Option<String>,
+    public: bool,
+    version: i64,
+}
+
+const COLUMNS: &str = "id, owner_id, name, description, public, version";
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Playlist {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub public: bool,
+    pub version: i64,
+    /// In order; absent in lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<PlaylistItem>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PlaylistItem {
+    /// The item's own id: a track may appear more than once.
+    pub id: Uuid,
+    pub track_id: Uuid,
+    /// 0-based.
+    pub position: i32,
+    /// RFC 3339.
+    pub added_at: String,
+}
+
+impl PlaylistRow {
+    fn into_api(self, items: Option<Vec<PlaylistItem>>) -> Playlist {
+        Playlist {
+            id: self.id,
+            owner_id: self.owner_id,
+            name: self.name,
+            description: self.description,
+            public: self.public,
+            version: self.version,
+            items,
+        }
+    }
+}
+
+async fn items(conn: &mut PgConnection, playlist: Uuid) -> Result<Vec<PlaylistItem>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid, i32, OffsetDateTime)> = sqlx::query_as(
+        "SELECT id, track_id, position, added_at FROM playlist_items WHERE playlist_id = $1 ORDER BY position",
+    )
+    .bind(playlist)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, track_id, position, added_at)| PlaylistItem {
+            id,
+            track_id,
+            position,
+            added_at: rfc3339(added_at),
+        })
+        .collect())
+}
+
+/// The playlist if `viewer` may see it; private playlists of others are "not found".
+async fn visible(
+    conn: &mut PgConnection,
+    id: Uuid,
+    viewer: Option<&AuthUser>,
+) -> ApiResult<PlaylistRow> {
+    let row: Option<PlaylistRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM playlists WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    match row {
+        Some(row) if row.public || viewer.is_some_and(|v| v.id == row.owner_id) => Ok(row),
+        _ => Err(ApiError::not_found("playlist")),
+    }
+}
+
+/// Locks the playlist for a change by its owner: 404 if the caller cannot see
+/// it, 403 if they can but it is someone else's.
+async fn lock_own(conn: &mut PgConnection, id: Uuid, user: &AuthUser) -> ApiResult<PlaylistRow> {
+    let row: Option<PlaylistRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM playlists WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) if row.owner_id == user.id => Ok(row),
+        Some(row) if row.public => Err(ApiError::forbidden("only its owner may change a playlist")),
+        _ => Err(ApiError::not_found("playlist")),
+    }
+}
+
+/// Bumps the version and writes the playlist's new state to the outbox.
+async fn publish(conn: &mut PgConnection, id: Uuid) -> ApiResult<PlaylistRow> {
+    let row: PlaylistRow = sqlx::query_as(&format!(
+        "UPDATE playlists SET version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let track_ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT track_id FROM playlist_items WHERE playlist_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let body = Body::Playlist(encore_schemas::Playlist {
+        id: row.id,
+        owner_id: row.owner_id,
+        name: row.name.clone(),
+        description: row.description.clone(),
+        public: row.public,
+        track_ids,
+    });
+    outbox::upsert(conn, body, row.version).await?;
+    Ok(row)
+}
+
+/// Locks, in id order, the playlists that hold any of `tracks` (about to be
+/// deleted), and returns their ids for [`renumber_and_publish`].
+pub async fn lock_containing(
+    conn: &mut PgConnection,
+    tracks: &[Uuid],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM playlists WHERE id IN \
+         (SELECT playlist_id FROM playlist_items WHERE track_id = ANY($1)) ORDER BY id FOR UPDATE",
+    )
+    .bind(tracks)
+    .fetch_all(conn)
+    .await
+}
+
+/// Closes the gaps deleted tracks left and publishes each playlist.
+pub async fn renumber_and_publish(conn: &mut PgConnection, playlists: &[Uuid]) -> ApiResult<()> {
+    for id in playlists {
+        sqlx::query(
+            "UPDATE playlist_items i SET position = n.rank FROM \
+             (SELECT id, (row_number() OVER (ORDER BY position) - 1)::int AS rank \
+              FROM playlist_items WHERE playlist_id = $1) n \
+             WHERE i.id = n.id AND i.position <> n.rank",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        publish(conn, *id).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlaylist {
+    pub name: String,
+    pub description: Option<String>,
+    /// Private (false) unless set.
+    #[serde(default)]
+    pub public: bool,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePlaylist {
+    pub name: Option<String>,
+    /// Empty text clears it.
+    pub description: Option<String>,
+    pub public: Option<bool>,
+}
+
+fn check(name: Option<&str>, description: Option<&str>) -> ApiResult<()> {
+    let mut checks = Checks::new();
+    if let Some(name) = name {
+        checks.text("name", name, 1, 200);
+    }
+    checks.optional_text("description", description, 2_000);
+    checks.finish()
+}
+
+/// Creates a playlist owned by the caller.
+#[utoipa::path(post, path = "/v1/playlists", tag = "library", security(("bearer" = [])), request_body = CreatePlaylist,
+    responses((status = 201, body = Playlist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<CreatePlaylist>,
+) -> ApiResult<(StatusCode, Json<Playlist>)> {
+    check(Some(&body.name), body.description.as_deref())?;
+    let mut tx = state.db.begin().await?;
+    let id = Uuid::now_v7();
+    // Inserted at version 0; publishing makes it 1.
+    sqlx::query("INSERT INTO playlists (id, owner_id, name, description, public, version) VALUES ($1, $2, $3, $4, $5, 0)")
+        .bind(id)
+        .bind(user.id)
+        .bind(body.name.trim())
+        .bind(clean(body.description))
+        .bind(body.public)
+        .execute(&mut *tx)
+        .await?;
+    let row = publish(&mut tx, id).await?;
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    Ok((StatusCode::CREATED, Json(row.into_api(Some(Vec::new())))))
+}
+
+/// A playlist with its items.
+#[utoipa::path(get, path = "/v1/playlists/{id}", tag = "library", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Playlist), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    MaybeUser(viewer): MaybeUser,
+    PathParams(id): PathParams<Uuid>,
+) -> ApiResult<Json<Playlist>> {
+    let mut conn = state.db.acquire().await?;
+    let row = visible(&mut conn, id, viewer.as_ref()).await?;
+    let items = items(&mut conn, id).await?;
+    Ok(Json(row.into_api(Some(items))))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListPlaylists {
+    /// 1 to 100, default 20.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// The caller's playlists, public and private.
+#[utoipa::path(get, path = "/v1/me/playlists", tag = "library", security(("bearer" = [])), params(ListPlaylists),
+    responses((status = 200, body = Page<Playlist>), (status = 401, body = ErrorBody)))]
+pub async fn list_mine(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(query): QueryParams<ListPlaylists>,
+) -> ApiResult<Json<Page<Playlist>>> {
+    let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
+    let rows: Vec<PlaylistRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM playlists WHERE owner_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"
+    ))
+    .bind(user.id)
+    .bind(page.after)
+    .bind(page.fetch())
+    .fetch_all(&state.db)
+    .await?;
+    let playlists = rows.into_iter().map(|r| r.into_api(None)).collect();
+    Ok(Json(Page::from_rows(playlists, page, |p| p.id)))
+}
+
+/// Renames a playlist, changes its description or visibility.
+#[utoipa::path(patch, path = "/v1/playlists/{id}", tag = "library", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = UpdatePlaylist,
+    responses((status = 200, body = Playlist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParams(id): PathParams<Uuid>,
+    JsonBody(body): JsonBody<UpdatePlaylist>,
+) -> ApiResult<Json<Playlist>> {
+    check(body.name.as_deref(), body.description.as_deref())?;
+    let mut tx = state.db.begin().await?;
+    lock_own(&mut tx, id, &user).await?;
+    sqlx::query(
+        "UPDATE playlists SET name = COALESCE($2, name), \
+         description = CASE WHEN $3::text IS NULL THEN description ELSE NULLIF($3, '') END, \
+         public = COALESCE($4, public) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(body.name.as_deref().map(str::trim))
+    .bind(body.description.as_deref().map(str::trim))
+    .bind(body.public)
+    .execute(&mut *tx)
+    .await?;
+    let row = publish(&mut tx, id).await?;
+    let items = items(&mut tx, id).await?;
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    Ok(Json(row.into_api(Some(items))))
+}
+
+/// Deletes a playlist.
+#[utoipa::path(delete, path = "/v1/playlists/{id}", tag = "library", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParams(id): PathParams<Uuid>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    let row = lock_own(&mut tx, id, &user).await?;
+    sqlx::query("DELETE FROM playlists WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    outbox::delete(&mut tx, EntityType::Playlist, id, row.version + 1).await?;
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddItem {
+    pub track_id: Uuid,
+    /// Where to insert, 0-based; the end when absent.
+    pub position: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveItem {
+    /// The item's new 0-based position.
+    pub position: i32,
+}
+
+async fn item_count(conn: &mut PgConnection, playlist: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM playlist_items WHERE playlist_id = $1")
+        .bind(playlist)
+        .fetch_one(conn)
+        .await
+}
+
+/// Finishes an item change: publish, read back, commit, wake the relay.
+async fn finish(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    id: Uuid,
+) -> ApiResult<Json<Playlist>> {
+    let row = publish(&mut tx, id).await?;
+    let items = items(&mut tx, id).await?;
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    Ok(Json(row.into_api(Some(items))))
+}
+
+/// Adds a track at a position (the end by default); later items shift down.
+#[utoipa::path(post, path = "/v1/playlists/{id}/items", tag = "library", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = AddItem,
+    responses((status = 200, body = Playlist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn add_item(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParams(id): PathParams<Uuid>,
+    JsonBody(body): JsonBody<AddItem>,
+) -> ApiResult<Json<Playlist>> {
+    let mut tx = state.db.begin().await?;
+    lock_own(&mut tx, id, &user).await?;
+    let count = item_count(&mut tx, id).await?;
+    if count >= MAX_ITEMS {
+        return Err(ApiError::conflict(
+            "track_id",
+            format!("a playlist holds at most {MAX_ITEMS} items"),
+        ));
+    }
+    let position = i64::from(body.position.unwrap_or(count as i32));
+    if !(0..=count).contains(&position) {
+        return Err(ApiError::invalid_field(
+            "position",
+            format!("must be between 0 and {count}"),
+        ));
+    }
+    let track: Option<Uuid> = sqlx::query_scalar("SELECT id FROM tracks WHERE id = $1")
+        .bind(body.track_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if track.is_none() {
+        return Err(ApiError::invalid_field("track_id", "no such track"));
+    }
+    sqlx::query("UPDATE playlist_items SET position = position + 1 WHERE playlist_id = $1 AND position >= $2")
+        .bind(id)
+        .bind(position as i32)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO playlist_items (id, playlist_id, track_id, position) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(id)
+    .bind(body.track_id)
+    .bind(position as i32)
+    .execute(&mut *tx)
+    .await?;
+    finish(&state, tx, id).await
+}
+
+/// Removes an item; later items shift up.
+#[utoipa::path(delete, path = "/v1/playlists/{id}/items/{item_id}", tag = "library", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("item_id" = Uuid, Path)),
+    responses((status = 200, body = Playlist), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn remove_item(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParams((id, item)): PathParams<(Uuid, Uuid)>,
+) -> ApiResult<Json<Playlist>> {
+    let mut tx = state.db.begin().await?;
+    lock_own(&mut tx, id, &user).await?;
+    let removed: Option<i32> = sqlx::query_scalar(
+        "DELETE FROM playlist_items WHERE id = $1 AND playlist_id = $2 RETURNING position",
+    )
+    .bind(item)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let removed = removed.ok_or_else(|| ApiError::not_found("playlist item"))?;
+    sqlx::query("UPDATE playlist_items SET position = position - 1 WHERE playlist_id = $1 AND position > $2")
+        .bind(id)
+        .bind(removed)
+        .execute(&mut *tx)
+        .await?;
+    finish(&state, tx, id).await
+}
+
+/// Moves an item to a new position; the items between shift by one.
+#[utoipa::path(put, path = "/v1/playlists/{id}/items/{item_id}/position", tag = "library", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("item_id" = Uuid, Path)), request_body = MoveItem,
+    responses((status = 200, body = Playlist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn move_item(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParams((id, item)): PathParams<(Uuid, Uuid)>,
+    JsonBody(body): JsonBody<MoveItem>,
+) -> ApiResult<Json<Playlist>> {
+    let mut tx = state.db.begin().await?;
+    lock_own(&mut tx, id, &user).await?;
+    let from: Option<i32> = sqlx::query_scalar(
+        "SELECT position FROM playlist_items WHERE id = $1 AND playlist_id = $2",
+    )
+    .bind(item)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let from = from.ok_or_else(|| ApiError::not_found("playlist item"))?;
+    let last = item_count(&mut tx, id).await? - 1;
+    let to = body.position;
+    if !(0..=last).contains(&i64::from(to)) {
+        return Err(ApiError::invalid_field(
+            "position",
+            format!("must be between 0 and {last}"),
+        ));
+    }
+    // Shift the items between the two positions one step towards `from`.
+    let (low, high, step) = if from < to {
+        (from + 1, to, -1)
+    } else {
+        (to, from - 1, 1)
+    };
+    sqlx::query(
+        "UPDATE playlist_items SET position = position + $4 \
+         WHERE playlist_id = $1 AND position BETWEEN $2 AND $3",
+    )
+    .bind(id)
+    .bind(low)
+    .bind(high)
+    .bind(step)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE playlist_items SET position = $2 WHERE id = $1")
+        .bind(item)
+        .bind(to)
+        .execute(&mut *tx)
+        .await?;
+    finish(&state, tx, id).await
+}

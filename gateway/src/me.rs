@@ -1,0 +1,339 @@
+//! The caller's own account: `GET/PATCH/DELETE /v1/me`, `PUT /v1/me/avatar`,
+//! and `GET /v1/users/{id}/avatar`.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use encore_schemas::EntityType;
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::routes::{check_email, check_username};
+use crate::auth::{AuthUser, Role};
+use crate::checks::{clean, Checks};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{JsonBody, PathParams};
+use crate::{outbox, rfc3339, AppState};
+
+/// The largest avatar accepted.
+pub const MAX_AVATAR_BYTES: usize = 2 * 1024 * 1024;
+const MAX_AVATAR_SIDE: usize = 4096;
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UserProfile {
+    pub id: Uuid,
+    pub email: String,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    /// Where the avatar is served, if one was uploaded.
+    pub avatar_url: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+type ProfileRow = (
+    Uuid,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    OffsetDateTime,
+);
+
+const PROFILE_SQL: &str = "SELECT id, email, username, display_name, role, avatar_key, created_at \
+                           FROM users WHERE id = $1 AND deleted_at IS NULL";
+
+fn profile(
+    (id, email, username, display_name, role, avatar, created_at): ProfileRow,
+) -> UserProfile {
+    UserProfile {
+        id,
+        email,
+        username,
+        display_name,
+        role: Role::parse(&role).unwrap_or(Role::Listener),
+        avatar_url: avatar.map(|_| format!("/v1/users/{id}/avatar")),
+        created_at: rfc3339(created_at),
+    }
+}
+
+pub async fn load_profile(db: &PgPool, id: Uuid) -> ApiResult<UserProfile> {
+    let row: Option<ProfileRow> = sqlx::query_as(PROFILE_SQL)
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    row.map(profile).ok_or_else(|| ApiError::not_found("user"))
+}
+
+pub async fn load_profile_in(conn: &mut PgConnection, id: Uuid) -> ApiResult<UserProfile> {
+    let row: Option<ProfileRow> = sqlx::query_as(PROFILE_SQL)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(profile).ok_or_else(|| ApiError::not_found("user"))
+}
+
+/// The caller's profile.
+#[utoipa::path(get, path = "/v1/me", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = UserProfile), (status = 401, body = ErrorBody)))]
+pub async fn get_me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<UserProfile>> {
+    Ok(Json(load_profile(&state.db, user.id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    pub email: Option<String>,
+    pub username: Option<String>,
+    /// Empty text clears it.
+    pub display_name: Option<String>,
+}
+
+/// Changes the caller's email, username or display name.
+#[utoipa::path(patch, path = "/v1/me", tag = "accounts", security(("bearer" = [])), request_body = UpdateMe,
+    responses((status = 200, body = UserProfile), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<UpdateMe>,
+) -> ApiResult<Json<UserProfile>> {
+    let email = body.email.map(|e| e.trim().to_string());
+    let username = body.username.map(|u| u.trim().to_string());
+    let mut checks = Checks::new();
+    if let Some(email) = &email {
+        check_email(&mut checks, email);
+    }
+    if let Some(username) = &username {
+        check_username(&mut checks, username);
+    }
+    checks.optional_text("display_name", body.display_name.as_deref(), 100);
+    checks.finish()?;
+    let clear_display_name = body
+        .display_name
+        .as_deref()
+        .is_some_and(|d| d.trim().is_empty());
+    let updated = sqlx::query(
+        "UPDATE users SET email = COALESCE($2, email), username = COALESCE($3, username), \
+         display_name = CASE WHEN $5 THEN NULL ELSE COALESCE($4, display_name) END, updated_at = now() \
+         WHERE id = $1 AND deleted_at IS NULL",
+    )
+    .bind(user.id)
+    .bind(&email)
+    .bind(&username)
+    .bind(clean(body.display_name))
+    .bind(clear_display_name)
+    .execute(&state.db)
+    .await;
+    if let Err(sqlx::Error::Database(db)) = &updated {
+        if db.is_unique_violation() {
+            let field = if db.constraint() == Some("users_email_key") {
+                "email"
+            } else {
+                "username"
+            };
+            return Err(ApiError::conflict(
+                field,
+                format!("this {field} is already registered"),
+            ));
+        }
+    }
+    updated?;
+    Ok(Json(load_profile(&state.db, user.id).await?))
+}
+
+/// Deletes the caller's account: playlists are deleted (and the deletions
+/// published), likes, history, sessions and artist links removed, and the
+/// account row anonymised so ids in past events point at nothing personal.
+#[utoipa::path(delete, path = "/v1/me", tag = "accounts", security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody)))]
+pub async fn delete_me(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    let locked: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT avatar_key FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+    )
+    .bind(user.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(avatar) = locked else {
+        return Err(ApiError::not_found("user"));
+    };
+    let playlists: Vec<(Uuid, i64)> =
+        sqlx::query_as("DELETE FROM playlists WHERE owner_id = $1 RETURNING id, version")
+            .bind(user.id)
+            .fetch_all(&mut *tx)
+            .await?;
+    for (id, version) in &playlists {
+        outbox::delete(&mut tx, EntityType::Playlist, *id, version + 1).await?;
+    }
+    for sql in [
+        "DELETE FROM track_likes WHERE user_id = $1",
+        "DELETE FROM album_likes WHERE user_id = $1",
+        "DELETE FROM artist_likes WHERE user_id = $1",
+        "DELETE FROM listening_history WHERE user_id = $1",
+        "DELETE FROM refresh_tokens WHERE user_id = $1",
+        "DELETE FROM artist_members WHERE user_id = $1",
+    ] {
+        sqlx::query(sql).bind(user.id).execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "UPDATE users SET email = 'deleted-' || id || '@invalid', username = 'deleted-' || id, \
+         password_hash = '!', display_name = NULL, avatar_key = NULL, role = 'listener', \
+         deleted_at = now(), updated_at = now() WHERE id = $1",
+    )
+    .bind(user.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    if let Some(key) = avatar {
+        if let Err(error) = state.storage.delete(&key).await {
+            tracing::warn!(%error, %key, "deleting the avatar of a deleted account failed");
+        }
+    }
+    tracing::info!(user = %user.id, playlists = playlists.len(), "account deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Uploads the caller's avatar: a PNG, JPEG, GIF or WebP image of at most
+/// 2 MiB and 4096 pixels a side, sent as the raw body.
+#[utoipa::path(put, path = "/v1/me/avatar", tag = "accounts", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "image/png", description = "PNG, JPEG, GIF or WebP bytes"),
+    responses((status = 200, body = UserProfile), (status = 413, body = ErrorBody),
+              (status = 415, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn put_avatar(
+    State(state): State<AppState>,
+    user: AuthUser,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<UserProfile>> {
+    let body = body.map_err(|r| {
+        ApiError::new(
+            r.status(),
+            "invalid_body",
+            format!("an avatar is at most {MAX_AVATAR_BYTES} bytes"),
+        )
+    })?;
+    let kind = image_kind(&body)?;
+    // The extension in the key records the media type to serve it with.
+    let key = format!("avatars/{}.{kind}", user.id);
+    state
+        .storage
+        .put(&key, body)
+        .await
+        .map_err(ApiError::internal)?;
+    let previous: Option<String> = sqlx::query_scalar(
+        "UPDATE users u SET avatar_key = $2, updated_at = now()          FROM (SELECT avatar_key FROM users WHERE id = $1 FOR UPDATE) old          WHERE u.id = $1 RETURNING old.avatar_key",
+    )
+    .bind(user.id)
+    .bind(&key)
+    .fetch_one(&state.db)
+    .await?;
+    if let Some(old) = previous.filter(|old| *old != key) {
+        if let Err(error) = state.storage.delete(&old).await {
+            tracing::warn!(%error, key = %old, "deleting a replaced avatar failed");
+        }
+    }
+    Ok(Json(load_profile(&state.db, user.id).await?))
+}
+
+/// Checks the bytes really are an image of a kind we serve, by content, not by header.
+fn image_kind(bytes: &[u8]) -> ApiResult<&'static str> {
+    let unsupported = || {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the avatar must be a PNG, JPEG, GIF or WebP image",
+        )
+    };
+    let kind = match imagesize::image_type(bytes).map_err(|_| unsupported())? {
+        imagesize::ImageType::Png => "png",
+        imagesize::ImageType::Jpeg => "jpeg",
+        imagesize::ImageType::Gif => "gif",
+        imagesize::ImageType::Webp => "webp",
+        _ => return Err(unsupported()),
+    };
+    let size = imagesize::blob_size(bytes).map_err(|_| unsupported())?;
+    if size.width == 0
+        || size.height == 0
+        || size.width > MAX_AVATAR_SIDE
+        || size.height > MAX_AVATAR_SIDE
+    {
+        return Err(ApiError::invalid_field(
+            "body",
+            format!("the image must be 1 to {MAX_AVATAR_SIDE} pixels a side"),
+        ));
+    }
+    Ok(kind)
+}
+
+/// Serves a user's avatar.
+#[utoipa::path(get, path = "/v1/users/{id}/avatar", tag = "accounts",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The image", content_type = "image/*"), (status = 404, body = ErrorBody)))]
+pub async fn get_avatar(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<Uuid>,
+) -> ApiResult<Response> {
+    let key: Option<Option<String>> =
+        sqlx::query_scalar("SELECT avatar_key FROM users WHERE id = $1 AND deleted_at IS NULL")
+            .bind(id)
+            .fetch_optional(&state.db)
+            .await?;
+    let Some(Some(key)) = key else {
+        return Err(ApiError::not_found("avatar"));
+    };
+    let kind = key.rsplit_once('.').map_or("png", |(_, kind)| kind);
+    let bytes = state
+        .storage
+        .get(&key)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found("avatar"))?;
+    let mut headers = HeaderMap::new();
+    let content_type = format!("image/{kind}");
+    if let Ok(value) = content_type.parse() {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok((headers, bytes).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A 1x1 PNG.
+    const PNG: &[u8] = &[
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F,
+        0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00,
+        0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49,
+        0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ];
+
+    #[test]
+    fn recognises_images_by_content() {
+        assert_eq!(image_kind(PNG).unwrap(), "png");
+        assert_eq!(
+            image_kind(b"GIF89a\x01\x00\x01\x00\x00\x00\x00").unwrap(),
+            "gif"
+        );
+        let err = image_kind(b"<svg xmlns='http://www.w3.org/2000/svg'/>").unwrap_err();
+        assert_eq!(err.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let mut huge = PNG.to_vec();
+        huge[16..20].copy_from_slice(&10_000u32.to_be_bytes());
+        assert_eq!(
+            image_kind(&huge).unwrap_err().status,
+            StatusCode::BAD_REQUEST
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! The transactional outbox: catalog changes are written to PostgreSQL in the
+//! same transaction as the change itself, and [`relay`] publishes them.
+//!
+//! So a catalog write that committed is published even if Kafka was down at
+//! the time, and a write that rolled back is never published.
+
+pub mod relay;
+
+use encore_common::topics::catalog_topic;
+use encore_schemas::{encode, Album, Artist, CatalogChange, ChangeOp, EntityType, Playlist, Track};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// The entity body of an upsert.
+pub enum Body {
+    Artist(Artist),
+    Album(Album),
+    Track(Track),
+    Playlist(Playlist),
+}
+
+impl Body {
+    fn entity(&self) -> (EntityType, Uuid) {
+        match self {
+            Body::Artist(a) => (EntityType::Artist, a.id),
+            Body::Album(a) => (EntityType::Album, a.id),
+            Body::Track(t) => (EntityType::Track, t.id),
+            Body::Playlist(p) => (EntityType::Playlist, p.id),
+        }
+    }
+}
+
+/// Records that the entity now looks like `body` at `version`.
+pub async fn upsert(conn: &mut PgConnection, body: Body, version: i64) -> Result<(), ApiError> {
+    let (entity_type, entity_id) = body.entity();
+    let mut change = envelope(entity_type, entity_id, version, ChangeOp::Upsert);
+    match body {
+        Body::Artist(a) => change.artist = Some(a),
+        Body::Album(a) => change.album = Some(a),
+        Body::Track(t) => change.track = Some(t),
+        Body::Playlist(p) => change.playlist = Some(p),
+    }
+    insert(conn, &change, false).await
+}
+
+/// Records that the entity was deleted at `version` (its last version + 1);
+/// the relay follows the change with a tombstone.
+pub async fn delete(
+    conn: &mut PgConnection,
+    entity_type: EntityType,
+    entity_id: Uuid,
+    version: i64,
+) -> Result<(), ApiError> {
+    let change = envelope(entity_type, entity_id, version, ChangeOp::Delete);
+    insert(conn, &change, true).await
+}
+
+fn envelope(entity_type: EntityType, entity_id: Uuid, version: i64, op: ChangeOp) -> CatalogChange {
+    CatalogChange {
+        change_id: Uuid::now_v7(),
+        entity_type,
+        entity_id,
+        version,
+        op,
+        occurred_at: encore_common::now_millis(),
+        artist: None,
+        album: None,
+        track: None,
+        playlist: None,
+    }
+}
+
+async fn insert(
+    conn: &mut PgConnection,
+    change: &CatalogChange,
+    tombstone: bool,
+) -> Result<(), ApiError> {
+    let payload = encode(change).map_err(ApiError::internal)?;
+    sqlx::query(
+        "INSERT INTO outbox (topic, entity_id, version, payload, tombstone) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(catalog_topic(change.entity_type))
+    .bind(change.entity_id)
+    .bind(change.version)
+    .bind(payload)
+    .bind(tombstone)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

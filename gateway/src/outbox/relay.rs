@@ -1,0 +1,173 @@
+//! The outbox relay: publishes unsent outbox rows in id order and marks them
+//! sent only after the broker acknowledged every record of the batch.
+//!
+//! **One publisher at a time.** Several gateway instances may run a relay.
+//! Each batch is published inside a transaction that first takes a
+//! transaction-scoped advisory lock; an instance that cannot take it skips
+//! the round. Plain `FOR UPDATE SKIP LOCKED` would let two instances publish
+//! two consecutive batches at once, and then a later change of an entity could
+//! overtake an earlier one. With the lock, rows go out strictly in id order,
+//! so per entity (one key, one partition) in commit order. If a relay dies
+//! after the broker acked but before the commit, the next round publishes the
+//! rows again; consumers drop the repeat by version.
+//!
+//! **Deletes** are followed by a tombstone (same key, no value), so a compacted
+//! topic eventually forgets the entity.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use encore_common::kafka::{self, KafkaPlumbingError};
+use encore_common::topics::CATALOG_TOPICS;
+use encore_common::{KafkaConfig, Topics};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use sqlx::PgPool;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+/// Rows per round.
+const BATCH: i64 = 500;
+/// `pg_try_advisory_xact_lock` key of the relay ("encore-outbox" in ASCII, truncated).
+const LOCK_KEY: i64 = 0x656e_636f_7265_6f62;
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("broker: {0}")]
+    Broker(#[from] KafkaPlumbingError),
+}
+
+pub struct Relay {
+    pub db: PgPool,
+    pub producer: FutureProducer,
+    pub kafka: KafkaConfig,
+    pub topics: Topics,
+    /// How long to sleep when there was nothing to publish.
+    pub poll: Duration,
+    /// Woken by every catalog write, so changes go out without waiting for the poll.
+    pub wakeup: Arc<Notify>,
+}
+
+impl Relay {
+    /// Publishes until `shutdown` resolves. A round in flight at shutdown is
+    /// abandoned uncommitted: its rows stay unsent and go out next time.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut topics_ready = false;
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let round = async {
+                if !topics_ready {
+                    self.ensure_topics().await?;
+                    topics_ready = true;
+                }
+                self.publish_round().await
+            };
+            let outcome = tokio::select! {
+                _ = &mut shutdown => return,
+                outcome = round => outcome,
+            };
+            let pause = match outcome {
+                Ok(published) if published as i64 == BATCH => Duration::ZERO,
+                Ok(_) => {
+                    backoff = Duration::from_millis(100);
+                    self.poll
+                }
+                Err(error) => {
+                    metrics::counter!("encore_outbox_relay_failures_total").increment(1);
+                    tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "outbox relay round failed");
+                    let pause = backoff;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    pause
+                }
+            };
+            if pause.is_zero() {
+                continue;
+            }
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = self.wakeup.notified() => {},
+                _ = tokio::time::sleep(pause) => {},
+            }
+        }
+    }
+
+    async fn ensure_topics(&self) -> Result<(), KafkaPlumbingError> {
+        let topics: Vec<(String, i32)> = CATALOG_TOPICS
+            .iter()
+            .map(|t| (self.topics.name(t), self.kafka.partitions))
+            .collect();
+        kafka::ensure_topics(&self.kafka, &topics).await
+    }
+
+    /// Publishes up to one batch; returns how many rows went out.
+    #[tracing::instrument(name = "outbox_round", skip_all, fields(rows = tracing::field::Empty))]
+    pub async fn publish_round(&self) -> Result<usize, RelayError> {
+        let mut tx = self.db.begin().await?;
+        let leader: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(LOCK_KEY)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !leader {
+            return Ok(0);
+        }
+        let rows: Vec<(i64, String, Uuid, Vec<u8>, bool)> = sqlx::query_as(
+            "SELECT id, topic, entity_id, payload, tombstone FROM outbox \
+             WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        let backlog = rows.len();
+        if rows.is_empty() {
+            metrics::gauge!("encore_outbox_backlog").set(0.0);
+            return Ok(0);
+        }
+        tracing::Span::current().record("rows", backlog);
+        self.produce(&rows).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        sqlx::query("UPDATE outbox SET sent_at = now() WHERE id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        metrics::counter!("encore_outbox_published_total").increment(backlog as u64);
+        Ok(backlog)
+    }
+
+    /// Sends every row (and a tombstone after each delete) and waits for all acks.
+    async fn produce(
+        &self,
+        rows: &[(i64, String, Uuid, Vec<u8>, bool)],
+    ) -> Result<(), KafkaPlumbingError> {
+        let mut deliveries = Vec::with_capacity(rows.len() + 1);
+        for (_, topic, entity_id, payload, tombstone) in rows {
+            let topic = self.topics.name(topic);
+            let key = entity_id.to_string();
+            let record = FutureRecord::<str, [u8]>::to(&topic)
+                .key(&key)
+                .payload(payload);
+            deliveries.push((
+                topic.clone(),
+                self.producer.send_result(record).map_err(|(e, _)| e)?,
+            ));
+            if *tombstone {
+                let record = FutureRecord::<str, [u8]>::to(&topic).key(&key);
+                deliveries.push((
+                    topic.clone(),
+                    self.producer.send_result(record).map_err(|(e, _)| e)?,
+                ));
+            }
+        }
+        for (topic, delivery) in deliveries {
+            match delivery.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((error, _))) => return Err(error.into()),
+                Err(_) => return Err(KafkaPlumbingError::Cancelled { topic }),
+            }
+        }
+        Ok(())
+    }
+}
