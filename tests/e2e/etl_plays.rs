@@ -8,6 +8,7 @@ use encore_common::kafka::dlq_headers;
 use encore_schemas::{
     decode, encode, Client, ContextKind, Device, PlaybackContext, PlaybackEvent, PlaybackKind,
 };
+use encore_tests::api::{register, Api};
 use encore_tests::{read_topic, wait_until_committed, TestRun};
 use uuid::Uuid;
 
@@ -199,23 +200,20 @@ async fn events_posted_to_the_gateway_reach_clickhouse() {
     run.create_playback_topics().await;
     let gateway = run.start_gateway().await;
     let etl = run.start_etl(run.etl_config()).await;
-    let user = Uuid::new_v4();
+    let listener = register(&Api::new(&gateway), "flo").await;
+    let user = listener.id;
     let events: Vec<_> = (0..100).map(|n| event(n, user)).collect();
-    let response = reqwest::Client::new()
-        .post(gateway.url("/v1/events/playback"))
-        .json(&batch(events.clone()))
-        .send()
+    listener
+        .api
+        .post("/v1/events/playback", batch(events.clone()))
         .await
-        .expect("the gateway answers");
-    assert_eq!(response.status(), 202);
+        .expect(202);
     // A client retry of the same batch is absorbed.
-    let retry = reqwest::Client::new()
-        .post(gateway.url("/v1/events/playback"))
-        .json(&batch(events))
-        .send()
+    listener
+        .api
+        .post("/v1/events/playback", batch(events))
         .await
-        .expect("the gateway answers");
-    assert_eq!(retry.status(), 202);
+        .expect(202);
 
     wait_until_committed(&run.kafka, &run.etl_config().group, &run.playback_topic()).await;
     assert_eq!(run.scalar(COUNT_FINAL).await, 100);

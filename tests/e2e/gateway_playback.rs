@@ -3,38 +3,32 @@
 use std::time::{Duration, Instant};
 
 use encore_schemas::{decode, PlaybackEvent};
+use encore_tests::api::{register, Api};
 use encore_tests::{read_topic, TestRun};
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::support::{batch, event};
 
-async fn post(url: &str, body: &Value) -> (u16, Value, reqwest::header::HeaderMap) {
-    let response = reqwest::Client::new()
-        .post(url)
-        .json(body)
-        .send()
-        .await
-        .expect("the gateway answers");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.json::<Value>().await.expect("a JSON body");
-    (status, body, headers)
-}
+const PLAYBACK: &str = "/v1/events/playback";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_accepted_batch_is_on_the_topic_exactly_as_sent() {
     let run = TestRun::new("gw-exact");
     run.create_playback_topics().await;
     let gateway = run.start_gateway().await;
-    let (ada, bo) = (Uuid::new_v4(), Uuid::new_v4());
+    let api = Api::new(&gateway);
+    let (ada, bo) = (register(&api, "ada").await, register(&api, "bo").await);
     let sent: Vec<Value> = (0..5)
-        .map(|n| event(n, if n % 2 == 0 { ada } else { bo }))
+        .map(|n| event(n, if n % 2 == 0 { ada.id } else { bo.id }))
         .collect();
-
-    let (status, body, _) = post(&gateway.url("/v1/events/playback"), &batch(sent.clone())).await;
-    assert_eq!(status, 202, "{body}");
-    assert_eq!(body["accepted"], 5);
+    let (ada_events, bo_events): (Vec<Value>, Vec<Value>) = sent
+        .iter()
+        .cloned()
+        .partition(|e| e["user_id"] == ada.id.to_string());
+    let body = ada.api.post(PLAYBACK, batch(ada_events)).await.expect(202);
+    assert_eq!(body["accepted"], 3);
+    let body = bo.api.post(PLAYBACK, batch(bo_events)).await.expect(202);
+    assert_eq!(body["accepted"], 2);
 
     let records = read_topic(
         &run.kafka,
@@ -75,11 +69,12 @@ async fn an_accepted_batch_is_on_the_topic_exactly_as_sent() {
     // One user's events share a partition, in the order they were sent.
     let ada_partitions: std::collections::BTreeSet<i32> = records
         .iter()
-        .filter(|r| r.key.as_deref() == Some(ada.to_string().as_bytes()))
+        .filter(|r| r.key.as_deref() == Some(ada.id.to_string().as_bytes()))
         .map(|r| r.partition)
         .collect();
     assert_eq!(ada_partitions.len(), 1);
     gateway.stop().await;
+    run.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,14 +82,17 @@ async fn a_rejected_batch_publishes_nothing_and_names_each_bad_field() {
     let run = TestRun::new("gw-reject");
     run.create_playback_topics().await;
     let gateway = run.start_gateway().await;
-    let url = gateway.url("/v1/events/playback");
-    let user = Uuid::new_v4();
+    let caller = register(&Api::new(&gateway), "cy").await;
+    let user = caller.id;
     let mut bad = event(1, user);
     bad["kind"] = "rewind".into();
     bad["track_id"] = "not-a-uuid".into();
 
-    let (status, body, _) = post(&url, &batch(vec![event(0, user), bad, event(2, user)])).await;
-    assert_eq!(status, 400);
+    let answer = caller
+        .api
+        .post(PLAYBACK, batch(vec![event(0, user), bad, event(2, user)]))
+        .await;
+    let body = answer.expect(400);
     assert_eq!(body["error"]["code"], "invalid_events");
     let fields: Vec<(u64, &str)> = body["error"]["fields"]
         .as_array()
@@ -111,35 +109,51 @@ async fn a_rejected_batch_publishes_nothing_and_names_each_bad_field() {
 
     // A later good batch is the only thing on the topic.
     let marker = event(3, user);
-    let (status, _, _) = post(&url, &batch(vec![marker.clone()])).await;
-    assert_eq!(status, 202);
+    caller
+        .api
+        .post(PLAYBACK, batch(vec![marker.clone()]))
+        .await
+        .expect(202);
+    // Nobody reports plays for someone else.
+    let mut foreign = event(4, user);
+    foreign["user_id"] = uuid::Uuid::new_v4().to_string().into();
+    let answer = caller.api.post(PLAYBACK, batch(vec![foreign])).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.error_fields(), ["user_id"]);
     let records = read_topic(&run.kafka, &run.playback_topic(), 1, Duration::from_secs(1)).await;
     assert_eq!(records.len(), 1);
     let event: PlaybackEvent = decode(records[0].payload.as_deref().expect("value")).expect("Avro");
     assert_eq!(marker["event_id"], event.event_id.to_string());
     gateway.stop().await;
+    run.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_bodies_get_a_json_error_naming_the_problem() {
     let run = TestRun::new("gw-bodies");
     let gateway = run.start_gateway().await;
-    let url = gateway.url("/v1/events/playback");
-    let client = reqwest::Client::new();
+    let caller = register(&Api::new(&gateway), "dee").await;
     let send = |body: Vec<u8>| {
-        client
-            .post(&url)
+        caller
+            .api
+            .request(reqwest::Method::POST, PLAYBACK)
             .header("content-type", "application/json")
             .body(body)
             .send()
     };
+
+    let anonymous = Api::new(&gateway)
+        .post(PLAYBACK, batch(vec![event(0, caller.id)]))
+        .await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(anonymous.body["error"]["code"], "unauthorized");
 
     let response = send(b"{\"events\": [".to_vec()).await.expect("answer");
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["error"]["code"], "invalid_json");
 
-    let too_many = batch((0..501).map(|n| event(n, Uuid::new_v4())).collect());
+    let too_many = batch((0..501).map(|n| event(n, caller.id)).collect());
     let response = send(serde_json::to_vec(&too_many).expect("json"))
         .await
         .expect("answer");
@@ -155,6 +169,7 @@ async fn malformed_bodies_get_a_json_error_naming_the_problem() {
     let response = send(vec![0xFF, 0xFE, b'{']).await.expect("answer");
     assert_eq!(response.status(), 400);
     gateway.stop().await;
+    run.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,23 +177,23 @@ async fn an_unreachable_broker_gives_503_with_retry_after_within_the_timeout() {
     let run = TestRun::new("gw-down");
     // A port where no broker listens: the producer can never get an acknowledgement.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let mut kafka = run.kafka.clone();
-    kafka.brokers = closed.local_addr().expect("addr").to_string();
+    let mut config = run.gateway_config().await;
+    config.kafka.brokers = closed.local_addr().expect("addr").to_string();
     drop(closed);
-    kafka.produce_timeout = Duration::from_millis(1_500);
-    let gateway = run.start_gateway_with(kafka).await;
+    config.kafka.produce_timeout = Duration::from_millis(1_500);
+    let gateway = run.start_gateway_with(config).await;
+    let caller = register(&Api::new(&gateway), "eve").await;
 
     let started = Instant::now();
-    let (status, body, headers) = post(
-        &gateway.url("/v1/events/playback"),
-        &batch(vec![event(0, Uuid::new_v4())]),
-    )
-    .await;
+    let answer = caller
+        .api
+        .post(PLAYBACK, batch(vec![event(0, caller.id)]))
+        .await;
     let waited = started.elapsed();
-    assert_eq!(status, 503, "{body}");
-    assert_eq!(body["error"]["code"], "unavailable");
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert_eq!(answer.body["error"]["code"], "unavailable");
     assert_eq!(
-        headers.get("retry-after").map(|v| v.as_bytes()),
+        answer.headers.get("retry-after").map(|v| v.as_bytes()),
         Some(&b"2"[..])
     );
     assert!(
@@ -186,4 +201,5 @@ async fn an_unreachable_broker_gives_503_with_retry_after_within_the_timeout() {
         "answered after {waited:?}, not within the produce timeout"
     );
     gateway.stop().await;
+    run.cleanup().await;
 }

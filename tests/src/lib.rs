@@ -9,6 +9,8 @@
 //! Helpers panic with a message that says what was expected: they are test
 //! support, and a failed expectation is the test failing.
 
+pub mod api;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -16,11 +18,11 @@ use std::time::{Duration, Instant};
 
 use encore_common::{fixtures, kafka, KafkaConfig, Topics};
 use encore_etl::EtlConfig;
-use encore_gateway::{AppState, GatewayConfig};
+use encore_gateway::GatewayConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, OnceCell};
 use tokio::task::JoinHandle;
 
 /// How long a test waits for something that should happen in well under a second.
@@ -31,7 +33,10 @@ pub struct TestRun {
     pub id: String,
     pub kafka: KafkaConfig,
     pub clickhouse_url: String,
+    /// The name of this run's ClickHouse and PostgreSQL databases.
     pub database: String,
+    /// This run's PostgreSQL database URL, once created.
+    postgres: OnceCell<String>,
 }
 
 impl TestRun {
@@ -48,6 +53,7 @@ impl TestRun {
             ),
             database: format!("test_{name}_{id}").replace('-', "_"),
             id,
+            postgres: OnceCell::new(),
         }
     }
 
@@ -60,19 +66,58 @@ impl TestRun {
         self.topics().playback_events()
     }
 
-    /// Starts the gateway on an ephemeral port with this run's topics.
-    pub async fn start_gateway(&self) -> Service {
-        self.start_gateway_with(self.kafka.clone()).await
+    /// This run's own PostgreSQL database (created on first use), as a URL.
+    pub async fn postgres_url(&self) -> String {
+        self.postgres
+            .get_or_init(|| async {
+                let server = server_postgres_url();
+                let admin = sqlx::PgPool::connect(&server)
+                    .await
+                    .expect("connecting to PostgreSQL; is the stack up (scripts/stack up)?");
+                sqlx::query(&format!("CREATE DATABASE {}", self.database))
+                    .execute(&admin)
+                    .await
+                    .expect("creating the run's database");
+                admin.close().await;
+                with_database(&server, &self.database)
+            })
+            .await
+            .clone()
     }
 
-    /// Starts the gateway with explicit Kafka settings (e.g. a broker address where none listens).
-    pub async fn start_gateway_with(&self, kafka: KafkaConfig) -> Service {
-        let config = GatewayConfig {
-            kafka,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            retry_after: Duration::from_secs(2),
-        };
-        let state = AppState::new(config).expect("creating the gateway's producer");
+    /// A pool on this run's PostgreSQL database.
+    pub async fn postgres(&self) -> sqlx::PgPool {
+        sqlx::PgPool::connect(&self.postgres_url().await)
+            .await
+            .expect("connecting to the run's database")
+    }
+
+    /// Gateway settings for this run: its topics, its database, its own storage directory.
+    pub async fn gateway_config(&self) -> GatewayConfig {
+        let mut config = GatewayConfig::from_env().expect("ENCORE_* gateway settings");
+        config.kafka = self.kafka.clone();
+        config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.database_url = self.postgres_url().await;
+        config.storage_url = format!(
+            "file://{}",
+            std::env::temp_dir()
+                .join(format!("encore-test-{}", self.id))
+                .display()
+        );
+        config.outbox_poll = Duration::from_millis(100);
+        config
+    }
+
+    /// Starts the gateway on an ephemeral port with this run's topics and database.
+    pub async fn start_gateway(&self) -> Service {
+        self.start_gateway_with(self.gateway_config().await).await
+    }
+
+    /// Starts the gateway with explicit settings (e.g. a broker address where none listens).
+    pub async fn start_gateway_with(&self, config: GatewayConfig) -> Service {
+        let state = encore_gateway::start(config)
+            .await
+            .expect("starting the gateway");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binding an ephemeral port");
@@ -182,14 +227,47 @@ impl TestRun {
         }
     }
 
-    /// Drops this run's ClickHouse database (topics stay on the broker; their names are unique).
+    /// Drops this run's databases (topics stay on the broker; their names are unique).
     pub async fn cleanup(self) {
         let server = encore_etl::warehouse::client(&self.clickhouse_url, "default");
         let _ = server
             .query(&format!("DROP DATABASE IF EXISTS {}", self.database))
             .execute()
             .await;
+        if self.postgres.get().is_some() {
+            if let Ok(admin) = sqlx::PgPool::connect(&server_postgres_url()).await {
+                let _ = sqlx::query(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.database
+                ))
+                .execute(&admin)
+                .await;
+            }
+        }
+        let _ =
+            std::fs::remove_dir_all(std::env::temp_dir().join(format!("encore-test-{}", self.id)));
     }
+}
+
+/// The PostgreSQL server's URL from `ENCORE_DATABASE_URL`.
+fn server_postgres_url() -> String {
+    encore_common::config::string(
+        "ENCORE_DATABASE_URL",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    )
+}
+
+/// `url` with its database (the path) replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{database}{query}", &base[..host_end])
 }
 
 /// A service started by the harness. Dropping it aborts the task.
