@@ -19,11 +19,11 @@ use std::path::Path;
 
 use encore_schemas::{encode, CatalogChange, PlaybackEvent};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::FutureRecord;
 use serde::Deserialize;
 
 use crate::config::KafkaConfig;
-use crate::kafka::KafkaPlumbingError;
+use crate::kafka::{KafkaPlumbingError, Producer};
 use crate::topics::{Topics, DLQ_SUFFIX, PLAYBACK_EVENTS};
 
 #[derive(Debug, thiserror::Error)]
@@ -149,7 +149,7 @@ pub async fn ensure_topics(
 /// Produces `records` in file order (the producer is idempotent, so order
 /// within a partition is kept) and waits until the broker acknowledged all.
 pub async fn replay(
-    producer: &FutureProducer,
+    producer: &Producer,
     topics: &Topics,
     records: &[FixtureRecord],
 ) -> Result<usize, FixtureError> {

@@ -14,7 +14,9 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::FutureRecord;
+
+pub use crate::producer::{is_fatal_for_producer, producer, Producer, SharedProducer};
 use rdkafka::ClientConfig;
 
 use crate::config::KafkaConfig;
@@ -30,24 +32,20 @@ pub enum KafkaPlumbingError {
     Cancelled { topic: String },
 }
 
-/// An idempotent, `acks=all` producer whose sends fail after the configured
-/// produce timeout instead of waiting for the broker forever.
-pub fn producer(config: &KafkaConfig) -> Result<FutureProducer, KafkaError> {
-    let timeout_ms = config.produce_timeout.as_millis().max(1).to_string();
-    ClientConfig::new()
-        .set("bootstrap.servers", &config.brokers)
-        .set("enable.idempotence", "true")
-        .set("acks", "all")
-        .set("linger.ms", "5")
-        .set("message.timeout.ms", &timeout_ms)
-        .set("socket.connection.setup.timeout.ms", &timeout_ms)
-        .create()
+/// `ENCORE_KAFKA_DEBUG` (e.g. `broker,msg,eos`) switches on librdkafka's own
+/// debug contexts, logged through `tracing` at debug level.
+pub(crate) fn with_debug(mut config: ClientConfig) -> ClientConfig {
+    let contexts = crate::config::string("ENCORE_KAFKA_DEBUG", "");
+    if !contexts.is_empty() {
+        config.set("debug", contexts);
+    }
+    config
 }
 
 /// A consumer in `group` that starts from the earliest offset when the group
 /// has none and never commits on its own.
 pub fn consumer(config: &KafkaConfig, group: &str) -> Result<StreamConsumer, KafkaError> {
-    ClientConfig::new()
+    with_debug(ClientConfig::new())
         .set("bootstrap.servers", &config.brokers)
         .set("group.id", group)
         .set("enable.auto.commit", "false")
@@ -103,7 +101,7 @@ pub async fn ensure_topic_with_dlq(
 
 /// Produces one record and waits for the broker's acknowledgement.
 pub async fn send_and_wait(
-    producer: &FutureProducer,
+    producer: &Producer,
     record: FutureRecord<'_, [u8], [u8]>,
 ) -> Result<(i32, i64), KafkaPlumbingError> {
     let topic = record.topic.to_string();
@@ -129,7 +127,7 @@ pub mod dlq_headers {
 /// value and headers and adding headers that say why and where it came from.
 /// Returns once the broker has the record, so the caller may then commit past it.
 pub async fn dead_letter<M: Message>(
-    producer: &FutureProducer,
+    producer: &Producer,
     message: &M,
     reason: &str,
 ) -> Result<(), KafkaPlumbingError> {

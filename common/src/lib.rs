@@ -6,6 +6,7 @@
 pub mod config;
 pub mod fixtures;
 pub mod kafka;
+pub mod producer;
 pub mod telemetry;
 pub mod topics;
 
