@@ -10,10 +10,10 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use clickhouse::Client;
+use encore_common::kafka::{KafkaPlumbingError, SharedProducer};
 use encore_schemas::{decode, PlaybackEvent};
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Message};
-use rdkafka::producer::FutureProducer;
 use rdkafka::{Offset, TopicPartitionList};
 use tracing::Instrument;
 
@@ -41,7 +41,7 @@ impl Batch {
 
 pub struct PlaysPipeline {
     pub consumer: StreamConsumer,
-    pub dead_letters: FutureProducer,
+    pub dead_letters: SharedProducer,
     pub clickhouse: Client,
     pub batch_size: usize,
     pub batch_wait: Duration,
@@ -127,9 +127,15 @@ impl PlaysPipeline {
     async fn dead_letter(&self, message: &BorrowedMessage<'_>, reason: &str) {
         tracing::warn!(partition = message.partition(), offset = message.offset(), %reason, "dead-lettering record");
         let mut backoff = Duration::from_millis(100);
-        while let Err(error) =
-            encore_common::kafka::dead_letter(&self.dead_letters, message, reason).await
-        {
+        loop {
+            let (generation, producer) = self.dead_letters.get();
+            let error = match encore_common::kafka::dead_letter(&producer, message, reason).await {
+                Ok(()) => return,
+                Err(error) => error,
+            };
+            if let KafkaPlumbingError::Kafka(kafka) = &error {
+                self.dead_letters.recover(generation, kafka);
+            }
             tracing::warn!(%error, "writing to the dead-letter topic failed; retrying");
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);

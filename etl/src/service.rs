@@ -46,7 +46,7 @@ pub async fn run(
     consumer.subscribe(&[&topic])?;
     let pipeline = PlaysPipeline {
         consumer,
-        dead_letters: kafka::producer(&config.kafka)?,
+        dead_letters: kafka::SharedProducer::new(&config.kafka)?,
         clickhouse: warehouse::client(&config.clickhouse_url, &config.clickhouse_database),
         batch_size: config.batch_size,
         batch_wait: config.batch_wait,

@@ -32,8 +32,8 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post, put};
 use axum::Router;
-use encore_common::{kafka, telemetry};
-use rdkafka::producer::FutureProducer;
+use encore_common::kafka::{self, SharedProducer};
+use encore_common::telemetry;
 use sqlx::PgPool;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{watch, Notify};
@@ -51,7 +51,7 @@ use crate::storage::{Storage, StorageError};
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<GatewayConfig>,
-    pub producer: FutureProducer,
+    pub producer: SharedProducer,
     /// Broker-side name of the playback topic (prefix applied).
     pub playback_topic: Arc<str>,
     pub db: PgPool,
@@ -83,7 +83,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     db::migrate(&db).await?;
     let storage = Storage::open(&config.storage_url)?;
-    let producer = kafka::producer(&config.kafka)?;
+    let producer = SharedProducer::new(&config.kafka)?;
     let playback_topic = config.kafka.topics().playback_events().into();
     Ok(AppState {
         tokens: Arc::new(TokenKeys::new(&config.auth)),

@@ -56,7 +56,7 @@ pub async fn upload(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| match e {
-            ProbeError::NotAudio => ApiError::new(
+            ProbeError::NotAudio | ProbeError::Truncated(_) => ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 e.to_string(),

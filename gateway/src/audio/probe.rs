@@ -65,7 +65,14 @@ pub enum ProbeError {
     NotAudio,
     #[error("the {0:?} file has no playable duration")]
     NoDuration(AudioFormat),
+    #[error("the {0:?} file holds far less audio than its header promises; is it cut short?")]
+    Truncated(AudioFormat),
 }
+
+/// Below this many bits per second of actual file, no codec we accept makes
+/// audible sound (Opus, the leanest, needs about 6 kbit/s): such a file is a
+/// header whose audio was cut off.
+const MIN_BITS_PER_SECOND: u64 = 4_000;
 
 /// Reads `bytes` strictly: a file that only looks like audio in its first
 /// bytes fails here.
@@ -87,6 +94,10 @@ pub fn probe(bytes: &[u8]) -> Result<AudioInfo, ProbeError> {
     let duration_ms = i64::try_from(file.properties().duration().as_millis()).unwrap_or(i64::MAX);
     if duration_ms <= 0 {
         return Err(ProbeError::NoDuration(format));
+    }
+    let bits_per_second = bytes.len() as u64 * 8 * 1_000 / duration_ms as u64;
+    if bits_per_second < MIN_BITS_PER_SECOND {
+        return Err(ProbeError::Truncated(format));
     }
     let tags = file
         .primary_tag()
@@ -162,5 +173,18 @@ mod tests {
         let mut cut = wav(16_000);
         cut.truncate(30);
         assert!(probe(&cut).is_err());
+    }
+
+    #[test]
+    fn refuses_a_header_whose_audio_was_cut_off() {
+        // A WAV header that promises 2 minutes, followed by almost nothing.
+        let mut promise = wav(16);
+        let claimed: u32 = 8_000 * 2 * 120;
+        promise[40..44].copy_from_slice(&claimed.to_le_bytes());
+        promise[4..8].copy_from_slice(&(36 + claimed).to_le_bytes());
+        assert!(matches!(
+            probe(&promise),
+            Err(ProbeError::Truncated(_)) | Err(ProbeError::NotAudio)
+        ));
     }
 }

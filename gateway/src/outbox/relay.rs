@@ -17,10 +17,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use encore_common::kafka::{self, KafkaPlumbingError};
+use encore_common::kafka::{self, KafkaPlumbingError, Producer, SharedProducer};
 use encore_common::topics::CATALOG_TOPICS;
 use encore_common::{KafkaConfig, Topics};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::FutureRecord;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -41,7 +41,7 @@ pub enum RelayError {
 
 pub struct Relay {
     pub db: PgPool,
-    pub producer: FutureProducer,
+    pub producer: SharedProducer,
     pub kafka: KafkaConfig,
     pub topics: Topics,
     /// How long to sleep when there was nothing to publish.
@@ -113,7 +113,7 @@ impl Relay {
         if !leader {
             return Ok(0);
         }
-        let rows: Vec<(i64, String, Uuid, Vec<u8>, bool)> = sqlx::query_as(
+        let rows: Vec<OutboxRow> = sqlx::query_as(
             "SELECT id, topic, entity_id, payload, tombstone FROM outbox \
              WHERE sent_at IS NULL ORDER BY id LIMIT $1",
         )
@@ -138,36 +138,49 @@ impl Relay {
     }
 
     /// Sends every row (and a tombstone after each delete) and waits for all acks.
-    async fn produce(
-        &self,
-        rows: &[(i64, String, Uuid, Vec<u8>, bool)],
-    ) -> Result<(), KafkaPlumbingError> {
-        let mut deliveries = Vec::with_capacity(rows.len() + 1);
-        for (_, topic, entity_id, payload, tombstone) in rows {
-            let topic = self.topics.name(topic);
-            let key = entity_id.to_string();
-            let record = FutureRecord::<str, [u8]>::to(&topic)
-                .key(&key)
-                .payload(payload);
+    async fn produce(&self, rows: &[OutboxRow]) -> Result<(), KafkaPlumbingError> {
+        let (generation, producer) = self.producer.get();
+        let sent = send_all(&producer, &self.topics, rows).await;
+        if let Err(KafkaPlumbingError::Kafka(error)) = &sent {
+            self.producer.recover(generation, error);
+        }
+        sent
+    }
+}
+
+/// An unsent outbox row: id, logical topic, entity id, payload, tombstone after it.
+type OutboxRow = (i64, String, Uuid, Vec<u8>, bool);
+
+async fn send_all(
+    producer: &Producer,
+    topics: &Topics,
+    rows: &[OutboxRow],
+) -> Result<(), KafkaPlumbingError> {
+    let mut deliveries = Vec::with_capacity(rows.len() + 1);
+    for (_, topic, entity_id, payload, tombstone) in rows {
+        let topic = topics.name(topic);
+        let key = entity_id.to_string();
+        let record = FutureRecord::<str, [u8]>::to(&topic)
+            .key(&key)
+            .payload(payload);
+        deliveries.push((
+            topic.clone(),
+            producer.send_result(record).map_err(|(e, _)| e)?,
+        ));
+        if *tombstone {
+            let record = FutureRecord::<str, [u8]>::to(&topic).key(&key);
             deliveries.push((
                 topic.clone(),
-                self.producer.send_result(record).map_err(|(e, _)| e)?,
+                producer.send_result(record).map_err(|(e, _)| e)?,
             ));
-            if *tombstone {
-                let record = FutureRecord::<str, [u8]>::to(&topic).key(&key);
-                deliveries.push((
-                    topic.clone(),
-                    self.producer.send_result(record).map_err(|(e, _)| e)?,
-                ));
-            }
         }
-        for (topic, delivery) in deliveries {
-            match delivery.await {
-                Ok(Ok(_)) => {}
-                Ok(Err((error, _))) => return Err(error.into()),
-                Err(_) => return Err(KafkaPlumbingError::Cancelled { topic }),
-            }
-        }
-        Ok(())
     }
+    for (topic, delivery) in deliveries {
+        match delivery.await {
+            Ok(Ok(_)) => {}
+            Ok(Err((error, _))) => return Err(error.into()),
+            Err(_) => return Err(KafkaPlumbingError::Cancelled { topic }),
+        }
+    }
+    Ok(())
 }

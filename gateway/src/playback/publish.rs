@@ -38,6 +38,7 @@ pub async fn publish(state: &AppState, events: &[PlaybackEvent]) -> Result<(), A
             state.config.retry_after,
         )
     };
+    let (generation, producer) = state.producer.get();
     let mut deliveries = Vec::with_capacity(events.len());
     for (event, payload) in events.iter().zip(&payloads) {
         // The key is the user id as text, the same form fixtures and `ingest`
@@ -47,9 +48,12 @@ pub async fn publish(state: &AppState, events: &[PlaybackEvent]) -> Result<(), A
         let record = FutureRecord::<str, [u8]>::to(&state.playback_topic)
             .key(&*key)
             .payload(payload);
-        match state.producer.send_result(record) {
+        match producer.send_result(record) {
             Ok(delivery) => deliveries.push(delivery),
-            Err((error, _)) => return Err(unavailable(error.to_string())),
+            Err((error, _)) => {
+                state.producer.recover(generation, &error);
+                return Err(unavailable(error.to_string()));
+            }
         }
     }
     // librdkafka fails each message after message.timeout.ms; the outer
@@ -59,7 +63,10 @@ pub async fn publish(state: &AppState, events: &[PlaybackEvent]) -> Result<(), A
         for delivery in deliveries {
             match delivery.await {
                 Ok(Ok(_)) => {}
-                Ok(Err((error, _))) => return Err(error.to_string()),
+                Ok(Err((error, _))) => {
+                    state.producer.recover(generation, &error);
+                    return Err(error.to_string());
+                }
                 Err(_) => return Err("the producer shut down".to_string()),
             }
         }
