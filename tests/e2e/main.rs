@@ -4,6 +4,11 @@
 //! Each test isolates itself with a [`encore_tests::TestRun`] (unique topic
 //! prefix and ClickHouse database), so they run in parallel.
 
+mod accounts;
+mod audio;
+mod catalog;
 mod etl_plays;
 mod gateway_playback;
+mod library;
+mod outbox;
 mod support;

@@ -1,0 +1,249 @@
+//! Audio upload and ranged streaming, with real files made by sox and opusenc at test time.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use encore_tests::api::{Account, Api};
+use encore_tests::TestRun;
+use serde_json::json;
+
+/// Makes a 3-second stereo sine in `format` (wav, flac, ogg, mp3, opus).
+fn generate(dir: &Path, format: &str) -> Vec<u8> {
+    let out = dir.join(format!("tone.{format}"));
+    let status = if format == "opus" {
+        let wav = dir.join("tone-48k.wav");
+        sox(&[
+            "-n",
+            "-r",
+            "48000",
+            "-c",
+            "2",
+            "-b",
+            "16",
+            wav.to_str().expect("path"),
+            "synth",
+            "3",
+            "sine",
+            "440",
+        ]);
+        Command::new("opusenc")
+            .args(["--quiet", "--title", "Opus Song", "--artist", "Opus Artist"])
+            .arg(&wav)
+            .arg(&out)
+            .status()
+    } else {
+        let comment = "TITLE=Sine Song";
+        let mut args = vec!["-n", "-r", "44100", "-c", "2"];
+        if format == "flac" || format == "ogg" {
+            args.extend(["--comment", comment]);
+        }
+        let path = out.to_str().expect("path").to_string();
+        args.push(&path);
+        args.extend(["synth", "3", "sine", "440"]);
+        return sox_then_read(&args, &out);
+    };
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "opusenc failed; install opus-tools (scripts/stack test does)"
+    );
+    std::fs::read(&out).expect("the generated file")
+}
+
+fn sox(args: &[&str]) {
+    let status = Command::new("sox")
+        .args(args)
+        .stderr(Stdio::null())
+        .status();
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "sox {args:?} failed; install sox and libsox-fmt-mp3 (scripts/stack test does)"
+    );
+}
+
+fn sox_then_read(args: &[&str], out: &Path) -> Vec<u8> {
+    sox(args);
+    std::fs::read(out).expect("the generated file")
+}
+
+async fn new_track(admin: &Account) -> String {
+    let artist = admin
+        .api
+        .post("/v1/artists", json!({"name": "Tone Generator"}))
+        .await
+        .expect(201);
+    let track = admin
+        .api
+        .post(
+            "/v1/tracks",
+            json!({"artist_id": artist["id"], "title": "Sine"}),
+        )
+        .await
+        .expect(201);
+    track["id"].as_str().expect("id").to_string()
+}
+
+async fn upload(api: &Api, track: &str, bytes: Vec<u8>) -> encore_tests::api::Answer {
+    api.send(
+        api.request(reqwest::Method::POST, &format!("/v1/tracks/{track}/audio"))
+            .header("content-type", "application/octet-stream")
+            .body(bytes),
+    )
+    .await
+}
+
+async fn stream(
+    api: &Api,
+    track: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut request = api.request(reqwest::Method::GET, &format!("/v1/tracks/{track}/stream"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("an answer");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (
+        status,
+        headers,
+        response.bytes().await.expect("body").to_vec(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_format_uploads_and_streams_byte_exact_with_ranges() {
+    let run = TestRun::new("audio-formats");
+    let gateway = run.start_gateway().await;
+    let admin = run
+        .account_with_role(&Api::new(&gateway), "adm", "admin")
+        .await;
+    let dir = std::env::temp_dir().join(format!("encore-audio-{}", run.id));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+
+    for (format, expected_format, content_type) in [
+        ("wav", "wav", "audio/wav"),
+        ("flac", "flac", "audio/flac"),
+        ("ogg", "vorbis", "audio/ogg"),
+        ("mp3", "mp3", "audio/mpeg"),
+        ("opus", "opus", "audio/ogg"),
+    ] {
+        let bytes = generate(&dir, format);
+        let track = new_track(&admin).await;
+        let uploaded = upload(&admin.api, &track, bytes.clone()).await.expect(200);
+        assert_eq!(uploaded["audio"]["format"], expected_format, "{format}");
+        let duration = uploaded["audio"]["duration_ms"].as_i64().expect("duration");
+        assert!(
+            (2_900..=3_100).contains(&duration),
+            "{format}: {duration} ms"
+        );
+        assert_eq!(uploaded["track"]["duration_ms"], duration);
+        assert_eq!(uploaded["track"]["version"], 2);
+
+        let (status, headers, body) = stream(&admin.api, &track, &[]).await;
+        assert_eq!(status, 200, "{format}");
+        assert_eq!(body, bytes, "{format}: the whole file, byte for byte");
+        assert_eq!(headers["content-type"], content_type);
+        assert_eq!(headers["accept-ranges"], "bytes");
+        let etag = headers["etag"].to_str().expect("etag").to_string();
+
+        let (status, headers, body) =
+            stream(&admin.api, &track, &[("range", "bytes=100-1099")]).await;
+        assert_eq!(status, 206);
+        assert_eq!(body, bytes[100..1100]);
+        assert_eq!(
+            headers["content-range"],
+            format!("bytes 100-1099/{}", bytes.len()).as_str()
+        );
+        let (status, _, body) = stream(&admin.api, &track, &[("range", "bytes=-64")]).await;
+        assert_eq!((status, body.as_slice()), (206, &bytes[bytes.len() - 64..]));
+        let from = format!("bytes={}-", bytes.len() - 10);
+        let (status, _, body) = stream(&admin.api, &track, &[("range", &from)]).await;
+        assert_eq!((status, body.as_slice()), (206, &bytes[bytes.len() - 10..]));
+        let past = format!("bytes={}-", bytes.len());
+        let (status, headers, _) = stream(&admin.api, &track, &[("range", &past)]).await;
+        assert_eq!(status, 416);
+        assert_eq!(
+            headers["content-range"],
+            format!("bytes */{}", bytes.len()).as_str()
+        );
+        let (status, _, _) = stream(&admin.api, &track, &[("if-none-match", &etag)]).await;
+        assert_eq!(status, 304);
+        let (status, _, body) = stream(
+            &admin.api,
+            &track,
+            &[("range", "bytes=0-9"), ("if-range", "\"old\"")],
+        )
+        .await;
+        assert_eq!(
+            (status, body.len()),
+            (200, bytes.len()),
+            "a stale If-Range gets the whole file"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    gateway.stop().await;
+    run.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multipart_uploads_read_tags_and_fakes_are_refused() {
+    let run = TestRun::new("audio-checks");
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let admin = run.account_with_role(&api, "adm", "admin").await;
+    let stranger = run.account_with_role(&api, "str", "artist").await;
+    let dir = std::env::temp_dir().join(format!("encore-audio-{}", run.id));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let track = new_track(&admin).await;
+
+    let flac = generate(&dir, "flac");
+    let form = reqwest::multipart::Form::new()
+        .text("note", "ignored")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(flac.clone()).file_name("tone.flac"),
+        );
+    let uploaded = admin
+        .api
+        .send(
+            admin
+                .api
+                .request(reqwest::Method::POST, &format!("/v1/tracks/{track}/audio"))
+                .multipart(form),
+        )
+        .await
+        .expect(200);
+    assert_eq!(uploaded["audio"]["format"], "flac");
+    assert_eq!(uploaded["audio"]["tags"]["title"], "Sine Song");
+    let opus = upload(&admin.api, &track, generate(&dir, "opus"))
+        .await
+        .expect(200);
+    assert_eq!(opus["audio"]["tags"]["artist"], "Opus Artist");
+
+    let text = upload(
+        &admin.api,
+        &track,
+        b"ID3 this is not an mp3 at all".to_vec(),
+    )
+    .await;
+    assert_eq!(text.status, 415);
+    let mut cut = flac.clone();
+    cut.truncate(200);
+    assert_eq!(
+        upload(&admin.api, &track, cut).await.status,
+        415,
+        "a truncated FLAC is not audio we serve"
+    );
+    assert_eq!(upload(&admin.api, &track, Vec::new()).await.status, 400);
+    assert_eq!(
+        upload(&stranger.api, &track, flac.clone()).await.status,
+        403
+    );
+    let missing = format!("{}", uuid::Uuid::new_v4());
+    assert_eq!(upload(&admin.api, &missing, flac).await.status, 404);
+    assert_eq!(stream(&admin.api, &missing, &[]).await.0, 404);
+    assert_eq!(stream(&api, &track, &[]).await.0, 401);
+    let _ = std::fs::remove_dir_all(&dir);
+    gateway.stop().await;
+    run.cleanup().await;
+}
