@@ -23,7 +23,7 @@ pub struct SetRole {
 #[utoipa::path(put, path = "/v1/admin/users/{id}/role", tag = "admin", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = SetRole,
     responses((status = 200, body = UserProfile), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn set_role(
     State(state): State<AppState>,
     admin: AuthUser,
@@ -31,6 +31,13 @@ pub async fn set_role(
     JsonBody(body): JsonBody<SetRole>,
 ) -> ApiResult<Json<UserProfile>> {
     admin.require_admin()?;
+    if id == admin.id {
+        // So the last admin cannot lock everyone out by accident.
+        return Err(ApiError::conflict(
+            "id",
+            "admins cannot change their own role; ask another admin",
+        ));
+    }
     grant_role(&state.db, id, body.role).await?;
     tracing::info!(admin = %admin.id, user = %id, role = body.role.as_str(), "role changed");
     Ok(Json(load_profile(&state.db, id).await?))

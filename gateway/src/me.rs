@@ -89,9 +89,12 @@ pub async fn get_me(State(state): State<AppState>, user: AuthUser) -> ApiResult<
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
+    #[schema(max_length = 254, format = Email)]
     pub email: Option<String>,
+    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     pub username: Option<String>,
     /// Empty text clears it.
+    #[schema(max_length = 100)]
     pub display_name: Option<String>,
 }
 

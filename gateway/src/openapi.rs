@@ -28,6 +28,7 @@ use crate::{admin, audio, auth, catalog, library, me, playback};
         playback::post_batch,
         admin::set_role, admin::add_member, admin::remove_member,
     ),
+    components(schemas(library::likes::LikeKind)),
     modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Registration, sessions and the caller's profile"),

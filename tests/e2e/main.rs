@@ -11,4 +11,5 @@ mod etl_plays;
 mod gateway_playback;
 mod library;
 mod outbox;
+mod schemathesis;
 mod support;

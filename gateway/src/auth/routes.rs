@@ -19,10 +19,13 @@ use crate::AppState;
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Unique among live accounts, case-insensitively.
+    #[schema(max_length = 254, format = Email)]
     pub email: String,
     /// 3 to 32 letters, digits, `_`, `.` or `-`; unique, case-insensitively.
+    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     pub username: String,
     /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -30,7 +33,9 @@ pub struct RegisterRequest {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// The email address or the username.
+    #[schema(min_length = 1, max_length = 254)]
     pub login: String,
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 

@@ -100,9 +100,12 @@ async fn load(db: &sqlx::PgPool, id: Uuid) -> Result<Option<Album>, sqlx::Error>
 #[serde(deny_unknown_fields)]
 pub struct CreateAlbum {
     pub artist_id: Uuid,
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
+    #[schema(minimum = 1860, maximum = 2100)]
     pub release_year: Option<i32>,
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub genres: Vec<String>,
     pub cover_url: Option<String>,
     pub external_id: Option<String>,
@@ -111,8 +114,11 @@ pub struct CreateAlbum {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAlbum {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
+    #[schema(minimum = 1860, maximum = 2100)]
     pub release_year: Option<i32>,
+    #[schema(max_items = 10)]
     pub genres: Option<Vec<String>>,
     /// Empty text clears it.
     pub cover_url: Option<String>,

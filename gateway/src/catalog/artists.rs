@@ -92,9 +92,13 @@ pub async fn get(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArtist {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub genres: Vec<String>,
+    /// ISO 3166-1 alpha-2, such as GB.
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub country: Option<String>,
     pub image_url: Option<String>,
     /// An id in the source this artist was imported from; unique.
@@ -104,7 +108,9 @@ pub struct CreateArtist {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArtist {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_items = 10)]
     pub genres: Option<Vec<String>>,
     /// Empty text clears it.
     pub country: Option<String>,

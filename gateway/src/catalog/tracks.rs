@@ -154,11 +154,16 @@ pub struct CreateTrack {
     pub artist_id: Uuid,
     /// An album of the same artist.
     pub album_id: Option<Uuid>,
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     /// Replaced by the audio file's duration when audio is uploaded.
+    #[schema(minimum = 0, maximum = 86400000)]
     pub duration_ms: Option<i64>,
+    #[schema(max_length = 50)]
     pub genre: Option<String>,
+    #[schema(minimum = 1860, maximum = 2100)]
     pub release_year: Option<i32>,
+    #[schema(minimum = 1, maximum = 999)]
     pub track_number: Option<i32>,
     pub external_id: Option<String>,
 }
@@ -166,12 +171,16 @@ pub struct CreateTrack {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTrack {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     /// An album of the track's artist.
     pub album_id: Option<Uuid>,
     /// Empty text clears it.
+    #[schema(max_length = 50)]
     pub genre: Option<String>,
+    #[schema(minimum = 1860, maximum = 2100)]
     pub release_year: Option<i32>,
+    #[schema(minimum = 1, maximum = 999)]
     pub track_number: Option<i32>,
 }
 

@@ -188,7 +188,9 @@ pub async fn renumber_and_publish(conn: &mut PgConnection, playlists: &[Uuid]) -
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePlaylist {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// Private (false) unless set.
     #[serde(default)]
@@ -198,6 +200,7 @@ pub struct CreatePlaylist {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePlaylist {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Empty text clears it.
     pub description: Option<String>,
@@ -340,6 +343,7 @@ pub async fn delete(
 pub struct AddItem {
     pub track_id: Uuid,
     /// Where to insert, 0-based; the end when absent.
+    #[schema(minimum = 0, maximum = 10000)]
     pub position: Option<i32>,
 }
 
@@ -347,6 +351,7 @@ pub struct AddItem {
 #[serde(deny_unknown_fields)]
 pub struct MoveItem {
     /// The item's new 0-based position.
+    #[schema(minimum = 0, maximum = 10000)]
     pub position: i32,
 }
 

@@ -1,0 +1,66 @@
+//! schemathesis (PyPI) fuzzes every operation of the gateway's OpenAPI
+//! description, with an admin's token, and finds no server error and no
+//! response that breaks the described schema.
+
+use std::path::PathBuf;
+
+use encore_tests::api::Api;
+use encore_tests::TestRun;
+
+fn schemathesis_bin() -> PathBuf {
+    match std::env::var("ENCORE_SCHEMATHESIS_BIN") {
+        Ok(bin) if !bin.is_empty() => PathBuf::from(bin),
+        _ => {
+            let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+            PathBuf::from(home).join(".cache/encore/venv/bin/schemathesis")
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_server_errors_and_no_schema_violations() {
+    let run = TestRun::new("schemathesis");
+    run.create_playback_topics().await;
+    let gateway = run.start_gateway().await;
+    let admin = run
+        .account_with_role(&Api::new(&gateway), "root", "admin")
+        .await;
+    let bin = schemathesis_bin();
+    let output = tokio::process::Command::new(&bin)
+        .arg("run")
+        .arg(gateway.url("/openapi.json"))
+        .args(["--checks", "not_a_server_error,response_schema_conformance"])
+        .args([
+            "--header",
+            &format!("Authorization: Bearer {}", admin.access_token),
+        ])
+        .args(["--max-examples", "25", "--seed", "7"])
+        // Deleting the account the run authenticates with would end the run early.
+        .args(["--exclude-operation-id", "delete_me"])
+        .env("NO_COLOR", "1")
+        .output()
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "running {} (scripts/stack test installs it): {e}",
+                bin.display()
+            )
+        });
+    let report = String::from_utf8_lossy(&output.stdout);
+    let tail: Vec<&str> = report.lines().rev().take(60).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    assert!(
+        output.status.success(),
+        "schemathesis failed:\n{}\n{}",
+        tail.join("\n"),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        report.contains("passed"),
+        "no test cases ran:\n{}",
+        tail.join("\n")
+    );
+    println!("{}", tail.join("\n"));
+    gateway.stop().await;
+    run.cleanup().await;
+}
