@@ -67,6 +67,16 @@ async fn bench() {
 
     let gateway = run.start_gateway().await;
     let url = gateway.url("/v1/events/playback");
+    // One listener per client, as real traffic comes from many accounts.
+    let api = encore_tests::api::Api::new(&gateway);
+    let mut tokens = Vec::with_capacity(clients);
+    for n in 0..clients {
+        tokens.push(
+            encore_tests::api::register(&api, &format!("bench{n}"))
+                .await
+                .access_token,
+        );
+    }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients * 2)
         .build()
@@ -74,18 +84,20 @@ async fn bench() {
 
     eprintln!("gateway saturated: {events} events in batches of {BATCH}, {clients} clients ...");
     let bodies = json_bodies(events, &users);
-    let saturated = saturated(&client, &url, bodies, clients).await;
+    let saturated = saturated(&client, &url, bodies, &tokens).await;
 
     eprintln!("gateway paced at {paced_rate:.0} events/s ...");
     let bodies = json_bodies(events, &users);
-    let paced = paced(&client, &url, bodies, paced_rate).await;
+    let paced = paced(&client, &url, bodies, &tokens, paced_rate).await;
     gateway.stop().await;
+    let brokers = run.kafka.brokers.clone();
+    run.cleanup().await;
 
     let ratio = saturated.rate / raw_rate;
     println!();
     println!(
         "Gateway playback ingest on {} ({events} events per run, Avro ~{payload_bytes} B each)",
-        run.kafka.brokers
+        brokers
     );
     println!("| measurement | events/s | p50 ms | p99 ms | vs reference | target |");
     println!("|---|---:|---:|---:|---:|---|");
@@ -130,11 +142,11 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
+/// An event as a client sends it; the gateway takes the user from the token.
 fn event_json(user: Uuid, n: usize) -> Value {
     let kinds = ["start", "progress", "pause", "resume", "skip", "complete"];
     json!({
         "event_id": Uuid::new_v4(),
-        "user_id": user,
         "track_id": Uuid::from_u128(1 + (n % 5_000) as u128),
         "session_id": user,
         "kind": kinds[n % kinds.len()],
@@ -153,6 +165,7 @@ fn avro_payloads(events: usize, users: &[Uuid]) -> Vec<(String, Vec<u8>)> {
         .map(|n| {
             let user = users[n % users.len()];
             let mut value = event_json(user, n);
+            value["user_id"] = json!(user);
             value["received_at"] = json!(now);
             value["occurred_at"] = json!(now - 1_000);
             let event: PlaybackEvent = serde_json::from_value(value).expect("a playback event");
@@ -285,10 +298,11 @@ fn outcome(
     }
 }
 
-async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>) -> (Duration, bool) {
+async fn post(client: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) -> (Duration, bool) {
     let started = Instant::now();
     let ok = match client
         .post(url)
+        .bearer_auth(token)
         .header("content-type", "application/json")
         .body(body)
         .send()
@@ -300,19 +314,21 @@ async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>) -> (Duration, 
     (started.elapsed(), ok)
 }
 
-/// Closed loop: `clients` workers each post the next batch as soon as the last was answered.
+/// Closed loop: one worker per token, each post the next batch as soon as the last was answered.
 async fn saturated(
     client: &reqwest::Client,
     url: &str,
     bodies: Vec<Vec<u8>>,
-    clients: usize,
+    tokens: &[String],
 ) -> Outcome {
     let count = bodies.len();
     let bodies = Arc::new(bodies);
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let workers: Vec<_> = (0..clients)
-        .map(|_| {
+    let workers: Vec<_> = tokens
+        .iter()
+        .map(|token| {
+            let token = token.clone();
             let (client, url, bodies, next) = (
                 client.clone(),
                 url.to_string(),
@@ -324,7 +340,7 @@ async fn saturated(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(body) = bodies.get(i) else { break };
-                    seen.push(post(&client, &url, body.clone()).await);
+                    seen.push(post(&client, &url, &token, body.clone()).await);
                 }
                 seen
             })
@@ -345,16 +361,25 @@ async fn saturated(
 }
 
 /// Open loop: one batch every `BATCH / rate` seconds whether or not earlier ones were answered.
-async fn paced(client: &reqwest::Client, url: &str, bodies: Vec<Vec<u8>>, rate: f64) -> Outcome {
+async fn paced(
+    client: &reqwest::Client,
+    url: &str,
+    bodies: Vec<Vec<u8>>,
+    tokens: &[String],
+    rate: f64,
+) -> Outcome {
     let count = bodies.len();
     let mut ticks = tokio::time::interval(Duration::from_secs_f64(BATCH as f64 / rate));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let started = Instant::now();
     let mut requests = Vec::with_capacity(count);
-    for body in bodies {
+    for (n, body) in bodies.into_iter().enumerate() {
         ticks.tick().await;
         let (client, url) = (client.clone(), url.to_string());
-        requests.push(tokio::spawn(async move { post(&client, &url, body).await }));
+        let token = tokens[n % tokens.len()].clone();
+        requests.push(tokio::spawn(async move {
+            post(&client, &url, &token, body).await
+        }));
     }
     let mut results = Vec::with_capacity(count);
     for request in requests {
