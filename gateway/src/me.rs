@@ -12,7 +12,7 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::routes::{check_email, check_username};
+use crate::auth::routes::{check_email, check_username, taken_as_conflict};
 use crate::auth::{AuthUser, Role};
 use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -134,20 +134,7 @@ pub async fn update_me(
     .bind(clear_display_name)
     .execute(&state.db)
     .await;
-    if let Err(sqlx::Error::Database(db)) = &updated {
-        if db.is_unique_violation() {
-            let field = if db.constraint() == Some("users_email_key") {
-                "email"
-            } else {
-                "username"
-            };
-            return Err(ApiError::conflict(
-                field,
-                format!("this {field} is already registered"),
-            ));
-        }
-    }
-    updated?;
+    taken_as_conflict(updated)?;
     Ok(Json(load_profile(&state.db, user.id).await?))
 }
 
@@ -193,8 +180,7 @@ pub async fn delete_me(State(state): State<AppState>, user: AuthUser) -> ApiResu
     .bind(user.id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     if let Some(key) = avatar {
         if let Err(error) = state.storage.delete(&key).await {
             tracing::warn!(%error, %key, "deleting the avatar of a deleted account failed");

@@ -95,8 +95,7 @@ pub async fn upload(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, row.body(), row.version).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     if let Some(old) = previous.audio_key.filter(|old| *old != key) {
         if let Err(error) = state.storage.delete(&old).await {
             tracing::warn!(%error, key = %old, "deleting replaced audio failed");

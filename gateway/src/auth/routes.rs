@@ -122,20 +122,7 @@ pub async fn register(
     .bind(Role::Listener.as_str())
     .execute(&mut *tx)
     .await;
-    if let Err(sqlx::Error::Database(db)) = &inserted {
-        if db.is_unique_violation() {
-            let field = if db.constraint() == Some("users_email_key") {
-                "email"
-            } else {
-                "username"
-            };
-            return Err(ApiError::conflict(
-                field,
-                format!("this {field} is already registered"),
-            ));
-        }
-    }
-    inserted?;
+    taken_as_conflict(inserted)?;
     let session = start_session(&state, &mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(user = %id, "account registered");
@@ -219,6 +206,24 @@ pub async fn logout(
 ) -> ApiResult<StatusCode> {
     refresh::revoke(&state.db, body.refresh_token.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A unique violation on `users` means the email or username is taken.
+pub fn taken_as_conflict<T>(result: Result<T, sqlx::Error>) -> ApiResult<T> {
+    match result {
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            let field = if db.constraint() == Some("users_email_key") {
+                "email"
+            } else {
+                "username"
+            };
+            Err(ApiError::conflict(
+                field,
+                format!("this {field} is already registered"),
+            ))
+        }
+        other => Ok(other?),
+    }
 }
 
 fn access_token(state: &AppState, user: Uuid) -> ApiResult<String> {

@@ -174,8 +174,7 @@ pub async fn create(
     .await
     .map_err(|e| unique_as_conflict(e, "external_id"))?;
     outbox::upsert(&mut tx, album.body(), album.version).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok((StatusCode::CREATED, Json(album)))
 }
 
@@ -222,8 +221,7 @@ pub async fn update(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, album.body(), album.version).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok(Json(album))
 }
 
@@ -245,7 +243,6 @@ pub async fn delete(
         .fetch_one(&mut *tx)
         .await?;
     outbox::delete(&mut tx, EntityType::Album, id, version + 1).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -182,8 +182,7 @@ pub async fn create(
             .await?;
     }
     outbox::upsert(&mut tx, artist.body(), artist.version).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok((StatusCode::CREATED, Json(artist)))
 }
 
@@ -220,8 +219,7 @@ pub async fn update(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, artist.body(), artist.version).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok(Json(artist))
 }
 
@@ -262,8 +260,7 @@ pub async fn delete(
     }
     outbox::delete(&mut tx, EntityType::Artist, id, version + 1).await?;
     playlists::renumber_and_publish(&mut tx, &affected_playlists).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -257,8 +257,7 @@ pub async fn create(
     .await
     .map_err(|e| unique_as_conflict(e, "external_id"))?;
     outbox::upsert(&mut tx, row.body(), row.version).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -307,8 +306,7 @@ pub async fn update(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, row.body(), row.version).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok(Json(row.into()))
 }
 
@@ -331,8 +329,7 @@ pub async fn delete(
         .await?;
     outbox::delete(&mut tx, EntityType::Track, id, row.version + 1).await?;
     playlists::renumber_and_publish(&mut tx, &affected).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     if let Some(key) = row.audio_key {
         if let Err(error) = state.storage.delete(&key).await {
             tracing::warn!(%error, %key, "deleting the audio of a deleted track failed");

@@ -237,8 +237,7 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
     let row = publish(&mut tx, id).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok((StatusCode::CREATED, Json(row.into_api(Some(Vec::new())))))
 }
 
@@ -311,8 +310,7 @@ pub async fn update(
     .await?;
     let row = publish(&mut tx, id).await?;
     let items = items(&mut tx, id).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok(Json(row.into_api(Some(items))))
 }
 
@@ -333,8 +331,7 @@ pub async fn delete(
         .execute(&mut *tx)
         .await?;
     outbox::delete(&mut tx, EntityType::Playlist, id, row.version + 1).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(&state, tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -370,8 +367,7 @@ async fn finish(
 ) -> ApiResult<Json<Playlist>> {
     let row = publish(&mut tx, id).await?;
     let items = items(&mut tx, id).await?;
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    outbox::commit(state, tx).await?;
     Ok(Json(row.into_api(Some(items))))
 }
 

@@ -12,6 +12,18 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::AppState;
+
+/// Commits a transaction that wrote outbox rows, then wakes the relay so the
+/// changes go out at once instead of at its next poll.
+pub async fn commit(
+    state: &AppState,
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+) -> Result<(), sqlx::Error> {
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    Ok(())
+}
 
 /// The entity body of an upsert.
 pub enum Body {
