@@ -37,7 +37,7 @@ COPY tests tests
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin gateway --bin etl --bin ingest \
+    cargo build --release --locked --features encore-gateway/s3 --bin gateway --bin etl --bin ingest \
  && mkdir -p /out \
  && cp target/release/gateway target/release/etl target/release/ingest /out/
 
@@ -53,7 +53,8 @@ RUN apt-get update \
 
 RUN groupadd --system --gid 10001 encore \
  && useradd --system --uid 10001 --gid encore --home-dir /nonexistent --no-create-home \
-      --shell /usr/sbin/nologin encore
+      --shell /usr/sbin/nologin encore \
+ && mkdir -p /var/lib/encore/objects && chown encore:encore /var/lib/encore/objects
 
 COPY --from=builder /out/gateway /out/etl /out/ingest /usr/local/bin/
 
