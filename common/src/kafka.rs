@@ -131,7 +131,18 @@ pub async fn dead_letter<M: Message>(
     message: &M,
     reason: &str,
 ) -> Result<(), KafkaPlumbingError> {
-    let topic = Topics::dlq_of(message.topic());
+    dead_letter_to(producer, message, reason, &Topics::dlq_of(message.topic())).await
+}
+
+/// Like [`dead_letter`], to a dead-letter topic several topics share (the
+/// catalog topics share `catalog.dlq`).
+pub async fn dead_letter_to<M: Message>(
+    producer: &Producer,
+    message: &M,
+    reason: &str,
+    topic: &str,
+) -> Result<(), KafkaPlumbingError> {
+    let topic = topic.to_string();
     let partition = message.partition().to_string();
     let offset = message.offset().to_string();
     let mut headers = OwnedHeaders::new();

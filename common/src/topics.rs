@@ -11,6 +11,8 @@ pub const CATALOG_ARTISTS: &str = "catalog.artists";
 pub const CATALOG_ALBUMS: &str = "catalog.albums";
 pub const CATALOG_TRACKS: &str = "catalog.tracks";
 pub const CATALOG_PLAYLISTS: &str = "catalog.playlists";
+/// Where catalog consumers send changes they cannot apply, with the reason.
+pub const CATALOG_DLQ: &str = "catalog.dlq";
 pub const CATALOG_TOPICS: [&str; 4] = [
     CATALOG_ARTISTS,
     CATALOG_ALBUMS,

@@ -1,0 +1,335 @@
+//! The search indices: one per entity type, each behind an alias
+//! (`tracks` → `tracks-v3`), with explicit mappings.
+//!
+//! Text fields are indexed twice: folded (lowercased, accents removed, so
+//! "motorhead" finds "Motörhead" and Cyrillic works as well as Latin) for
+//! relevance and typo-tolerant matching, and as edge n-grams in a `.prefix`
+//! sub-field for autocomplete. Filters use keyword and numeric fields.
+//! Mappings are strict: a document with an unmapped field is refused (and
+//! dead-lettered), never silently widened.
+//!
+//! A deleted entity stays as a small tombstone document (`deleted: true`,
+//! with its version) rather than being removed: Elasticsearch forgets the
+//! version of a removed document after `index.gc_deletes`, and a replayed
+//! older upsert would then bring it back. Searches filter tombstones out.
+//!
+//! `popularity` is where the analytics pipeline's play counts will go; it is
+//! 0 until then and already part of the ranking.
+
+use encore_schemas::EntityType;
+use serde_json::{json, Value};
+
+use crate::client::{json, json_or_missing, SearchClient, SearchError};
+
+pub const ALL: [EntityType; 4] = [
+    EntityType::Artist,
+    EntityType::Album,
+    EntityType::Track,
+    EntityType::Playlist,
+];
+
+/// Index and alias names, with the configured prefix.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    prefix: String,
+}
+
+impl Names {
+    pub fn new(prefix: &str) -> Self {
+        Names {
+            prefix: prefix.to_ascii_lowercase(),
+        }
+    }
+
+    /// The alias clients search: `tracks`, `albums`, ...
+    pub fn alias(&self, entity: EntityType) -> String {
+        format!("{}{}", self.prefix, plural(entity))
+    }
+
+    /// A concrete index behind the alias: `tracks-v3`.
+    pub fn versioned(&self, entity: EntityType, version: u32) -> String {
+        format!("{}-v{version}", self.alias(entity))
+    }
+
+    /// The generation number of a concrete index name, if it is one of ours.
+    pub fn version_of(&self, entity: EntityType, index: &str) -> Option<u32> {
+        index
+            .strip_prefix(&format!("{}-v", self.alias(entity)))?
+            .parse()
+            .ok()
+    }
+}
+
+pub fn plural(entity: EntityType) -> &'static str {
+    match entity {
+        EntityType::Artist => "artists",
+        EntityType::Album => "albums",
+        EntityType::Track => "tracks",
+        EntityType::Playlist => "playlists",
+    }
+}
+
+/// Where documents of each type are written: the aliases while serving,
+/// the fresh concrete indices during a rebuild.
+#[derive(Debug, Clone)]
+pub struct Targets {
+    pub artists: String,
+    pub albums: String,
+    pub tracks: String,
+    pub playlists: String,
+    /// Writes must go through an alias: with a missing alias the server
+    /// would otherwise create a stray index of that name with guessed mappings.
+    pub require_alias: bool,
+}
+
+impl Targets {
+    pub fn aliases(names: &Names) -> Self {
+        Targets::from_fn(|e| names.alias(e), true)
+    }
+
+    pub fn versioned(names: &Names, version: u32) -> Self {
+        Targets::from_fn(|e| names.versioned(e, version), false)
+    }
+
+    fn from_fn(name: impl Fn(EntityType) -> String, require_alias: bool) -> Self {
+        Targets {
+            artists: name(EntityType::Artist),
+            albums: name(EntityType::Album),
+            tracks: name(EntityType::Track),
+            playlists: name(EntityType::Playlist),
+            require_alias,
+        }
+    }
+
+    pub fn of(&self, entity: EntityType) -> &str {
+        match entity {
+            EntityType::Artist => &self.artists,
+            EntityType::Album => &self.albums,
+            EntityType::Track => &self.tracks,
+            EntityType::Playlist => &self.playlists,
+        }
+    }
+}
+
+/// A searchable text field: folded for matching, edge n-grams for prefixes.
+fn text() -> Value {
+    json!({
+        "type": "text",
+        "analyzer": "folded",
+        "fields": {"prefix": {"type": "text", "analyzer": "folded_prefix", "search_analyzer": "folded"}}
+    })
+}
+
+fn keyword() -> Value {
+    json!({"type": "keyword"})
+}
+
+/// A keyword matched case- and accent-insensitively (genres: "Rock" = "rock").
+fn folded_keyword() -> Value {
+    json!({"type": "keyword", "normalizer": "folded"})
+}
+
+/// Settings and mappings of the index for `entity`.
+pub fn definition(entity: EntityType) -> Value {
+    let mut properties = json!({
+        "id": keyword(),
+        "version": {"type": "long"},
+        "deleted": {"type": "boolean"},
+        "popularity": {"type": "float"},
+    });
+    let specific = match entity {
+        EntityType::Artist => json!({
+            "name": text(), "genres": folded_keyword(), "country": keyword(),
+            "image_url": {"type": "keyword", "index": false},
+        }),
+        EntityType::Album => json!({
+            "title": text(), "artist_id": keyword(), "artist_name": text(),
+            "year": {"type": "integer"}, "genres": folded_keyword(),
+            "cover_url": {"type": "keyword", "index": false},
+        }),
+        EntityType::Track => json!({
+            "title": text(), "artist_id": keyword(), "artist_name": text(),
+            "album_id": keyword(), "album_title": text(), "genre": folded_keyword(),
+            "year": {"type": "integer"}, "duration_ms": {"type": "long"},
+            "cover_url": {"type": "keyword", "index": false},
+        }),
+        EntityType::Playlist => json!({
+            "name": text(), "description": {"type": "text", "analyzer": "folded"},
+            "owner_id": keyword(), "public": {"type": "boolean"}, "track_count": {"type": "integer"},
+        }),
+    };
+    if let (Some(all), Some(more)) = (properties.as_object_mut(), specific.as_object()) {
+        all.extend(more.clone());
+    }
+    json!({
+        "settings": {
+            "number_of_shards": 1,
+            "number_of_replicas": 0,
+            "analysis": {
+                "filter": {"prefix_edge": {"type": "edge_ngram", "min_gram": 1, "max_gram": 20}},
+                "normalizer": {"folded": {"type": "custom", "filter": ["lowercase", "asciifolding"]}},
+                "analyzer": {
+                    "folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+                    "folded_prefix": {
+                        "type": "custom", "tokenizer": "standard",
+                        "filter": ["lowercase", "asciifolding", "prefix_edge"]
+                    }
+                }
+            }
+        },
+        "mappings": {"dynamic": "strict", "properties": properties}
+    })
+}
+
+/// The concrete index each alias points at, or `None` for a missing alias.
+pub async fn current(
+    client: &SearchClient,
+    names: &Names,
+    entity: EntityType,
+) -> Result<Option<String>, SearchError> {
+    let alias = names.alias(entity);
+    let answer = json_or_missing(
+        client
+            .es
+            .indices()
+            .get_alias(elasticsearch::indices::IndicesGetAliasParts::Name(&[
+                &alias,
+            ]))
+            .send()
+            .await,
+    )
+    .await?;
+    Ok(answer.and_then(|a| a.as_object().and_then(|o| o.keys().next().cloned())))
+}
+
+/// How many live (non-tombstone) documents an index or alias holds.
+pub async fn live_count(client: &SearchClient, index: &str) -> Result<u64, SearchError> {
+    let answer = json(
+        client
+            .es
+            .count(elasticsearch::CountParts::Index(&[index]))
+            .body(json!({"query": {"bool": {"must_not": {"term": {"deleted": true}}}}}))
+            .send()
+            .await,
+    )
+    .await?;
+    Ok(answer["count"].as_u64().unwrap_or(0))
+}
+
+/// Creates a concrete index with its definition.
+pub async fn create(
+    client: &SearchClient,
+    entity: EntityType,
+    index: &str,
+) -> Result<(), SearchError> {
+    json(
+        client
+            .es
+            .indices()
+            .create(elasticsearch::indices::IndicesCreateParts::Index(index))
+            .body(definition(entity))
+            .send()
+            .await,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Points every alias at its `version` index in one atomic request, removing
+/// it from whatever it pointed at before.
+pub async fn swap_aliases(
+    client: &SearchClient,
+    names: &Names,
+    version: u32,
+) -> Result<(), SearchError> {
+    let mut actions = Vec::new();
+    for entity in ALL {
+        let alias = names.alias(entity);
+        if let Some(old) = current(client, names, entity).await? {
+            actions.push(json!({"remove": {"index": old, "alias": alias}}));
+        }
+        actions.push(json!({"add": {"index": names.versioned(entity, version), "alias": alias}}));
+    }
+    json(
+        client
+            .es
+            .indices()
+            .update_aliases()
+            .body(json!({"actions": actions}))
+            .send()
+            .await,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Deletes concrete indices (old generations after a swap); missing ones are ignored.
+pub async fn delete(client: &SearchClient, indices: &[String]) -> Result<(), SearchError> {
+    if indices.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = indices.iter().map(String::as_str).collect();
+    json_or_missing(
+        client
+            .es
+            .indices()
+            .delete(elasticsearch::indices::IndicesDeleteParts::Index(&names))
+            .send()
+            .await,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Makes recent writes visible to search (tests and rebuilds; the server
+/// also refreshes on its own about once a second).
+pub async fn refresh(client: &SearchClient, indices: &[String]) -> Result<(), SearchError> {
+    let names: Vec<&str> = indices.iter().map(String::as_str).collect();
+    json(
+        client
+            .es
+            .indices()
+            .refresh(elasticsearch::indices::IndicesRefreshParts::Index(&names))
+            .send()
+            .await,
+    )
+    .await
+    .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_carry_the_prefix_and_generation() {
+        let names = Names::new("T-run-1-");
+        assert_eq!(names.alias(EntityType::Track), "t-run-1-tracks");
+        assert_eq!(names.versioned(EntityType::Album, 3), "t-run-1-albums-v3");
+        assert_eq!(
+            names.version_of(EntityType::Album, "t-run-1-albums-v3"),
+            Some(3)
+        );
+        assert_eq!(
+            names.version_of(EntityType::Track, "t-run-1-albums-v3"),
+            None
+        );
+    }
+
+    #[test]
+    fn mappings_are_strict_and_text_has_a_prefix_field() {
+        for entity in ALL {
+            let definition = definition(entity);
+            assert_eq!(definition["mappings"]["dynamic"], "strict");
+            assert_eq!(
+                definition["mappings"]["properties"]["deleted"]["type"],
+                "boolean"
+            );
+        }
+        let tracks = definition(EntityType::Track);
+        assert_eq!(
+            tracks["mappings"]["properties"]["title"]["fields"]["prefix"]["analyzer"],
+            "folded_prefix"
+        );
+    }
+}

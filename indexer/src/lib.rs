@@ -1,0 +1,38 @@
+//! Encore's indexer: keeps the search index in sync with the catalog topics.
+//!
+//! - [`config`]: settings from the shared `ENCORE_*` variables.
+//! - [`client`]: the official `elasticsearch` client, JSON in and out.
+//! - [`indices`]: index names, aliases, mappings, and the operations on them.
+//! - [`documents`]: search documents built from catalog changes.
+//! - [`writer`]: applies a batch of changes with `_bulk`, item by item.
+//! - [`pipeline`]: the live consume → index → dead-letter → commit loop.
+//! - [`rebuild`]: a fresh index generation from the topics, and the alias swap.
+//! - [`service`]: start-up, shared by `main` and the tests.
+
+pub mod client;
+pub mod config;
+pub mod documents;
+pub mod indices;
+pub mod pipeline;
+pub mod rebuild;
+pub mod service;
+pub mod writer;
+
+use std::time::Duration;
+
+use encore_common::kafka::SharedProducer;
+use encore_common::{KafkaConfig, Topics};
+
+pub use config::IndexerConfig;
+
+/// Everything the loops need; built by [`service::indexer`].
+pub struct Indexer {
+    pub client: client::SearchClient,
+    pub names: indices::Names,
+    pub kafka: KafkaConfig,
+    pub topics: Topics,
+    pub dead_letters: SharedProducer,
+    pub batch_size: usize,
+    pub batch_wait: Duration,
+    pub check_every: Duration,
+}

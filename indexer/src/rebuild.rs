@@ -1,0 +1,218 @@
+//! Building the index from the topics: the index is a view of the catalog
+//! topics, so it can always be rebuilt by replaying them.
+//!
+//! A rebuild creates generation N+1 of every index, replays the four topics
+//! from the beginning into it (up to the high watermarks seen at the start),
+//! swaps every alias to it in one atomic request, replays once more from
+//! those watermarks to catch what the live loop wrote into the old generation
+//! meanwhile, and drops the old generation. Writes are idempotent by version,
+//! so overlapping with the live loop does no harm.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use encore_common::topics::CATALOG_TOPICS;
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::message::OwnedMessage;
+use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+
+use crate::client::SearchError;
+use crate::indices::{self, Targets, ALL};
+use crate::pipeline::decode_batch;
+use crate::writer;
+use crate::Indexer;
+
+/// How long a replay waits for the next record before it gives up.
+const STALL: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error("reading the catalog topics: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+    #[error("the catalog topics stopped delivering before the end ({0} partitions left)")]
+    Stalled(usize),
+}
+
+/// Per-partition offsets: (topic, partition) → offset.
+pub type Offsets = HashMap<(String, i32), i64>;
+
+/// Rebuilds when an alias is missing, or (with `even_if_empty`, at start-up)
+/// when every index is empty while the topics hold changes. Returns the new
+/// generation if it rebuilt. While running, an empty index only means nothing
+/// has been indexed yet, so the periodic check looks for missing aliases only.
+pub async fn ensure(indexer: &Indexer, even_if_empty: bool) -> Result<Option<u32>, RebuildError> {
+    let mut missing = false;
+    let mut live = 0;
+    for entity in ALL {
+        match indices::current(&indexer.client, &indexer.names, entity).await? {
+            None => missing = true,
+            Some(index) => live += indices::live_count(&indexer.client, &index).await?,
+        }
+    }
+    if missing {
+        tracing::warn!("a search alias is missing; rebuilding the index from the catalog topics");
+        return rebuild(indexer).await.map(Some);
+    }
+    if even_if_empty
+        && live == 0
+        && high_watermarks(indexer)
+            .await?
+            .values()
+            .any(|high| *high > 0)
+    {
+        tracing::warn!("the search index is empty but the catalog topics are not; rebuilding");
+        return rebuild(indexer).await.map(Some);
+    }
+    Ok(None)
+}
+
+/// Builds the next generation from the topics and swaps the aliases to it.
+#[tracing::instrument(name = "rebuild", skip_all, fields(generation = tracing::field::Empty))]
+pub async fn rebuild(indexer: &Indexer) -> Result<u32, RebuildError> {
+    let (client, names) = (&indexer.client, &indexer.names);
+    let mut previous = Vec::new();
+    let mut generation = 1;
+    let mut strays = Vec::new();
+    for entity in ALL {
+        match indices::current(client, names, entity).await? {
+            Some(index) => {
+                generation = generation.max(names.version_of(entity, &index).unwrap_or(0) + 1);
+                previous.push(index);
+            }
+            // A write that raced the loss may have created a plain index
+            // where the alias belongs; it is in the way of the alias.
+            None => strays.push(names.alias(entity)),
+        }
+    }
+    indices::delete(client, &strays).await?;
+    tracing::Span::current().record("generation", generation);
+    let fresh: Vec<String> = ALL
+        .iter()
+        .map(|e| names.versioned(*e, generation))
+        .collect();
+    // A rebuild that died half-way may have left this generation behind.
+    indices::delete(client, &fresh).await?;
+    for entity in ALL {
+        indices::create(client, entity, &names.versioned(entity, generation)).await?;
+    }
+    let targets = Targets::versioned(names, generation);
+    let reached = replay(indexer, &targets, &Offsets::new()).await?;
+    indices::refresh(client, &fresh).await?;
+    indices::swap_aliases(client, names, generation).await?;
+    replay(indexer, &targets, &reached).await?;
+    indices::delete(client, &previous).await?;
+    metrics::counter!("encore_indexer_rebuilds_total").increment(1);
+    tracing::info!(generation, "search index rebuilt and aliases swapped");
+    Ok(generation)
+}
+
+/// The high watermark of every catalog partition.
+async fn high_watermarks(indexer: &Indexer) -> Result<Offsets, RebuildError> {
+    let brokers = indexer.kafka.brokers.clone();
+    let topics: Vec<String> = CATALOG_TOPICS
+        .iter()
+        .map(|t| indexer.topics.name(t))
+        .collect();
+    let found =
+        tokio::task::spawn_blocking(move || -> Result<Offsets, rdkafka::error::KafkaError> {
+            let consumer: BaseConsumer = ClientConfig::new()
+                .set("bootstrap.servers", &brokers)
+                .create()?;
+            let mut highs = Offsets::new();
+            for topic in topics {
+                let metadata = consumer.fetch_metadata(Some(&topic), Duration::from_secs(10))?;
+                let partitions = metadata
+                    .topics()
+                    .iter()
+                    .find(|t| t.name() == topic)
+                    .map_or(0, |t| t.partitions().len());
+                for partition in 0..partitions as i32 {
+                    let (_, high) =
+                        consumer.fetch_watermarks(&topic, partition, Duration::from_secs(10))?;
+                    highs.insert((topic.clone(), partition), high);
+                }
+            }
+            Ok(highs)
+        })
+        .await
+        .map_err(|_| rdkafka::error::KafkaError::Canceled)??;
+    Ok(found)
+}
+
+/// Applies every change from `from` (the beginning where absent) up to the
+/// high watermarks of now, into `targets`. Returns those watermarks.
+async fn replay(
+    indexer: &Indexer,
+    targets: &Targets,
+    from: &Offsets,
+) -> Result<Offsets, RebuildError> {
+    let highs = high_watermarks(indexer).await?;
+    let mut assignment = TopicPartitionList::new();
+    let mut left: HashMap<(String, i32), i64> = HashMap::new();
+    for ((topic, partition), high) in &highs {
+        let start = from.get(&(topic.clone(), *partition)).copied();
+        if start.unwrap_or(0) >= *high {
+            continue;
+        }
+        let offset = start.map_or(Offset::Beginning, Offset::Offset);
+        assignment.add_partition_offset(topic, *partition, offset)?;
+        left.insert((topic.clone(), *partition), *high);
+    }
+    if left.is_empty() {
+        return Ok(highs);
+    }
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &indexer.kafka.brokers)
+        .set(
+            "group.id",
+            format!("encore-indexer-rebuild-{}", uuid::Uuid::new_v4()),
+        )
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .create()?;
+    consumer.assign(&assignment)?;
+    let mut batch: Vec<OwnedMessage> = Vec::new();
+    let mut replayed = 0usize;
+    while !left.is_empty() {
+        let message = match tokio::time::timeout(STALL, consumer.recv()).await {
+            Ok(message) => message?,
+            Err(_) => return Err(RebuildError::Stalled(left.len())),
+        };
+        let key = (message.topic().to_string(), message.partition());
+        if left
+            .get(&key)
+            .is_some_and(|high| message.offset() + 1 >= *high)
+        {
+            left.remove(&key);
+        }
+        if message.offset() < highs.get(&key).copied().unwrap_or(i64::MAX) {
+            batch.push(message.detach());
+        }
+        if batch.len() >= indexer.batch_size || left.is_empty() {
+            replayed += batch.len();
+            apply_until_done(indexer, targets, &batch).await;
+            batch.clear();
+        }
+    }
+    tracing::info!(replayed, "replayed catalog changes into the new index");
+    Ok(highs)
+}
+
+/// Applies a replayed batch, retrying transient failures. Poison was
+/// dead-lettered when the live loop first met it, so here it is skipped.
+async fn apply_until_done(indexer: &Indexer, targets: &Targets, batch: &[OwnedMessage]) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let (changes, _poison) = decode_batch(batch);
+        match writer::apply(&indexer.client, targets, changes).await {
+            Ok(_) => return,
+            Err(error) => {
+                tracing::warn!(%error, "applying replayed changes failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
