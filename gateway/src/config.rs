@@ -28,6 +28,10 @@ pub struct GatewayConfig {
     pub storage_url: String,
     /// `ENCORE_MAX_AUDIO_BYTES`: the largest audio upload.
     pub max_audio_bytes: usize,
+    /// `ENCORE_SEARCH_URL`: the Elasticsearch-API server the indexer fills.
+    pub search_url: String,
+    /// `ENCORE_SEARCH_PREFIX`: the index name prefix, as the indexer's.
+    pub search_prefix: String,
     /// `ENCORE_OUTBOX_POLL_MS`: how often the outbox relay looks for new rows
     /// when it found none (it is also woken by every catalog write).
     pub outbox_poll: Duration,
@@ -88,6 +92,8 @@ impl GatewayConfig {
             storage_url: string("ENCORE_STORAGE_URL", &default_storage),
             max_audio_bytes: parse("ENCORE_MAX_AUDIO_BYTES", 200 * 1024 * 1024)?,
             outbox_poll: millis("ENCORE_OUTBOX_POLL_MS", 500)?,
+            search_url: string("ENCORE_SEARCH_URL", "http://127.0.0.1:9200"),
+            search_prefix: string("ENCORE_SEARCH_PREFIX", ""),
         })
     }
 }

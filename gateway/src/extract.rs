@@ -43,11 +43,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        let field = if path == "." {
-            "body".to_string()
-        } else {
-            path
-        };
+        let field = field_name(&path, &inner.to_string(), "body");
         let message = without_position(&inner.to_string());
         let code = if inner.is_data() {
             "invalid_field"
@@ -64,6 +60,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }],
         )
     })
+}
+
+/// The field a deserialization error is about: its path, or for a missing
+/// field (reported at the parent's path) the field's own name.
+fn field_name(path: &str, message: &str, root: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (path, missing) {
+        (".", Some(name)) => name.to_string(),
+        (".", None) => root.to_string(),
+        (path, Some(name)) => format!("{path}.{name}"),
+        (path, None) => path.to_string(),
+    }
 }
 
 /// serde_json ends messages with " at line 1 column 17"; the field says where.
@@ -87,13 +97,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
         serde_path_to_error::deserialize(deserializer)
             .map(QueryParams)
             .map_err(|error| {
-                let field = error.path().to_string();
-                let field = if field == "." {
-                    "query".to_string()
-                } else {
-                    field
-                };
-                ApiError::invalid_field(&field, error.into_inner().to_string())
+                let path = error.path().to_string();
+                let message = error.into_inner().to_string();
+                ApiError::invalid_field(&field_name(&path, &message, "query"), message)
             })
     }
 }
@@ -109,5 +115,41 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
             .await
             .map(|Path(value)| PathParams(value))
             .map_err(|rejection| ApiError::invalid_field("path", rejection.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        year: i32,
+    }
+
+    fn field_of(json: &str) -> String {
+        parse_json::<Body>(json.as_bytes()).unwrap_err().fields[0]
+            .field
+            .clone()
+    }
+
+    #[test]
+    fn errors_name_the_field_even_when_it_is_missing() {
+        assert_eq!(field_of(r#"{}"#), "name");
+        assert_eq!(field_of(r#"{"name": 5}"#), "name");
+        assert_eq!(field_of(r#"{"name": "x", "inner": {}}"#), "inner.year");
+        assert_eq!(
+            field_of(r#"{"name": "x", "inner": {"year": "1990"}}"#),
+            "inner.year"
+        );
+        assert_eq!(field_of("not json"), "body");
     }
 }

@@ -5,6 +5,7 @@
 //! - [`library`]: playlists, likes, listening history.
 //! - [`playback`]: `POST /v1/events/playback`, validated and produced to Kafka.
 //! - [`outbox`]: catalog changes written with each change and relayed to Kafka.
+//! - [`search`]: typo-tolerant search and autocomplete over the indexer's indices.
 //! - [`admin`]: roles and artist membership.
 //! - [`error`], [`extract`], [`checks`], [`paging`]: the shared request/response plumbing.
 //! - [`openapi`]: the API description served at `/openapi.json` and `/docs`.
@@ -24,6 +25,7 @@ pub mod openapi;
 pub mod outbox;
 pub mod paging;
 pub mod playback;
+pub mod search;
 pub mod storage;
 
 use std::sync::Arc;
@@ -59,6 +61,9 @@ pub struct AppState {
     pub storage: Storage,
     /// Woken after every committed catalog write, so the relay publishes at once.
     pub outbox_wakeup: Arc<Notify>,
+    /// The search server and the names of the indices the indexer keeps there.
+    pub search: encore_indexer::client::SearchClient,
+    pub search_names: encore_indexer::indices::Names,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +76,8 @@ pub enum StartError {
     Storage(#[from] StorageError),
     #[error("creating the Kafka producer: {0}")]
     Kafka(#[from] rdkafka::error::KafkaError),
+    #[error("the search server URL: {0}")]
+    SearchUrl(#[from] elasticsearch::Error),
 }
 
 /// Connects to PostgreSQL (applying migrations), storage and Kafka.
@@ -86,6 +93,8 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
     let producer = SharedProducer::new(&config.kafka)?;
     let playback_topic = config.kafka.topics().playback_events().into();
     Ok(AppState {
+        search: encore_indexer::client::SearchClient::new(&config.search_url)?,
+        search_names: encore_indexer::indices::Names::new(&config.search_prefix),
         tokens: Arc::new(TokenKeys::new(&config.auth)),
         config: Arc::new(config),
         producer,
@@ -165,6 +174,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/me/history", get(history::list))
         .route("/v1/events/playback", post(playback::post_batch))
+        .route("/v1/search", get(search::search))
+        .route("/v1/search/suggest", get(search::suggest))
         .route("/v1/admin/users/{id}/role", put(admin::set_role))
         .route(
             "/v1/admin/artists/{artist_id}/members/{user_id}",

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, audio, auth, catalog, library, me, playback};
+use crate::{admin, audio, auth, catalog, library, me, playback, search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,7 @@ use crate::{admin, audio, auth, catalog, library, me, playback};
         library::likes::like, library::likes::unlike, library::likes::list,
         library::history::list,
         playback::post_batch,
+        search::search, search::suggest,
         admin::set_role, admin::add_member, admin::remove_member,
     ),
     components(schemas(library::likes::LikeKind)),
@@ -36,6 +37,7 @@ use crate::{admin, audio, auth, catalog, library, me, playback};
         (name = "audio", description = "Uploading and streaming audio"),
         (name = "library", description = "Playlists, likes and listening history"),
         (name = "playback", description = "Playback events"),
+        (name = "search", description = "Search and autocomplete"),
         (name = "admin", description = "Roles and artist membership"),
     )
 )]

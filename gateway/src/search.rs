@@ -1,0 +1,315 @@
+//! `GET /v1/search` and `GET /v1/search/suggest`, over the indices the
+//! indexer keeps (their names and fields are defined in `encore_indexer::indices`).
+//!
+//! Relevance: a typo-tolerant match (fuzziness AUTO) over the display fields,
+//! boosted title/name > artist > album, plus a prefix match on their edge
+//! n-gram sub-fields so a half-typed word already finds things. Everything is
+//! lowercased and accent-folded on both sides. Ties go to popularity.
+//! Private playlists are only visible to their owner; deleted entities are
+//! tombstones in the index and never shown.
+
+use axum::extract::State;
+use axum::Json;
+use elasticsearch::SearchParts;
+use encore_indexer::client::{json, SearchError};
+use encore_indexer::indices::ALL;
+use encore_schemas::EntityType;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::auth::MaybeUser;
+use crate::catalog::YEARS;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::QueryParams;
+use crate::AppState;
+
+const MAX_LIMIT: usize = 50;
+/// Deep paging is what filters are for.
+const MAX_OFFSET: usize = 1_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ResultType {
+    Track,
+    Album,
+    Artist,
+    Playlist,
+}
+
+impl ResultType {
+    fn entity(self) -> EntityType {
+        match self {
+            ResultType::Track => EntityType::Track,
+            ResultType::Album => EntityType::Album,
+            ResultType::Artist => EntityType::Artist,
+            ResultType::Playlist => EntityType::Playlist,
+        }
+    }
+
+    fn of(entity: EntityType) -> Self {
+        match entity {
+            EntityType::Track => ResultType::Track,
+            EntityType::Album => ResultType::Album,
+            EntityType::Artist => ResultType::Artist,
+            EntityType::Playlist => ResultType::Playlist,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    /// What to look for: 1 to 200 characters.
+    pub q: String,
+    /// Only this kind of result.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: Option<ResultType>,
+    /// Only tracks, albums and artists of this genre (case-insensitive).
+    pub genre: Option<String>,
+    /// Only tracks and albums released this year.
+    pub year: Option<i32>,
+    /// 1 to 50, default 20.
+    pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One result.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Hit {
+    #[serde(rename = "type")]
+    pub kind: ResultType,
+    pub id: Uuid,
+    /// The track, album or playlist title, or the artist's name.
+    pub title: String,
+    /// The artist (and album) of a track, the artist of an album.
+    pub subtitle: Option<String>,
+    pub cover_url: Option<String>,
+    pub year: Option<i32>,
+    pub score: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SearchPage {
+    pub items: Vec<Hit>,
+    pub total: u64,
+    pub next_cursor: Option<String>,
+}
+
+/// Searches tracks, albums, artists and playlists at once.
+#[utoipa::path(get, path = "/v1/search", tag = "search", params(SearchQuery),
+    responses((status = 200, body = SearchPage), (status = 400, body = ErrorBody),
+              (status = 503, description = "The search server is unreachable or rebuilding", body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    MaybeUser(viewer): MaybeUser,
+    QueryParams(query): QueryParams<SearchQuery>,
+) -> ApiResult<Json<SearchPage>> {
+    let q = checked_text(&query.q)?;
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    if let Some(year) = query
+        .year
+        .filter(|y| !(YEARS.0..=YEARS.1).contains(&i64::from(*y)))
+    {
+        return Err(ApiError::invalid_field(
+            "year",
+            format!("{year} is not a release year"),
+        ));
+    }
+    let offset = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => c
+            .parse::<usize>()
+            .ok()
+            .filter(|o| *o <= MAX_OFFSET)
+            .ok_or_else(|| {
+                ApiError::invalid_field("cursor", "is not a cursor this API gave out")
+            })?,
+    };
+    let mut filters = vec![visibility(viewer.map(|v| v.id))];
+    if let Some(genre) = query
+        .genre
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+    {
+        filters.push(
+            json!({"bool": {"should": [{"term": {"genre": genre}}, {"term": {"genres": genre}}]}}),
+        );
+    }
+    if let Some(year) = query.year {
+        filters.push(json!({"term": {"year": year}}));
+    }
+    let body = json!({
+        "from": offset,
+        "size": limit,
+        "track_total_hits": true,
+        "query": {"bool": {
+            "should": [
+                {"multi_match": {"query": q, "fields": ["title^3", "name^3", "artist_name^2", "album_title", "description^0.5"],
+                                 "fuzziness": "AUTO", "prefix_length": 1, "operator": "and"}},
+                {"multi_match": {"query": q, "fields": ["title.prefix^2", "name.prefix^2", "artist_name.prefix", "album_title.prefix^0.5"],
+                                 "operator": "and"}}
+            ],
+            "minimum_should_match": 1,
+            "filter": filters,
+            "must_not": [{"term": {"deleted": true}}]
+        }},
+        "sort": [{"_score": "desc"}, {"popularity": {"order": "desc", "unmapped_type": "float"}}, {"id": "asc"}]
+    });
+    let answer = run(&state, query.kind, body).await?;
+    let total = answer["hits"]["total"]["value"].as_u64().unwrap_or(0);
+    let items: Vec<Hit> = hits(&state, &answer);
+    let next = offset + items.len();
+    let next_cursor = (items.len() == limit && (next as u64) < total && next <= MAX_OFFSET)
+        .then(|| next.to_string());
+    Ok(Json(SearchPage {
+        items,
+        total,
+        next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SuggestQuery {
+    /// What has been typed so far: 1 to 200 characters.
+    pub q: String,
+    /// 1 to 20, default 8.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Suggestions {
+    pub items: Vec<Hit>,
+}
+
+/// Autocomplete: what starts with what was typed, across every kind.
+#[utoipa::path(get, path = "/v1/search/suggest", tag = "search", params(SuggestQuery),
+    responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn suggest(
+    State(state): State<AppState>,
+    MaybeUser(viewer): MaybeUser,
+    QueryParams(query): QueryParams<SuggestQuery>,
+) -> ApiResult<Json<Suggestions>> {
+    let q = checked_text(&query.q)?;
+    let limit = query.limit.unwrap_or(8);
+    if !(1..=20).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "must be between 1 and 20"));
+    }
+    let body = json!({
+        "size": limit,
+        "query": {"bool": {
+            "must": [{"multi_match": {"query": q, "fields": ["title.prefix^2", "name.prefix^2", "artist_name.prefix"],
+                                      "operator": "and"}}],
+            "filter": [visibility(viewer.map(|v| v.id))],
+            "must_not": [{"term": {"deleted": true}}]
+        }},
+        "sort": [{"_score": "desc"}, {"popularity": {"order": "desc", "unmapped_type": "float"}}, {"id": "asc"}]
+    });
+    let answer = run(&state, None, body).await?;
+    Ok(Json(Suggestions {
+        items: hits(&state, &answer),
+    }))
+}
+
+fn checked_text(q: &str) -> ApiResult<&str> {
+    let q = q.trim();
+    if q.is_empty() || q.chars().count() > 200 || q.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            "q",
+            "must be 1 to 200 characters of text",
+        ));
+    }
+    Ok(q)
+}
+
+/// Everything but other people's private playlists.
+fn visibility(viewer: Option<Uuid>) -> Value {
+    let mut visible = vec![
+        json!({"bool": {"must_not": {"exists": {"field": "public"}}}}),
+        json!({"term": {"public": true}}),
+    ];
+    if let Some(viewer) = viewer {
+        visible.push(json!({"term": {"owner_id": viewer}}));
+    }
+    json!({"bool": {"should": visible, "minimum_should_match": 1}})
+}
+
+async fn run(state: &AppState, kind: Option<ResultType>, body: Value) -> ApiResult<Value> {
+    let names = &state.search_names;
+    let indices: Vec<String> = match kind {
+        Some(kind) => vec![names.alias(kind.entity())],
+        None => ALL.iter().map(|e| names.alias(*e)).collect(),
+    };
+    let indices: Vec<&str> = indices.iter().map(String::as_str).collect();
+    let started = std::time::Instant::now();
+    let answer = json(
+        state
+            .search
+            .es
+            .search(SearchParts::Index(&indices))
+            .body(body)
+            .send()
+            .await,
+    )
+    .await;
+    metrics::histogram!("encore_gateway_search_seconds").record(started.elapsed().as_secs_f64());
+    answer.map_err(|error| match error {
+        SearchError::Status { status: 404, .. } => ApiError::unavailable(
+            "the search index is being rebuilt; retry shortly",
+            state.config.retry_after,
+        ),
+        SearchError::Status { status: 400, body } => {
+            tracing::error!(%body, "the search server refused a query we built");
+            ApiError::internal(body)
+        }
+        other => {
+            tracing::warn!(error = %other, "search failed");
+            ApiError::unavailable(
+                "search is unavailable right now; retry shortly",
+                state.config.retry_after,
+            )
+        }
+    })
+}
+
+/// The hits of a search answer, as results.
+fn hits(state: &AppState, answer: &Value) -> Vec<Hit> {
+    let Some(hits) = answer["hits"]["hits"].as_array() else {
+        return Vec::new();
+    };
+    hits.iter()
+        .filter_map(|hit| {
+            let index = hit["_index"].as_str()?;
+            let entity = ALL
+                .into_iter()
+                .find(|e| state.search_names.version_of(*e, index).is_some())?;
+            let source = &hit["_source"];
+            let text = |k: &str| source[k].as_str().map(String::from);
+            let subtitle = match entity {
+                EntityType::Track => match (text("artist_name"), text("album_title")) {
+                    (Some(artist), Some(album)) => Some(format!("{artist} — {album}")),
+                    (artist, album) => artist.or(album),
+                },
+                EntityType::Album => text("artist_name"),
+                _ => None,
+            };
+            Some(Hit {
+                kind: ResultType::of(entity),
+                id: source["id"].as_str()?.parse().ok()?,
+                title: text("title").or_else(|| text("name"))?,
+                subtitle: subtitle.filter(|s| !s.is_empty()),
+                cover_url: text("cover_url").or_else(|| text("image_url")),
+                year: source["year"].as_i64().and_then(|y| i32::try_from(y).ok()),
+                score: hit["_score"].as_f64().unwrap_or(0.0),
+            })
+        })
+        .collect()
+}
