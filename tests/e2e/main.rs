@@ -12,4 +12,5 @@ mod gateway_playback;
 mod library;
 mod outbox;
 mod schemathesis;
+mod search;
 mod support;

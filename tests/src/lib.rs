@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod broker;
+pub mod chinook;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use encore_common::{fixtures, kafka, KafkaConfig, Topics};
 use encore_etl::EtlConfig;
 use encore_gateway::GatewayConfig;
+use encore_indexer::IndexerConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
@@ -93,6 +95,49 @@ impl TestRun {
             .expect("connecting to the run's database")
     }
 
+    /// The prefix of this run's search indices (index names must be lowercase, no dots).
+    pub fn search_prefix(&self) -> String {
+        format!("t-{}-", self.id)
+    }
+
+    /// Indexer settings for this run: its topics, its indices, a group of its own.
+    pub fn indexer_config(&self) -> IndexerConfig {
+        let mut config = IndexerConfig::from_env().expect("ENCORE_* indexer settings");
+        config.kafka = self.kafka.clone();
+        config.search_prefix = self.search_prefix();
+        config.group = format!("indexer-{}", self.id);
+        config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.batch_wait = Duration::from_millis(50);
+        config.check_every = Duration::from_millis(500);
+        config
+    }
+
+    /// Starts the indexer in-process and waits until its ops endpoint listens
+    /// (by then its index exists, rebuilt if it was missing).
+    pub async fn start_indexer(&self, config: IndexerConfig) -> Service {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (ready, listening) = oneshot::channel::<SocketAddr>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            encore_indexer::service::run(config, shutdown, move |addr| {
+                let _ = ready.send(addr);
+            })
+            .await
+            .expect("the indexer failed to start");
+        });
+        let addr = tokio::time::timeout(PATIENCE, listening)
+            .await
+            .expect("the indexer did not start in time")
+            .expect("the indexer stopped before it listened");
+        Service {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
     /// Gateway settings for this run: its topics, its database, its own storage directory.
     pub async fn gateway_config(&self) -> GatewayConfig {
         let mut config = GatewayConfig::from_env().expect("ENCORE_* gateway settings");
@@ -106,6 +151,7 @@ impl TestRun {
                 .display()
         );
         config.outbox_poll = Duration::from_millis(100);
+        config.search_prefix = self.search_prefix();
         config
     }
 
@@ -247,6 +293,19 @@ impl TestRun {
         }
         let _ =
             std::fs::remove_dir_all(std::env::temp_dir().join(format!("encore-test-{}", self.id)));
+        if let Ok(search) =
+            encore_indexer::client::SearchClient::new(&self.indexer_config().search_url)
+        {
+            let pattern = format!("{}*", self.search_prefix());
+            let _ = search
+                .es
+                .indices()
+                .delete(elasticsearch::indices::IndicesDeleteParts::Index(&[
+                    &pattern,
+                ]))
+                .send()
+                .await;
+        }
     }
 }
 

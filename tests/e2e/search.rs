@@ -1,0 +1,633 @@
+//! Search: the indexer keeps the index in sync with the catalog topics; the
+//! gateway searches it. Real broker, real osmem-server, real PostgreSQL.
+
+use std::time::{Duration, Instant};
+
+use elasticsearch::indices::IndicesDeleteParts;
+use encore_common::kafka::dlq_headers;
+use encore_indexer::client::SearchClient;
+use encore_indexer::indices::{self, Names, ALL};
+use encore_schemas::{CatalogChange, ChangeOp, EntityType, Track};
+use encore_tests::api::{register, Account, Api};
+use encore_tests::{chinook, read_topic, Service, TestRun, PATIENCE};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// Searches until `accept` holds for the answer, or patience runs out (then
+/// returns the last answer, for the assertion to show).
+async fn search_until(api: &Api, query: &str, accept: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let answer = api.get(&format!("/v1/search?{query}")).await;
+        if answer.status == 200 && accept(&answer.body) || Instant::now() > deadline {
+            return answer.body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn titles(answer: &Value) -> Vec<String> {
+    answer["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["title"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn q(text: &str) -> String {
+    format!("q={}", encode(text))
+}
+
+/// Percent-encodes a query value.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+struct World {
+    run: TestRun,
+    gateway: Service,
+    indexer: Service,
+    admin: Account,
+}
+
+async fn world(name: &str) -> World {
+    let run = TestRun::new(name);
+    let gateway = run.start_gateway().await;
+    let indexer = run.start_indexer(run.indexer_config()).await;
+    let admin = run
+        .account_with_role(&Api::new(&gateway), "adm", "admin")
+        .await;
+    World {
+        run,
+        gateway,
+        indexer,
+        admin,
+    }
+}
+
+impl World {
+    async fn finish(self) {
+        self.indexer.stop().await;
+        self.gateway.stop().await;
+        self.run.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_follows_creates_renames_and_deletes() {
+    let w = world("search-follow").await;
+    let api = Api::new(&w.gateway);
+    let kino = w
+        .admin
+        .api
+        .post(
+            "/v1/artists",
+            json!({"name": "Кино", "genres": ["post-punk"]}),
+        )
+        .await
+        .expect(201);
+    let album = w
+        .admin
+        .api
+        .post(
+            "/v1/albums",
+            json!({"artist_id": kino["id"], "title": "Группа крови", "release_year": 1988}),
+        )
+        .await
+        .expect(201);
+    let track = w
+        .admin
+        .api
+        .post(
+            "/v1/tracks",
+            json!({"artist_id": kino["id"], "album_id": album["id"], "title": "Звезда по имени Солнце", "genre": "Rock", "release_year": 1988}),
+        )
+        .await
+        .expect(201);
+    let track_id = track["id"].as_str().expect("id").to_string();
+
+    // Cyrillic, any case, by prefix, and through the artist's name.
+    let found = search_until(&api, &format!("{}&type=track", q("звезда")), |a| {
+        titles(a).len() == 1
+    })
+    .await;
+    assert_eq!(titles(&found), ["Звезда по имени Солнце"]);
+    assert_eq!(found["items"][0]["subtitle"], "Кино — Группа крови");
+    assert_eq!(
+        titles(
+            &api.get(&format!("/v1/search?{}&type=track", q("ЗВЕЗДА ПО")))
+                .await
+                .expect(200)
+        ),
+        ["Звезда по имени Солнце"]
+    );
+    assert_eq!(
+        titles(
+            &api.get(&format!("/v1/search?{}&type=artist", q("Ки")))
+                .await
+                .expect(200)
+        ),
+        ["Кино"]
+    );
+    let filtered = api
+        .get(&format!("/v1/search?{}&genre=rock&year=1988", q("кино")))
+        .await
+        .expect(200);
+    assert_eq!(
+        titles(&filtered),
+        ["Звезда по имени Солнце"],
+        "filters keep only the track"
+    );
+
+    // Renaming the artist re-indexes its track.
+    w.admin
+        .api
+        .patch(
+            &format!("/v1/artists/{}", kino["id"].as_str().expect("id")),
+            json!({"name": "Kino"}),
+        )
+        .await
+        .expect(200);
+    let renamed = search_until(&api, &format!("{}&type=track", q("kino")), |a| {
+        titles(a).len() == 1
+    })
+    .await;
+    assert_eq!(renamed["items"][0]["subtitle"], "Kino — Группа крови");
+
+    // A rename of the track and then its deletion.
+    w.admin
+        .api
+        .patch(
+            &format!("/v1/tracks/{track_id}"),
+            json!({"title": "Zvezda"}),
+        )
+        .await
+        .expect(200);
+    let retitled = search_until(&api, &q("zvezda"), |a| titles(a) == ["Zvezda"]).await;
+    assert_eq!(titles(&retitled), ["Zvezda"]);
+    w.admin.api.delete(&format!("/v1/tracks/{track_id}")).await;
+    let gone = search_until(&api, &format!("{}&type=track", q("zvezda")), |a| {
+        titles(a).is_empty()
+    })
+    .await;
+    assert_eq!(titles(&gone), Vec::<String>::new());
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_playlists_are_found_only_by_their_owner() {
+    let w = world("search-private").await;
+    let api = Api::new(&w.gateway);
+    let (ada, bo) = (register(&api, "ada").await, register(&api, "bo").await);
+    ada.api
+        .post("/v1/playlists", json!({"name": "Secret Sunday Mix"}))
+        .await
+        .expect(201);
+    ada.api
+        .post(
+            "/v1/playlists",
+            json!({"name": "Public Sunday Mix", "public": true}),
+        )
+        .await
+        .expect(201);
+    let mine = search_until(&ada.api, &format!("{}&type=playlist", q("sunday")), |a| {
+        titles(a).len() == 2
+    })
+    .await;
+    assert_eq!(titles(&mine).len(), 2);
+    assert_eq!(
+        titles(
+            &bo.api
+                .get(&format!("/v1/search?{}&type=playlist", q("sunday")))
+                .await
+                .expect(200)
+        ),
+        ["Public Sunday Mix"]
+    );
+    assert_eq!(
+        titles(
+            &api.get(&format!("/v1/search?{}&type=playlist", q("secret")))
+                .await
+                .expect(200)
+        ),
+        Vec::<String>::new()
+    );
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_queries_are_400_and_an_unreachable_server_is_503() {
+    let run = TestRun::new("search-errors");
+    let mut config = run.gateway_config().await;
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    assert_eq!(api.get("/v1/search").await.error_fields(), ["q"]);
+    assert_eq!(api.get("/v1/search?q=%20").await.error_fields(), ["q"]);
+    assert_eq!(
+        api.get("/v1/search?q=x&limit=0").await.error_fields(),
+        ["limit"]
+    );
+    assert_eq!(
+        api.get("/v1/search?q=x&type=song").await.error_fields(),
+        ["type"]
+    );
+    assert_eq!(
+        api.get("/v1/search?q=x&cursor=abc").await.error_fields(),
+        ["cursor"]
+    );
+    assert_eq!(
+        api.get("/v1/search/suggest?q=x&limit=99")
+            .await
+            .error_fields(),
+        ["limit"]
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    config.search_url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let unreachable = run.start_gateway_with(config).await;
+    let down = Api::new(&unreachable);
+    let answer = down.get("/v1/search?q=anything").await;
+    assert_eq!(
+        (answer.status, answer.body["error"]["code"].as_str()),
+        (503, Some("unavailable"))
+    );
+    assert!(answer.headers.contains_key("retry-after"));
+    gateway.stop().await;
+    unreachable.stop().await;
+    run.cleanup().await;
+}
+
+fn track_change(id: Uuid, artist: Uuid, version: i64, title: &str) -> CatalogChange {
+    CatalogChange {
+        change_id: Uuid::new_v4(),
+        entity_type: EntityType::Track,
+        entity_id: id,
+        version,
+        op: ChangeOp::Upsert,
+        occurred_at: encore_common::now_millis(),
+        artist: None,
+        album: None,
+        playlist: None,
+        track: Some(Track {
+            id,
+            artist_id: artist,
+            album_id: None,
+            title: title.into(),
+            duration_ms: 1_000,
+            genre: None,
+            release_year: None,
+            track_number: None,
+            audio_key: None,
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_old_changes_never_overwrite_newer_ones_and_poison_is_dead_lettered() {
+    let w = world("search-versions").await;
+    let api = Api::new(&w.gateway);
+    let (id, artist) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut records = chinook::records(&[track_change(id, artist, 3, "Third Version")]);
+    w.run.produce(&records).await;
+    search_until(&api, &q("third version"), |a| {
+        titles(a) == ["Third Version"]
+    })
+    .await;
+
+    // Versions 1 and 2 arrive late (a replay, a reordering); then poison; then version 4.
+    let mut late = chinook::records(&[
+        track_change(id, artist, 1, "First"),
+        track_change(id, artist, 2, "Second"),
+    ]);
+    records.clear();
+    records.append(&mut late);
+    let mut poison = records[0].clone();
+    poison.payload = Some(b"not avro at all".to_vec());
+    records.push(poison);
+    records.extend(chinook::records(&[track_change(
+        id,
+        artist,
+        4,
+        "Fourth Version",
+    )]));
+    w.run.produce(&records).await;
+    let newest = search_until(&api, &q("fourth version"), |a| {
+        titles(a) == ["Fourth Version"]
+    })
+    .await;
+    assert_eq!(
+        titles(&newest),
+        ["Fourth Version"],
+        "the stream went on past the poison"
+    );
+    assert_eq!(
+        titles(
+            &api.get(&format!("/v1/search?{}", q("second")))
+                .await
+                .expect(200)
+        ),
+        Vec::<String>::new()
+    );
+
+    let dlq = read_topic(
+        &w.run.kafka,
+        &w.run.topics().name("catalog.dlq"),
+        1,
+        Duration::from_millis(300),
+    )
+    .await;
+    assert_eq!(dlq.len(), 1);
+    assert!(dlq[0].headers[dlq_headers::REASON].contains("undecodable"));
+    assert_eq!(
+        dlq[0].headers[dlq_headers::SOURCE_TOPIC],
+        w.run.topics().name("catalog.tracks")
+    );
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_the_index_refuses_go_to_the_dead_letter_topic_with_its_reason() {
+    // An index made by an older mapping, which has no `album_title` on tracks:
+    // the server refuses every track document with an album, item by item.
+    let run = TestRun::new("search-refused");
+    let names = Names::new(&run.search_prefix());
+    let client = SearchClient::new(&run.indexer_config().search_url).expect("client");
+    for entity in ALL {
+        let mut definition = indices::definition(entity);
+        if entity == EntityType::Track {
+            definition["mappings"]["properties"]
+                .as_object_mut()
+                .expect("properties")
+                .remove("album_title");
+        }
+        let index = names.versioned(entity, 1);
+        client
+            .es
+            .indices()
+            .create(elasticsearch::indices::IndicesCreateParts::Index(&index))
+            .body(definition)
+            .send()
+            .await
+            .expect("create");
+    }
+    indices::swap_aliases(&client, &names, 1)
+        .await
+        .expect("aliases");
+    let indexer = run.start_indexer(run.indexer_config()).await;
+    let gateway = run.start_gateway().await;
+    let admin = run
+        .account_with_role(&Api::new(&gateway), "adm", "admin")
+        .await;
+    let artist = admin
+        .api
+        .post("/v1/artists", json!({"name": "Refused Band"}))
+        .await
+        .expect(201);
+    let album = admin
+        .api
+        .post(
+            "/v1/albums",
+            json!({"artist_id": artist["id"], "title": "Album"}),
+        )
+        .await
+        .expect(201);
+    let refused = admin
+        .api
+        .post(
+            "/v1/tracks",
+            json!({"artist_id": artist["id"], "album_id": album["id"], "title": "Refused Song"}),
+        )
+        .await
+        .expect(201);
+    admin
+        .api
+        .post(
+            "/v1/tracks",
+            json!({"artist_id": artist["id"], "title": "Accepted Song"}),
+        )
+        .await
+        .expect(201);
+
+    let api = Api::new(&gateway);
+    let found = search_until(&api, &format!("{}&type=track", q("song")), |a| {
+        titles(a) == ["Accepted Song"]
+    })
+    .await;
+    assert_eq!(titles(&found), ["Accepted Song"]);
+    let dlq = read_topic(
+        &run.kafka,
+        &run.topics().name("catalog.dlq"),
+        1,
+        Duration::from_millis(300),
+    )
+    .await;
+    assert_eq!(dlq.len(), 1);
+    assert!(
+        dlq[0].headers[dlq_headers::REASON].contains("strict_dynamic_mapping_exception"),
+        "{:?}",
+        dlq[0].headers
+    );
+    assert_eq!(
+        dlq[0].key.as_deref(),
+        refused["id"].as_str().map(str::as_bytes)
+    );
+    indexer.stop().await;
+    gateway.stop().await;
+    run.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_indexer_loses_nothing_and_a_lost_index_is_rebuilt() {
+    let run = TestRun::new("search-rebuild");
+    let artist = Uuid::new_v4();
+    let changes: Vec<CatalogChange> = (0..600)
+        .map(|n| track_change(Uuid::new_v4(), artist, 1, &format!("Song number {n}")))
+        .collect();
+    run.produce(&chinook::records(&changes)).await;
+    let names = Names::new(&run.search_prefix());
+    let client = SearchClient::new(&run.indexer_config().search_url).expect("client");
+    let tracks = names.alias(EntityType::Track);
+
+    // Killed while batches are in flight, then started again.
+    let mut config = run.indexer_config();
+    config.batch_size = 50;
+    let first = run.start_indexer(config.clone()).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    first.kill().await;
+    let second = run.start_indexer(config).await;
+    assert_eq!(
+        wait_for_count(&client, &tracks, 600).await,
+        600,
+        "nothing lost"
+    );
+
+    // The search server forgets everything (as osmem-server does on restart).
+    client
+        .es
+        .indices()
+        .delete(IndicesDeleteParts::Index(&[&format!(
+            "{}*",
+            run.search_prefix()
+        )]))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(
+        wait_for_count(&client, &tracks, 600).await,
+        600,
+        "rebuilt from the topics"
+    );
+    let generation = indices::current(&client, &names, EntityType::Track)
+        .await
+        .expect("alias");
+    assert!(generation.is_some_and(|g| names.version_of(EntityType::Track, &g).is_some()));
+
+    // An explicit reindex builds the next generation and swaps to it.
+    let indexer = encore_indexer::service::indexer(&run.indexer_config()).expect("indexer");
+    let next = encore_indexer::rebuild::rebuild(&indexer)
+        .await
+        .expect("reindex");
+    assert!(next >= 2);
+    assert_eq!(
+        indices::current(&client, &names, EntityType::Track)
+            .await
+            .expect("alias"),
+        Some(names.versioned(EntityType::Track, next))
+    );
+    assert_eq!(wait_for_count(&client, &tracks, 600).await, 600);
+    second.stop().await;
+    run.cleanup().await;
+}
+
+/// Polls the live document count of `index` until it is `expected`.
+async fn wait_for_count(client: &SearchClient, index: &str, expected: u64) -> u64 {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let count = indices::live_count(client, index).await.unwrap_or(0);
+        if count == expected || Instant::now() > deadline {
+            return count;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A table of real queries over the real Chinook catalogue: typos, prefixes,
+/// missing accents, wrong case. Each must put the expected result first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relevance_over_the_chinook_catalogue() {
+    let run = TestRun::new("search-chinook");
+    let changes = chinook::changes();
+    assert_eq!(changes.len(), 275 + 347 + 3_503);
+    run.produce(&chinook::records(&changes)).await;
+    let indexer = run.start_indexer(run.indexer_config()).await;
+    let gateway = run.start_gateway().await;
+    let client = SearchClient::new(&run.indexer_config().search_url).expect("client");
+    let names = Names::new(&run.search_prefix());
+    assert_eq!(
+        wait_for_count(&client, &names.alias(EntityType::Track), 3_503).await,
+        3_503
+    );
+    let fresh: Vec<String> = ALL.iter().map(|e| names.alias(*e)).collect();
+    indices::refresh(&client, &fresh).await.expect("refresh");
+
+    let api = Api::new(&gateway);
+    let table = [
+        ("metalica", None, "artist", "Metallica"),
+        ("motorhead", None, "artist", "Motörhead"),
+        ("MÖTLEY crue", None, "artist", "Mötley Crüe"),
+        ("led zepelin", Some("artist"), "artist", "Led Zeppelin"),
+        ("iron maid", Some("artist"), "artist", "Iron Maiden"),
+        (
+            "antonio carlos jobim",
+            None,
+            "artist",
+            "Antônio Carlos Jobim",
+        ),
+        ("joao gilberto", None, "artist", "João Gilberto"),
+        (
+            "smells like teen spirt",
+            Some("track"),
+            "track",
+            "Smells Like Teen Spirit",
+        ),
+        (
+            "stairway to heven",
+            Some("track"),
+            "track",
+            "Stairway To Heaven",
+        ),
+        ("bohemian rapsody", None, "track", "Bohemian Rhapsody"),
+        ("enter sandm", Some("track"), "track", "Enter Sandman"),
+        (
+            "for those about to rock we salute",
+            Some("album"),
+            "album",
+            "For Those About To Rock We Salute You",
+        ),
+        (
+            "GAROTA DE IPANEMA",
+            Some("track"),
+            "track",
+            "Garota De Ipanema",
+        ),
+        ("aquarela toquinho", None, "track", "Aquarela (Toquinho)"),
+    ];
+    let mut misses = Vec::new();
+    for (query, kind, expected_type, expected) in table {
+        let mut path = format!("/v1/search?{}&limit=5", q(query));
+        if let Some(kind) = kind {
+            path.push_str(&format!("&type={kind}"));
+        }
+        let answer = api.get(&path).await.expect(200);
+        let top = (
+            answer["items"][0]["type"].as_str(),
+            answer["items"][0]["title"].as_str(),
+        );
+        if top != (Some(expected_type), Some(expected)) {
+            misses.push(format!(
+                "{query:?}: expected {expected_type} {expected:?}, got {:?}",
+                titles(&answer)
+            ));
+        }
+    }
+    assert!(
+        misses.is_empty(),
+        "relevance misses:\n{}",
+        misses.join("\n")
+    );
+
+    let suggest = api
+        .get(&format!("/v1/search/suggest?{}", q("metal")))
+        .await
+        .expect(200);
+    assert!(
+        titles(&suggest).iter().any(|t| t == "Metallica"),
+        "{suggest}"
+    );
+    let genre = api
+        .get(&format!(
+            "/v1/search?{}&type=track&genre=METAL",
+            q("sandman")
+        ))
+        .await
+        .expect(200);
+    assert_eq!(
+        titles(&genre).first().map(String::as_str),
+        Some("Enter Sandman")
+    );
+    indexer.stop().await;
+    gateway.stop().await;
+    run.cleanup().await;
+}
