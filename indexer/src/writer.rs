@@ -175,49 +175,59 @@ async fn mget(
 }
 
 /// Re-indexes the documents that carry the name of an artist or album that
-/// changed in this batch. Returns how many were rewritten.
+/// changed in this batch (one search per carrying field, for the whole
+/// batch). Returns how many were rewritten.
 async fn propagate(
     client: &SearchClient,
     targets: &Targets,
     lookups: &Lookups,
     changed: &[(usize, CatalogChange)],
 ) -> Result<usize, SearchError> {
+    let upserted = |entity: EntityType| -> Vec<Uuid> {
+        changed
+            .iter()
+            .filter(|(_, c)| c.op == ChangeOp::Upsert && c.entity_type == entity)
+            .map(|(_, c)| c.entity_id)
+            .collect()
+    };
+    let (artists, albums) = (upserted(EntityType::Artist), upserted(EntityType::Album));
+    let carriers = [
+        (&targets.tracks, "artist_id", &artists),
+        (&targets.albums, "artist_id", &artists),
+        (&targets.tracks, "album_id", &albums),
+    ];
     let mut writes = Vec::new();
-    for (_, change) in changed.iter().filter(|(_, c)| c.op == ChangeOp::Upsert) {
-        let id = change.entity_id;
-        let carriers: Vec<(&str, &str)> = match change.entity_type {
-            EntityType::Artist => vec![
-                (&targets.tracks, "artist_id"),
-                (&targets.albums, "artist_id"),
-            ],
-            _ => vec![(&targets.tracks, "album_id")],
-        };
-        for (index, field) in carriers {
-            for mut source in carrying(client, index, field, id).await? {
-                let before = source.clone();
-                if change.entity_type == EntityType::Artist {
-                    source["artist_name"] = json!(lookups.artists.get(&id));
-                } else if let Some(album) = lookups.albums.get(&id) {
-                    source["album_title"] = json!(album.title);
-                    source["cover_url"] = json!(album.cover_url);
-                }
-                if source == before {
-                    continue;
-                }
-                let (Some(doc_id), Some(version)) = (
-                    source["id"].as_str().and_then(|s| s.parse().ok()),
-                    source["version"].as_i64(),
-                ) else {
-                    continue;
-                };
-                writes.push(Write {
-                    index: index.to_string(),
-                    id: doc_id,
-                    version,
-                    version_type: "external_gte",
-                    doc: source,
-                });
+    for (index, field, ids) in carriers {
+        for mut source in carrying(client, index, field, ids).await? {
+            let before = source.clone();
+            let Some(owner) = source[field].as_str().and_then(|s| s.parse::<Uuid>().ok()) else {
+                continue;
+            };
+            if field == "artist_id" {
+                source["artist_name"] = json!(lookups.artists.get(&owner));
+            } else if let Some(album) = lookups.albums.get(&owner) {
+                source["album_title"] = json!(album.title);
+                source["cover_url"] = json!(album.cover_url);
             }
+            if let Some(fields) = source.as_object_mut() {
+                fields.retain(|_, value| !value.is_null());
+            }
+            if source == before {
+                continue;
+            }
+            let (Some(doc_id), Some(version)) = (
+                source["id"].as_str().and_then(|s| s.parse().ok()),
+                source["version"].as_i64(),
+            ) else {
+                continue;
+            };
+            writes.push(Write {
+                index: index.to_string(),
+                id: doc_id,
+                version,
+                version_type: "external_gte",
+                doc: source,
+            });
         }
     }
     let count = writes.len();
@@ -227,16 +237,19 @@ async fn propagate(
     Ok(count)
 }
 
-/// The live documents of `index` whose `field` is `id` (at most 10,000).
+/// The live documents of `index` whose `field` is one of `ids` (at most 10,000).
 async fn carrying(
     client: &SearchClient,
     index: &str,
     field: &str,
-    id: Uuid,
+    ids: &[Uuid],
 ) -> Result<Vec<Value>, SearchError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let query = json!({
         "size": 10_000,
-        "query": {"bool": {"filter": [{"term": {field: id}}], "must_not": [{"term": {"deleted": true}}]}}
+        "query": {"bool": {"filter": [{"terms": {field: ids}}], "must_not": [{"term": {"deleted": true}}]}}
     });
     let answer = json(
         client
