@@ -118,8 +118,10 @@ async fn search_follows_creates_renames_and_deletes() {
     let track_id = track["id"].as_str().expect("id").to_string();
 
     // Cyrillic, any case, by prefix, and through the artist's name.
+    // The track may be indexed before its artist and album (three topics);
+    // their names reach its document when they arrive.
     let found = search_until(&api, &format!("{}&type=track", q("звезда")), |a| {
-        titles(a).len() == 1
+        a["items"][0]["subtitle"] == "Кино — Группа крови"
     })
     .await;
     assert_eq!(titles(&found), ["Звезда по имени Солнце"]);
