@@ -27,6 +27,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY schemas schemas
 COPY common common
 COPY gateway gateway
+COPY indexer indexer
 COPY etl etl
 COPY ingest ingest
 COPY tests tests
@@ -37,9 +38,9 @@ COPY tests tests
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --features encore-gateway/s3 --bin gateway --bin etl --bin ingest \
+    cargo build --release --locked --features encore-gateway/s3 --bin gateway --bin indexer --bin etl --bin ingest \
  && mkdir -p /out \
- && cp target/release/gateway target/release/etl target/release/ingest /out/
+ && cp target/release/gateway target/release/indexer target/release/etl target/release/ingest /out/
 
 # --- runtime ----------------------------------------------------------------
 FROM debian:bookworm-slim
@@ -56,13 +57,14 @@ RUN groupadd --system --gid 10001 encore \
       --shell /usr/sbin/nologin encore \
  && mkdir -p /var/lib/encore/objects && chown encore:encore /var/lib/encore/objects
 
-COPY --from=builder /out/gateway /out/etl /out/ingest /usr/local/bin/
+COPY --from=builder /out/gateway /out/indexer /out/etl /out/ingest /usr/local/bin/
 
 # Inside a container the services must listen on every interface, not on the
 # loopback address their built-in defaults use.
 ENV ENCORE_GATEWAY_ADDR=0.0.0.0:8080 \
-    ENCORE_ETL_ADDR=0.0.0.0:8081
+    ENCORE_ETL_ADDR=0.0.0.0:8081 \
+    ENCORE_INDEXER_ADDR=0.0.0.0:8082
 
 USER encore:encore
-EXPOSE 8080 8081
+EXPOSE 8080 8081 8082
 CMD ["gateway"]
