@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::Consumer;
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
 use rdkafka::producer::FutureRecord;
 
 pub use crate::producer::{is_fatal_for_producer, producer, Producer, SharedProducer};
@@ -184,4 +185,86 @@ pub fn header_str<'a, M: Message>(message: &'a M, key: &str) -> Option<&'a str> 
         .find(|h| h.key == key)
         .and_then(|h| h.value)
         .and_then(|v| std::str::from_utf8(v).ok())
+}
+
+/// Gathers records into a batch until it holds `size`, or `wait` has passed
+/// since its first record, or `idle` has passed with nothing at all (so the
+/// caller gets a chance to do periodic work). Consumer errors are logged and
+/// waited out: librdkafka recovers from them by itself.
+pub async fn collect_batch(
+    consumer: &StreamConsumer,
+    size: usize,
+    wait: Duration,
+    idle: Duration,
+) -> Vec<OwnedMessage> {
+    let mut batch = Vec::new();
+    let mut deadline = tokio::time::Instant::now() + idle;
+    loop {
+        let next = match tokio::time::timeout_at(deadline, consumer.recv()).await {
+            Ok(next) => next,
+            Err(_) => return batch,
+        };
+        match next {
+            Ok(message) => {
+                if batch.is_empty() {
+                    deadline = tokio::time::Instant::now() + wait;
+                }
+                batch.push(message.detach());
+                if batch.len() >= size {
+                    return batch;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "consuming failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+/// Commits the offset after the last record of each partition in `batch`.
+/// Call it only once what the batch carried is durably written: a failed
+/// commit means the batch comes again, which idempotent sinks absorb.
+pub fn commit_batch(consumer: &StreamConsumer, batch: &[OwnedMessage]) -> Result<(), KafkaError> {
+    let mut next: std::collections::HashMap<(&str, i32), i64> = std::collections::HashMap::new();
+    for message in batch {
+        let entry = next
+            .entry((message.topic(), message.partition()))
+            .or_insert(0);
+        *entry = (*entry).max(message.offset() + 1);
+    }
+    if next.is_empty() {
+        return Ok(());
+    }
+    let mut offsets = rdkafka::TopicPartitionList::new();
+    for ((topic, partition), offset) in next {
+        offsets.add_partition_offset(topic, partition, rdkafka::Offset::Offset(offset))?;
+    }
+    consumer.commit(&offsets, rdkafka::consumer::CommitMode::Sync)
+}
+
+/// Dead-letters `message` to `topic`, retrying with backoff until the broker
+/// has it: committing past a record before then would lose it. A producer the
+/// broker refuses is replaced on the way.
+pub async fn dead_letter_until_written<M: Message>(
+    producer: &SharedProducer,
+    message: &M,
+    reason: &str,
+    topic: &str,
+) {
+    tracing::warn!(topic = message.topic(), partition = message.partition(), offset = message.offset(), %reason, "dead-lettering a record");
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let (generation, current) = producer.get();
+        let error = match dead_letter_to(&current, message, reason, topic).await {
+            Ok(()) => return,
+            Err(error) => error,
+        };
+        if let KafkaPlumbingError::Kafka(kafka) = &error {
+            producer.recover(generation, kafka);
+        }
+        tracing::warn!(%error, "writing to the dead-letter topic failed; retrying");
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
 }

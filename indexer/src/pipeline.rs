@@ -8,15 +8,13 @@
 //! its aliases still exist and rebuilds the index when they do not (an
 //! in-memory search server forgets everything when it restarts).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use encore_common::kafka::{self, KafkaPlumbingError};
-use encore_schemas::{decode, CatalogChange};
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::message::{Message, OwnedMessage};
-use rdkafka::{Offset, TopicPartitionList};
+use encore_common::kafka;
+use encore_schemas::CatalogChange;
+use rdkafka::consumer::StreamConsumer;
+use rdkafka::message::OwnedMessage;
 use tracing::Instrument;
 
 use crate::indices::Targets;
@@ -36,7 +34,7 @@ impl Indexer {
         loop {
             let batch = tokio::select! {
                 _ = &mut shutdown => return,
-                batch = self.collect(&consumer) => batch,
+                batch = kafka::collect_batch(&consumer, self.batch_size, self.batch_wait, self.check_every) => batch,
             };
             if last_check.elapsed() >= self.check_every {
                 last_check = Instant::now();
@@ -53,7 +51,13 @@ impl Indexer {
                 _ = &mut shutdown => return,
                 _ = self.process_until_done(&targets, &batch).instrument(span) => {},
             }
-            commit(&consumer, &batch);
+            match kafka::commit_batch(&consumer, &batch) {
+                Ok(()) => metrics::counter!("encore_indexer_records_committed_total")
+                    .increment(batch.len() as u64),
+                Err(error) => {
+                    tracing::warn!(%error, "committing offsets failed; the batch may come again")
+                }
+            }
         }
     }
 
@@ -66,34 +70,6 @@ impl Indexer {
             }
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "checking the search index failed"),
-        }
-    }
-
-    /// Gathers records until the batch is full, `batch_wait` has passed since
-    /// its first record, or (when nothing arrives) `check_every` has passed.
-    async fn collect(&self, consumer: &StreamConsumer) -> Vec<OwnedMessage> {
-        let mut batch = Vec::new();
-        let mut deadline = tokio::time::Instant::now() + self.check_every;
-        loop {
-            let next = match tokio::time::timeout_at(deadline, consumer.recv()).await {
-                Ok(next) => next,
-                Err(_) => return batch,
-            };
-            match next {
-                Ok(message) => {
-                    if batch.is_empty() {
-                        deadline = tokio::time::Instant::now() + self.batch_wait;
-                    }
-                    batch.push(message.detach());
-                    if batch.len() >= self.batch_size {
-                        return batch;
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "consuming catalog changes failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            }
         }
     }
 
@@ -132,31 +108,11 @@ impl Indexer {
         let (changes, mut refused) = decode_batch(batch);
         let (applied, rejected) = writer::apply(&self.client, targets, changes).await?;
         refused.extend(rejected);
+        let dlq = self.topics.name(encore_common::topics::CATALOG_DLQ);
         for (at, reason) in refused {
-            self.dead_letter(&batch[at], &reason).await;
+            kafka::dead_letter_until_written(&self.dead_letters, &batch[at], &reason, &dlq).await;
         }
         Ok(applied)
-    }
-
-    /// Retries until the record is on `catalog.dlq`: committing past it
-    /// before then would lose it.
-    async fn dead_letter(&self, message: &OwnedMessage, reason: &str) {
-        tracing::warn!(topic = message.topic(), partition = message.partition(), offset = message.offset(), %reason, "dead-lettering a catalog change");
-        let topic = self.topics.name(encore_common::topics::CATALOG_DLQ);
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let (generation, producer) = self.dead_letters.get();
-            let error = match kafka::dead_letter_to(&producer, message, reason, &topic).await {
-                Ok(()) => return,
-                Err(error) => error,
-            };
-            if let KafkaPlumbingError::Kafka(kafka) = &error {
-                self.dead_letters.recover(generation, kafka);
-            }
-            tracing::warn!(%error, "writing to the dead-letter topic failed; retrying");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-        }
     }
 }
 
@@ -168,61 +124,13 @@ pub fn decode_batch(batch: &[OwnedMessage]) -> (Tagged<CatalogChange>, Tagged<St
     let mut changes = Vec::new();
     let mut refused = Vec::new();
     for (at, message) in batch.iter().enumerate() {
-        let Some(bytes) = message.payload() else {
-            continue;
-        };
-        match decode::<CatalogChange>(bytes) {
-            Err(error) => refused.push((at, format!("undecodable CatalogChange: {error}"))),
-            Ok(change) if !change.is_consistent() => refused.push((
-                at,
-                format!(
-                    "the body does not match entity_type {:?} and op {:?}",
-                    change.entity_type, change.op
-                ),
-            )),
-            Ok(change)
-                if !message
-                    .topic()
-                    .ends_with(encore_common::topics::catalog_topic(change.entity_type)) =>
-            {
-                refused.push((
-                    at,
-                    format!(
-                        "a {:?} change on topic {}",
-                        change.entity_type,
-                        message.topic()
-                    ),
-                ))
-            }
-            Ok(change) => changes.push((at, change)),
+        match encore_common::catalog::read_change(message) {
+            Ok(Some(change)) => changes.push((at, change)),
+            Ok(None) => {}
+            Err(reason) => refused.push((at, reason)),
         }
     }
     (changes, refused)
-}
-
-/// Commits the offset after the last record of each partition in `batch`.
-/// A failed commit is logged: the batch comes again, and versions absorb it.
-fn commit(consumer: &StreamConsumer, batch: &[OwnedMessage]) {
-    let mut next: HashMap<(String, i32), i64> = HashMap::new();
-    for message in batch {
-        let entry = next
-            .entry((message.topic().to_string(), message.partition()))
-            .or_insert(0);
-        *entry = (*entry).max(message.offset() + 1);
-    }
-    let mut offsets = TopicPartitionList::new();
-    for ((topic, partition), offset) in &next {
-        if let Err(error) = offsets.add_partition_offset(topic, *partition, Offset::Offset(*offset))
-        {
-            tracing::error!(%error, "building the offset list failed");
-            return;
-        }
-    }
-    match consumer.commit(&offsets, CommitMode::Sync) {
-        Ok(()) => metrics::counter!("encore_indexer_records_committed_total")
-            .increment(batch.len() as u64),
-        Err(error) => tracing::warn!(%error, "committing offsets failed; the batch may come again"),
-    }
 }
 
 #[cfg(test)]
