@@ -6,6 +6,8 @@ use std::time::Duration;
 use encore_common::config::{millis, parse, string, ConfigError};
 use encore_common::KafkaConfig;
 
+use crate::features::FeatureSettings;
+
 #[derive(Debug, Clone)]
 pub struct EtlConfig {
     pub kafka: KafkaConfig,
@@ -21,6 +23,10 @@ pub struct EtlConfig {
     pub batch_wait: Duration,
     /// `ENCORE_ETL_ADDR`: where `/health` and `/metrics` are served.
     pub addr: SocketAddr,
+    /// `ENCORE_ETL_DIMS_GROUP`: the consumer group of the catalog dimensions.
+    pub dims_group: String,
+    /// `ENCORE_FEATURES_INTERVAL_MS` and the recommender's fixed settings.
+    pub features: FeatureSettings,
 }
 
 impl EtlConfig {
@@ -33,6 +39,11 @@ impl EtlConfig {
             batch_size: parse("ENCORE_ETL_BATCH_SIZE", 5_000)?,
             batch_wait: millis("ENCORE_ETL_BATCH_MS", 500)?,
             addr: parse("ENCORE_ETL_ADDR", SocketAddr::from(([127, 0, 0, 1], 8081)))?,
+            dims_group: string("ENCORE_ETL_DIMS_GROUP", "encore-etl-dims"),
+            features: FeatureSettings {
+                interval: millis("ENCORE_FEATURES_INTERVAL_MS", 30_000)?,
+                ..FeatureSettings::default()
+            },
         })
     }
 }

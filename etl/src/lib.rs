@@ -1,15 +1,25 @@
-//! Encore's ETL: consumes playback events and writes them to ClickHouse.
+//! Encore's ETL: turns the event topics into ClickHouse tables analysts query
+//! and the gateway serves: plays, aggregates, catalog dimensions,
+//! co-listening and recommendation features.
 //!
 //! - [`config`]: settings from the shared `ENCORE_*` variables.
 //! - [`warehouse`]: the ClickHouse client and its versioned migrations.
 //! - [`plays`]: a playback event as a row of the `plays` table.
-//! - [`pipeline`]: the consume → batch → insert → commit loop.
+//! - [`pipeline`]: the plays loop: consume → insert → recompute touched cells → commit.
+//! - [`rollup`]: recomputing the aggregate cells a batch touched, exactly.
+//! - [`sessions`]: listening sessions and co-listening pairs.
+//! - [`dims`]: the catalog dimensions, from the catalog topics.
+//! - [`features`]: similar tracks, recommendations and their cold-start fallback.
 //! - [`service`]: start-up in order (schema, topics, consumer, ops endpoint), shared by `main` and the tests.
 
 pub mod config;
+pub mod dims;
+pub mod features;
 pub mod pipeline;
 pub mod plays;
+pub mod rollup;
 pub mod service;
+pub mod sessions;
 pub mod warehouse;
 
 pub use config::EtlConfig;

@@ -1,43 +1,27 @@
-//! The plays pipeline: consume → decode → batch → insert → commit.
+//! The plays pipeline: consume → decode → insert plays → recompute the
+//! aggregate cells the batch touched → dead-letter poison → commit.
 //!
 //! Offsets follow the data: a batch's offsets are committed only after its
-//! rows are in ClickHouse and its poison records are on the dead-letter
-//! topic. A crash anywhere before the commit means the batch is delivered
-//! again, and `plays` (ReplacingMergeTree by `event_id`) absorbs the repeat.
+//! rows are in ClickHouse, its cells recomputed and its poison records on the
+//! dead-letter topic. A crash anywhere before the commit means the batch is
+//! delivered again: `plays` (ReplacingMergeTree by `event_id`) absorbs the
+//! repeat, and recomputing the cells writes the same numbers again.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use clickhouse::Client;
-use encore_common::kafka::{KafkaPlumbingError, SharedProducer};
+use encore_common::kafka::{self, SharedProducer};
+use encore_common::Topics;
 use encore_schemas::{decode, PlaybackEvent};
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::message::{BorrowedMessage, Message};
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::consumer::StreamConsumer;
+use rdkafka::message::{Message, OwnedMessage};
 use tracing::Instrument;
 
 use crate::plays::PlayRow;
+use crate::rollup::{self, Touched};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
-/// One batch: the rows to write and, per partition, the offset to commit after.
-#[derive(Default)]
-struct Batch {
-    rows: Vec<PlayRow>,
-    next_offsets: HashMap<(String, i32), i64>,
-    dead_lettered: usize,
-}
-
-impl Batch {
-    fn is_empty(&self) -> bool {
-        self.next_offsets.is_empty()
-    }
-
-    fn records(&self) -> usize {
-        self.rows.len() + self.dead_lettered
-    }
-}
 
 pub struct PlaysPipeline {
     pub consumer: StreamConsumer,
@@ -45,6 +29,13 @@ pub struct PlaysPipeline {
     pub clickhouse: Client,
     pub batch_size: usize,
     pub batch_wait: Duration,
+}
+
+/// A batch, decoded: the rows to write and the records that cannot be rows.
+struct Decoded {
+    rows: Vec<PlayRow>,
+    touched: Touched,
+    poison: Vec<(usize, String)>,
 }
 
 impl PlaysPipeline {
@@ -55,144 +46,117 @@ impl PlaysPipeline {
         loop {
             let batch = tokio::select! {
                 _ = &mut shutdown => return,
-                batch = self.collect() => batch,
+                batch = kafka::collect_batch(&self.consumer, self.batch_size, self.batch_wait, Duration::from_secs(1)) => batch,
             };
-            let span = tracing::info_span!(
-                "plays_batch",
-                rows = batch.rows.len(),
-                dead_lettered = batch.dead_lettered
-            );
+            if batch.is_empty() {
+                continue;
+            }
+            let span = tracing::info_span!("plays_batch", records = batch.len());
             tokio::select! {
                 _ = &mut shutdown => return,
-                _ = self.flush(batch).instrument(span) => {}
+                _ = self.flush(&batch).instrument(span) => {}
             }
-        }
-    }
-
-    /// Gathers records until the batch is full or `batch_wait` has passed
-    /// since its first record.
-    async fn collect(&self) -> Batch {
-        let mut batch = Batch::default();
-        let mut deadline: Option<tokio::time::Instant> = None;
-        loop {
-            let next = match deadline {
-                Some(d) => match tokio::time::timeout_at(d, self.consumer.recv()).await {
-                    Ok(next) => next,
-                    Err(_) => return batch,
-                },
-                None => self.consumer.recv().await,
-            };
-            match next {
-                Ok(message) => {
-                    self.take(&message, &mut batch).await;
-                    deadline.get_or_insert_with(|| tokio::time::Instant::now() + self.batch_wait);
-                    if batch.records() >= self.batch_size {
-                        return batch;
-                    }
-                }
+            match kafka::commit_batch(&self.consumer, &batch) {
+                Ok(()) => metrics::counter!("encore_etl_records_committed_total")
+                    .increment(batch.len() as u64),
                 Err(error) => {
-                    tracing::warn!(%error, "consuming playback events failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    tracing::warn!(%error, "committing offsets failed; the batch may be delivered again")
                 }
             }
         }
     }
 
-    /// Adds one record to the batch, or dead-letters it.
-    async fn take(&self, message: &BorrowedMessage<'_>, batch: &mut Batch) {
+    /// Writes the batch, retrying with backoff until it is all in.
+    async fn flush(&self, batch: &[OwnedMessage]) {
+        let started = Instant::now();
+        let decoded = decode_batch(batch);
+        let mut backoff = Duration::from_millis(100);
+        while let Err(error) = self.write(&decoded).await {
+            metrics::counter!("encore_etl_insert_failures_total").increment(1);
+            tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "writing plays failed");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+        for (at, reason) in &decoded.poison {
+            let message = &batch[*at];
+            let dlq = Topics::dlq_of(message.topic());
+            kafka::dead_letter_until_written(&self.dead_letters, message, reason, &dlq).await;
+        }
+        metrics::histogram!("encore_etl_batch_rows").record(decoded.rows.len() as f64);
+        metrics::histogram!("encore_etl_batch_seconds").record(started.elapsed().as_secs_f64());
+        metrics::counter!("encore_etl_rows_written_total").increment(decoded.rows.len() as u64);
+    }
+
+    async fn write(&self, decoded: &Decoded) -> Result<(), clickhouse::error::Error> {
+        if decoded.rows.is_empty() {
+            return Ok(());
+        }
+        let mut insert = self.clickhouse.insert::<PlayRow>("plays").await?;
+        for row in &decoded.rows {
+            insert.write(row).await?;
+        }
+        insert.end().await?;
+        rollup::rollup(&self.clickhouse, &decoded.touched, version()).await
+    }
+}
+
+/// A version newer than any this process wrote before: the clock in
+/// microseconds, so even rewrites within one millisecond replace each other.
+pub fn version() -> u64 {
+    static LAST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let now = encore_common::now_millis().max(0) as u64 * 1_000;
+    let mut last = LAST.load(std::sync::atomic::Ordering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange(
+            last,
+            next,
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+        ) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
+}
+
+fn decode_batch(batch: &[OwnedMessage]) -> Decoded {
+    let mut decoded = Decoded {
+        rows: Vec::with_capacity(batch.len()),
+        touched: Touched::default(),
+        poison: Vec::new(),
+    };
+    for (at, message) in batch.iter().enumerate() {
         let row = match message.payload() {
             None => Err("tombstone or empty value on playback-events".to_string()),
             Some(bytes) => decode::<PlaybackEvent>(bytes)
                 .map_err(|e| format!("undecodable PlaybackEvent: {e}"))
                 .and_then(|event| {
                     PlayRow::from_event(&event, message.partition(), message.offset())
+                        .map(|row| (row, event))
                         .map_err(|e| e.to_string())
                 }),
         };
         match row {
-            Ok(row) => batch.rows.push(row),
-            Err(reason) => {
-                self.dead_letter(message, &reason).await;
-                batch.dead_lettered += 1;
+            Ok((row, event)) => {
+                decoded.touched.add(&event);
+                decoded.rows.push(row);
             }
-        }
-        batch.next_offsets.insert(
-            (message.topic().to_string(), message.partition()),
-            message.offset() + 1,
-        );
-    }
-
-    /// Retries until the record is on the dead-letter topic: committing past
-    /// it before then would lose it.
-    async fn dead_letter(&self, message: &BorrowedMessage<'_>, reason: &str) {
-        tracing::warn!(partition = message.partition(), offset = message.offset(), %reason, "dead-lettering record");
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let (generation, producer) = self.dead_letters.get();
-            let error = match encore_common::kafka::dead_letter(&producer, message, reason).await {
-                Ok(()) => return,
-                Err(error) => error,
-            };
-            if let KafkaPlumbingError::Kafka(kafka) = &error {
-                self.dead_letters.recover(generation, kafka);
-            }
-            tracing::warn!(%error, "writing to the dead-letter topic failed; retrying");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            Err(reason) => decoded.poison.push((at, reason)),
         }
     }
+    decoded
+}
 
-    /// Inserts the rows (retrying with backoff; nothing is committed until
-    /// they are in), then commits the batch's offsets.
-    async fn flush(&self, batch: Batch) {
-        if batch.is_empty() {
-            return;
-        }
-        let started = Instant::now();
-        let mut backoff = Duration::from_millis(100);
-        while let Err(error) = self.insert(&batch.rows).await {
-            metrics::counter!("encore_etl_insert_failures_total").increment(1);
-            tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "inserting plays failed");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-        }
-        metrics::histogram!("encore_etl_batch_rows").record(batch.rows.len() as f64);
-        metrics::histogram!("encore_etl_insert_seconds").record(started.elapsed().as_secs_f64());
-        metrics::counter!("encore_etl_rows_written_total").increment(batch.rows.len() as u64);
-        self.commit(&batch);
-    }
-
-    async fn insert(&self, rows: &[PlayRow]) -> Result<(), clickhouse::error::Error> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let mut insert = self.clickhouse.insert::<PlayRow>("plays").await?;
-        for row in rows {
-            insert.write(row).await?;
-        }
-        insert.end().await
-    }
-
-    /// A failed commit is logged, not retried: the rows are already written,
-    /// so the worst case is a redelivery that the sink absorbs.
-    fn commit(&self, batch: &Batch) {
-        let mut offsets = TopicPartitionList::new();
-        for ((topic, partition), next) in &batch.next_offsets {
-            if let Err(error) =
-                offsets.add_partition_offset(topic, *partition, Offset::Offset(*next))
-            {
-                tracing::error!(%error, "building the offset list failed");
-                return;
-            }
-        }
-        match self.consumer.commit(&offsets, CommitMode::Sync) {
-            Ok(()) => {
-                metrics::counter!("encore_etl_records_committed_total")
-                    .increment(batch.records() as u64);
-            }
-            Err(error) => {
-                tracing::warn!(%error, "committing offsets failed; the batch may be delivered again")
-            }
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn versions_only_grow() {
+        let mut last = 0;
+        for _ in 0..1_000 {
+            let v = super::version();
+            assert!(v > last);
+            last = v;
         }
     }
 }

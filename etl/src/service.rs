@@ -8,9 +8,12 @@ use std::net::SocketAddr;
 
 use encore_common::kafka::{self, KafkaPlumbingError};
 use encore_common::telemetry;
+use encore_common::topics::{CATALOG_DLQ, CATALOG_TOPICS};
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 
+use crate::dims::DimsPipeline;
+use crate::features;
 use crate::pipeline::PlaysPipeline;
 use crate::warehouse::{self, WarehouseError};
 use crate::EtlConfig;
@@ -40,14 +43,36 @@ pub async fn run(
     let applied = warehouse::migrate(&config.clickhouse_url, &config.clickhouse_database).await?;
     tracing::info!(applied, database = %config.clickhouse_database, "ClickHouse schema is current");
 
-    let topic = config.kafka.topics().playback_events();
+    let topics = config.kafka.topics();
+    let topic = topics.playback_events();
     kafka::ensure_topic_with_dlq(&config.kafka, &topic).await?;
+    let mut catalog: Vec<(String, i32)> = CATALOG_TOPICS
+        .iter()
+        .map(|t| (topics.name(t), config.kafka.partitions))
+        .collect();
+    catalog.push((topics.name(CATALOG_DLQ), 1));
+    kafka::ensure_topics(&config.kafka, &catalog).await?;
+
+    let db = warehouse::client(&config.clickhouse_url, &config.clickhouse_database);
+    let dead_letters = kafka::SharedProducer::new(&config.kafka)?;
     let consumer = kafka::consumer(&config.kafka, &config.group)?;
     consumer.subscribe(&[&topic])?;
-    let pipeline = PlaysPipeline {
+    let plays = PlaysPipeline {
         consumer,
-        dead_letters: kafka::SharedProducer::new(&config.kafka)?,
-        clickhouse: warehouse::client(&config.clickhouse_url, &config.clickhouse_database),
+        dead_letters: dead_letters.clone(),
+        clickhouse: db.clone(),
+        batch_size: config.batch_size,
+        batch_wait: config.batch_wait,
+    };
+    let dims_consumer = kafka::consumer(&config.kafka, &config.dims_group)?;
+    let catalog_names: Vec<String> = CATALOG_TOPICS.iter().map(|t| topics.name(t)).collect();
+    let catalog_refs: Vec<&str> = catalog_names.iter().map(String::as_str).collect();
+    dims_consumer.subscribe(&catalog_refs)?;
+    let dims = DimsPipeline {
+        consumer: dims_consumer,
+        dead_letters,
+        topics,
+        clickhouse: db.clone(),
         batch_size: config.batch_size,
         batch_wait: config.batch_wait,
     };
@@ -71,7 +96,24 @@ pub async fn run(
     on_listening(addr);
 
     tracing::info!(%topic, group = %config.group, %addr, "etl consuming");
-    pipeline.run(shutdown).await;
+    // Three loops, one shutdown: each stops between batches when it fires.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let dims_task = tokio::spawn(dims.run(until_stopped(stopped.clone())));
+    let features_task = tokio::spawn(features::run(
+        db,
+        config.features.clone(),
+        until_stopped(stopped.clone()),
+    ));
+    tokio::select! {
+        _ = plays.run(until_stopped(stopped)) => {}
+        _ = shutdown => {}
+    }
+    let _ = stop.send(true);
+    let _ = dims_task.await;
+    let _ = features_task.await;
     ops_task.abort();
     tracing::info!("etl stopped");
     Ok(())

@@ -7,11 +7,28 @@
 use clickhouse::Client;
 
 /// The migrations, in order. A new file is added here with the next version.
-const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "0001_plays",
-    include_str!("../migrations/0001_plays.sql"),
-)];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "0001_plays",
+        include_str!("../migrations/0001_plays.sql"),
+    ),
+    (
+        2,
+        "0002_catalog_dims",
+        include_str!("../migrations/0002_catalog_dims.sql"),
+    ),
+    (
+        3,
+        "0003_aggregates",
+        include_str!("../migrations/0003_aggregates.sql"),
+    ),
+    (
+        4,
+        "0004_recommendations",
+        include_str!("../migrations/0004_recommendations.sql"),
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum WarehouseError {

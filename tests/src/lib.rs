@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use encore_common::{fixtures, kafka, KafkaConfig, Topics};
+use encore_etl::features::FeatureSettings;
 use encore_etl::EtlConfig;
 use encore_gateway::GatewayConfig;
 use encore_indexer::IndexerConfig;
@@ -201,6 +202,11 @@ impl TestRun {
             batch_size: 500,
             batch_wait: Duration::from_millis(100),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            dims_group: format!("etl-dims-{}", self.id),
+            features: FeatureSettings {
+                interval: Duration::from_millis(500),
+                ..FeatureSettings::default()
+            },
         }
     }
 

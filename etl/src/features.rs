@@ -1,0 +1,412 @@
+//! Recommendation features, recomputed continuously from the aggregates.
+//!
+//! Each run writes one generation (a partition) of three tables and records
+//! it in `feature_generations`; readers use the newest recorded generation,
+//! and all but the two newest are dropped.
+//!
+//! - `track_similar`: for each track, the tracks most listened to near it in
+//!   sessions, scored by co-listening weight normalised by both tracks'
+//!   popularity (weight / √(plays_a × plays_b), a cosine over play counts),
+//!   with at least `min_support` sessions; the top 20.
+//! - `user_recommendations`: candidates are the similar tracks of each
+//!   listener's most recently played tracks (the seeds), scored by the sum of
+//!   seed weight × similarity; tracks the listener already heard `heard_a_lot`
+//!   times are left out; at most two per artist; the top 20, each with the
+//!   seed that contributed most ("because you played X").
+//! - `popular_tracks`: the most played tracks of the 30 days up to the newest
+//!   data, per genre and overall: the fallback for listeners too new for the
+//!   above (cold start), and the filler when they have fewer than asked.
+//!
+//! Cost: similarity reads every co-listened pair (grows with distinct pairs,
+//! bounded per session); recommendations join each listener's 10 seeds with
+//! 20 similar tracks each, so they grow linearly with listeners. Both are
+//! full recomputations; a run over a million listeners should be split by
+//! listener ranges.
+
+use std::future::Future;
+use std::time::Duration;
+
+use clickhouse::{Client, Row};
+use serde::Deserialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct FeatureSettings {
+    /// `ENCORE_FEATURES_INTERVAL_MS`
+    pub interval: Duration,
+    pub min_support: u64,
+    pub similar_per_track: u64,
+    pub seeds_per_user: u64,
+    pub recommendations_per_user: u64,
+    pub per_artist: u64,
+    pub heard_a_lot: u64,
+}
+
+impl Default for FeatureSettings {
+    fn default() -> Self {
+        FeatureSettings {
+            interval: Duration::from_secs(30),
+            min_support: 2,
+            similar_per_track: 20,
+            seeds_per_user: 10,
+            recommendations_per_user: 20,
+            per_artist: 2,
+            heard_a_lot: 3,
+        }
+    }
+}
+
+/// What one run wrote.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Generation {
+    pub generation: u64,
+    pub similar: u64,
+    pub recommended: u64,
+    pub popular: u64,
+}
+
+const NIL: &str = "toUUID('00000000-0000-0000-0000-000000000000')";
+
+/// Computes a new generation of every feature table.
+#[tracing::instrument(name = "features", skip_all, fields(generation = tracing::field::Empty))]
+pub async fn compute(
+    db: &Client,
+    settings: &FeatureSettings,
+) -> Result<Generation, clickhouse::error::Error> {
+    let generation = crate::pipeline::version();
+    tracing::Span::current().record("generation", generation);
+    db.query(
+        "INSERT INTO track_similar (generation, track_id, similar_id, score, sessions) \
+         SELECT ?, track_a, track_b, pair_weight / sqrt(plays_a * plays_b) AS score, sessions FROM ( \
+           SELECT track_a, track_b, pair_weight, sessions, plays_a FROM ( \
+             SELECT track_a, track_b, sum(weight) AS pair_weight, countIf(weight > 0) AS sessions \
+             FROM session_pairs FINAL GROUP BY track_a, track_b HAVING sessions >= ? \
+           ) ANY INNER JOIN ( \
+             SELECT track_id AS track_a, toFloat64(sum(plays)) AS plays_a FROM track_daily FINAL GROUP BY track_id \
+           ) USING track_a \
+         ) ANY INNER JOIN ( \
+           SELECT track_id AS track_b, toFloat64(sum(plays)) AS plays_b FROM track_daily FINAL GROUP BY track_id \
+         ) USING track_b \
+         WHERE plays_a > 0 AND plays_b > 0 \
+         ORDER BY track_a, score DESC \
+         LIMIT ? BY track_a",
+    )
+    .bind(generation)
+    .bind(settings.min_support)
+    .bind(settings.similar_per_track)
+    .execute()
+    .await?;
+    db.query(&format!(
+        "INSERT INTO user_recommendations (generation, user_id, track_id, score, seed_id) \
+         SELECT ?, user_id, track_id, score, seed_id FROM ( \
+           SELECT user_id, track_id, score, seed_id, if(artist_id = {NIL}, track_id, artist_id) AS diversity \
+           FROM ( \
+             SELECT user_id, track_id, score, seed_id FROM ( \
+               SELECT user_id, track_id, sum(contribution) AS score, argMax(seed_id, contribution) AS seed_id FROM ( \
+                 SELECT user_id, seed_id, similar_id AS track_id, seed_weight * similarity AS contribution FROM ( \
+                   SELECT user_id, track_id AS seed_id, \
+                          toFloat64(plays + completions) - 0.5 * toFloat64(skips) AS seed_weight \
+                   FROM user_track_affinity FINAL \
+                   WHERE seed_weight > 0 \
+                   ORDER BY user_id, last_played DESC, track_id \
+                   LIMIT ? BY user_id \
+                 ) ALL INNER JOIN ( \
+                   SELECT track_id AS seed_id, similar_id, score AS similarity FROM track_similar WHERE generation = ? \
+                 ) USING seed_id \
+               ) GROUP BY user_id, track_id \
+             ) ANY LEFT JOIN ( \
+               SELECT user_id, track_id, plays AS heard FROM user_track_affinity FINAL \
+             ) USING user_id, track_id \
+             WHERE heard < ? \
+           ) ANY LEFT JOIN ( \
+             SELECT id AS track_id, artist_id FROM dim_tracks FINAL \
+           ) USING track_id \
+           ORDER BY user_id, score DESC, track_id \
+           LIMIT ? BY user_id, diversity \
+         ) \
+         ORDER BY user_id, score DESC, track_id \
+         LIMIT ? BY user_id"
+    ))
+    .bind(generation)
+    .bind(settings.seeds_per_user)
+    .bind(generation)
+    .bind(settings.heard_a_lot)
+    .bind(settings.per_artist)
+    .bind(settings.recommendations_per_user)
+    .execute()
+    .await?;
+    for genre_column in ["genre", "''"] {
+        db.query(&format!(
+            "INSERT INTO popular_tracks (generation, genre, track_id, plays) \
+             SELECT ?, {genre_column} AS genre, track_id, plays FROM ( \
+               SELECT track_id, sum(plays) AS plays FROM track_daily FINAL \
+               WHERE day >= (SELECT max(day) FROM track_daily) - 30 \
+               GROUP BY track_id \
+             ) ANY LEFT JOIN (SELECT id AS track_id, genre FROM dim_tracks FINAL) USING track_id \
+             WHERE plays > 0 \
+             ORDER BY genre, plays DESC, track_id \
+             LIMIT 50 BY genre"
+        ))
+        .bind(generation)
+        .execute()
+        .await?;
+    }
+    let counted = counts(db, generation).await?;
+    db.query(
+        "INSERT INTO feature_generations (generation, computed_at, similar, recommended, popular) \
+         VALUES (?, now(), ?, ?, ?)",
+    )
+    .bind(generation)
+    .bind(counted.similar)
+    .bind(counted.recommended)
+    .bind(counted.popular)
+    .execute()
+    .await?;
+    drop_old_generations(db, generation).await?;
+    tracing::info!(
+        similar = counted.similar,
+        recommended = counted.recommended,
+        popular = counted.popular,
+        "features computed"
+    );
+    Ok(counted)
+}
+
+async fn counts(db: &Client, generation: u64) -> Result<Generation, clickhouse::error::Error> {
+    let count = |table: &'static str| async move {
+        db.query(&format!("SELECT count() FROM {table} WHERE generation = ?"))
+            .bind(generation)
+            .fetch_one::<u64>()
+            .await
+    };
+    Ok(Generation {
+        generation,
+        similar: count("track_similar").await?,
+        recommended: count("user_recommendations").await?,
+        popular: count("popular_tracks").await?,
+    })
+}
+
+/// Keeps the two newest generations: a reader that just picked the previous
+/// one can still finish.
+async fn drop_old_generations(db: &Client, newest: u64) -> Result<(), clickhouse::error::Error> {
+    let old: Vec<u64> = db
+        .query("SELECT generation FROM feature_generations WHERE generation < ? ORDER BY generation DESC")
+        .bind(newest)
+        .fetch_all()
+        .await?;
+    for generation in old.into_iter().skip(1) {
+        for table in ["track_similar", "user_recommendations", "popular_tracks"] {
+            db.query(&format!("ALTER TABLE {table} DROP PARTITION ?"))
+                .bind(generation)
+                .execute()
+                .await?;
+        }
+        db.query("ALTER TABLE feature_generations DELETE WHERE generation = ?")
+            .bind(generation)
+            .execute()
+            .await?;
+    }
+    Ok(())
+}
+
+/// Recomputes the features every `settings.interval` until `shutdown`.
+pub async fn run(db: Client, settings: FeatureSettings, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            computed = compute(&db, &settings) => {
+                if let Err(error) = computed {
+                    metrics::counter!("encore_etl_features_failures_total").increment(1);
+                    tracing::warn!(%error, "computing recommendation features failed");
+                }
+            }
+        }
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(settings.interval) => {}
+        }
+    }
+}
+
+/// The newest complete generation, if any run finished.
+pub async fn latest(db: &Client) -> Result<Option<u64>, clickhouse::error::Error> {
+    let newest: u64 = db
+        .query("SELECT max(generation) FROM feature_generations")
+        .fetch_one()
+        .await?;
+    Ok((newest > 0).then_some(newest))
+}
+
+/// Why a track is recommended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// Listened to near `seed` by others.
+    BecauseYouPlayed { seed: Uuid },
+    /// Among the most played in the listener's favourite genre.
+    PopularIn { genre: String },
+    /// Among the most played overall.
+    Popular,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    pub track_id: Uuid,
+    pub score: f64,
+    pub reason: Reason,
+}
+
+#[derive(Row, Deserialize)]
+struct ScoredRow {
+    track_id: String,
+    score: f64,
+    seed_id: String,
+}
+
+#[derive(Row, Deserialize)]
+struct PopularRow {
+    track_id: String,
+    plays: u64,
+}
+
+/// Up to `limit` recommendations for `user`: the personal ones of the newest
+/// generation, then popular tracks of their favourite genre, then popular
+/// tracks overall (leaving out tracks they already heard a lot).
+pub async fn recommend(
+    db: &Client,
+    user: Uuid,
+    limit: usize,
+    settings: &FeatureSettings,
+) -> Result<Vec<Recommendation>, clickhouse::error::Error> {
+    let Some(generation) = latest(db).await? else {
+        return Ok(Vec::new());
+    };
+    let personal: Vec<ScoredRow> = db
+        .query(
+            "SELECT toString(track_id) AS track_text, score, toString(seed_id) AS seed_text \
+             FROM user_recommendations WHERE generation = ? AND user_id = toUUID(?) \
+             ORDER BY score DESC, track_text LIMIT ?",
+        )
+        .bind(generation)
+        .bind(user.to_string())
+        .bind(limit as u64)
+        .fetch_all()
+        .await?;
+    let mut out: Vec<Recommendation> = personal
+        .into_iter()
+        .filter_map(|r| {
+            Some(Recommendation {
+                track_id: r.track_id.parse().ok()?,
+                score: r.score,
+                reason: Reason::BecauseYouPlayed {
+                    seed: r.seed_id.parse().ok()?,
+                },
+            })
+        })
+        .collect();
+    if out.len() >= limit {
+        return Ok(out);
+    }
+    let heard: Vec<String> = db
+        .query("SELECT toString(track_id) FROM user_track_affinity FINAL WHERE user_id = toUUID(?) AND plays >= ?")
+        .bind(user.to_string())
+        .bind(settings.heard_a_lot)
+        .fetch_all()
+        .await?;
+    let favourite: Vec<String> = db
+        .query(
+            "SELECT genre FROM ( \
+               SELECT track_id, plays FROM user_track_affinity FINAL WHERE user_id = toUUID(?) \
+             ) ANY INNER JOIN (SELECT id AS track_id, genre FROM dim_tracks FINAL) USING track_id \
+             WHERE genre != '' GROUP BY genre ORDER BY sum(plays) DESC, genre LIMIT 1",
+        )
+        .bind(user.to_string())
+        .fetch_all()
+        .await?;
+    let mut fallbacks = Vec::new();
+    if let Some(genre) = favourite.into_iter().next() {
+        fallbacks.push(genre);
+    }
+    fallbacks.push(String::new());
+    for genre in fallbacks {
+        let popular: Vec<PopularRow> = db
+            .query(
+                "SELECT toString(track_id) AS track_text, plays FROM popular_tracks \
+                 WHERE generation = ? AND genre = ? ORDER BY plays DESC, track_text LIMIT 50",
+            )
+            .bind(generation)
+            .bind(&genre)
+            .fetch_all()
+            .await?;
+        for row in popular {
+            if out.len() >= limit {
+                return Ok(out);
+            }
+            let Ok(track_id) = row.track_id.parse::<Uuid>() else {
+                continue;
+            };
+            if heard.contains(&row.track_id) || out.iter().any(|r| r.track_id == track_id) {
+                continue;
+            }
+            let reason = if genre.is_empty() {
+                Reason::Popular
+            } else {
+                Reason::PopularIn {
+                    genre: genre.clone(),
+                }
+            };
+            out.push(Recommendation {
+                track_id,
+                score: row.plays as f64,
+                reason,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A track similar to another, from the newest generation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Similar {
+    pub track_id: Uuid,
+    pub score: f64,
+    pub sessions: u64,
+}
+
+#[derive(Row, Deserialize)]
+struct SimilarRow {
+    similar_id: String,
+    score: f64,
+    sessions: u64,
+}
+
+pub async fn similar(
+    db: &Client,
+    track: Uuid,
+    limit: usize,
+) -> Result<Vec<Similar>, clickhouse::error::Error> {
+    let Some(generation) = latest(db).await? else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<SimilarRow> = db
+        .query(
+            "SELECT toString(similar_id) AS similar_text, score, sessions FROM track_similar \
+             WHERE generation = ? AND track_id = toUUID(?) ORDER BY score DESC, similar_text LIMIT ?",
+        )
+        .bind(generation)
+        .bind(track.to_string())
+        .bind(limit as u64)
+        .fetch_all()
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Similar {
+                track_id: r.similar_id.parse().ok()?,
+                score: r.score,
+                sessions: r.sessions,
+            })
+        })
+        .collect())
+}
