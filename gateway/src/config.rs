@@ -32,6 +32,10 @@ pub struct GatewayConfig {
     pub search_url: String,
     /// `ENCORE_SEARCH_PREFIX`: the index name prefix, as the indexer's.
     pub search_prefix: String,
+    /// `ENCORE_CLICKHOUSE_URL` and `ENCORE_CLICKHOUSE_DATABASE`: the
+    /// warehouse charts, statistics and recommendations are read from.
+    pub clickhouse_url: String,
+    pub clickhouse_database: String,
     /// `ENCORE_OUTBOX_POLL_MS`: how often the outbox relay looks for new rows
     /// when it found none (it is also woken by every catalog write).
     pub outbox_poll: Duration,
@@ -93,6 +97,8 @@ impl GatewayConfig {
             max_audio_bytes: parse("ENCORE_MAX_AUDIO_BYTES", 200 * 1024 * 1024)?,
             outbox_poll: millis("ENCORE_OUTBOX_POLL_MS", 500)?,
             search_url: string("ENCORE_SEARCH_URL", "http://127.0.0.1:9200"),
+            clickhouse_url: string("ENCORE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
+            clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),
             search_prefix: string("ENCORE_SEARCH_PREFIX", ""),
         })
     }

@@ -6,6 +6,8 @@
 //! - [`playback`]: `POST /v1/events/playback`, validated and produced to Kafka.
 //! - [`outbox`]: catalog changes written with each change and relayed to Kafka.
 //! - [`search`]: typo-tolerant search and autocomplete over the indexer's indices.
+//! - [`charts`] and [`recommend`]: charts, a listener's statistics, similar
+//!   tracks and recommendations, read from the ClickHouse warehouse.
 //! - [`admin`]: roles and artist membership.
 //! - [`error`], [`extract`], [`checks`], [`paging`]: the shared request/response plumbing.
 //! - [`openapi`]: the API description served at `/openapi.json` and `/docs`.
@@ -13,7 +15,9 @@
 pub mod admin;
 pub mod audio;
 pub mod auth;
+pub mod cache;
 pub mod catalog;
+pub mod charts;
 pub mod checks;
 pub mod config;
 pub mod db;
@@ -25,6 +29,7 @@ pub mod openapi;
 pub mod outbox;
 pub mod paging;
 pub mod playback;
+pub mod recommend;
 pub mod search;
 pub mod storage;
 
@@ -64,6 +69,9 @@ pub struct AppState {
     /// The search server and the names of the indices the indexer keeps there.
     pub search: encore_indexer::client::SearchClient,
     pub search_names: encore_indexer::indices::Names,
+    /// The ClickHouse warehouse the ETL fills, and a short cache of answers read from it.
+    pub warehouse: clickhouse::Client,
+    pub cache: Arc<cache::TtlCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +103,11 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
     Ok(AppState {
         search: encore_indexer::client::SearchClient::new(&config.search_url)?,
         search_names: encore_indexer::indices::Names::new(&config.search_prefix),
+        warehouse: encore_etl::warehouse::client(
+            &config.clickhouse_url,
+            &config.clickhouse_database,
+        ),
+        cache: Arc::new(cache::TtlCache::new(10_000)),
         tokens: Arc::new(TokenKeys::new(&config.auth)),
         config: Arc::new(config),
         producer,
@@ -176,6 +189,12 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/events/playback", post(playback::post_batch))
         .route("/v1/search", get(search::search))
         .route("/v1/search/suggest", get(search::suggest))
+        .route("/v1/charts/tracks", get(charts::top_tracks))
+        .route("/v1/charts/artists", get(charts::top_artists))
+        .route("/v1/charts/trending", get(charts::trending))
+        .route("/v1/me/stats", get(charts::my_stats))
+        .route("/v1/tracks/{id}/similar", get(recommend::similar))
+        .route("/v1/me/recommendations", get(recommend::mine))
         .route("/v1/admin/users/{id}/role", put(admin::set_role))
         .route(
             "/v1/admin/artists/{artist_id}/members/{user_id}",

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, audio, auth, catalog, library, me, playback, search};
+use crate::{admin, audio, auth, catalog, charts, library, me, playback, recommend, search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,8 @@ use crate::{admin, audio, auth, catalog, library, me, playback, search};
         library::history::list,
         playback::post_batch,
         search::search, search::suggest,
+        charts::top_tracks, charts::top_artists, charts::trending, charts::my_stats,
+        recommend::similar, recommend::mine,
         admin::set_role, admin::add_member, admin::remove_member,
     ),
     components(schemas(library::likes::LikeKind)),
@@ -38,6 +40,8 @@ use crate::{admin, audio, auth, catalog, library, me, playback, search};
         (name = "library", description = "Playlists, likes and listening history"),
         (name = "playback", description = "Playback events"),
         (name = "search", description = "Search and autocomplete"),
+        (name = "charts", description = "Charts and a listener's statistics"),
+        (name = "recommendations", description = "Similar tracks and personal recommendations"),
         (name = "admin", description = "Roles and artist membership"),
     )
 )]

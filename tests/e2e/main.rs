@@ -5,6 +5,7 @@
 //! prefix and ClickHouse database), so they run in parallel.
 
 mod accounts;
+mod analytics;
 mod audio;
 mod catalog;
 mod etl_plays;

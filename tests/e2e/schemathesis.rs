@@ -21,6 +21,9 @@ fn schemathesis_bin() -> PathBuf {
 async fn schemathesis_finds_no_server_errors_and_no_schema_violations() {
     let run = TestRun::new("schemathesis");
     run.create_playback_topics().await;
+    // The whole stack, so search and statistics have their indices and tables.
+    let etl = run.start_etl(run.etl_config()).await;
+    let indexer = run.start_indexer(run.indexer_config()).await;
     let gateway = run.start_gateway().await;
     let admin = run
         .account_with_role(&Api::new(&gateway), "root", "admin")
@@ -62,5 +65,7 @@ async fn schemathesis_finds_no_server_errors_and_no_schema_violations() {
     );
     println!("{}", tail.join("\n"));
     gateway.stop().await;
+    indexer.stop().await;
+    etl.stop().await;
     run.cleanup().await;
 }

@@ -9,8 +9,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use encore_common::fixtures::FixtureRecord;
-use encore_common::topics::catalog_topic;
-use encore_schemas::{encode, Album, Artist, CatalogChange, ChangeOp, EntityType, Track};
+use encore_schemas::{Album, Artist, CatalogChange, ChangeOp, EntityType, Track};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -132,16 +131,5 @@ fn upsert(
 
 /// Changes as fixture records for their logical topics, keyed by entity id.
 pub fn records(changes: &[CatalogChange]) -> Vec<FixtureRecord> {
-    changes
-        .iter()
-        .enumerate()
-        .map(|(n, change)| FixtureRecord {
-            line: n + 1,
-            topic: catalog_topic(change.entity_type).to_string(),
-            key: Some(change.entity_id.to_string()),
-            payload: Some(encode(change).expect("a valid change")),
-            headers: Default::default(),
-            timestamp: None,
-        })
-        .collect()
+    crate::catalog_records(changes)
 }

@@ -153,6 +153,7 @@ impl TestRun {
         );
         config.outbox_poll = Duration::from_millis(100);
         config.search_prefix = self.search_prefix();
+        config.clickhouse_database = self.database.clone();
         config
     }
 
@@ -371,6 +372,38 @@ impl Drop for Service {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Playback events as fixture records for `playback-events`, keyed by user.
+pub fn playback_records(events: &[encore_schemas::PlaybackEvent]) -> Vec<fixtures::FixtureRecord> {
+    events
+        .iter()
+        .enumerate()
+        .map(|(n, event)| fixtures::FixtureRecord {
+            line: n + 1,
+            topic: encore_common::topics::PLAYBACK_EVENTS.to_string(),
+            key: Some(event.user_id.to_string()),
+            payload: Some(encore_schemas::encode(event).expect("a valid event")),
+            headers: Default::default(),
+            timestamp: None,
+        })
+        .collect()
+}
+
+/// Catalog changes as fixture records for their topics, keyed by entity id.
+pub fn catalog_records(changes: &[encore_schemas::CatalogChange]) -> Vec<fixtures::FixtureRecord> {
+    changes
+        .iter()
+        .enumerate()
+        .map(|(n, change)| fixtures::FixtureRecord {
+            line: n + 1,
+            topic: encore_common::topics::catalog_topic(change.entity_type).to_string(),
+            key: Some(change.entity_id.to_string()),
+            payload: Some(encore_schemas::encode(change).expect("a valid change")),
+            headers: Default::default(),
+            timestamp: None,
+        })
+        .collect()
 }
 
 /// The absolute path of a fixture in `tests/fixtures/`.

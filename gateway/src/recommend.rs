@@ -1,0 +1,190 @@
+//! `GET /v1/tracks/{id}/similar` and `GET /v1/me/recommendations`, over the
+//! features the ETL computes (`encore_etl::features`, the same code the
+//! offline evaluation measures).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::Json;
+use clickhouse::Row;
+use encore_etl::features::{self, FeatureSettings, Reason};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::charts::warehouse_error;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{PathParams, QueryParams};
+use crate::AppState;
+
+const TTL: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct LimitQuery {
+    /// 1 to 50, default 10.
+    pub limit: Option<usize>,
+}
+
+fn checked_limit(limit: Option<usize>) -> ApiResult<usize> {
+    let limit = limit.unwrap_or(10);
+    if !(1..=50).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "must be between 1 and 50"));
+    }
+    Ok(limit)
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Suggested {
+    pub track_id: Uuid,
+    pub title: Option<String>,
+    pub artist_id: Option<Uuid>,
+    pub score: f64,
+    /// Why: "Because you played …", "Popular in rock", "Popular on Encore",
+    /// or, for similar tracks, "Often played with …".
+    pub reason: String,
+    /// The track the reason refers to, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub because_of: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Suggestions {
+    pub items: Vec<Suggested>,
+}
+
+#[derive(Row, Deserialize)]
+struct TitleRow {
+    id_text: String,
+    title: String,
+    artist_text: String,
+}
+
+/// Titles and artists of `ids`, from the catalog dimensions.
+async fn titles(
+    state: &AppState,
+    ids: &[Uuid],
+) -> ApiResult<HashMap<Uuid, (String, Option<Uuid>)>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let texts: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<TitleRow> = state
+        .warehouse
+        .query(
+            "SELECT toString(id) AS id_text, title, toString(artist_id) AS artist_text FROM dim_tracks FINAL \
+             WHERE id IN (SELECT toUUID(arrayJoin(?))) AND deleted = 0",
+        )
+        .bind(texts)
+        .fetch_all()
+        .await
+        .map_err(|e| warehouse_error(state, e))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let artist = r.artist_text.parse().ok().filter(|a: &Uuid| !a.is_nil());
+            Some((r.id_text.parse().ok()?, (r.title, artist)))
+        })
+        .collect())
+}
+
+/// Tracks listened to near this one.
+#[utoipa::path(get, path = "/v1/tracks/{id}/similar", tag = "recommendations",
+    params(("id" = Uuid, Path), LimitQuery),
+    responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn similar(
+    State(state): State<AppState>,
+    PathParams(track): PathParams<Uuid>,
+    QueryParams(query): QueryParams<LimitQuery>,
+) -> ApiResult<Json<Value>> {
+    let limit = checked_limit(query.limit)?;
+    let key = format!("similar/{track}/{limit}");
+    if let Some(hit) = state.cache.get(&key, TTL) {
+        return Ok(Json(hit));
+    }
+    let found = features::similar(&state.warehouse, track, limit)
+        .await
+        .map_err(|e| warehouse_error(&state, e))?;
+    let mut ids: Vec<Uuid> = found.iter().map(|s| s.track_id).collect();
+    ids.push(track);
+    let names = titles(&state, &ids).await?;
+    let of = names
+        .get(&track)
+        .map(|(t, _)| t.clone())
+        .unwrap_or_else(|| "this track".into());
+    let items = found
+        .into_iter()
+        .map(|s| Suggested {
+            track_id: s.track_id,
+            title: names.get(&s.track_id).map(|(t, _)| t.clone()),
+            artist_id: names.get(&s.track_id).and_then(|(_, a)| *a),
+            score: s.score,
+            reason: format!("Often played with {of} ({} sessions)", s.sessions),
+            because_of: Some(track),
+        })
+        .collect();
+    let value = serde_json::to_value(Suggestions { items }).map_err(ApiError::internal)?;
+    state.cache.put(key, value.clone());
+    Ok(Json(value))
+}
+
+/// Personal recommendations, each with its reason; listeners too new for
+/// personal ones get what is popular in their favourite genre, then overall.
+#[utoipa::path(get, path = "/v1/me/recommendations", tag = "recommendations", security(("bearer" = [])),
+    params(LimitQuery),
+    responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
+pub async fn mine(
+    State(state): State<AppState>,
+    user: AuthUser,
+    QueryParams(query): QueryParams<LimitQuery>,
+) -> ApiResult<Json<Value>> {
+    let limit = checked_limit(query.limit)?;
+    let key = format!("recommendations/{}/{limit}", user.id);
+    if let Some(hit) = state.cache.get(&key, TTL) {
+        return Ok(Json(hit));
+    }
+    let found = features::recommend(
+        &state.warehouse,
+        user.id,
+        limit,
+        &FeatureSettings::default(),
+    )
+    .await
+    .map_err(|e| warehouse_error(&state, e))?;
+    let mut ids: Vec<Uuid> = found.iter().map(|r| r.track_id).collect();
+    ids.extend(found.iter().filter_map(|r| match r.reason {
+        Reason::BecauseYouPlayed { seed } => Some(seed),
+        _ => None,
+    }));
+    let names = titles(&state, &ids).await?;
+    let title = |id: &Uuid| names.get(id).map(|(t, _)| t.clone());
+    let items = found
+        .into_iter()
+        .map(|r| {
+            let (reason, because_of) = match &r.reason {
+                Reason::BecauseYouPlayed { seed } => (
+                    format!(
+                        "Because you played {}",
+                        title(seed).unwrap_or_else(|| "a track you liked".into())
+                    ),
+                    Some(*seed),
+                ),
+                Reason::PopularIn { genre } => (format!("Popular in {genre}"), None),
+                Reason::Popular => ("Popular on Encore".to_string(), None),
+            };
+            Suggested {
+                track_id: r.track_id,
+                title: title(&r.track_id),
+                artist_id: names.get(&r.track_id).and_then(|(_, a)| *a),
+                score: r.score,
+                reason,
+                because_of,
+            }
+        })
+        .collect();
+    let value = serde_json::to_value(Suggestions { items }).map_err(ApiError::internal)?;
+    state.cache.put(key, value.clone());
+    Ok(Json(value))
+}

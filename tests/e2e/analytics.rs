@@ -1,0 +1,499 @@
+//! Aggregates, co-listening, recommendations and their endpoints, from topic
+//! records through the real broker into ClickHouse and out of the gateway.
+
+use std::time::{Duration, Instant};
+
+use clickhouse::Row;
+use encore_schemas::{
+    Artist, CatalogChange, ChangeOp, Client, ContextKind, Device, EntityType, PlaybackContext,
+    PlaybackEvent, PlaybackKind, Track,
+};
+use encore_tests::api::{register, Api};
+use encore_tests::{catalog_records, playback_records, TestRun, PATIENCE};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+const MINUTE: i64 = 60_000;
+
+fn id(name: &str) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes())
+}
+
+/// A catalog: artists with tracks, each track with a genre.
+fn catalog(run: &str, tracks: &[(&str, &str, &str)]) -> Vec<CatalogChange> {
+    let change = |entity_type, entity_id| CatalogChange {
+        change_id: Uuid::new_v4(),
+        entity_type,
+        entity_id,
+        version: 1,
+        op: ChangeOp::Upsert,
+        occurred_at: encore_common::now_millis(),
+        artist: None,
+        album: None,
+        track: None,
+        playlist: None,
+    };
+    let mut out = Vec::new();
+    let mut artists: Vec<&str> = tracks.iter().map(|(_, artist, _)| *artist).collect();
+    artists.sort();
+    artists.dedup();
+    for artist in artists {
+        let artist_id = id(&format!("{run}-{artist}"));
+        let mut c = change(EntityType::Artist, artist_id);
+        c.artist = Some(Artist {
+            id: artist_id,
+            name: artist.into(),
+            genres: vec![],
+            country: None,
+            image_url: None,
+        });
+        out.push(c);
+    }
+    for (title, artist, genre) in tracks {
+        let track_id = id(&format!("{run}-{title}"));
+        let mut c = change(EntityType::Track, track_id);
+        c.track = Some(Track {
+            id: track_id,
+            artist_id: id(&format!("{run}-{artist}")),
+            album_id: None,
+            title: (*title).into(),
+            duration_ms: 200_000,
+            genre: Some((*genre).into()),
+            release_year: None,
+            track_number: None,
+            audio_key: None,
+        });
+        out.push(c);
+    }
+    out
+}
+
+fn event(user: Uuid, track: Uuid, kind: PlaybackKind, position_ms: i64, at: i64) -> PlaybackEvent {
+    PlaybackEvent {
+        event_id: Uuid::new_v4(),
+        user_id: user,
+        track_id: track,
+        session_id: user,
+        kind,
+        position_ms,
+        track_duration_ms: 200_000,
+        occurred_at: at,
+        received_at: at,
+        client: Client {
+            app: "encore-test".into(),
+            version: None,
+        },
+        device: Device {
+            id: None,
+            platform: "web".into(),
+        },
+        context: PlaybackContext {
+            kind: ContextKind::Album,
+            id: None,
+        },
+    }
+}
+
+/// Polls `sql` (returning one number) until it equals `expected`.
+async fn wait_for(run: &TestRun, sql: &str, expected: u64) -> u64 {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let value = run
+            .clickhouse()
+            .query(sql)
+            .fetch_one::<u64>()
+            .await
+            .unwrap_or(u64::MAX);
+        if value == expected || Instant::now() > deadline {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[derive(Row, Deserialize, Debug, PartialEq)]
+struct Metrics {
+    plays: u64,
+    listened_ms: u64,
+    completions: u64,
+    skips: u64,
+    listeners: u64,
+}
+
+async fn metrics(run: &TestRun, sql: &str, key: &str) -> Metrics {
+    run.clickhouse()
+        .query(sql)
+        .bind(key)
+        .fetch_one()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The start of the hour two hours ago: inside "today" for charts by week.
+fn base_hour() -> i64 {
+    let now = encore_common::now_millis();
+    now - now.rem_euclid(3_600_000) - 2 * 3_600_000
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregates_are_exact_with_duplicated_events_and_the_ready_queries_run() {
+    let run = TestRun::new("agg-exact");
+    let changes = catalog(
+        "agg",
+        &[
+            ("Song A", "Artist X", "rock"),
+            ("Song B", "Artist X", "rock"),
+            ("Song C", "Artist Y", "jazz"),
+        ],
+    );
+    let (a, b, c) = (id("agg-Song A"), id("agg-Song B"), id("agg-Song C"));
+    let (x, y) = (id("agg-Artist X"), id("agg-Artist Y"));
+    let (u1, u2, u3) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let h = base_hour();
+    use PlaybackKind::*;
+    let mut events = vec![
+        event(u1, a, Start, 0, h + MINUTE),
+        event(u1, a, Complete, 200_000, h + 4 * MINUTE),
+        event(u1, b, Start, 0, h + 5 * MINUTE),
+        event(u1, b, Skip, 10_000, h + 5 * MINUTE + 10_000),
+        event(u2, a, Start, 0, h + 10 * MINUTE),
+        event(u2, a, Complete, 200_000, h + 14 * MINUTE),
+        event(u2, c, Start, 0, h + 15 * MINUTE),
+        event(u2, c, Complete, 20_000, h + 15 * MINUTE + 20_000),
+        event(u3, a, Start, 0, h + 20 * MINUTE),
+        event(u3, a, Progress, 50_000, h + 21 * MINUTE),
+    ];
+    // A client retry re-sends two events with the same ids.
+    events.push(events[0].clone());
+    events.push(events[5].clone());
+    run.produce(&catalog_records(&changes)).await;
+    run.produce(&playback_records(&events)).await;
+    let etl = run.start_etl(run.etl_config()).await;
+
+    let hour_of = |track: Uuid| {
+        format!(
+            "SELECT plays, listened_ms, completions, skips, listeners FROM track_hourly FINAL \
+             WHERE track_id = toUUID(?) AND hour = toDateTime({})",
+            h / 1_000
+        )
+        .replace('?', &format!("'{track}'"))
+    };
+    assert_eq!(
+        wait_for(
+            &run,
+            &format!("SELECT toUInt64(count()) FROM ({})", hour_of(c)),
+            1
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        wait_for(&run, "SELECT toUInt64(count()) FROM dim_tracks FINAL", 3).await,
+        3
+    );
+    assert_eq!(
+        run_metrics(&run, &hour_of(a)).await,
+        Metrics {
+            plays: 3,
+            listened_ms: 400_000,
+            completions: 2,
+            skips: 0,
+            listeners: 3
+        }
+    );
+    assert_eq!(
+        run_metrics(&run, &hour_of(b)).await,
+        Metrics {
+            plays: 1,
+            listened_ms: 10_000,
+            completions: 0,
+            skips: 1,
+            listeners: 1
+        }
+    );
+    assert_eq!(
+        run_metrics(&run, &hour_of(c)).await,
+        Metrics {
+            plays: 1,
+            listened_ms: 20_000,
+            completions: 1,
+            skips: 1,
+            listeners: 1
+        }
+    );
+    let daily = "SELECT plays, listened_ms, completions, skips, listeners FROM track_daily FINAL WHERE track_id = toUUID(?)";
+    assert_eq!(metrics(&run, daily, &a.to_string()).await.plays, 3);
+    let artist = "SELECT plays, listened_ms, completions, skips, listeners FROM artist_daily WHERE artist_id = toUUID(?)";
+    assert_eq!(
+        metrics(&run, artist, &x.to_string()).await,
+        Metrics {
+            plays: 4,
+            listened_ms: 410_000,
+            completions: 2,
+            skips: 1,
+            listeners: 3
+        }
+    );
+    assert_eq!(metrics(&run, artist, &y.to_string()).await.listeners, 1);
+    let artist_hour = "SELECT plays, listened_ms, completions, skips, listeners FROM artist_hourly WHERE artist_id = toUUID(?)";
+    assert_eq!(metrics(&run, artist_hour, &x.to_string()).await.plays, 4);
+    let affinity = "SELECT plays, listened_ms, completions, skips, toUInt64(1) AS listeners FROM user_track_affinity FINAL \
+                    WHERE user_id = toUUID(?) AND track_id = toUUID('TRACK')";
+    let u1_a = metrics(
+        &run,
+        &affinity.replace("TRACK", &a.to_string()),
+        &u1.to_string(),
+    )
+    .await;
+    assert_eq!(
+        (u1_a.plays, u1_a.listened_ms, u1_a.completions, u1_a.skips),
+        (1, 200_000, 1, 0)
+    );
+    let u1_b = metrics(
+        &run,
+        &affinity.replace("TRACK", &b.to_string()),
+        &u1.to_string(),
+    )
+    .await;
+    assert_eq!((u1_b.plays, u1_b.skips), (1, 1));
+    let platform = format!("SELECT toUInt64(active_users), toUInt64(plays), toUInt64(new_users) FROM platform_hourly WHERE hour = toDateTime({})", h / 1_000);
+    let (active, plays, new): (u64, u64, u64) = run
+        .clickhouse()
+        .query(&platform)
+        .fetch_one()
+        .await
+        .expect("platform");
+    assert_eq!((active, plays, new), (3, 5, 3));
+    // The duplicates did arrive: plays holds 12 rows for 10 events until merges fold them.
+    assert_eq!(
+        run.scalar("SELECT uniqExact(event_id) FROM plays").await,
+        10
+    );
+
+    // Every ready query of docs/analytics.md runs against these data.
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/analytics.md"))
+        .expect("the analytics doc");
+    let queries: Vec<&str> = doc
+        .split("```sql")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .collect();
+    assert!(
+        queries.len() >= 12,
+        "a dozen ready queries, found {}",
+        queries.len()
+    );
+    for sql in queries {
+        let result = run.clickhouse().query(sql.trim()).execute().await;
+        assert!(result.is_ok(), "{sql}: {result:?}");
+    }
+    etl.stop().await;
+    run.cleanup().await;
+}
+
+async fn run_metrics(run: &TestRun, sql: &str) -> Metrics {
+    run.clickhouse()
+        .query(sql)
+        .fetch_one()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planted_co_listens_become_recommendations_and_cold_starts_get_the_fallback() {
+    let run = TestRun::new("recs");
+    let tracks = [
+        ("Planted One", "Band P", "rock"),
+        ("Planted Two", "Band Q", "rock"),
+        ("Filler Three", "Band R", "rock"),
+        ("Jazz Four", "Band J", "jazz"),
+        ("Jazz Five", "Band K", "jazz"),
+    ];
+    let changes = catalog("recs", &tracks);
+    let t: Vec<Uuid> = tracks
+        .iter()
+        .map(|(title, _, _)| id(&format!("recs-{title}")))
+        .collect();
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let alice = register(&api, "alice").await;
+    let zoe = register(&api, "zoe").await;
+    let jazzy = register(&api, "jazzy").await;
+
+    // Six listeners play One then Two in a session (the planted co-listen),
+    // some go on to Three; Five is played widely so it tops the jazz chart.
+    let h = base_hour();
+    let mut events = Vec::new();
+    for n in 0..6i64 {
+        let listener = Uuid::new_v4();
+        let at = h + n * 2 * MINUTE;
+        events.push(event(listener, t[0], PlaybackKind::Start, 0, at));
+        events.push(event(
+            listener,
+            t[1],
+            PlaybackKind::Start,
+            0,
+            at + MINUTE / 2,
+        ));
+        if n % 2 == 0 {
+            events.push(event(listener, t[2], PlaybackKind::Start, 0, at + MINUTE));
+        }
+        events.push(event(
+            listener,
+            t[4],
+            PlaybackKind::Start,
+            0,
+            at + 90 * MINUTE,
+        ));
+    }
+    // Alice has played only One; jazzy only Four, once.
+    events.push(event(
+        alice.id,
+        t[0],
+        PlaybackKind::Start,
+        0,
+        h + 30 * MINUTE,
+    ));
+    events.push(event(
+        alice.id,
+        t[0],
+        PlaybackKind::Complete,
+        200_000,
+        h + 34 * MINUTE,
+    ));
+    events.push(event(
+        jazzy.id,
+        t[3],
+        PlaybackKind::Start,
+        0,
+        h + 40 * MINUTE,
+    ));
+    run.produce(&catalog_records(&changes)).await;
+    run.produce(&playback_records(&events)).await;
+    let etl = run.start_etl(run.etl_config()).await;
+
+    let similar = poll(&api, &format!("/v1/tracks/{}/similar", t[0]), |b| {
+        has_track(b, t[1])
+    })
+    .await;
+    assert_eq!(
+        similar["items"][0]["track_id"],
+        t[1].to_string(),
+        "{similar}"
+    );
+    assert_eq!(similar["items"][0]["title"], "Planted Two");
+
+    let mine = poll(&alice.api, "/v1/me/recommendations", |b| has_track(b, t[1])).await;
+    let two = find(&mine, t[1]).expect("Planted Two is recommended");
+    assert_eq!(two["reason"], "Because you played Planted One");
+    assert_eq!(two["because_of"], t[0].to_string());
+    assert!(find(&mine, t[0]).is_none() || mine["items"][0]["track_id"] != t[0].to_string());
+
+    let cold = poll(&zoe.api, "/v1/me/recommendations", |b| !items(b).is_empty()).await;
+    assert!(
+        items(&cold)
+            .iter()
+            .all(|i| i["reason"] == "Popular on Encore"),
+        "{cold}"
+    );
+    assert_eq!(
+        cold["items"][0]["track_id"],
+        t[0].to_string(),
+        "the most played track first"
+    );
+    let jazz = poll(&jazzy.api, "/v1/me/recommendations", |b| {
+        !items(b).is_empty()
+    })
+    .await;
+    assert_eq!(jazz["items"][0]["reason"], "Popular in jazz", "{jazz}");
+    assert_eq!(jazz["items"][0]["track_id"], t[4].to_string());
+
+    let chart = poll(&api, "/v1/charts/tracks?period=week", |b| {
+        !items(b).is_empty()
+    })
+    .await;
+    assert_eq!(chart["items"][0]["title"], "Planted One");
+    assert_eq!(chart["items"][0]["plays"], 7);
+    assert_eq!(chart["items"][0]["artist_name"], "Band P");
+    let artists = api.get("/v1/charts/artists?period=week").await.expect(200);
+    assert_eq!(artists["items"][0]["name"], "Band P");
+    let trending = api
+        .get("/v1/charts/trending?period=day&limit=5")
+        .await
+        .expect(200);
+    assert!(
+        items(&trending)
+            .iter()
+            .all(|i| i["previous_plays"] == 0 && i["plays"].as_u64() >= Some(3)),
+        "{trending}"
+    );
+    let stats = poll(&alice.api, "/v1/me/stats?period=week", |b| b["plays"] == 1).await;
+    assert_eq!(
+        stats["minutes"].as_f64().map(|m| (m * 60.0).round()),
+        Some(200.0)
+    );
+    assert_eq!(stats["top_tracks"][0]["name"], "Planted One");
+    assert_eq!(stats["top_artists"][0]["name"], "Band P");
+    assert_eq!(stats["genres"][0]["name"], "rock");
+    etl.stop().await;
+    gateway.stop().await;
+    run.cleanup().await;
+}
+
+fn items(body: &Value) -> Vec<Value> {
+    body["items"].as_array().cloned().unwrap_or_default()
+}
+
+fn find(body: &Value, track: Uuid) -> Option<Value> {
+    items(body)
+        .into_iter()
+        .find(|i| i["track_id"] == track.to_string())
+}
+
+fn has_track(body: &Value, track: Uuid) -> bool {
+    find(body, track).is_some()
+}
+
+async fn poll(api: &Api, path: &str, accept: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let answer = api.get(path).await;
+        if answer.status == 200 && accept(&answer.body) || Instant::now() > deadline {
+            assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+            return answer.body;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_never_reaches_the_warehouse() {
+    let run = TestRun::new("hostile");
+    let gateway = run.start_gateway().await;
+    let etl = run.start_etl(run.etl_config()).await;
+    let api = Api::new(&gateway);
+    let user = register(&api, "mallory").await;
+    for path in [
+        "/v1/charts/tracks?period=day%27%3B%20DROP%20TABLE%20plays%3B%20--",
+        "/v1/charts/artists?limit=1)%20UNION%20SELECT%201",
+        "/v1/charts/trending?period=week&limit=-1",
+        "/v1/tracks/x%27%20OR%201%3D1%20--/similar",
+        "/v1/tracks/00000000-0000-0000-0000-000000000000/similar?limit=1%3BDROP",
+    ] {
+        let answer = api.get(path).await;
+        assert_eq!(answer.status, 400, "{path}: {}", answer.body);
+        assert!(!answer.error_fields().is_empty(), "{path}: {}", answer.body);
+    }
+    let stats = user
+        .api
+        .get("/v1/me/stats?period=%27%20OR%20%271%27%3D%271")
+        .await;
+    assert_eq!(stats.status, 400);
+    assert_eq!(run.scalar("SELECT toUInt64(count()) FROM system.tables WHERE database = currentDatabase() AND name = 'plays'").await, 1);
+    let ok = api.get("/v1/charts/tracks?period=month").await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    etl.stop().await;
+    gateway.stop().await;
+    run.cleanup().await;
+}
