@@ -1,30 +1,41 @@
 -- Aggregates of plays, exact under duplicates and redelivery.
 -- docs/analytics.md explains the design; in short:
 --
--- plays_by_track and plays_by_user are copies of plays (materialized views,
--- filled by every insert into plays) sorted for per-track and per-listener
--- reads. They are ReplacingMergeTrees whose sorting keys end in event_id, so
--- a duplicated event collapses there just as in plays, and FINAL reads count
--- every event once.
+-- plays_by_track, plays_by_user and plays_by_user_track are copies of plays
+-- (materialized views, filled by every insert into plays) sorted for
+-- per-track, per-listener and per-listener-track reads. They are
+-- ReplacingMergeTrees whose sorting keys end in event_id, so a duplicated
+-- event collapses there just as in plays, and FINAL reads count every event once.
 --
 -- After each batch the ETL recomputes, from those copies with FINAL, every
--- aggregate cell the batch touched (an hour or day of a track, a listener ×
--- track pair) and writes it as a new version of the cell (ReplacingMergeTree
--- by version). Recomputing is idempotent, so a batch delivered twice, or an
--- ETL killed between writes, leaves the same numbers. Read aggregate tables
--- with FINAL.
+-- aggregate cell the batch touched (a minute of a track, a listener × track)
+-- and writes it as a new version of the cell (ReplacingMergeTree by
+-- version). Recomputing is idempotent, so a batch delivered twice, or an ETL
+-- killed between writes, leaves the same numbers. Cells are a minute long so
+-- the work per batch stays bounded however busy a track is; hours and days
+-- are views that sum minutes. Distinct listeners are aggregate states (safe
+-- under duplicates by nature). Read aggregate tables with FINAL.
 CREATE MATERIALIZED VIEW IF NOT EXISTS plays_by_track
 ENGINE = ReplacingMergeTree()
-PARTITION BY toYYYYMM(hour)
-ORDER BY (track_id, hour, event_id)
-AS SELECT toStartOfHour(occurred_at) AS hour, track_id, event_id, user_id, kind, position_ms, occurred_at
+PARTITION BY toYYYYMM(minute)
+ORDER BY (track_id, minute, event_id)
+AS SELECT toStartOfMinute(occurred_at) AS minute, track_id, event_id, user_id, kind, position_ms, occurred_at
 FROM plays;
 
+-- For sessions: one listener's plays in time order.
 CREATE MATERIALIZED VIEW IF NOT EXISTS plays_by_user
 ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (user_id, occurred_at_ms, event_id)
 AS SELECT user_id, occurred_at, occurred_at_ms, event_id, track_id, kind, position_ms
+FROM plays;
+
+-- For affinity: one listener's plays of one track.
+CREATE MATERIALIZED VIEW IF NOT EXISTS plays_by_user_track
+ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY (user_id, track_id, event_id)
+AS SELECT user_id, track_id, event_id, kind, position_ms, occurred_at
 FROM plays;
 
 -- When each listener was first heard from: min is unaffected by duplicates.
@@ -35,38 +46,74 @@ AS SELECT user_id, minState(occurred_at) AS first_play
 FROM plays
 GROUP BY user_id;
 
--- Per track and hour. plays: start events; listened_ms: the position at the
--- end of each play (skip or complete events); completions: complete events;
--- skips: skip events, and completes under 30 s; listeners: distinct users.
-CREATE TABLE IF NOT EXISTS track_hourly
-(
-    hour        DateTime,
-    track_id    UUID,
-    plays       UInt64,
-    listened_ms UInt64,
-    completions UInt64,
-    skips       UInt64,
-    listeners   UInt64,
-    version     UInt64
-)
-ENGINE = ReplacingMergeTree(version)
+-- Distinct listeners per track and hour / day, as aggregate states fed by
+-- plays itself: a duplicated event carries the same user, so it cannot
+-- inflate a distinct count.
+CREATE MATERIALIZED VIEW IF NOT EXISTS track_hourly_listeners
+ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(hour)
-ORDER BY (hour, track_id);
+ORDER BY (hour, track_id)
+AS SELECT toStartOfHour(occurred_at) AS hour, track_id, uniqExactState(user_id) AS listeners
+FROM plays
+GROUP BY hour, track_id;
 
-CREATE TABLE IF NOT EXISTS track_daily
+CREATE MATERIALIZED VIEW IF NOT EXISTS track_daily_listeners
+ENGINE = AggregatingMergeTree()
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, track_id)
+AS SELECT toDate(occurred_at) AS day, track_id, uniqExactState(user_id) AS listeners
+FROM plays
+GROUP BY day, track_id;
+
+-- Per track and minute, the cell the ETL recomputes after each batch.
+-- plays: start events; listened_ms: the position at the end of each play
+-- (skip or complete events); completions: complete events; skips: skip
+-- events, and completes under 30 s.
+CREATE TABLE IF NOT EXISTS track_minutely
 (
-    day         Date,
+    minute      DateTime,
     track_id    UUID,
     plays       UInt64,
     listened_ms UInt64,
     completions UInt64,
     skips       UInt64,
-    listeners   UInt64,
     version     UInt64
 )
 ENGINE = ReplacingMergeTree(version)
-PARTITION BY toYYYYMM(day)
-ORDER BY (day, track_id);
+PARTITION BY toYYYYMM(minute)
+ORDER BY (minute, track_id);
+
+CREATE VIEW IF NOT EXISTS track_hourly AS
+SELECT hour, track_id, plays, listened_ms, completions, skips, listeners
+FROM
+(
+    SELECT toStartOfHour(minute) AS hour, track_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms,
+           sum(completions) AS completions, sum(skips) AS skips
+    FROM track_minutely FINAL
+    GROUP BY hour, track_id
+)
+ANY LEFT JOIN
+(
+    SELECT hour, track_id, uniqExactMerge(listeners) AS listeners
+    FROM track_hourly_listeners
+    GROUP BY hour, track_id
+) USING hour, track_id;
+
+CREATE VIEW IF NOT EXISTS track_daily AS
+SELECT day, track_id, plays, listened_ms, completions, skips, listeners
+FROM
+(
+    SELECT toDate(minute) AS day, track_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms,
+           sum(completions) AS completions, sum(skips) AS skips
+    FROM track_minutely FINAL
+    GROUP BY day, track_id
+)
+ANY LEFT JOIN
+(
+    SELECT day, track_id, uniqExactMerge(listeners) AS listeners
+    FROM track_daily_listeners
+    GROUP BY day, track_id
+) USING day, track_id;
 
 -- Per listener × track, all time.
 CREATE TABLE IF NOT EXISTS user_track_affinity
@@ -91,13 +138,13 @@ FROM
 (
     SELECT hour, artist_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms,
            sum(completions) AS completions, sum(skips) AS skips
-    FROM track_hourly FINAL
+    FROM track_hourly
     ANY INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) USING track_id
     GROUP BY hour, artist_id
 )
 ANY LEFT JOIN
 (
-    SELECT hour, artist_id, uniqExact(user_id) AS listeners
+    SELECT toStartOfHour(minute) AS hour, artist_id, uniqExact(user_id) AS listeners
     FROM plays_by_track FINAL
     ANY INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) USING track_id
     GROUP BY hour, artist_id
@@ -109,13 +156,13 @@ FROM
 (
     SELECT day, artist_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms,
            sum(completions) AS completions, sum(skips) AS skips
-    FROM track_daily FINAL
+    FROM track_daily
     ANY INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) USING track_id
     GROUP BY day, artist_id
 )
 ANY LEFT JOIN
 (
-    SELECT toDate(hour) AS day, artist_id, uniqExact(user_id) AS listeners
+    SELECT toDate(minute) AS day, artist_id, uniqExact(user_id) AS listeners
     FROM plays_by_track FINAL
     ANY INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) USING track_id
     GROUP BY day, artist_id

@@ -37,7 +37,7 @@ impl EtlConfig {
             clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),
             group: string("ENCORE_ETL_GROUP", "encore-etl-plays"),
             batch_size: parse("ENCORE_ETL_BATCH_SIZE", 5_000)?,
-            batch_wait: millis("ENCORE_ETL_BATCH_MS", 500)?,
+            batch_wait: millis("ENCORE_ETL_BATCH_MS", 250)?,
             addr: parse("ENCORE_ETL_ADDR", SocketAddr::from(([127, 0, 0, 1], 8081)))?,
             dims_group: string("ENCORE_ETL_DIMS_GROUP", "encore-etl-dims"),
             features: FeatureSettings {

@@ -82,10 +82,10 @@ pub async fn compute(
              SELECT track_a, track_b, sum(weight) AS pair_weight, countIf(weight > 0) AS sessions \
              FROM session_pairs FINAL GROUP BY track_a, track_b HAVING sessions >= ? \
            ) ANY INNER JOIN ( \
-             SELECT track_id AS track_a, toFloat64(sum(plays)) AS plays_a FROM track_daily FINAL GROUP BY track_id \
+             SELECT track_id AS track_a, toFloat64(sum(plays)) AS plays_a FROM track_daily GROUP BY track_id \
            ) USING track_a \
          ) ANY INNER JOIN ( \
-           SELECT track_id AS track_b, toFloat64(sum(plays)) AS plays_b FROM track_daily FINAL GROUP BY track_id \
+           SELECT track_id AS track_b, toFloat64(sum(plays)) AS plays_b FROM track_daily GROUP BY track_id \
          ) USING track_b \
          WHERE plays_a > 0 AND plays_b > 0 \
          ORDER BY track_a, score DESC \
@@ -139,7 +139,7 @@ pub async fn compute(
         db.query(&format!(
             "INSERT INTO popular_tracks (generation, genre, track_id, plays) \
              SELECT ?, {genre_column} AS genre, track_id, plays FROM ( \
-               SELECT track_id, sum(plays) AS plays FROM track_daily FINAL \
+               SELECT track_id, sum(plays) AS plays FROM track_daily \
                WHERE day >= (SELECT max(day) FROM track_daily) - 30 \
                GROUP BY track_id \
              ) ANY LEFT JOIN (SELECT id AS track_id, genre FROM dim_tracks FINAL) USING track_id \

@@ -10,10 +10,12 @@
 //! - [`sessions`]: listening sessions and co-listening pairs.
 //! - [`dims`]: the catalog dimensions, from the catalog topics.
 //! - [`features`]: similar tracks, recommendations and their cold-start fallback.
+//! - [`evaluate`]: the recommender measured offline on MovieLens-100K.
 //! - [`service`]: start-up in order (schema, topics, consumer, ops endpoint), shared by `main` and the tests.
 
 pub mod config;
 pub mod dims;
+pub mod evaluate;
 pub mod features;
 pub mod pipeline;
 pub mod plays;

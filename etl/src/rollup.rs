@@ -1,14 +1,16 @@
 //! Recomputes the aggregate cells a batch of plays touched.
 //!
-//! Every cell (an hour or a day of a track, a listener × track, a listener's
-//! 3-hour session bucket) is recomputed from the deduplicated copies of plays
-//! (`plays_by_track`, `plays_by_user`, read with FINAL) and written as a new
-//! version of the cell. Recomputing is idempotent: a batch delivered twice,
+//! Every cell (a minute of a track, a listener × track, a listener's 3-hour
+//! session bucket) is recomputed from the deduplicated copies of plays
+//! (`plays_by_track`, `plays_by_user_track`, `plays_by_user`, read with
+//! FINAL) and written as a new version of the cell. Recomputing is idempotent: a batch delivered twice,
 //! or an ETL killed half-way, ends with the same numbers, and a duplicated
 //! event is counted once because it collapsed in the copies.
 //!
-//! Cells are chosen generously (every touched track × every touched hour):
-//! recomputing an untouched cell rewrites the same numbers.
+//! Track cells are chosen generously (every touched track × every touched
+//! minute): recomputing an untouched cell rewrites the same numbers. A cell
+//! is a minute so the work per batch is bounded by a minute of a track's
+//! plays, however popular it is.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -23,9 +25,9 @@ use crate::sessions::{self, Start, BUCKET_MS};
 #[derive(Debug, Default)]
 pub struct Touched {
     tracks: BTreeSet<Uuid>,
-    hours: BTreeSet<u32>,
-    days: BTreeSet<u32>,
-    users: BTreeSet<Uuid>,
+    minutes: BTreeSet<u32>,
+    /// "user|track" pairs, the form the affinity query splits.
+    listens: BTreeSet<String>,
     /// (listener, 3-hour bucket) of every play start.
     session_buckets: HashSet<(Uuid, i64)>,
 }
@@ -34,11 +36,10 @@ impl Touched {
     pub fn add(&mut self, event: &PlaybackEvent) {
         let seconds = event.occurred_at.div_euclid(1_000);
         self.tracks.insert(event.track_id);
-        self.hours
-            .insert((seconds - seconds.rem_euclid(3_600)) as u32);
-        self.days
-            .insert((seconds - seconds.rem_euclid(86_400)) as u32);
-        self.users.insert(event.user_id);
+        self.minutes
+            .insert((seconds - seconds.rem_euclid(60)) as u32);
+        self.listens
+            .insert(format!("{}|{}", event.user_id, event.track_id));
         if event.kind == encore_schemas::PlaybackKind::Start {
             self.session_buckets
                 .insert((event.user_id, sessions::bucket(event.occurred_at)));
@@ -71,46 +72,46 @@ pub async fn rollup(
         return Ok(());
     }
     let tracks = texts(&touched.tracks);
-    let users = texts(&touched.users);
-    let hours: Vec<u32> = touched.hours.iter().copied().collect();
-    let days: Vec<u32> = touched.days.iter().copied().collect();
+    let minutes: Vec<u32> = touched.minutes.iter().copied().collect();
+    let listens: Vec<&String> = touched.listens.iter().collect();
+    let started = std::time::Instant::now();
     db.query(&format!(
-        "INSERT INTO track_hourly (hour, track_id, plays, listened_ms, completions, skips, listeners, version) \
-         SELECT hour, track_id, {METRICS}, uniqExact(user_id) AS listeners, ? AS version \
+        "INSERT INTO track_minutely (minute, track_id, plays, listened_ms, completions, skips, version) \
+         SELECT minute, track_id, {METRICS}, ? AS version \
          FROM plays_by_track FINAL \
-         WHERE track_id IN (SELECT toUUID(arrayJoin(?))) AND hour IN (SELECT toDateTime(arrayJoin(?))) \
-         GROUP BY hour, track_id"
+         WHERE track_id IN (SELECT toUUID(arrayJoin(?))) AND minute IN (SELECT toDateTime(arrayJoin(?))) \
+         GROUP BY minute, track_id"
     ))
     .bind(version)
     .bind(&tracks)
-    .bind(&hours)
+    .bind(&minutes)
     .execute()
     .await?;
-    db.query(&format!(
-        "INSERT INTO track_daily (day, track_id, plays, listened_ms, completions, skips, listeners, version) \
-         SELECT toDate(hour) AS day, track_id, {METRICS}, uniqExact(user_id) AS listeners, ? AS version \
-         FROM plays_by_track FINAL \
-         WHERE track_id IN (SELECT toUUID(arrayJoin(?))) AND toDate(hour) IN (SELECT toDate(toDateTime(arrayJoin(?)))) \
-         GROUP BY day, track_id"
-    ))
-    .bind(version)
-    .bind(&tracks)
-    .bind(&days)
-    .execute()
-    .await?;
+    step("track_minutely", started);
+    let started = std::time::Instant::now();
     db.query(&format!(
         "INSERT INTO user_track_affinity (user_id, track_id, plays, listened_ms, completions, skips, last_played, version) \
          SELECT user_id, track_id, {METRICS}, max(occurred_at) AS last_played, ? AS version \
-         FROM plays_by_user FINAL \
-         WHERE user_id IN (SELECT toUUID(arrayJoin(?))) AND track_id IN (SELECT toUUID(arrayJoin(?))) \
+         FROM plays_by_user_track FINAL \
+         WHERE (user_id, track_id) IN ( \
+           SELECT toUUID(substring(listen, 1, 36)), toUUID(substring(listen, 38, 36)) FROM (SELECT arrayJoin(?) AS listen)) \
          GROUP BY user_id, track_id"
     ))
     .bind(version)
-    .bind(&users)
-    .bind(&tracks)
+    .bind(&listens)
     .execute()
     .await?;
-    recompute_sessions(db, &touched.session_buckets, version).await
+    step("user_track_affinity", started);
+    let started = std::time::Instant::now();
+    recompute_sessions(db, &touched.session_buckets, version).await?;
+    step("session_pairs", started);
+    Ok(())
+}
+
+/// Records how long one kind of cell took to recompute.
+fn step(cells: &'static str, started: std::time::Instant) {
+    metrics::histogram!("encore_etl_rollup_seconds", "cells" => cells)
+        .record(started.elapsed().as_secs_f64());
 }
 
 #[derive(Row, Deserialize)]

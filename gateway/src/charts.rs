@@ -183,7 +183,7 @@ pub async fn top_tracks(
     let limit = checked_limit(query.limit)?;
     cached(&state, format!("charts/tracks/{period:?}/{limit}"), CHART_TTL, async {
         let ranked = "SELECT track_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms, toUInt64(0) AS previous \
-                      FROM track_daily FINAL WHERE day > today() - ? GROUP BY track_id \
+                      FROM track_daily WHERE day > today() - ? GROUP BY track_id \
                       ORDER BY plays DESC, track_id LIMIT ?";
         let rows: Vec<TrackRow> = state
             .warehouse
@@ -218,7 +218,7 @@ pub async fn trending(
                         SELECT track_id, sumIf(plays, day > today() - ?) AS now_plays, \
                                sumIf(listened_ms, day > today() - ?) AS now_ms, \
                                sumIf(plays, day <= today() - ?) AS previous \
-                        FROM track_daily FINAL WHERE day > today() - ? GROUP BY track_id \
+                        FROM track_daily WHERE day > today() - ? GROUP BY track_id \
                       ) WHERE plays >= 3 \
                       ORDER BY (plays + 1) / (previous + 1) DESC, plays DESC, track_id LIMIT ?";
             let days = period.days();
@@ -272,7 +272,7 @@ pub async fn top_artists(
                 "SELECT toString(artist_id) AS artist_text, plays, listened_ms, name FROM ( \
                    SELECT artist_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms FROM ( \
                      SELECT track_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms \
-                     FROM track_daily FINAL WHERE day > today() - ? GROUP BY track_id \
+                     FROM track_daily WHERE day > today() - ? GROUP BY track_id \
                    ) ANY INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL WHERE deleted = 0) USING track_id \
                    GROUP BY artist_id ORDER BY plays DESC, artist_id LIMIT ? \
                  ) ANY LEFT JOIN (SELECT id AS artist_id, name FROM dim_artists FINAL) USING artist_id \

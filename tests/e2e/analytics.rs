@@ -173,7 +173,7 @@ async fn aggregates_are_exact_with_duplicated_events_and_the_ready_queries_run()
 
     let hour_of = |track: Uuid| {
         format!(
-            "SELECT plays, listened_ms, completions, skips, listeners FROM track_hourly FINAL \
+            "SELECT plays, listened_ms, completions, skips, listeners FROM track_hourly \
              WHERE track_id = toUUID(?) AND hour = toDateTime({})",
             h / 1_000
         )
@@ -222,7 +222,7 @@ async fn aggregates_are_exact_with_duplicated_events_and_the_ready_queries_run()
             listeners: 1
         }
     );
-    let daily = "SELECT plays, listened_ms, completions, skips, listeners FROM track_daily FINAL WHERE track_id = toUUID(?)";
+    let daily = "SELECT plays, listened_ms, completions, skips, listeners FROM track_daily WHERE track_id = toUUID(?)";
     assert_eq!(metrics(&run, daily, &a.to_string()).await.plays, 3);
     let artist = "SELECT plays, listened_ms, completions, skips, listeners FROM artist_daily WHERE artist_id = toUUID(?)";
     assert_eq!(

@@ -1,0 +1,299 @@
+//! Event → visible in the hourly aggregate, at sustained rates.
+//!
+//! `bash scripts/stack bench` (or `cargo bench -p encore-tests --bench freshness`
+//! with the stack up). The ETL runs with its default batch settings. Events
+//! are produced to `playback-events` at a steady rate (1,000 and then 10,000
+//! per second, `BENCH_SECONDS` each, default 20); every 100 ms one of them is a
+//! marker, a start of a track nothing else plays. A poller reads
+//! `track_minutely FINAL` (the cells `track_hourly` sums) every 50 ms and
+//! times each marker from its send to its
+//! row appearing; a side consumer times the same markers until they are
+//! readable from the topic, the broker's share. Traffic comes from 50,000 listeners over 5,000 tracks, a
+//! realistic mix (a listener sends an event every few seconds at most).
+//! Also reported: the rate actually achieved.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use encore_common::kafka;
+use encore_schemas::{
+    encode, Client, ContextKind, Device, PlaybackContext, PlaybackEvent, PlaybackKind,
+};
+use encore_tests::TestRun;
+use rdkafka::producer::FutureRecord;
+use uuid::Uuid;
+
+const TARGET_P99_MS: f64 = 2_000.0;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(bench());
+}
+
+async fn bench() {
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let run = TestRun::new("bench-fresh");
+    run.create_playback_topics().await;
+    let mut config = run.etl_config();
+    let defaults = encore_etl::EtlConfig::from_env().expect("ETL settings");
+    config.batch_size = defaults.batch_size;
+    config.batch_wait = defaults.batch_wait;
+    config.features.interval = Duration::from_secs(3_600);
+    let etl = run.start_etl(config.clone()).await;
+    let mut rows = Vec::new();
+    for rate in [1_000u64, 10_000] {
+        eprintln!("{rate} events/s for {seconds} s ...");
+        rows.push((rate, measure(&run, rate, seconds).await));
+    }
+    etl.stop().await;
+    run.cleanup().await;
+    println!();
+    println!(
+        "Event → visible in track_hourly (ETL batches of up to {} records or {} ms)",
+        config.batch_size,
+        config.batch_wait.as_millis()
+    );
+    println!("| offered events/s | achieved events/s | markers | send → visible p50 / p99 ms | of which send → readable from the broker p50 / p99 ms | target |");
+    println!("|---:|---:|---:|---:|---:|---|");
+    for (rate, m) in rows {
+        let verdict = if m.p99_ms < TARGET_P99_MS {
+            "(met)"
+        } else {
+            "(MISSED)"
+        };
+        println!(
+            "| {rate} | {:.0} | {} | {:.0} / {:.0} | {:.0} / {:.0} | p99 < {TARGET_P99_MS:.0} ms {verdict} |",
+            m.achieved, m.markers, m.p50_ms, m.p99_ms, m.transit_p50_ms, m.transit_p99_ms
+        );
+    }
+}
+
+struct Measured {
+    achieved: f64,
+    markers: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    transit_p50_ms: f64,
+    transit_p99_ms: f64,
+}
+
+fn event(user: Uuid, track: Uuid, kind: PlaybackKind) -> PlaybackEvent {
+    let now = encore_common::now_millis();
+    PlaybackEvent {
+        event_id: Uuid::new_v4(),
+        user_id: user,
+        track_id: track,
+        session_id: user,
+        kind,
+        position_ms: 30_000,
+        track_duration_ms: 200_000,
+        occurred_at: now,
+        received_at: now,
+        client: Client {
+            app: "bench".into(),
+            version: None,
+        },
+        device: Device {
+            id: None,
+            platform: "web".into(),
+        },
+        context: PlaybackContext {
+            kind: ContextKind::Other,
+            id: None,
+        },
+    }
+}
+
+async fn measure(run: &TestRun, rate: u64, seconds: u64) -> Measured {
+    let producer = kafka::producer(&run.kafka).expect("a producer");
+    let topic = run.playback_topic();
+    let users: Vec<Uuid> = (0..50_000).map(|_| Uuid::new_v4()).collect();
+    let tracks: Vec<Uuid> = (0..5_000).map(|_| Uuid::new_v4()).collect();
+    let pending: Arc<Mutex<HashMap<Uuid, Instant>>> = Arc::default();
+    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let transits: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = tokio::spawn(watch_topic(
+        run.kafka.clone(),
+        topic.clone(),
+        pending.clone(),
+        transits.clone(),
+        done.clone(),
+    ));
+    // The watcher joins its group before the first marker is sent.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let poller = tokio::spawn(poll_markers(
+        run.clickhouse(),
+        pending.clone(),
+        latencies.clone(),
+        done.clone(),
+    ));
+
+    let per_tick = (rate / 100).max(1);
+    let mut ticks = tokio::time::interval(Duration::from_millis(10));
+    let started = Instant::now();
+    let mut sent = 0u64;
+    let mut in_flight = Vec::new();
+    let mut n = 0usize;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        ticks.tick().await;
+        for i in 0..per_tick {
+            n += 1;
+            let marker = i == 0 && n % (10 * per_tick as usize) < per_tick as usize;
+            let (user, track, kind) = if marker {
+                (users[n % users.len()], Uuid::new_v4(), PlaybackKind::Start)
+            } else {
+                let kinds = [
+                    PlaybackKind::Start,
+                    PlaybackKind::Progress,
+                    PlaybackKind::Complete,
+                ];
+                (
+                    users[n % users.len()],
+                    tracks[(n * 7) % tracks.len()],
+                    kinds[n % 3],
+                )
+            };
+            let payload = encode(&event(user, track, kind)).expect("encodes");
+            let key = user.to_string();
+            let record = FutureRecord::<str, [u8]>::to(&topic)
+                .key(&key)
+                .payload(&payload);
+            if let Ok(delivery) = producer.send_result(record) {
+                in_flight.push(delivery);
+            }
+            if marker {
+                if let Ok(mut p) = pending.lock() {
+                    p.insert(track, Instant::now());
+                }
+            }
+            sent += 1;
+        }
+        if in_flight.len() > 20_000 {
+            for delivery in in_flight.drain(..) {
+                let _ = delivery.await;
+            }
+        }
+    }
+    for delivery in in_flight.drain(..) {
+        let _ = delivery.await;
+    }
+    let achieved = sent as f64 / started.elapsed().as_secs_f64();
+    // Give the last markers time to land, then stop the poller.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pending.lock().map(|p| !p.is_empty()).unwrap_or(false) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = poller.await;
+    let _ = watcher.await;
+    let latencies = sorted(&latencies);
+    let transits = sorted(&transits);
+    Measured {
+        achieved,
+        markers: latencies.len(),
+        p50_ms: percentile(&latencies, 0.5),
+        p99_ms: percentile(&latencies, 0.99),
+        transit_p50_ms: percentile(&transits, 0.5),
+        transit_p99_ms: percentile(&transits, 0.99),
+    }
+}
+
+fn sorted(values: &Mutex<Vec<Duration>>) -> Vec<Duration> {
+    let mut values = values.lock().map(|v| v.clone()).unwrap_or_default();
+    values.sort();
+    values
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1].as_secs_f64()
+        * 1_000.0
+}
+
+/// Times each marker from its send until any consumer can read it: the part
+/// of the latency the broker accounts for.
+async fn watch_topic(
+    kafka: encore_common::KafkaConfig,
+    topic: String,
+    pending: Arc<Mutex<HashMap<Uuid, Instant>>>,
+    transits: Arc<Mutex<Vec<Duration>>>,
+    done: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use rdkafka::consumer::Consumer;
+    use rdkafka::message::Message;
+    let Ok(consumer) = kafka::consumer(&kafka, &format!("bench-watch-{}", Uuid::new_v4())) else {
+        return;
+    };
+    if consumer.subscribe(&[&topic]).is_err() {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        let Ok(Ok(message)) =
+            tokio::time::timeout(Duration::from_millis(200), consumer.recv()).await
+        else {
+            continue;
+        };
+        let Some(event) = message
+            .payload()
+            .and_then(|b| encore_schemas::decode::<PlaybackEvent>(b).ok())
+        else {
+            continue;
+        };
+        let sent = pending
+            .lock()
+            .ok()
+            .and_then(|p| p.get(&event.track_id).copied());
+        if let Some(sent) = sent {
+            if seen.insert(event.track_id) {
+                if let Ok(mut t) = transits.lock() {
+                    t.push(sent.elapsed());
+                }
+            }
+        }
+    }
+}
+
+async fn poll_markers(
+    db: clickhouse::Client,
+    pending: Arc<Mutex<HashMap<Uuid, Instant>>>,
+    latencies: Arc<Mutex<Vec<Duration>>>,
+    done: Arc<std::sync::atomic::AtomicBool>,
+) {
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        let waiting: Vec<String> = pending
+            .lock()
+            .map(|p| p.keys().map(Uuid::to_string).collect())
+            .unwrap_or_default();
+        if !waiting.is_empty() {
+            let seen: Vec<String> = db
+                .query(
+                    "SELECT toString(track_id) FROM track_minutely FINAL \
+                     WHERE track_id IN (SELECT toUUID(arrayJoin(?))) AND plays > 0",
+                )
+                .bind(&waiting)
+                .fetch_all()
+                .await
+                .unwrap_or_default();
+            let now = Instant::now();
+            if let (Ok(mut p), Ok(mut l)) = (pending.lock(), latencies.lock()) {
+                for track in seen {
+                    if let Some(sent) = track.parse().ok().and_then(|t: Uuid| p.remove(&t)) {
+                        l.push(now - sent);
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
