@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -109,4 +109,118 @@ pub async fn remove_member(
         .execute(&state.db)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A source sync asked for through the API.
+#[derive(Debug, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SyncRequest {
+    pub id: Uuid,
+    /// pending, running, done or failed.
+    pub status: String,
+    pub summary: Option<String>,
+}
+
+/// Asks the running `ingest sync` to sync every source now.
+#[utoipa::path(post, path = "/v1/admin/sync", tag = "admin", security(("bearer" = [])),
+    responses((status = 202, body = SyncRequest), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn request_sync(
+    State(state): State<AppState>,
+    admin: AuthUser,
+) -> ApiResult<(StatusCode, Json<SyncRequest>)> {
+    admin.require_admin()?;
+    let request: SyncRequest = sqlx::query_as(
+        "INSERT INTO sync_requests (id, requested_by) VALUES ($1, $2) RETURNING id, status, summary",
+    )
+    .bind(Uuid::now_v7())
+    .bind(admin.id)
+    .fetch_one(&state.db)
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(request)))
+}
+
+/// Where a sync request stands.
+#[utoipa::path(get, path = "/v1/admin/sync/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = SyncRequest), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn get_sync(
+    State(state): State<AppState>,
+    admin: AuthUser,
+    PathParams(id): PathParams<Uuid>,
+) -> ApiResult<Json<SyncRequest>> {
+    admin.require_admin()?;
+    let request: Option<SyncRequest> =
+        sqlx::query_as("SELECT id, status, summary FROM sync_requests WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.db)
+            .await?;
+    request
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("sync request"))
+}
+
+/// For `ingest sync`: takes the oldest pending request and marks it running
+/// (204 when there is none). Two syncs never claim the same request.
+#[utoipa::path(post, path = "/v1/admin/sync/claim", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = SyncRequest), (status = 204, description = "Nothing pending"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn claim_sync(
+    State(state): State<AppState>,
+    admin: AuthUser,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    admin.require_admin()?;
+    let claimed: Option<SyncRequest> = sqlx::query_as(
+        "UPDATE sync_requests SET status = 'running', started_at = now() WHERE id = ( \
+           SELECT id FROM sync_requests WHERE status = 'pending' ORDER BY requested_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, status, summary",
+    )
+    .fetch_optional(&state.db)
+    .await?;
+    Ok(match claimed {
+        Some(request) => Json(request).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncFinished {
+    /// done or failed.
+    #[schema(pattern = "^(done|failed)$")]
+    pub status: String,
+    #[schema(max_length = 10000)]
+    pub summary: String,
+}
+
+/// For `ingest sync`: records how a claimed request ended.
+#[utoipa::path(put, path = "/v1/admin/sync/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = SyncFinished,
+    responses((status = 200, body = SyncRequest), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn finish_sync(
+    State(state): State<AppState>,
+    admin: AuthUser,
+    PathParams(id): PathParams<Uuid>,
+    JsonBody(body): JsonBody<SyncFinished>,
+) -> ApiResult<Json<SyncRequest>> {
+    admin.require_admin()?;
+    if !["done", "failed"].contains(&body.status.as_str()) {
+        return Err(ApiError::invalid_field("status", "must be done or failed"));
+    }
+    if body.summary.len() > 10_000 {
+        return Err(ApiError::invalid_field("summary", "at most 10,000 bytes"));
+    }
+    let request: Option<SyncRequest> = sqlx::query_as(
+        "UPDATE sync_requests SET status = $2, summary = $3, finished_at = now() WHERE id = $1 \
+         RETURNING id, status, summary",
+    )
+    .bind(id)
+    .bind(&body.status)
+    .bind(&body.summary)
+    .fetch_optional(&state.db)
+    .await?;
+    request
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("sync request"))
 }

@@ -97,6 +97,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
     }
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     db::migrate(&db).await?;
+    catalog::import::backfill_keys(&db).await?;
     let storage = Storage::open(&config.storage_url)?;
     let producer = SharedProducer::new(&config.kafka)?;
     let playback_topic = config.kafka.topics().playback_events().into();
@@ -199,6 +200,14 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/admin/artists/{artist_id}/members/{user_id}",
             put(admin::add_member).delete(admin::remove_member),
+        )
+        .route("/v1/admin/import", post(catalog::import::import))
+        .route("/v1/catalog/match", post(catalog::import::match_tracks))
+        .route("/v1/admin/sync", post(admin::request_sync))
+        .route("/v1/admin/sync/claim", post(admin::claim_sync))
+        .route(
+            "/v1/admin/sync/{id}",
+            get(admin::get_sync).put(admin::finish_sync),
         );
     api.route(
         "/openapi.json",

@@ -30,6 +30,8 @@ use crate::{admin, audio, auth, catalog, charts, library, me, playback, recommen
         charts::top_tracks, charts::top_artists, charts::trending, charts::my_stats,
         recommend::similar, recommend::mine,
         admin::set_role, admin::add_member, admin::remove_member,
+        admin::request_sync, admin::get_sync, admin::claim_sync, admin::finish_sync,
+        catalog::import::import, catalog::import::match_tracks,
     ),
     components(schemas(library::likes::LikeKind)),
     modifiers(&BearerAuth),

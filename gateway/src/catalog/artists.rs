@@ -162,8 +162,8 @@ pub async fn create(
     )?;
     let mut tx = state.db.begin().await?;
     let artist: Artist = sqlx::query_as(&format!(
-        "INSERT INTO artists (id, name, genres, country, image_url, external_id) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+        "INSERT INTO artists (id, name, genres, country, image_url, external_id, name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
     ))
     .bind(Uuid::now_v7())
     .bind(body.name.trim())
@@ -171,6 +171,7 @@ pub async fn create(
     .bind(clean(body.country))
     .bind(clean(body.image_url))
     .bind(clean(body.external_id))
+    .bind(super::keys::key(&body.name))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique_as_conflict(e, "external_id"))?;
@@ -206,7 +207,7 @@ pub async fn update(
     let mut tx = state.db.begin().await?;
     authorize_artist(&mut tx, &user, id).await?;
     let artist: Artist = sqlx::query_as(&format!(
-        "UPDATE artists SET name = COALESCE($2, name), genres = COALESCE($3, genres), \
+        "UPDATE artists SET name = COALESCE($2, name), name_key = COALESCE($6, name_key), genres = COALESCE($3, genres), \
          country = CASE WHEN $4::text IS NULL THEN country ELSE NULLIF($4, '') END, \
          image_url = CASE WHEN $5::text IS NULL THEN image_url ELSE NULLIF($5, '') END, \
          version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
@@ -216,6 +217,7 @@ pub async fn update(
     .bind(body.genres.as_deref().map(trimmed))
     .bind(body.country.as_deref().map(str::trim))
     .bind(body.image_url.as_deref().map(str::trim))
+    .bind(body.name.as_deref().map(super::keys::key))
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, artist.body(), artist.version).await?;

@@ -7,6 +7,8 @@
 
 pub mod albums;
 pub mod artists;
+pub mod import;
+pub mod keys;
 pub mod tracks;
 
 use sqlx::PgConnection;

@@ -241,8 +241,8 @@ pub async fn create(
     authorize_artist(&mut tx, &user, body.artist_id).await?;
     check_album(&mut tx, body.album_id, body.artist_id).await?;
     let row: TrackRow = sqlx::query_as(&format!(
-        "INSERT INTO tracks (id, artist_id, album_id, title, duration_ms, genre, release_year, track_number, external_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+        "INSERT INTO tracks (id, artist_id, album_id, title, duration_ms, genre, release_year, track_number, external_id, title_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
     ))
     .bind(Uuid::now_v7())
     .bind(body.artist_id)
@@ -253,6 +253,7 @@ pub async fn create(
     .bind(body.release_year)
     .bind(body.track_number)
     .bind(clean(body.external_id))
+    .bind(super::keys::key(&body.title))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique_as_conflict(e, "external_id"))?;
@@ -292,7 +293,7 @@ pub async fn update(
     let current = authorize(&mut tx, &user, id).await?;
     check_album(&mut tx, body.album_id, current.artist_id).await?;
     let row: TrackRow = sqlx::query_as(&format!(
-        "UPDATE tracks SET title = COALESCE($2, title), album_id = COALESCE($3, album_id), \
+        "UPDATE tracks SET title = COALESCE($2, title), title_key = COALESCE($7, title_key), album_id = COALESCE($3, album_id), \
          genre = CASE WHEN $4::text IS NULL THEN genre ELSE NULLIF($4, '') END, \
          release_year = COALESCE($5, release_year), track_number = COALESCE($6, track_number), \
          version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
@@ -303,6 +304,7 @@ pub async fn update(
     .bind(body.genre.as_deref().map(str::trim))
     .bind(body.release_year)
     .bind(body.track_number)
+    .bind(body.title.as_deref().map(super::keys::key))
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, row.body(), row.version).await?;

@@ -1,0 +1,40 @@
+//! Normalised names for matching: "Motörhead" and "motorhead!" are one
+//! artist to an importer. Lowercase, accents removed (Unicode decomposition,
+//! combining marks dropped), anything but letters and digits turned into
+//! single spaces, and a leading "the " ignored.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+pub fn key(text: &str) -> String {
+    let folded: String = text
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    let spaced: String = folded
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let words: Vec<&str> = spaced.split_whitespace().collect();
+    let words = match words.first() {
+        Some(&"the") if words.len() > 1 => &words[1..],
+        _ => &words[..],
+    };
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key;
+
+    #[test]
+    fn folds_case_accents_punctuation_and_the() {
+        assert_eq!(key("Motörhead"), "motorhead");
+        assert_eq!(key("  MOTÖRHEAD!! "), "motorhead");
+        assert_eq!(key("The Beatles"), "beatles");
+        assert_eq!(key("AC/DC"), "ac dc");
+        assert_eq!(key("Группа крови"), "группа крови");
+        assert_eq!(key("The"), "the");
+    }
+}
