@@ -34,6 +34,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 
 use crate::catalog::{rows_of, Located};
 use crate::client::{CatalogRow, Gateway};
@@ -161,10 +162,14 @@ pub async fn run_once(
     };
     let mut reports = BTreeMap::new();
     for source in &config.sources {
-        let _span = tracing::info_span!("sync source", source = %source.name).entered();
+        let span = tracing::info_span!("sync source", source = %source.name);
         let (mut report, seen) = match (&source.directory, &source.feed) {
-            (Some(dir), _) => sync_directory(gateway, &source.name, dir).await?,
-            (_, Some(feed)) => sync_feed(gateway, feed).await?,
+            (Some(dir), _) => {
+                sync_directory(gateway, &source.name, dir)
+                    .instrument(span)
+                    .await?
+            }
+            (_, Some(feed)) => sync_feed(gateway, feed).instrument(span).await?,
             _ => continue,
         };
         if let Some(before) = state.seen.get(&source.name) {

@@ -10,6 +10,7 @@ mod audio;
 mod catalog;
 mod etl_plays;
 mod gateway_playback;
+mod ingest;
 mod library;
 mod outbox;
 mod schemathesis;
