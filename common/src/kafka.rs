@@ -200,6 +200,26 @@ pub async fn collect_batch(
     wait: Duration,
     idle: Duration,
 ) -> Vec<OwnedMessage> {
+    let batch = gather(consumer, size, wait, idle).await;
+    let mut per_topic: Vec<(&str, u64)> = Vec::new();
+    for message in &batch {
+        match per_topic.iter_mut().find(|(t, _)| *t == message.topic()) {
+            Some((_, n)) => *n += 1,
+            None => per_topic.push((message.topic(), 1)),
+        }
+    }
+    for (topic, n) in per_topic {
+        metrics::counter!("encore_kafka_consumed_total", "topic" => topic.to_string()).increment(n);
+    }
+    batch
+}
+
+async fn gather(
+    consumer: &StreamConsumer,
+    size: usize,
+    wait: Duration,
+    idle: Duration,
+) -> Vec<OwnedMessage> {
     let mut batch = Vec::new();
     let mut deadline = tokio::time::Instant::now() + idle;
     loop {
@@ -222,6 +242,15 @@ pub async fn collect_batch(
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
+    }
+}
+
+/// A batch's id for logs: where its first record sits, `topic/partition@offset`,
+/// so a log line leads straight to the records (and a redelivery has the same id).
+pub fn batch_id(batch: &[OwnedMessage]) -> String {
+    match batch.first() {
+        Some(m) => format!("{}/{}@{}", m.topic(), m.partition(), m.offset()),
+        None => String::from("empty"),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod config;
 pub mod fixtures;
 pub mod kafka;
+pub mod lag;
 pub mod producer;
 pub mod telemetry;
 pub mod topics;

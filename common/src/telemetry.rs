@@ -1,9 +1,12 @@
 //! Logs, metrics and the operational HTTP endpoints every service exposes.
 
-use std::sync::OnceLock;
-use std::time::Instant;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -41,24 +44,90 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// `GET /health` (the process is alive and serving) and `GET /metrics`
-/// (Prometheus text format), to merge into a service's router.
-pub fn ops_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+/// One dependency as `/ready` reports it.
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    pub name: &'static str,
+    /// A required dependency that fails makes the service not ready; an
+    /// optional one is reported (the service runs degraded without it).
+    pub required: bool,
+    pub state: Result<(), String>,
+}
+
+/// The future a readiness check returns.
+pub type ReadyFuture = Pin<Box<dyn Future<Output = Vec<Dependency>> + Send>>;
+/// Checks a service's dependencies, for `/ready`.
+pub type ReadyCheck = Arc<dyn Fn() -> ReadyFuture + Send + Sync>;
+
+/// How long `/ready` waits for its checks before calling them failed.
+const READY_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// `GET /health` (liveness: the process is serving), `GET /ready` (its
+/// dependencies answer: 200, or 503 naming the one that does not) and
+/// `GET /metrics` (Prometheus text format), to merge into a service's router.
+pub fn ops_routes<S: Clone + Send + Sync + 'static>(ready: ReadyCheck) -> Router<S> {
     let handle = metrics_handle();
-    Router::new().route("/health", get(health)).route(
-        "/metrics",
-        get(move || {
-            let handle = handle.clone();
-            async move { handle.render() }
-        }),
-    )
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(move || readiness(ready.clone())))
+        .route(
+            "/metrics",
+            get(move || {
+                let handle = handle.clone();
+                async move { handle.render() }
+            }),
+        )
 }
 
 async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// Middleware: a span per request and a latency histogram per route.
+async fn readiness(check: ReadyCheck) -> Response {
+    let dependencies = match tokio::time::timeout(READY_TIMEOUT, check()).await {
+        Ok(dependencies) => dependencies,
+        Err(_) => vec![Dependency {
+            name: "checks",
+            required: true,
+            state: Err(format!("no answer within {} s", READY_TIMEOUT.as_secs())),
+        }],
+    };
+    let ready = dependencies.iter().all(|d| !d.required || d.state.is_ok());
+    let checks: serde_json::Map<String, serde_json::Value> = dependencies
+        .iter()
+        .map(|d| {
+            let state = match &d.state {
+                Ok(()) => serde_json::json!({"ok": true, "required": d.required}),
+                Err(e) => serde_json::json!({"ok": false, "required": d.required, "error": e}),
+            };
+            (d.name.to_string(), state)
+        })
+        .collect();
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({"status": if ready { "ready" } else { "not ready" }, "dependencies": checks});
+    (status, axum::Json(body)).into_response()
+}
+
+/// The brokers, checked from a blocking thread.
+pub async fn kafka_dependency(config: crate::KafkaConfig) -> Dependency {
+    let state = tokio::task::spawn_blocking(move || crate::lag::broker_reachable(&config))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    Dependency {
+        name: "kafka",
+        required: true,
+        state,
+    }
+}
+
+/// Middleware: a span per request carrying a request id, a counter and a
+/// latency histogram per route. The id is the client's `x-request-id` when
+/// it is a plausible one (so a trace can cross services), else a new UUID;
+/// either way it is echoed in the response's `x-request-id`.
 pub async fn track_requests(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
@@ -66,11 +135,21 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
     let method = request.method().to_string();
-    let span = tracing::info_span!("request", %method, %route, status = tracing::field::Empty);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| plausible_request_id(id))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!("request", %request_id, %method, %route, status = tracing::field::Empty);
     let started = Instant::now();
-    let response = next.run(request).instrument(span.clone()).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     span.record("status", status);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
     let labels = [
         ("method", method),
         ("route", route),
@@ -80,6 +159,14 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
     metrics::histogram!("encore_http_request_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+/// Up to 64 letters, digits, `-`, `_` or `.`: nothing that could forge a log line.
+fn plausible_request_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 /// Resolves on SIGTERM or Ctrl-C, for graceful shutdown.
@@ -103,4 +190,19 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown signal received");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plausible_request_id;
+
+    #[test]
+    fn request_ids_from_clients_are_short_plain_tokens() {
+        assert!(plausible_request_id("3f1c2a9e-0d7b-4c1e-9a57-1e0d2f4b7c11"));
+        assert!(plausible_request_id("web.42_x"));
+        assert!(!plausible_request_id(""));
+        assert!(!plausible_request_id("a b"));
+        assert!(!plausible_request_id("x\n{\"level\":\"error\"}"));
+        assert!(!plausible_request_id(&"a".repeat(65)));
+    }
 }

@@ -167,7 +167,7 @@ impl DimsPipeline {
             if batch.is_empty() {
                 continue;
             }
-            let span = tracing::info_span!("dims_batch", records = batch.len());
+            let span = tracing::info_span!("dims_batch", batch = %kafka::batch_id(&batch), records = batch.len());
             tokio::select! {
                 _ = &mut shutdown => return,
                 _ = self.flush(&batch).instrument(span) => {}

@@ -51,7 +51,7 @@ impl PlaysPipeline {
             if batch.is_empty() {
                 continue;
             }
-            let span = tracing::info_span!("plays_batch", records = batch.len());
+            let span = tracing::info_span!("plays_batch", batch = %kafka::batch_id(&batch), records = batch.len());
             tokio::select! {
                 _ = &mut shutdown => return,
                 _ = self.flush(&batch).instrument(span) => {}
@@ -81,6 +81,12 @@ impl PlaysPipeline {
             let message = &batch[*at];
             let dlq = Topics::dlq_of(message.topic());
             kafka::dead_letter_until_written(&self.dead_letters, message, reason, &dlq).await;
+        }
+        // Freshness: how long the batch's oldest event waited between the
+        // gateway accepting it and its row being written.
+        if let Some(oldest) = decoded.rows.iter().map(|r| r.received_at_ms).min() {
+            let age_ms = (encore_common::now_millis().max(0) as u64).saturating_sub(oldest);
+            metrics::histogram!("encore_etl_batch_max_age_seconds").record(age_ms as f64 / 1000.0);
         }
         metrics::histogram!("encore_etl_batch_rows").record(decoded.rows.len() as f64);
         metrics::histogram!("encore_etl_batch_seconds").record(started.elapsed().as_secs_f64());

@@ -5,10 +5,12 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use encore_common::kafka::{self, KafkaPlumbingError};
-use encore_common::telemetry;
 use encore_common::topics::{CATALOG_DLQ, CATALOG_TOPICS};
+use encore_common::{lag, telemetry};
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 
@@ -32,6 +34,9 @@ pub enum StartError {
         source: std::io::Error,
     },
 }
+
+/// How often the consumer lag is measured.
+const LAG_EVERY: Duration = Duration::from_secs(5);
 
 /// Applies the migrations, then consumes until `shutdown` resolves.
 /// `on_listening` receives the ops endpoint's bound address (useful with port 0).
@@ -87,7 +92,33 @@ pub async fn run(
         addr: config.addr,
         source,
     })?;
-    let ops = axum::Router::new().merge(telemetry::ops_routes::<()>());
+    let ready: telemetry::ReadyCheck = {
+        let (kafka_config, clickhouse) = (config.kafka.clone(), db.clone());
+        Arc::new(move || {
+            let (kafka_config, clickhouse) = (kafka_config.clone(), clickhouse.clone());
+            Box::pin(async move {
+                vec![
+                    telemetry::kafka_dependency(kafka_config).await,
+                    warehouse::dependency(&clickhouse).await,
+                ]
+            })
+        })
+    };
+    let lag_tasks = [
+        tokio::spawn(lag::monitor(
+            config.kafka.clone(),
+            config.group.clone(),
+            vec![topic.clone()],
+            LAG_EVERY,
+        )),
+        tokio::spawn(lag::monitor(
+            config.kafka.clone(),
+            config.dims_group.clone(),
+            catalog_names.clone(),
+            LAG_EVERY,
+        )),
+    ];
+    let ops = axum::Router::new().merge(telemetry::ops_routes::<()>(ready));
     let ops_task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, ops).await {
             tracing::error!(%error, "the ops endpoint stopped");
@@ -115,6 +146,9 @@ pub async fn run(
     let _ = dims_task.await;
     let _ = features_task.await;
     ops_task.abort();
+    for task in lag_tasks {
+        task.abort();
+    }
     tracing::info!("etl stopped");
     Ok(())
 }

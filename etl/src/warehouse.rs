@@ -59,6 +59,21 @@ pub fn client(url: &str, database: &str) -> Client {
 
 /// Creates `database` if missing and applies the migrations it lacks.
 /// Returns how many were applied.
+/// ClickHouse as a `/ready` dependency.
+pub async fn dependency(client: &Client) -> encore_common::telemetry::Dependency {
+    let state = client
+        .query("SELECT 1")
+        .fetch_one::<u8>()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("ClickHouse does not answer: {e}"));
+    encore_common::telemetry::Dependency {
+        name: "clickhouse",
+        required: true,
+        state,
+    }
+}
+
 pub async fn migrate(url: &str, database: &str) -> Result<usize, WarehouseError> {
     if database.is_empty()
         || !database

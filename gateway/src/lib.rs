@@ -36,7 +36,7 @@ pub mod storage;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 use encore_common::kafka::{self, SharedProducer};
@@ -217,18 +217,50 @@ pub fn app(state: AppState) -> Router {
         "/docs",
         openapi::ApiDoc::openapi(),
     ))
-    .route("/ready", get(ready))
-    .merge(telemetry::ops_routes())
+    .merge(telemetry::ops_routes(readiness(&state)))
     .fallback(|| async { ApiError::not_found("route") })
     .layer(DefaultBodyLimit::max(playback::MAX_BODY_BYTES))
     .layer(axum::middleware::from_fn(telemetry::track_requests))
     .with_state(state)
 }
 
-/// `GET /ready`: 200 when PostgreSQL answers, 503 otherwise.
-async fn ready(State(state): State<AppState>) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    sqlx::query("SELECT 1").execute(&state.db).await?;
-    Ok(axum::Json(serde_json::json!({ "status": "ready" })))
+/// What `GET /ready` checks. PostgreSQL and the brokers carry every write,
+/// so without them the gateway is not ready; search and ClickHouse only back
+/// reads (search, charts, recommendations), so they are reported but do not
+/// take the gateway out of rotation.
+fn readiness(state: &AppState) -> telemetry::ReadyCheck {
+    let state = state.clone();
+    Arc::new(move || {
+        let state = state.clone();
+        Box::pin(async move {
+            let postgres = sqlx::query("SELECT 1")
+                .execute(&state.db)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("PostgreSQL does not answer: {e}"));
+            let clickhouse = state
+                .warehouse
+                .query("SELECT 1")
+                .fetch_one::<u8>()
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("ClickHouse does not answer: {e}"));
+            vec![
+                telemetry::Dependency {
+                    name: "postgres",
+                    required: true,
+                    state: postgres,
+                },
+                telemetry::kafka_dependency(state.config.kafka.clone()).await,
+                state.search.dependency(false).await,
+                telemetry::Dependency {
+                    name: "clickhouse",
+                    required: false,
+                    state: clickhouse,
+                },
+            ]
+        })
+    })
 }
 
 /// The outbox relay of this gateway.
@@ -245,6 +277,9 @@ pub fn relay(state: &AppState) -> Relay {
 
 /// Serves `app` on `listener` with the outbox relay running beside it, until
 /// `shutdown` resolves; then finishes in-flight requests and stops the relay.
+/// How long running requests may take to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -256,9 +291,29 @@ pub async fn serve(
     };
     let relay = tokio::spawn(relay(&state).run(until_stopped(stopped.clone())));
     let topics = tokio::spawn(ensure_playback_topic(state.clone(), until_stopped(stopped)));
-    let served = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    // On shutdown, stop accepting and let running requests finish, but only
+    // for SHUTDOWN_GRACE: a slow download must not keep the process alive.
+    let (fired, fired_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = fired.send(());
+    };
+    let server = std::future::IntoFuture::into_future(
+        axum::serve(listener, app(state)).with_graceful_shutdown(signal),
+    );
+    let grace_over = async {
+        match fired_rx.await {
+            Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    let served = tokio::select! {
+        served = server => served,
+        () = grace_over => {
+            tracing::warn!(grace_secs = SHUTDOWN_GRACE.as_secs(), "requests still running after the grace period; stopping anyway");
+            Ok(())
+        }
+    };
     let _ = stop.send(true);
     let _ = relay.await;
     let _ = topics.await;

@@ -39,6 +39,20 @@ impl SearchClient {
             es: Elasticsearch::new(Transport::single_node(url)?),
         })
     }
+
+    /// The search server as a `/ready` dependency.
+    pub async fn dependency(&self, required: bool) -> encore_common::telemetry::Dependency {
+        let state = match self.es.ping().send().await {
+            Ok(r) if r.status_code().is_success() => Ok(()),
+            Ok(r) => Err(format!("the search server answered {}", r.status_code())),
+            Err(e) => Err(format!("the search server is unreachable: {e}")),
+        };
+        encore_common::telemetry::Dependency {
+            name: "search",
+            required,
+            state,
+        }
+    }
 }
 
 /// Reads a response as JSON, turning 4xx/5xx answers into [`SearchError::Status`].

@@ -46,7 +46,7 @@ impl Indexer {
             if batch.is_empty() {
                 continue;
             }
-            let span = tracing::info_span!("index_batch", records = batch.len());
+            let span = tracing::info_span!("index_batch", batch = %kafka::batch_id(&batch), records = batch.len());
             tokio::select! {
                 _ = &mut shutdown => return,
                 _ = self.process_until_done(&targets, &batch).instrument(span) => {},

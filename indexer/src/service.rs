@@ -4,11 +4,12 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use encore_common::kafka::{self, KafkaPlumbingError, SharedProducer};
-use encore_common::telemetry;
 use encore_common::topics::{CATALOG_DLQ, CATALOG_TOPICS};
+use encore_common::{lag, telemetry};
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 
@@ -30,6 +31,9 @@ pub enum StartError {
         source: std::io::Error,
     },
 }
+
+/// How often the consumer lag is measured.
+const LAG_EVERY: Duration = Duration::from_secs(5);
 
 /// The indexer for `config`, without starting anything.
 pub fn indexer(config: &IndexerConfig) -> Result<Indexer, StartError> {
@@ -90,7 +94,25 @@ pub async fn run(
         addr: config.addr,
         source,
     })?;
-    let ops = axum::Router::new().merge(telemetry::ops_routes::<()>());
+    let ready: telemetry::ReadyCheck = {
+        let (kafka_config, search) = (config.kafka.clone(), indexer.client.clone());
+        Arc::new(move || {
+            let (kafka_config, search) = (kafka_config.clone(), search.clone());
+            Box::pin(async move {
+                vec![
+                    telemetry::kafka_dependency(kafka_config).await,
+                    search.dependency(true).await,
+                ]
+            })
+        })
+    };
+    let lag_task = tokio::spawn(lag::monitor(
+        config.kafka.clone(),
+        config.group.clone(),
+        topics.clone(),
+        LAG_EVERY,
+    ));
+    let ops = axum::Router::new().merge(telemetry::ops_routes::<()>(ready));
     let ops_task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, ops).await {
             tracing::error!(%error, "the ops endpoint stopped");
@@ -100,6 +122,7 @@ pub async fn run(
     tracing::info!(group = %config.group, %addr, "indexer consuming");
     indexer.run(consumer, shutdown).await;
     ops_task.abort();
+    lag_task.abort();
     tracing::info!("indexer stopped");
     Ok(())
 }

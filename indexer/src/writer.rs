@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::client::{json, SearchClient, SearchError};
 use crate::documents::{document, newest_per_entity, AlbumInfo, Lookups};
-use crate::indices::Targets;
+use crate::indices::{self, Targets};
 
 /// Items tagged with the position of their record in the batch.
 pub type Tagged<T> = Vec<(usize, T)>;
@@ -191,6 +191,13 @@ async fn propagate(
             .collect()
     };
     let (artists, albums) = (upserted(EntityType::Artist), upserted(EntityType::Album));
+    if artists.is_empty() && albums.is_empty() {
+        return Ok(0);
+    }
+    // Search sees only refreshed documents: a track written by the previous
+    // batch, before its artist arrived, would be missed and keep no artist
+    // name for good. A refresh first makes every earlier write visible.
+    indices::refresh(client, &[targets.tracks.clone(), targets.albums.clone()]).await?;
     let carriers = [
         (&targets.tracks, "artist_id", &artists),
         (&targets.albums, "artist_id", &artists),

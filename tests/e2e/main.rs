@@ -12,6 +12,7 @@ mod etl_plays;
 mod gateway_playback;
 mod ingest;
 mod library;
+mod operations;
 mod outbox;
 mod schemathesis;
 mod search;

@@ -451,15 +451,24 @@ fn read_topic_blocking(
         .set("enable.auto.commit", "false")
         .create()
         .expect("a reader");
-    let metadata = consumer
-        .fetch_metadata(Some(topic), Duration::from_secs(10))
-        .expect("topic metadata");
-    let partitions = metadata
-        .topics()
-        .iter()
-        .find(|t| t.name() == topic)
-        .map(|t| t.partitions().len())
-        .unwrap_or(0);
+    // The topic may not exist yet (its producer creates it on first use).
+    let deadline = Instant::now() + PATIENCE;
+    let partitions = loop {
+        let partitions = consumer
+            .fetch_metadata(Some(topic), Duration::from_secs(10))
+            .ok()
+            .and_then(|m| {
+                m.topics()
+                    .iter()
+                    .find(|t| t.name() == topic)
+                    .map(|t| t.partitions().len())
+            })
+            .unwrap_or(0);
+        if partitions > 0 || Instant::now() > deadline {
+            break partitions;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(partitions > 0, "topic {topic} has no partitions");
     let mut assignment = TopicPartitionList::new();
     for partition in 0..partitions {
