@@ -16,24 +16,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let is_json = request
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
-        if !is_json {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as application/json",
-            ));
-        }
+        require_json(request.headers())?;
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {
                 ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
             })?;
         parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// 415 unless the body is declared as JSON (`application/json` or `+json`).
+pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ))
     }
 }
 

@@ -219,6 +219,13 @@ pub fn app(state: AppState) -> Router {
     ))
     .merge(telemetry::ops_routes(readiness(&state)))
     .fallback(|| async { ApiError::not_found("route") })
+    .method_not_allowed_fallback(|| async {
+        ApiError::new(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this path does not take that method; /openapi.json lists what it takes",
+        )
+    })
     .layer(DefaultBodyLimit::max(playback::MAX_BODY_BYTES))
     .layer(axum::middleware::from_fn(telemetry::track_requests))
     .with_state(state)

@@ -92,7 +92,7 @@ async fn titles(
 /// Tracks listened to near this one.
 #[utoipa::path(get, path = "/v1/tracks/{id}/similar", tag = "recommendations",
     params(("id" = Uuid, Path), LimitQuery),
-    responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn similar(
     State(state): State<AppState>,
     PathParams(track): PathParams<Uuid>,
@@ -102,6 +102,15 @@ pub async fn similar(
     let key = format!("similar/{track}/{limit}");
     if let Some(hit) = state.cache.get(&key, TTL) {
         return Ok(Json(hit));
+    }
+    // An unknown track is a 404 whatever the statistics hold (or whether
+    // they are there yet).
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tracks WHERE id = $1)")
+        .bind(track)
+        .fetch_one(&state.db)
+        .await?;
+    if !exists {
+        return Err(ApiError::not_found("track"));
     }
     let found = features::similar(&state.warehouse, track, limit)
         .await

@@ -10,7 +10,7 @@
 //! (a version conflict, counted, not an error). Re-indexing a document for a
 //! new artist name keeps its version and uses `external_gte`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use elasticsearch::http::request::JsonBody;
 use elasticsearch::{BulkParts, MgetParts, SearchParts};
@@ -203,45 +203,62 @@ async fn propagate(
         (&targets.albums, "artist_id", &artists),
         (&targets.tracks, "album_id", &albums),
     ];
-    let mut writes = Vec::new();
+    // A track may carry both a changed artist and a changed album: both
+    // names go into one rewrite, or the second would undo the first.
+    let mut rewrites: Vec<(&String, Value, Value)> = Vec::new();
+    let mut seen: HashMap<(&String, String), usize> = HashMap::new();
     for (index, field, ids) in carriers {
-        for mut source in carrying(client, index, field, ids).await? {
-            let before = source.clone();
-            let Some(owner) = source[field].as_str().and_then(|s| s.parse::<Uuid>().ok()) else {
+        for source in carrying(client, index, field, ids).await? {
+            let Some(doc_id) = source["id"].as_str().map(String::from) else {
                 continue;
             };
-            if field == "artist_id" {
-                source["artist_name"] = json!(lookups.artists.get(&owner));
-            } else if let Some(album) = lookups.albums.get(&owner) {
-                source["album_title"] = json!(album.title);
-                source["cover_url"] = json!(album.cover_url);
-            }
-            if let Some(fields) = source.as_object_mut() {
-                fields.retain(|_, value| !value.is_null());
-            }
-            if source == before {
-                continue;
-            }
-            let (Some(doc_id), Some(version)) = (
-                source["id"].as_str().and_then(|s| s.parse().ok()),
-                source["version"].as_i64(),
-            ) else {
-                continue;
-            };
-            writes.push(Write {
-                index: index.to_string(),
-                id: doc_id,
-                version,
-                version_type: "external_gte",
-                doc: source,
+            let at = *seen.entry((index, doc_id)).or_insert_with(|| {
+                rewrites.push((index, source.clone(), source));
+                rewrites.len() - 1
             });
+            carry_name(&mut rewrites[at].2, field, lookups);
         }
+    }
+    let mut writes = Vec::new();
+    for (index, before, mut doc) in rewrites {
+        if let Some(fields) = doc.as_object_mut() {
+            fields.retain(|_, value| !value.is_null());
+        }
+        if doc == before {
+            continue;
+        }
+        let (Some(id), Some(version)) = (
+            doc["id"].as_str().and_then(|s| s.parse().ok()),
+            doc["version"].as_i64(),
+        ) else {
+            continue;
+        };
+        writes.push(Write {
+            index: index.to_string(),
+            id,
+            version,
+            version_type: "external_gte",
+            doc,
+        });
     }
     let count = writes.len();
     // A conflict here means a newer version of the document was written
     // meanwhile, and it was built with the new name already.
     bulk(client, &writes, targets.require_alias).await?;
     Ok(count)
+}
+
+/// Puts the current name of the artist or album `doc` refers to by `field` into it.
+fn carry_name(doc: &mut Value, field: &str, lookups: &Lookups) {
+    let Some(owner) = doc[field].as_str().and_then(|s| s.parse::<Uuid>().ok()) else {
+        return;
+    };
+    if field == "artist_id" {
+        doc["artist_name"] = json!(lookups.artists.get(&owner));
+    } else if let Some(album) = lookups.albums.get(&owner) {
+        doc["album_title"] = json!(album.title);
+        doc["cover_url"] = json!(album.cover_url);
+    }
 }
 
 /// The live documents of `index` whose `field` is one of `ids` (at most 10,000).

@@ -7,8 +7,10 @@
 mod accounts;
 mod analytics;
 mod audio;
+mod bad_input;
 mod catalog;
 mod etl_plays;
+mod faults;
 mod gateway_playback;
 mod ingest;
 mod library;

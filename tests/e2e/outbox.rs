@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use encore_schemas::{decode, CatalogChange, ChangeOp};
 use encore_tests::api::Api;
-use encore_tests::broker::OwnBroker;
+use encore_tests::servers::OwnServer;
 use encore_tests::{read_topic, ReadRecord, TestRun};
 use serde_json::json;
 
@@ -92,7 +92,7 @@ async fn changes_arrive_in_order_with_tombstones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_during_a_broker_outage_are_published_once_it_returns() {
     let run = TestRun::new("outbox-outage");
-    let mut broker = OwnBroker::start();
+    let mut broker = OwnServer::broker();
     let mut config = run.gateway_config().await;
     config.kafka.brokers = broker.address();
     config.kafka.produce_timeout = Duration::from_secs(2);

@@ -296,6 +296,75 @@ fn track_change(id: Uuid, artist: Uuid, version: i64, title: &str) -> CatalogCha
     }
 }
 
+/// The indexed source of document `id` behind `alias`, once `accept` holds for it.
+async fn document_until(
+    run: &TestRun,
+    alias: &str,
+    id: Uuid,
+    accept: impl Fn(&Value) -> bool,
+) -> Value {
+    let url = format!("{}/{alias}/_doc/{id}", run.search_url);
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let answer: Value = match reqwest::get(&url).await {
+            Ok(response) => response.json().await.unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        };
+        if accept(&answer["_source"]) || Instant::now() > deadline {
+            return answer["_source"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A track indexed before its artist and album, which then arrive in one
+/// batch: the track's document gets both names (two rewrites of the same
+/// document must not undo each other).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_track_indexed_before_its_artist_and_album_gets_both_names() {
+    let run = TestRun::new("search-late-names");
+    let indexer = run.start_indexer(run.indexer_config()).await;
+    let names = Names::new(&run.search_prefix());
+    let changes = chinook::changes();
+    let track = changes
+        .iter()
+        .find(|c| c.track.as_ref().is_some_and(|t| t.album_id.is_some()))
+        .expect("a Chinook track on an album")
+        .clone();
+    let body = track.track.clone().expect("a track");
+    let album_id = body.album_id.expect("an album");
+    let owners: Vec<CatalogChange> = changes
+        .iter()
+        .filter(|c| c.entity_id == body.artist_id || c.entity_id == album_id)
+        .cloned()
+        .collect();
+    assert_eq!(owners.len(), 2, "the track's artist and album");
+
+    run.produce(&chinook::records(&[track])).await;
+    let alias = names.alias(EntityType::Track);
+    document_until(&run, &alias, body.id, |doc| {
+        doc["title"] == body.title.as_str()
+    })
+    .await;
+    run.produce(&chinook::records(&owners)).await;
+    let artist = owners
+        .iter()
+        .find_map(|c| c.artist.as_ref())
+        .expect("the artist");
+    let album = owners
+        .iter()
+        .find_map(|c| c.album.as_ref())
+        .expect("the album");
+    let doc = document_until(&run, &alias, body.id, |doc| {
+        doc["artist_name"] == artist.name.as_str() && doc["album_title"] == album.title.as_str()
+    })
+    .await;
+    assert_eq!(doc["artist_name"], artist.name.as_str());
+    assert_eq!(doc["album_title"], album.title.as_str());
+    indexer.stop().await;
+    run.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replayed_old_changes_never_overwrite_newer_ones_and_poison_is_dead_lettered() {
     let w = world("search-versions").await;

@@ -10,8 +10,8 @@
 //! support, and a failed expectation is the test failing.
 
 pub mod api;
-pub mod broker;
 pub mod chinook;
+pub mod servers;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -39,6 +39,10 @@ pub struct TestRun {
     pub clickhouse_url: String,
     /// The name of this run's ClickHouse and PostgreSQL databases.
     pub database: String,
+    /// The PostgreSQL server the run creates its database on.
+    pub postgres_server: String,
+    /// The search server of the run's indices.
+    pub search_url: String,
     /// This run's PostgreSQL database URL, once created.
     postgres: OnceCell<String>,
 }
@@ -57,6 +61,8 @@ impl TestRun {
             ),
             database: format!("test_{name}_{id}").replace('-', "_"),
             id,
+            postgres_server: server_postgres_url(),
+            search_url: encore_common::config::string("ENCORE_SEARCH_URL", "http://127.0.0.1:9200"),
             postgres: OnceCell::new(),
         }
     }
@@ -74,7 +80,7 @@ impl TestRun {
     pub async fn postgres_url(&self) -> String {
         self.postgres
             .get_or_init(|| async {
-                let server = server_postgres_url();
+                let server = self.postgres_server.clone();
                 let admin = sqlx::PgPool::connect(&server)
                     .await
                     .expect("connecting to PostgreSQL; is the stack up (scripts/stack up)?");
@@ -106,6 +112,7 @@ impl TestRun {
         let mut config = IndexerConfig::from_env().expect("ENCORE_* indexer settings");
         config.kafka = self.kafka.clone();
         config.search_prefix = self.search_prefix();
+        config.search_url = self.search_url.clone();
         config.group = format!("indexer-{}", self.id);
         config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
         config.batch_wait = Duration::from_millis(50);
@@ -153,6 +160,8 @@ impl TestRun {
         );
         config.outbox_poll = Duration::from_millis(100);
         config.search_prefix = self.search_prefix();
+        config.search_url = self.search_url.clone();
+        config.clickhouse_url = self.clickhouse_url.clone();
         config.clickhouse_database = self.database.clone();
         config
     }
@@ -289,7 +298,7 @@ impl TestRun {
             .execute()
             .await;
         if self.postgres.get().is_some() {
-            if let Ok(admin) = sqlx::PgPool::connect(&server_postgres_url()).await {
+            if let Ok(admin) = sqlx::PgPool::connect(&self.postgres_server).await {
                 let _ = sqlx::query(&format!(
                     "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                     self.database
@@ -300,9 +309,7 @@ impl TestRun {
         }
         let _ =
             std::fs::remove_dir_all(std::env::temp_dir().join(format!("encore-test-{}", self.id)));
-        if let Ok(search) =
-            encore_indexer::client::SearchClient::new(&self.indexer_config().search_url)
-        {
+        if let Ok(search) = encore_indexer::client::SearchClient::new(&self.search_url) {
             let pattern = format!("{}*", self.search_prefix());
             let _ = search
                 .es

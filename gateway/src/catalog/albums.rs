@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::artists::{trimmed, unique_as_conflict};
-use super::{authorize_artist, tracks, YEARS};
+use super::{authorize_artist, authorize_artist_field, tracks, YEARS};
 use crate::auth::AuthUser;
 use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -158,7 +158,7 @@ pub async fn create(
         body.cover_url.as_deref(),
     )?;
     let mut tx = state.db.begin().await?;
-    authorize_artist(&mut tx, &user, body.artist_id).await?;
+    authorize_artist_field(&mut tx, &user, body.artist_id).await?;
     let album: Album = sqlx::query_as(&format!(
         "INSERT INTO albums (id, artist_id, title, release_year, genres, cover_url, external_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"

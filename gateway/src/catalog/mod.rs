@@ -17,6 +17,22 @@ use uuid::Uuid;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult};
 
+/// [`authorize_artist`] for an artist named in a request body
+/// (`artist_id` of a new album or track): an unknown one is a 400 naming the
+/// field, as for any other id in a body; 404 is for ids in the path.
+pub async fn authorize_artist_field(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    artist: Uuid,
+) -> ApiResult<()> {
+    match authorize_artist(conn, user, artist).await {
+        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
+            Err(ApiError::invalid_field("artist_id", "no such artist"))
+        }
+        other => other,
+    }
+}
+
 /// Locks the artist row and checks the caller may edit it: 404 when it does
 /// not exist, 403 when the caller is neither an admin nor one of its members.
 pub async fn authorize_artist(

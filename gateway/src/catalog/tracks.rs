@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::artists::unique_as_conflict;
-use super::{authorize_artist, YEARS};
+use super::{authorize_artist, authorize_artist_field, YEARS};
 use crate::auth::AuthUser;
 use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -238,7 +238,7 @@ pub async fn create(
         body.track_number,
     )?;
     let mut tx = state.db.begin().await?;
-    authorize_artist(&mut tx, &user, body.artist_id).await?;
+    authorize_artist_field(&mut tx, &user, body.artist_id).await?;
     check_album(&mut tx, body.album_id, body.artist_id).await?;
     let row: TrackRow = sqlx::query_as(&format!(
         "INSERT INTO tracks (id, artist_id, album_id, title, duration_ms, genre, release_year, track_number, external_id, title_key) \

@@ -33,14 +33,16 @@ pub struct Accepted {
 #[utoipa::path(post, path = "/v1/events/playback", tag = "playback", security(("bearer" = [])),
     request_body = docs::PlaybackBatch,
     responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 413, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
               (status = 503, description = "The broker did not acknowledge in time; retry the same batch", body = ErrorBody)))]
 #[tracing::instrument(name = "playback_batch", skip_all, fields(user = %user.id, events = tracing::field::Empty))]
 pub async fn post_batch(
     State(state): State<AppState>,
     user: AuthUser,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+    crate::extract::require_json(&headers)?;
     let body = body.map_err(|rejection| ApiError {
         fields: vec![FieldError {
             index: None,
