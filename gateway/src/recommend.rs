@@ -103,13 +103,7 @@ pub async fn similar(
     if let Some(hit) = state.cache.get(&key, TTL) {
         return Ok(Json(hit));
     }
-    // An unknown track is a 404 whatever the statistics hold (or whether
-    // they are there yet).
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tracks WHERE id = $1)")
-        .bind(track)
-        .fetch_one(&state.db)
-        .await?;
-    if !exists {
+    if !track_known(&state, track).await? {
         return Err(ApiError::not_found("track"));
     }
     let found = features::similar(&state.warehouse, track, limit)
@@ -136,6 +130,22 @@ pub async fn similar(
     let value = serde_json::to_value(Suggestions { items }).map_err(ApiError::internal)?;
     state.cache.put(key, value.clone());
     Ok(Json(value))
+}
+
+/// Whether the catalog (PostgreSQL) or, failing that, the warehouse's
+/// catalog dimension knows `track`: an unknown track is a 404, whatever the
+/// statistics hold or whether they are there yet.
+async fn track_known(state: &AppState, track: Uuid) -> ApiResult<bool> {
+    let in_catalog: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tracks WHERE id = $1)")
+        .bind(track)
+        .fetch_one(&state.db)
+        .await?;
+    // Tracks can reach the warehouse from the catalog topics alone (another
+    // gateway, a replay); an unavailable warehouse cannot vouch for one.
+    Ok(in_catalog
+        || titles(state, &[track])
+            .await
+            .is_ok_and(|known| known.contains_key(&track)))
 }
 
 /// Personal recommendations, each with its reason; listeners too new for

@@ -169,6 +169,12 @@ impl OwnServer {
     /// (Re)starts the server on the same ports and data, and waits until it answers.
     pub fn resume(&mut self) {
         let mut command = self.command();
+        // Dies with the test process even when the test does not get to
+        // drop it (a panic elsewhere ends the process first). Not PostgreSQL:
+        // its change of user clears the death signal.
+        if self.kind != Kind::Postgres {
+            command = with_death_signal(&mut command);
+        }
         let child = command
             .current_dir(&self.dir)
             .stdin(Stdio::null())
@@ -334,6 +340,16 @@ impl OwnServer {
         std::fs::write(self.dir.join("config.xml"), config).expect("writing config.xml");
         std::fs::write(self.dir.join("users.xml"), users).expect("writing users.xml");
     }
+}
+
+/// `command` under `setpriv --pdeathsig KILL`, which execs it (same pid).
+fn with_death_signal(command: &mut Command) -> Command {
+    let mut wrapped = Command::new("setpriv");
+    wrapped
+        .args(["--pdeathsig", "KILL", "--"])
+        .arg(command.get_program())
+        .args(command.get_args());
+    wrapped
 }
 
 /// A GET of `path` answered 200 (a bare HTTP/1.0 exchange: no client needed).
