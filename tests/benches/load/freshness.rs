@@ -1,7 +1,7 @@
 //! Event → visible in the hourly aggregate, at sustained rates.
 //!
-//! `bash scripts/stack bench` (or `cargo bench -p encore-tests --bench freshness`
-//! with the stack up). The ETL runs with its default batch settings. Events
+//! The `freshness` section of the load bench. The ETL runs with its default
+//! batch settings. Events
 //! are produced to `playback-events` at a steady rate (1,000 and then 10,000
 //! per second, `BENCH_SECONDS` each, default 20); every 100 ms one of them is a
 //! marker, a start of a track nothing else plays. A poller reads
@@ -10,7 +10,8 @@
 //! row appearing; a side consumer times the same markers until they are
 //! readable from the topic, the broker's share. Traffic comes from 50,000 listeners over 5,000 tracks, a
 //! realistic mix (a listener sends an event every few seconds at most).
-//! Also reported: the rate actually achieved.
+//! Also reported: the rate actually achieved; the target holds only where
+//! it was sustained (at least 95% of the offered rate).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,21 +25,15 @@ use encore_tests::TestRun;
 use rdkafka::producer::FutureRecord;
 use uuid::Uuid;
 
+use crate::{env_usize, ms, percentile_ms, thousands, Row};
+
 const TARGET_P99_MS: f64 = 2_000.0;
+/// The share of the offered rate that counts as sustaining it.
+const SUSTAINED: f64 = 0.95;
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(bench());
-}
-
-async fn bench() {
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+/// Runs the ETL and both rates; the rows of the table.
+pub async fn measure() -> Vec<Row> {
+    let seconds = env_usize("BENCH_SECONDS", 20).max(1) as u64;
     let run = TestRun::new("bench-fresh");
     run.create_playback_topics().await;
     let mut config = run.etl_config();
@@ -47,44 +42,60 @@ async fn bench() {
     config.batch_wait = defaults.batch_wait;
     config.features.interval = Duration::from_secs(3_600);
     let etl = run.start_etl(config.clone()).await;
-    let mut rows = Vec::new();
+    let mut measured = Vec::new();
     for rate in [1_000u64, 10_000] {
         eprintln!("{rate} events/s for {seconds} s ...");
-        rows.push((rate, measure(&run, rate, seconds).await));
+        measured.push((rate, measure_rate(&run, rate, seconds).await));
     }
     etl.stop().await;
     run.cleanup().await;
-    println!();
-    println!(
-        "Event → visible in track_hourly (ETL batches of up to {} records or {} ms)",
-        config.batch_size,
-        config.batch_wait.as_millis()
-    );
-    println!("| offered events/s | achieved events/s | markers | send → visible p50 / p99 ms | of which send → readable from the broker p50 / p99 ms | target |");
-    println!("|---:|---:|---:|---:|---:|---|");
-    for (rate, m) in rows {
-        let verdict = if m.p99_ms < TARGET_P99_MS {
-            "(met)"
-        } else {
-            "(MISSED)"
-        };
-        println!(
-            "| {rate} | {:.0} | {} | {:.0} / {:.0} | {:.0} / {:.0} | p99 < {TARGET_P99_MS:.0} ms {verdict} |",
-            m.achieved, m.markers, m.p50_ms, m.p99_ms, m.transit_p50_ms, m.transit_p99_ms
-        );
-    }
+    measured
+        .into_iter()
+        .map(|(rate, m)| {
+            // "At a sustained rate": the producer must also have kept up.
+            let sustained = m.achieved >= rate as f64 * SUSTAINED;
+            Row::info(
+                format!(
+                    "event → visible in track_hourly at {} events/s offered for {seconds} s (ETL batches of up to {} records or {} ms)",
+                    thousands(rate as f64),
+                    thousands(config.batch_size as f64),
+                    config.batch_wait.as_millis()
+                ),
+                format!(
+                    "{} events/s achieved, {} markers{}: p50 {}, p99 {} (of which send → readable from the broker: p50 {}, p99 {})",
+                    thousands(m.achieved),
+                    m.markers,
+                    if m.lost > 0 { format!(" ({} never visible)", m.lost) } else { String::new() },
+                    ms(m.p50_ms),
+                    ms(m.p99_ms),
+                    ms(m.transit_p50_ms),
+                    ms(m.transit_p99_ms)
+                ),
+            )
+            .target(
+                format!(
+                    "p99 < {} ms, >= {:.0}% of the rate achieved",
+                    thousands(TARGET_P99_MS),
+                    SUSTAINED * 100.0
+                ),
+                m.p99_ms < TARGET_P99_MS && sustained && m.markers > 0 && m.lost == 0,
+            )
+        })
+        .collect()
 }
 
 struct Measured {
     achieved: f64,
     markers: usize,
+    /// Markers still not visible 30 s after the last send.
+    lost: usize,
     p50_ms: f64,
     p99_ms: f64,
     transit_p50_ms: f64,
     transit_p99_ms: f64,
 }
 
-fn event(user: Uuid, track: Uuid, kind: PlaybackKind) -> PlaybackEvent {
+pub fn event(user: Uuid, track: Uuid, kind: PlaybackKind) -> PlaybackEvent {
     let now = encore_common::now_millis();
     PlaybackEvent {
         event_id: Uuid::new_v4(),
@@ -111,7 +122,7 @@ fn event(user: Uuid, track: Uuid, kind: PlaybackKind) -> PlaybackEvent {
     }
 }
 
-async fn measure(run: &TestRun, rate: u64, seconds: u64) -> Measured {
+async fn measure_rate(run: &TestRun, rate: u64, seconds: u64) -> Measured {
     let producer = kafka::producer(&run.kafka).expect("a producer");
     let topic = run.playback_topic();
     let users: Vec<Uuid> = (0..50_000).map(|_| Uuid::new_v4()).collect();
@@ -191,6 +202,7 @@ async fn measure(run: &TestRun, rate: u64, seconds: u64) -> Measured {
     while pending.lock().map(|p| !p.is_empty()).unwrap_or(false) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let lost = pending.lock().map(|p| p.len()).unwrap_or(0);
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = poller.await;
     let _ = watcher.await;
@@ -199,10 +211,11 @@ async fn measure(run: &TestRun, rate: u64, seconds: u64) -> Measured {
     Measured {
         achieved,
         markers: latencies.len(),
-        p50_ms: percentile(&latencies, 0.5),
-        p99_ms: percentile(&latencies, 0.99),
-        transit_p50_ms: percentile(&transits, 0.5),
-        transit_p99_ms: percentile(&transits, 0.99),
+        lost,
+        p50_ms: percentile_ms(&latencies, 0.5),
+        p99_ms: percentile_ms(&latencies, 0.99),
+        transit_p50_ms: percentile_ms(&transits, 0.5),
+        transit_p99_ms: percentile_ms(&transits, 0.99),
     }
 }
 
@@ -210,14 +223,6 @@ fn sorted(values: &Mutex<Vec<Duration>>) -> Vec<Duration> {
     let mut values = values.lock().map(|v| v.clone()).unwrap_or_default();
     values.sort();
     values
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1].as_secs_f64()
-        * 1_000.0
 }
 
 /// Times each marker from its send until any consumer can read it: the part

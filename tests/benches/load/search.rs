@@ -1,8 +1,7 @@
 //! The indexer beside a direct `_bulk` of the same documents, and how long a
 //! catalog change takes to become searchable.
 //!
-//! `bash scripts/stack bench` (or `cargo bench -p encore-tests --bench search`
-//! with the stack up). Three measurements, one table:
+//! The `search` section of the load bench. Three measurements:
 //!
 //! 1. reference: the Chinook catalogue, copied `BENCH_COPIES` times (default
 //!    5, about 20,000 documents) under fresh ids, built into documents and
@@ -25,25 +24,14 @@ use encore_tests::{chinook, TestRun};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::{env_usize, ms, percentile_ms, thousands, Row};
+
 const FRESHNESS_TARGET_MS: f64 = 1_000.0;
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(bench());
-}
-
-async fn bench() {
-    let copies: usize = std::env::var("BENCH_COPIES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
-    let samples: usize = std::env::var("BENCH_SAMPLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
+/// Runs the three measurements; the rows of the table.
+pub async fn measure() -> Vec<Row> {
+    let copies = env_usize("BENCH_COPIES", 5).max(1);
+    let samples = env_usize("BENCH_SAMPLES", 100).max(1);
     let changes = copied_catalogue(copies);
     let documents = changes.len();
 
@@ -99,34 +87,42 @@ async fn bench() {
     }
     gateway.stop().await;
     indexer.stop().await;
-    let url = run_url();
     run.cleanup().await;
 
     latencies.sort();
-    let pct = |p: f64| {
-        latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1]
-            .as_secs_f64()
-            * 1_000.0
-    };
-    let (p50, p99) = (pct(0.50), pct(0.99));
-    println!();
-    println!("Search indexing on {url} ({documents} documents: Chinook x{copies})");
-    println!("| measurement | value | vs reference | target |");
-    println!("|---|---:|---:|---|");
-    println!("| direct _bulk of the built documents, batches of 1,000 (reference) | {direct_rate:.0} docs/s | 1.00 | |");
-    println!("| indexer: produce to the catalog topics until all are indexed | {indexer_rate:.0} docs/s | {:.2} | |", indexer_rate / direct_rate);
-    println!(
-        "| change → searchable through the gateway, {samples} samples | p50 {p50:.0} ms, p99 {p99:.0} ms | | p99 < {FRESHNESS_TARGET_MS:.0} ms {} |",
-        if p99 < FRESHNESS_TARGET_MS { "(met)" } else { "(MISSED)" }
+    let (p50, p99) = (
+        percentile_ms(&latencies, 0.50),
+        percentile_ms(&latencies, 0.99),
     );
-}
-
-fn run_url() -> String {
-    encore_common::config::string("ENCORE_SEARCH_URL", "http://127.0.0.1:9200")
+    vec![
+        Row::info(
+            format!(
+                "search reference: direct _bulk of the built documents, batches of 1,000 ({} documents: Chinook x{copies})",
+                thousands(documents as f64)
+            ),
+            format!("{} docs/s", thousands(direct_rate)),
+        ),
+        Row {
+            target: "none in the brief".into(),
+            ..Row::info(
+                "indexer: produce to the catalog topics until all are indexed",
+                format!("{} docs/s", thousands(indexer_rate)),
+            )
+            .ratio(indexer_rate / direct_rate)
+        },
+        Row::info(
+            format!("catalog change → searchable through the gateway, {samples} samples"),
+            format!("p50 {}, p99 {}", ms(p50), ms(p99)),
+        )
+        .target(
+            format!("p99 < {} ms", thousands(FRESHNESS_TARGET_MS)),
+            p99 < FRESHNESS_TARGET_MS,
+        ),
+    ]
 }
 
 /// Chinook `copies` times over, each copy with its own ids, artists first.
-fn copied_catalogue(copies: usize) -> Vec<CatalogChange> {
+pub fn copied_catalogue(copies: usize) -> Vec<CatalogChange> {
     let original = chinook::changes();
     let mut out = Vec::with_capacity(original.len() * copies);
     for copy in 0..copies {

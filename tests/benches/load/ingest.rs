@@ -1,7 +1,6 @@
 //! Gateway playback ingest beside a raw librdkafka producer on the same broker.
 //!
-//! `bash scripts/stack bench` (or `cargo bench -p encore-tests --bench ingest`
-//! with the stack up). Four measurements, one table:
+//! The `ingest` section of the load bench. Four measurements:
 //!
 //! 1. reference: a raw rdkafka producer (idempotent, acks=all, the settings
 //!    every Encore producer uses) sending the same Avro payloads as fast as the
@@ -15,7 +14,8 @@
 //!    target), open loop, to read p99 latency at that rate.
 //!
 //! `BENCH_EVENTS` (default 100000) sets the events per measurement and
-//! `BENCH_CLIENTS` (default 8) the concurrent HTTP clients.
+//! `BENCH_CLIENTS` (default 8) the concurrent HTTP clients. A batch the
+//! gateway did not accept (not 202) counts against the target.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,26 +29,14 @@ use rdkafka::producer::FutureRecord;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::{env_usize, ms, thousands, Row};
+
 const BATCH: usize = 100;
 const THROUGHPUT_TARGET: f64 = 0.5;
 const P99_TARGET_MS: f64 = 50.0;
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(bench());
-}
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn bench() {
+/// Runs the four measurements; the rows of the table.
+pub async fn measure() -> Vec<Row> {
     let events = env_usize("BENCH_EVENTS", 100_000).max(BATCH) / BATCH * BATCH;
     let clients = env_usize("BENCH_CLIENTS", 8).max(1);
     let run = TestRun::new("bench-ingest");
@@ -90,60 +78,62 @@ async fn bench() {
     let bodies = json_bodies(events, &users);
     let paced = paced(&client, &url, bodies, &tokens, paced_rate).await;
     gateway.stop().await;
-    let brokers = run.kafka.brokers.clone();
     run.cleanup().await;
 
     let ratio = saturated.rate / raw_rate;
-    println!();
-    println!(
-        "Gateway playback ingest on {} ({events} events per run, Avro ~{payload_bytes} B each)",
-        brokers
-    );
-    println!("| measurement | events/s | p50 ms | p99 ms | vs reference | target |");
-    println!("|---|---:|---:|---:|---:|---|");
-    println!(
-        "| raw rdkafka producer, idempotent, acks=all (reference) | {raw_rate:.0} | | | 1.00 | |"
-    );
-    println!(
-        "| raw producer paced at {THROUGHPUT_TARGET:.2} x reference, groups of {BATCH} acked (latency reference) | {:.0} | {:.1} | {:.1} | {:.2} | |",
-        raw_paced.rate,
-        raw_paced.p50_ms,
-        raw_paced.p99_ms,
-        raw_paced.rate / raw_rate
-    );
-    println!(
-        "| gateway POST batches of {BATCH}, {clients} clients, saturated | {:.0} | {:.1} | {:.1} | {ratio:.2} | >= {THROUGHPUT_TARGET:.2} {} |",
-        saturated.rate,
-        saturated.p50_ms,
-        saturated.p99_ms,
-        verdict(ratio >= THROUGHPUT_TARGET)
-    );
-    println!(
-        "| gateway paced at {THROUGHPUT_TARGET:.2} x reference ({paced_rate:.0}/s offered) | {:.0} | {:.1} | {:.1} | {:.2} | p99 < {P99_TARGET_MS:.0} ms {} |",
-        paced.rate,
-        paced.p50_ms,
-        paced.p99_ms,
-        paced.rate / raw_rate,
-        verdict(paced.p99_ms < P99_TARGET_MS)
-    );
-    if saturated.failed + paced.failed > 0 {
-        println!(
-            "non-202 answers: {} saturated, {} paced",
-            saturated.failed, paced.failed
+    let figure = |o: &Outcome| {
+        let mut figure = format!(
+            "{} events/s, p50 {}, p99 {}",
+            thousands(o.rate),
+            ms(o.p50_ms),
+            ms(o.p99_ms)
         );
-    }
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "(met)"
-    } else {
-        "(MISSED)"
-    }
+        if o.failed > 0 {
+            figure.push_str(&format!(", {} batches not accepted", o.failed));
+        }
+        figure
+    };
+    vec![
+        Row::info(
+            format!(
+                "ingest reference: raw rdkafka producer, idempotent, acks=all ({} events, Avro ~{payload_bytes} B each)",
+                thousands(events as f64)
+            ),
+            format!("{} events/s", thousands(raw_rate)),
+        ),
+        Row::info(
+            format!(
+                "ingest latency reference: raw producer paced at {THROUGHPUT_TARGET:.2} x reference, groups of {BATCH} acked"
+            ),
+            figure(&raw_paced),
+        )
+        .ratio(raw_paced.rate / raw_rate),
+        Row::info(
+            format!("gateway ingest: POST batches of {BATCH}, {clients} clients, saturated"),
+            figure(&saturated),
+        )
+        .ratio(ratio)
+        .target(
+            format!(">= {THROUGHPUT_TARGET:.2} x the raw producer's events/s"),
+            ratio >= THROUGHPUT_TARGET && saturated.failed == 0,
+        ),
+        Row::info(
+            format!(
+                "gateway ingest paced at {THROUGHPUT_TARGET:.2} x reference ({} events/s offered)",
+                thousands(paced_rate)
+            ),
+            figure(&paced),
+        )
+        .ratio(paced.rate / raw_rate)
+        .target(
+            format!("p99 < {P99_TARGET_MS:.0} ms at that rate"),
+            paced.p99_ms < P99_TARGET_MS && paced.failed == 0,
+        ),
+    ]
 }
 
 /// An event as a client sends it; the gateway takes the user from the token.
-fn event_json(user: Uuid, n: usize) -> Value {
+pub fn event_json(user: Uuid, n: usize) -> Value {
     let kinds = ["start", "progress", "pause", "resume", "skip", "complete"];
     json!({
         "event_id": Uuid::new_v4(),

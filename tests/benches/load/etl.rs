@@ -1,0 +1,294 @@
+//! The ETL's rows/s from Kafka into ClickHouse beside a direct insert of the
+//! same rows.
+//!
+//! The `etl` section of the load bench:
+//!
+//! 1. `BENCH_ETL_ROWS` playback events (default 200,000; 50,000 listeners over
+//!    5,000 tracks, starts, progress and completes, as in the freshness
+//!    section) are produced to a fresh playback topic first, each one's
+//!    partition and offset noted from its acknowledgement;
+//! 2. reference: the rows the ETL makes of them ([`PlayRow::from_event`] with
+//!    those partitions and offsets) inserted straight into `plays` of a
+//!    database of their own, migrated by the ETL's own migrations, with the
+//!    `clickhouse` crate in batches of the ETL's batch size, timed;
+//! 3. the ETL, in-process with its default batch settings (the recommender's
+//!    features pushed out of the way, as in the freshness section), started
+//!    on its migrated database and timed from its start until its group has
+//!    committed every offset of the topic: consume, decode, insert `plays`,
+//!    recompute the aggregate cells the batch touched, commit.
+//!
+//! Both databases are checked afterwards: `plays FINAL` holds every event once.
+//! The ETL's own metrics say how much of its time went to writing batches and
+//! how much of that to recomputing the aggregate cells (the direct insert
+//! fills `plays` and, through the same materialized views, its copies, but
+//! recomputes nothing).
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use encore_common::kafka;
+use encore_etl::plays::PlayRow;
+use encore_etl::{warehouse, EtlConfig};
+use encore_schemas::{encode, PlaybackEvent, PlaybackKind};
+use encore_tests::TestRun;
+use rdkafka::producer::FutureRecord;
+use uuid::Uuid;
+
+use crate::{env_usize, thousands, Row};
+
+/// The brief: the ETL at least 0.8 x a direct bulk insert of the same rows.
+const TARGET_RATIO: f64 = 0.8;
+/// How long the ETL may take before the section gives up.
+const PATIENCE: Duration = Duration::from_secs(900);
+
+/// Produces, inserts directly, runs the ETL; the rows of the table.
+pub async fn measure() -> Vec<Row> {
+    let count = env_usize("BENCH_ETL_ROWS", 200_000).max(1);
+    let defaults = EtlConfig::from_env().expect("ETL settings");
+    let run = TestRun::new("bench-etl");
+    run.create_playback_topics().await;
+
+    eprintln!("producing {count} playback events ...");
+    let rows = produce(&run, count).await;
+
+    eprintln!(
+        "reference: {count} rows inserted directly, batches of {} ...",
+        defaults.batch_size
+    );
+    let direct_db = format!("{}_direct", run.database);
+    warehouse::migrate(&run.clickhouse_url, &direct_db)
+        .await
+        .expect("migrating the reference database");
+    let direct = warehouse::client(&run.clickhouse_url, &direct_db);
+    let started = Instant::now();
+    for chunk in rows.chunks(defaults.batch_size.max(1)) {
+        let mut insert = direct.insert::<PlayRow>("plays").await.expect("an insert");
+        for row in chunk {
+            insert.write(row).await.expect("a row");
+        }
+        insert.end().await.expect("the batch inserted");
+    }
+    let direct_seconds = started.elapsed().as_secs_f64();
+    eprintln!("  {:.0} rows/s", count as f64 / direct_seconds);
+    let direct_count = count_plays(&direct).await;
+    let _ = warehouse::client(&run.clickhouse_url, "default")
+        .query(&format!("DROP DATABASE IF EXISTS {direct_db}"))
+        .execute()
+        .await;
+    drop(rows);
+
+    let mut config = run.etl_config();
+    config.batch_size = defaults.batch_size;
+    config.batch_wait = defaults.batch_wait;
+    config.features.interval = Duration::from_secs(3_600);
+    eprintln!(
+        "ETL: {count} events from the beginning, batches of up to {} or {} ms ...",
+        config.batch_size,
+        config.batch_wait.as_millis()
+    );
+    // The schema is in place before the clock starts, as in a running deployment.
+    warehouse::migrate(&run.clickhouse_url, &run.database)
+        .await
+        .expect("migrating the ETL's database");
+    let topic = run.playback_topic();
+    let partitions = run.kafka.partitions;
+    let ends = encore_tests::high_watermarks(&run.kafka, &topic, partitions).await;
+    let started = Instant::now();
+    let etl = run.start_etl(config.clone()).await;
+    let metrics_before = metrics(&etl).await;
+    let (kafka, group) = (run.kafka.clone(), config.group.clone());
+    let (first_commit, etl_elapsed) =
+        tokio::task::spawn_blocking(move || wait_committed(&kafka, &group, &topic, &ends, started))
+            .await
+            .expect("watching the ETL's commits");
+    let etl_seconds = etl_elapsed.as_secs_f64();
+    eprintln!("  {:.0} rows/s", count as f64 / etl_seconds);
+    let metrics_after = metrics(&etl).await;
+    etl.stop().await;
+    let spent = |key: &str| metric(&metrics_after, key) - metric(&metrics_before, key);
+    let batches = spent("encore_etl_batch_seconds_count");
+    let batch_seconds = spent("encore_etl_batch_seconds_sum");
+    let rollup_seconds: f64 = ["track_minutely", "user_track_affinity", "session_pairs"]
+        .iter()
+        .map(|cells| {
+            spent(&format!(
+                "encore_etl_rollup_seconds_sum{{cells=\"{cells}\"}}"
+            ))
+        })
+        .sum();
+    let etl_count = count_plays(&run.clickhouse()).await;
+    run.cleanup().await;
+
+    let direct_rate = count as f64 / direct_seconds;
+    let etl_rate = count as f64 / etl_seconds;
+    let ratio = etl_rate / direct_rate;
+    let complete = |found: u64| {
+        if found == count as u64 {
+            String::new()
+        } else {
+            format!("; plays FINAL holds {found}, not {count}")
+        }
+    };
+    vec![
+        Row::info(
+            format!(
+                "etl reference: the same rows inserted directly into plays (clickhouse crate, batches of {})",
+                thousands(defaults.batch_size as f64)
+            ),
+            format!(
+                "{} rows/s ({} rows in {direct_seconds:.1} s{})",
+                thousands(direct_rate),
+                thousands(count as f64),
+                complete(direct_count)
+            ),
+        ),
+        Row::info(
+            format!(
+                "etl: Kafka → plays and aggregate cells, from the topic's beginning until all is committed (batches of up to {} or {} ms)",
+                thousands(config.batch_size as f64),
+                config.batch_wait.as_millis()
+            ),
+            format!(
+                "{} rows/s ({} rows in {etl_seconds:.1} s, first batch committed after {:.1} s; \
+                 {batches:.0} batches written in {batch_seconds:.1} s, of which recomputing their aggregate cells {rollup_seconds:.1} s{})",
+                thousands(etl_rate),
+                thousands(count as f64),
+                first_commit.unwrap_or_default().as_secs_f64(),
+                complete(etl_count)
+            ),
+        )
+        .ratio(ratio)
+        .target(
+            format!(">= {TARGET_RATIO:.1} x the direct insert's rows/s"),
+            ratio >= TARGET_RATIO && etl_count == count as u64 && direct_count == count as u64,
+        ),
+    ]
+}
+
+/// Produces `count` events to the run's playback topic, keyed by listener,
+/// and returns the rows the ETL will make of them.
+async fn produce(run: &TestRun, count: usize) -> Vec<PlayRow> {
+    const WINDOW: usize = 10_000;
+    let producer = kafka::producer(&run.kafka).expect("a producer");
+    let topic = run.playback_topic();
+    let users: Vec<Uuid> = (0..50_000).map(|_| Uuid::new_v4()).collect();
+    let tracks: Vec<Uuid> = (0..5_000).map(|_| Uuid::new_v4()).collect();
+    let kinds = [
+        PlaybackKind::Start,
+        PlaybackKind::Progress,
+        PlaybackKind::Complete,
+    ];
+    let mut rows = Vec::with_capacity(count);
+    let mut in_flight: VecDeque<(PlaybackEvent, rdkafka::producer::DeliveryFuture)> =
+        VecDeque::with_capacity(WINDOW);
+    let acknowledged =
+        |event: PlaybackEvent,
+         delivery: rdkafka::producer::future_producer::OwnedDeliveryResult| {
+            let delivery = delivery.map_err(|(e, _)| e).expect("acknowledged");
+            PlayRow::from_event(&event, delivery.partition, delivery.offset).expect("a valid row")
+        };
+    for n in 0..count {
+        if in_flight.len() >= WINDOW {
+            let (event, delivery) = in_flight.pop_front().expect("non-empty");
+            rows.push(acknowledged(event, delivery.await.expect("not cancelled")));
+        }
+        let user = users[n % users.len()];
+        let event = crate::freshness::event(user, tracks[(n * 7) % tracks.len()], kinds[n % 3]);
+        let payload = encode(&event).expect("encodes");
+        let key = user.to_string();
+        let record = FutureRecord::<str, [u8]>::to(&topic)
+            .key(&key)
+            .payload(&payload);
+        let delivery = producer
+            .send_result(record)
+            .map_err(|(e, _)| e)
+            .expect("queued");
+        in_flight.push_back((event, delivery));
+    }
+    for (event, delivery) in in_flight {
+        rows.push(acknowledged(event, delivery.await.expect("not cancelled")));
+    }
+    rows
+}
+
+/// The ETL's Prometheus metrics (its own, or the whole process's when it
+/// runs in-process: read them before and after, and subtract).
+async fn metrics(etl: &encore_tests::Service) -> String {
+    match reqwest::get(etl.url("/metrics")).await {
+        Ok(answer) => answer.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The value of the sample named `key` (with its labels), 0 when absent.
+fn metric(text: &str, key: &str) -> f64 {
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix(key)
+                .and_then(|rest| rest.strip_prefix(' '))
+                .and_then(|value| value.trim().parse().ok())
+        })
+        .unwrap_or(0.0)
+}
+
+/// Polls `group`'s committed offsets on `topic` until each partition's reaches
+/// its end; returns when the first commit was seen and when the last was,
+/// from `started`. One client for the whole wait, and a slow answer from a
+/// busy broker is simply asked again.
+fn wait_committed(
+    kafka: &encore_common::KafkaConfig,
+    group: &str,
+    topic: &str,
+    ends: &[i64],
+    started: Instant,
+) -> (Option<Duration>, Duration) {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &kafka.brokers)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("a client for the committed offsets");
+    let mut partitions = TopicPartitionList::new();
+    for partition in 0..ends.len() {
+        partitions.add_partition(topic, partition as i32);
+    }
+    let mut first_commit = None;
+    let mut committed = vec![-1; ends.len()];
+    loop {
+        if let Ok(list) = consumer.committed_offsets(partitions.clone(), Duration::from_secs(10)) {
+            for (partition, offset) in committed.iter_mut().enumerate() {
+                if let Some(Offset::Offset(o)) = list
+                    .find_partition(topic, partition as i32)
+                    .map(|e| e.offset())
+                {
+                    *offset = o;
+                }
+            }
+        }
+        if first_commit.is_none() && committed.iter().any(|c| *c > 0) {
+            first_commit = Some(started.elapsed());
+        }
+        if ends
+            .iter()
+            .zip(&committed)
+            .all(|(end, done)| *end == 0 || done >= end)
+        {
+            return (first_commit, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "the ETL committed {committed:?} of {ends:?} in {} s",
+            PATIENCE.as_secs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+async fn count_plays(db: &clickhouse::Client) -> u64 {
+    db.query("SELECT count() FROM plays FINAL")
+        .fetch_one::<u64>()
+        .await
+        .expect("counting plays")
+}

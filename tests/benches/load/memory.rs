@@ -1,0 +1,519 @@
+//! Peak RSS of each service at steady load: the real release binaries as
+//! child processes.
+//!
+//! The `memory` section of the load bench:
+//!
+//! 1. builds `gateway`, `etl` and `indexer` with `cargo build --release
+//!    --locked` into the bench's own target directory (quick when they are
+//!    current);
+//! 2. starts them (etl, indexer, then gateway) with settings of their own: a
+//!    unique topic prefix, consumer groups, ClickHouse and PostgreSQL
+//!    databases, search prefix, storage directory and free ports; every
+//!    other setting is the production default (docs/configuration.md);
+//! 3. drives a steady load for `BENCH_MEMORY_SECONDS` (default 60):
+//!    `BENCH_MEMORY_RATE` playback events/s (default 1,000) through the
+//!    gateway in batches of 100 from 10 registered listeners, open loop, and
+//!    `BENCH_MEMORY_CATALOG_RATE` catalog changes/s (default 100; the Chinook
+//!    catalogue, copied under fresh ids as often as needed) produced to the
+//!    catalog topics, which the indexer indexes and the ETL turns into
+//!    dimensions;
+//! 4. samples each process's `VmRSS` from `/proc/PID/status` every second and
+//!    reads its `VmHWM` (the peak) at the end.
+//!
+//! Per service: steady RSS (the median of the samples in the second half)
+//! and the peak. The brief's target (each service stays under 150 MB at
+//! steady load) is checked against the peak. MB are 10^6 bytes. The
+//! children are stopped and the run's databases dropped at the end, also
+//! when the section fails.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use encore_common::{fixtures, kafka};
+use encore_indexer::client::SearchClient;
+use encore_indexer::indices::{self, Names};
+use encore_schemas::EntityType;
+use encore_tests::api::{self, Api};
+use encore_tests::{chinook, TestRun};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::{env_usize, thousands, Row};
+
+const TARGET_MB: f64 = 150.0;
+const BATCH: usize = 100;
+const LISTENERS: usize = 10;
+const SERVICES: [&str; 3] = ["etl", "indexer", "gateway"];
+
+/// Builds and runs the services under load; the rows of the table.
+pub async fn measure() -> Vec<Row> {
+    let settings = Settings {
+        seconds: env_usize("BENCH_MEMORY_SECONDS", 60).max(2) as u64,
+        rate: env_usize("BENCH_MEMORY_RATE", 1_000).max(1),
+        catalog_rate: env_usize("BENCH_MEMORY_CATALOG_RATE", 100),
+    };
+    let bin_dir = tokio::task::spawn_blocking(build)
+        .await
+        .expect("building the services");
+    let run = Arc::new(TestRun::new("bench-mem"));
+    // The run's databases are dropped whatever happens in there; a panic
+    // stops the children on the way out (see `Children`).
+    let outcome = tokio::spawn(under_load(run.clone(), bin_dir, settings)).await;
+    match Arc::try_unwrap(run) {
+        Ok(run) => run.cleanup().await,
+        Err(_) => eprintln!("the run is still in use; its databases are left behind"),
+    }
+    match outcome {
+        Ok(rows) => rows,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => panic!("the memory section was cancelled: {error}"),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Settings {
+    seconds: u64,
+    rate: usize,
+    catalog_rate: usize,
+}
+
+/// `cargo build --release` of the three services into the target directory
+/// this bench runs from; returns the directory holding the binaries.
+fn build() -> PathBuf {
+    let exe = std::env::current_exe().expect("the bench's own path");
+    // <target>/release/deps/load-<hash>
+    let bin_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the bench runs from <target>/release/deps")
+        .to_path_buf();
+    let target_dir = bin_dir.parent().expect("a target directory");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!(
+        "building the release binaries gateway, etl and indexer into {} \
+         (cargo build --release; a few minutes the first time) ...",
+        bin_dir.display()
+    );
+    let status = Command::new(cargo)
+        .current_dir(workspace)
+        .args(["build", "--release", "--locked", "--target-dir"])
+        .arg(target_dir)
+        .args([
+            "-p",
+            "encore-gateway",
+            "-p",
+            "encore-etl",
+            "-p",
+            "encore-indexer",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("running cargo build");
+    assert!(status.success(), "cargo build --release failed: {status}");
+    for name in SERVICES {
+        assert!(
+            bin_dir.join(name).is_file(),
+            "{} is missing after the build",
+            bin_dir.join(name).display()
+        );
+    }
+    bin_dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// One service process and its RSS samples (kB).
+struct Service {
+    name: &'static str,
+    process: Child,
+    log: PathBuf,
+    samples: Vec<(Duration, u64)>,
+}
+
+impl Service {
+    fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
+    /// The last lines of its log, for a failure message.
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    }
+
+    /// Panics with its log when it has exited.
+    fn assert_running(&mut self) {
+        if let Ok(Some(status)) = self.process.try_wait() {
+            panic!(
+                "{} exited ({status}); its log {}:\n{}",
+                self.name,
+                self.log.display(),
+                self.log_tail()
+            );
+        }
+    }
+}
+
+/// The children; dropping them (also while a panic unwinds) kills them.
+struct Children(Vec<Service>);
+
+impl Children {
+    /// SIGTERM, then up to 10 s for each to finish, then SIGKILL.
+    fn terminate(&mut self) {
+        for service in &self.0 {
+            let _ = Command::new("kill")
+                .args(["-TERM", &service.pid().to_string()])
+                .status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for service in &mut self.0 {
+            while matches!(service.process.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = service.process.kill();
+            let _ = service.process.wait();
+        }
+    }
+}
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for service in &mut self.0 {
+            let _ = service.process.kill();
+            let _ = service.process.wait();
+        }
+    }
+}
+
+/// A field of `/proc/PID/status` in kB (`VmRSS`, `VmHWM`).
+fn status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse().ok())
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 * 1024.0 / 1e6
+}
+
+async fn wait_healthy(client: &reqwest::Client, service: &mut Service, url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        service.assert_running();
+        if let Ok(answer) = client.get(url).send().await {
+            if answer.status().is_success() {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} did not answer {url} within 120 s; its log {}:\n{}",
+            service.name,
+            service.log.display(),
+            service.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn under_load(run: Arc<TestRun>, bin_dir: PathBuf, settings: Settings) -> Vec<Row> {
+    let Settings {
+        seconds,
+        rate,
+        catalog_rate,
+    } = settings;
+    let logs = std::env::temp_dir().join(format!("encore-bench-memory-{}", run.id));
+    std::fs::create_dir_all(&logs).expect("a log directory");
+    let ports: Vec<u16> = SERVICES.iter().map(|_| free_port()).collect();
+    let addr = |name: &str| {
+        let at = SERVICES.iter().position(|s| *s == name).expect("a service");
+        format!("127.0.0.1:{}", ports[at])
+    };
+    let search_url = run.indexer_config().search_url;
+    let env: Vec<(&str, String)> = vec![
+        ("ENCORE_KAFKA_BROKERS", run.kafka.brokers.clone()),
+        ("ENCORE_TOPIC_PREFIX", run.kafka.topic_prefix.clone()),
+        ("ENCORE_CLICKHOUSE_URL", run.clickhouse_url.clone()),
+        ("ENCORE_CLICKHOUSE_DATABASE", run.database.clone()),
+        ("ENCORE_DATABASE_URL", run.postgres_url().await),
+        ("ENCORE_SEARCH_URL", search_url.clone()),
+        ("ENCORE_SEARCH_PREFIX", run.search_prefix()),
+        ("ENCORE_GATEWAY_ADDR", addr("gateway")),
+        ("ENCORE_ETL_ADDR", addr("etl")),
+        ("ENCORE_INDEXER_ADDR", addr("indexer")),
+        ("ENCORE_ETL_GROUP", format!("etl-{}", run.id)),
+        ("ENCORE_ETL_DIMS_GROUP", format!("etl-dims-{}", run.id)),
+        ("ENCORE_INDEXER_GROUP", format!("indexer-{}", run.id)),
+        (
+            "ENCORE_STORAGE_URL",
+            format!(
+                "file://{}",
+                std::env::temp_dir()
+                    .join(format!("encore-test-{}", run.id))
+                    .display()
+            ),
+        ),
+    ];
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("an HTTP client");
+    let mut children = Children(Vec::new());
+    for name in SERVICES {
+        let log = logs.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log).expect("a log file");
+        let err = out.try_clone().expect("a log file");
+        let process = Command::new(bin_dir.join(name))
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+        children.0.push(Service {
+            name,
+            process,
+            log,
+            samples: Vec::new(),
+        });
+        let service = children.0.last_mut().expect("just pushed");
+        wait_healthy(&http, service, &format!("http://{}/health", addr(name))).await;
+        eprintln!(
+            "{name} (pid {}) is up, {:.0} MB RSS; its log {}",
+            service.pid(),
+            status_kb(service.pid(), "VmRSS").map_or(0.0, mb),
+            service.log.display()
+        );
+    }
+
+    let api = Api {
+        base: format!("http://{}", addr("gateway")),
+        client: http.clone(),
+        token: None,
+    };
+    let mut tokens = Vec::with_capacity(LISTENERS);
+    for n in 0..LISTENERS {
+        tokens.push(api::register(&api, &format!("mem{n}")).await.access_token);
+    }
+    let gateway = children.0.last().expect("the gateway");
+    eprintln!(
+        "{LISTENERS} listeners registered; gateway {:.0} MB RSS",
+        status_kb(gateway.pid(), "VmRSS").map_or(0.0, mb)
+    );
+
+    // Enough copies of Chinook for the whole run, fed at the catalog rate.
+    let per_copy = chinook::changes().len();
+    let copies = (catalog_rate * seconds as usize).div_ceil(per_copy).max(1);
+    let changes = crate::search::copied_catalogue(copies);
+    let records = chinook::records(&changes);
+    fixtures::ensure_topics(&run.kafka, &records)
+        .await
+        .expect("the catalog topics");
+
+    eprintln!(
+        "steady load for {seconds} s: {rate} playback events/s through the gateway, \
+         {catalog_rate} catalog changes/s; RSS sampled every second ..."
+    );
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let playback = tokio::spawn(playback_load(
+        http.clone(),
+        format!("{}/v1/events/playback", api.base),
+        tokens,
+        rate,
+        deadline,
+        accepted.clone(),
+        refused.clone(),
+    ));
+    let catalog = tokio::spawn(catalog_load(
+        run.kafka.clone(),
+        records,
+        catalog_rate,
+        deadline,
+    ));
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    let mut second = 0u64;
+    while Instant::now() < deadline {
+        ticks.tick().await;
+        let mut line = format!("  {second:>3} s:");
+        for service in &mut children.0 {
+            service.assert_running();
+            if let Some(kb) = status_kb(service.pid(), "VmRSS") {
+                service.samples.push((started.elapsed(), kb));
+                line.push_str(&format!(" {} {:.0} MB", service.name, mb(kb)));
+            }
+        }
+        if second.is_multiple_of(10) {
+            eprintln!("{line}");
+        }
+        second += 1;
+    }
+    playback.await.expect("the playback load");
+    let produced = catalog.await.expect("the catalog load");
+    let elapsed = started.elapsed();
+    let peaks: Vec<Option<u64>> = children
+        .0
+        .iter()
+        .map(|s| status_kb(s.pid(), "VmHWM"))
+        .collect();
+
+    // What the services got through, as a check that the load was real work.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let plays = run
+        .clickhouse()
+        .query("SELECT count() FROM plays")
+        .fetch_one::<u64>()
+        .await
+        .unwrap_or(0);
+    let search = SearchClient::new(&search_url).expect("a search client");
+    let names = Names::new(&run.search_prefix());
+    let tracks = indices::live_count(&search, &names.alias(EntityType::Track))
+        .await
+        .unwrap_or(0);
+    children.terminate();
+    let _ = std::fs::remove_dir_all(&logs);
+
+    let accepted = accepted.load(Ordering::Relaxed);
+    let refused = refused.load(Ordering::Relaxed);
+    let mut rows = vec![Row::info(
+        format!(
+            "memory load: {seconds} s of {} playback events/s through the gateway (batches of {BATCH}, {LISTENERS} listeners) and {catalog_rate} catalog changes/s",
+            thousands(rate as f64)
+        ),
+        format!(
+            "{} events accepted ({} events/s){}, {} catalog changes produced; afterwards plays holds {} rows, the track index {} documents",
+            thousands(accepted as f64),
+            thousands(accepted as f64 / elapsed.as_secs_f64()),
+            if refused > 0 {
+                format!(", {} batches not accepted", thousands(refused as f64))
+            } else {
+                String::new()
+            },
+            thousands(produced as f64),
+            thousands(plays as f64),
+            thousands(tracks as f64)
+        ),
+    )];
+    let half = Duration::from_secs_f64(elapsed.as_secs_f64() / 2.0);
+    for (service, peak) in children.0.iter().zip(peaks) {
+        let mut steady: Vec<u64> = service
+            .samples
+            .iter()
+            .filter(|(at, _)| *at >= half)
+            .map(|(_, kb)| *kb)
+            .collect();
+        steady.sort_unstable();
+        let median = steady.get(steady.len() / 2).copied();
+        let peak_mb = peak.map(mb);
+        let show = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.0} MB"));
+        rows.push(
+            Row::info(
+                format!("memory: {} (release binary) under that load", service.name),
+                format!(
+                    "steady {} (median of {} samples in the second half), peak {} (VmHWM)",
+                    show(median.map(mb)),
+                    steady.len(),
+                    show(peak_mb)
+                ),
+            )
+            .target(
+                format!("< {TARGET_MB:.0} MB RSS (the peak)"),
+                peak_mb.is_some_and(|p| p < TARGET_MB),
+            ),
+        );
+    }
+    rows
+}
+
+/// Open loop: one batch of `BATCH` events every `BATCH / rate` seconds, round
+/// robin over the listeners, until `deadline`; then waits for the answers.
+async fn playback_load(
+    client: reqwest::Client,
+    url: String,
+    tokens: Vec<String>,
+    rate: usize,
+    deadline: Instant,
+    accepted: Arc<AtomicUsize>,
+    refused: Arc<AtomicUsize>,
+) {
+    let mut ticks = tokio::time::interval(Duration::from_secs_f64(BATCH as f64 / rate as f64));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut requests = Vec::new();
+    let mut n = 0usize;
+    while Instant::now() < deadline {
+        ticks.tick().await;
+        let events: Vec<Value> = (0..BATCH)
+            .map(|i| crate::ingest::event_json(Uuid::new_v4(), n * BATCH + i))
+            .collect();
+        let body = serde_json::to_vec(&json!({ "events": events })).expect("json");
+        let token = tokens[n % tokens.len()].clone();
+        let (client, url) = (client.clone(), url.clone());
+        let (accepted, refused) = (accepted.clone(), refused.clone());
+        requests.push(tokio::spawn(async move {
+            let answer = client
+                .post(&url)
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await;
+            match answer {
+                Ok(answer) if answer.status() == 202 => {
+                    accepted.fetch_add(BATCH, Ordering::Relaxed);
+                }
+                _ => {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+        n += 1;
+    }
+    for request in requests {
+        let _ = request.await;
+    }
+}
+
+/// Produces `rate` of `records` every second until `deadline` (or until
+/// they run out); returns how many were acknowledged.
+async fn catalog_load(
+    kafka: encore_common::KafkaConfig,
+    records: Vec<fixtures::FixtureRecord>,
+    rate: usize,
+    deadline: Instant,
+) -> usize {
+    if rate == 0 {
+        return 0;
+    }
+    let producer = kafka::producer(&kafka).expect("a producer");
+    let topics = kafka.topics();
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    let mut produced = 0;
+    for slice in records.chunks(rate) {
+        ticks.tick().await;
+        if Instant::now() >= deadline {
+            break;
+        }
+        produced += fixtures::replay(&producer, &topics, slice)
+            .await
+            .expect("producing catalog changes");
+    }
+    produced
+}
