@@ -57,6 +57,13 @@ pub struct KafkaConfig {
     /// `ENCORE_PRODUCE_TIMEOUT_MS`: how long a produce may wait for the
     /// broker's acknowledgement before it counts as failed.
     pub produce_timeout: Duration,
+    /// `ENCORE_KAFKA_IDEMPOTENCE` (default `false`): idempotent producers.
+    /// Off by default because the local broker (tansu 0.6) panics its storage
+    /// task, and serves nothing after, when an idempotent producer bumps its
+    /// epoch (librdkafka does that after a message timed out under load). No
+    /// guarantee rests on it: every sink drops duplicates by event id or
+    /// entity version. Turn it on with Apache Kafka (docker-compose does).
+    pub idempotence: bool,
 }
 
 impl KafkaConfig {
@@ -66,6 +73,7 @@ impl KafkaConfig {
             topic_prefix: string("ENCORE_TOPIC_PREFIX", ""),
             partitions: parse("ENCORE_KAFKA_PARTITIONS", 3)?,
             produce_timeout: millis("ENCORE_PRODUCE_TIMEOUT_MS", 5_000)?,
+            idempotence: parse("ENCORE_KAFKA_IDEMPOTENCE", false)?,
         })
     }
 

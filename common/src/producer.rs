@@ -1,5 +1,6 @@
-//! Producers: idempotent, `acks=all`, bounded by the produce timeout, and
-//! replaced when the broker they talked to went away.
+//! Producers: `acks=all`, idempotent when `ENCORE_KAFKA_IDEMPOTENCE` says
+//! so, bounded by the produce timeout, and replaced when the broker they
+//! talked to went away.
 //!
 //! **Why replace.** An idempotent producer carries a producer id and
 //! per-partition sequence numbers that the broker must remember. tansu 0.6
@@ -52,8 +53,8 @@ impl ClientContext for BrokerWatch {
     }
 }
 
-/// An idempotent, `acks=all` producer whose sends fail after the configured
-/// produce timeout instead of waiting for the broker forever.
+/// An `acks=all` producer (idempotent when configured) whose sends fail
+/// after the configured produce timeout instead of waiting for the broker forever.
 pub fn producer(config: &KafkaConfig) -> Result<Producer, KafkaError> {
     producer_with(config, 0, LossSlot::default())
 }
@@ -66,7 +67,7 @@ fn producer_with(
     let timeout_ms = config.produce_timeout.as_millis().max(1).to_string();
     with_debug(ClientConfig::new())
         .set("bootstrap.servers", &config.brokers)
-        .set("enable.idempotence", "true")
+        .set("enable.idempotence", config.idempotence.to_string())
         .set("acks", "all")
         .set("linger.ms", "5")
         .set("message.timeout.ms", &timeout_ms)
