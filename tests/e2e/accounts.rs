@@ -272,11 +272,7 @@ async fn profile_update_avatar_and_deletion() {
     assert_eq!(svg.status, 415);
     let huge = ada
         .api
-        .send(
-            ada.api
-                .request(reqwest::Method::PUT, "/v1/me/avatar")
-                .body(vec![0u8; 3 * 1024 * 1024]),
-        )
+        .send_oversized("PUT", "/v1/me/avatar", "image/png", 3 * 1024 * 1024)
         .await;
     assert_eq!(huge.status, 413);
 

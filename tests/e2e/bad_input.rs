@@ -354,57 +354,11 @@ impl World {
         api.send(builder).await
     }
 
-    /// Sends a body of `size` bytes over a raw connection, reading the answer
-    /// while it is still being sent: the server answers 413 as soon as the
-    /// body passes its limit and closes, and an HTTP client that only reads
-    /// after sending everything would see a reset instead.
     async fn oversized(&self, e: &Endpoint, content_type: &str, size: usize) -> Answer {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let method = e.method.to_string();
         let api = self.api(e.caller);
-        let auth = api
-            .token
-            .as_ref()
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
-        let head = format!(
-            "{} {} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n",
-            e.method,
-            e.url_path(),
-            self.gateway.addr
-        );
-        let stream = tokio::net::TcpStream::connect(self.gateway.addr)
+        api.send_oversized(&method, &e.url_path(), content_type, size)
             .await
-            .expect("a connection to the gateway");
-        let (mut reader, mut writer) = stream.into_split();
-        let sending = tokio::spawn(async move {
-            // The server may answer and close before the end: not an error here.
-            if writer.write_all(head.as_bytes()).await.is_ok() {
-                let _ = writer.write_all(&vec![b' '; size]).await;
-            }
-            writer
-        });
-        let mut raw = Vec::new();
-        let _ = tokio::time::timeout(
-            std::time::Duration::from_secs(10),
-            reader.read_to_end(&mut raw),
-        )
-        .await;
-        sending.abort();
-        let text = String::from_utf8_lossy(&raw);
-        let status = text
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = text
-            .split_once("\r\n\r\n")
-            .and_then(|(_, body)| serde_json::from_str(body).ok())
-            .unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers: reqwest::header::HeaderMap::new(),
-            body,
-        }
     }
 
     async fn send_bytes(&self, e: &Endpoint, content_type: &str, bytes: Vec<u8>) -> Answer {

@@ -81,6 +81,67 @@ impl Api {
         }
     }
 
+    /// Sends a body of `size` bytes over a raw connection, reading the answer
+    /// while it is still being sent: the server answers 413 as soon as the
+    /// body passes its limit and closes, and an HTTP client that only reads
+    /// after sending everything would see the connection reset instead.
+    pub async fn send_oversized(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        size: usize,
+    ) -> Answer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = self
+            .base
+            .trim_start_matches("http://")
+            .trim_end_matches('/');
+        let auth = self
+            .token
+            .as_ref()
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
+        );
+        let stream = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("a connection to the gateway");
+        let (mut reader, mut writer) = stream.into_split();
+        let sending = tokio::spawn(async move {
+            // The server may answer and close before the end: not an error here.
+            if writer.write_all(head.as_bytes()).await.is_ok() {
+                let _ = writer.write_all(&vec![b' '; size]).await;
+            }
+            // Kept open until the answer is read: closing our side would look
+            // like a client that went away, and the server would not answer.
+            writer
+        });
+        let mut raw = Vec::new();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            reader.read_to_end(&mut raw),
+        )
+        .await;
+        sending.abort();
+        let text = String::from_utf8_lossy(&raw);
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
+            .and_then(|(_, body)| serde_json::from_str(body).ok())
+            .unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers: reqwest::header::HeaderMap::new(),
+            body,
+        }
+    }
+
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
         let mut builder = self.request(method, path);
         if let Some(body) = body {
