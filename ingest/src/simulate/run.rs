@@ -280,13 +280,31 @@ async fn flush(
             let records = fixtures::parse(&text)?;
             let (producer, topics) = (producer.clone(), topics.clone());
             wait_for_room(flights).await?;
-            flights.spawn(async move {
-                fixtures::replay(&producer, &topics, &records).await?;
-                Ok(())
-            });
+            flights.spawn(async move { replay_retrying(&producer, &topics, &records).await });
         }
     }
     Ok(())
+}
+
+/// Produces `records`, again on failure (a busy broker times a produce out):
+/// the events keep their ids, so a record that did arrive the first time is
+/// dropped by the sinks as a duplicate.
+async fn replay_retrying(
+    producer: &kafka::Producer,
+    topics: &Topics,
+    records: &[fixtures::FixtureRecord],
+) -> anyhow::Result<()> {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match fixtures::replay(producer, topics, records).await {
+            Err(error) if backoff < Duration::from_secs(30) => {
+                tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "producing simulated events failed");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+            other => return other.map(|_| ()).map_err(Into::into),
+        }
+    }
 }
 
 async fn wait_for_room(flights: &mut JoinSet<anyhow::Result<()>>) -> anyhow::Result<()> {
