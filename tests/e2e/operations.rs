@@ -140,7 +140,7 @@ async fn a_stopped_etl_stops_promptly_and_its_successor_loses_and_repeats_nothin
     config.batch_size = 500;
     let etl = run.start_etl(config.clone()).await;
     let plays = "SELECT count() FROM plays FINAL";
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + encore_tests::PATIENCE;
     while run.scalar(plays).await < 500 {
         assert!(Instant::now() < deadline, "no batch was written");
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -580,9 +580,17 @@ pub async fn committed_offsets(
         for partition in 0..partitions {
             list.add_partition(&topic, partition);
         }
-        let committed = consumer
-            .committed_offsets(list, Duration::from_secs(10))
-            .expect("committed offsets");
+        // A broker busy with the whole suite may time a request out: ask again.
+        let deadline = Instant::now() + PATIENCE;
+        let committed = loop {
+            match consumer.committed_offsets(list.clone(), Duration::from_secs(10)) {
+                Ok(committed) => break committed,
+                Err(error) if Instant::now() < deadline => {
+                    eprintln!("committed offsets: {error}; asking again");
+                }
+                Err(error) => panic!("committed offsets: {error}"),
+            }
+        };
         (0..partitions)
             .map(
                 |p| match committed.find_partition(&topic, p).map(|e| e.offset()) {
@@ -607,10 +615,17 @@ pub async fn high_watermarks(kafka: &KafkaConfig, topic: &str, partitions: i32) 
             .expect("a consumer");
         (0..partitions)
             .map(|p| {
-                consumer
-                    .fetch_watermarks(&topic, p, Duration::from_secs(10))
-                    .expect("watermarks")
-                    .1
+                // A broker busy with the whole suite may time a request out: ask again.
+                let deadline = Instant::now() + PATIENCE;
+                loop {
+                    match consumer.fetch_watermarks(&topic, p, Duration::from_secs(10)) {
+                        Ok((_, high)) => break high,
+                        Err(error) if Instant::now() < deadline => {
+                            eprintln!("watermarks of {topic}/{p}: {error}; asking again");
+                        }
+                        Err(error) => panic!("watermarks of {topic}/{p}: {error}"),
+                    }
+                }
             })
             .collect()
     })
