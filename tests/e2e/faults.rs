@@ -13,15 +13,15 @@ use encore_common::kafka::dlq_headers;
 use encore_common::topics::{CATALOG_DLQ, CATALOG_TOPICS, PLAYBACK_EVENTS};
 use encore_common::{now_millis, KafkaConfig, Topics};
 use encore_indexer::client::SearchClient;
-use encore_indexer::indices::{self, Names};
+use encore_indexer::indices::Names;
 use encore_ingest::simulate::run::{accounts, run as simulate, RunOptions, RunSummary, Sink};
 use encore_ingest::simulate::{synthetic_tracks, Generator, Pacer};
 use encore_schemas::{CatalogChange, ChangeOp, EntityType, Playlist, Track};
 use encore_tests::api::{register, Api};
 use encore_tests::servers::OwnServer;
 use encore_tests::{
-    chinook, committed_offsets, high_watermarks, read_topic, wait_until_committed, TestRun,
-    PATIENCE,
+    chinook, committed_offsets, high_watermarks, read_topic, wait_for_live_count,
+    wait_until_committed, TestRun, PATIENCE,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -306,7 +306,10 @@ async fn postgresql_restarted_under_catalog_writes_answers_503_and_the_outbox_dr
     let client = SearchClient::new(&run.search_url).expect("a search client");
     let alias = Names::new(&run.search_prefix()).alias(EntityType::Artist);
     let expected = stored.len() as u64;
-    assert_eq!(live_count(&client, &alias, expected).await, expected);
+    assert_eq!(
+        wait_for_live_count(&client, &alias, expected).await,
+        expected
+    );
     let dimension = "SELECT count() FROM dim_artists FINAL";
     assert_eq!(run.wait_for_scalar(dimension, expected).await, expected);
     indexer.stop().await;
@@ -314,18 +317,6 @@ async fn postgresql_restarted_under_catalog_writes_answers_503_and_the_outbox_dr
     gateway.stop().await;
     drop(db);
     run.cleanup().await;
-}
-
-/// The live documents behind `alias`, once it reaches `expected` (or the patience ran out).
-async fn live_count(client: &SearchClient, alias: &str, expected: u64) -> u64 {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let count = indices::live_count(client, alias).await.unwrap_or(0);
-        if count == expected || Instant::now() > deadline {
-            return count;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 fn new_track(artist: Uuid, n: u32) -> CatalogChange {
@@ -365,7 +356,7 @@ async fn a_restarted_search_server_is_rebuilt_from_the_topics() {
     let client = SearchClient::new(&run.search_url).expect("a search client");
     let names = Names::new(&run.search_prefix());
     let tracks = names.alias(EntityType::Track);
-    assert_eq!(live_count(&client, &tracks, 3_503).await, 3_503);
+    assert_eq!(wait_for_live_count(&client, &tracks, 3_503).await, 3_503);
 
     // The server restarts empty (osmem keeps nothing on disk); changes go on meanwhile.
     search.stop();
@@ -377,10 +368,10 @@ async fn a_restarted_search_server_is_rebuilt_from_the_topics() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     search.resume();
 
-    assert_eq!(live_count(&client, &tracks, 3_513).await, 3_513);
+    assert_eq!(wait_for_live_count(&client, &tracks, 3_513).await, 3_513);
     for (entity, expected) in [(EntityType::Artist, 275), (EntityType::Album, 347)] {
         assert_eq!(
-            live_count(&client, &names.alias(entity), expected).await,
+            wait_for_live_count(&client, &names.alias(entity), expected).await,
             expected
         );
     }
@@ -494,7 +485,7 @@ async fn a_poison_record_on_every_topic_is_dead_lettered_and_the_stream_goes_on(
         EntityType::Playlist,
     ] {
         assert_eq!(
-            live_count(&client, &names.alias(entity), 2).await,
+            wait_for_live_count(&client, &names.alias(entity), 2).await,
             2,
             "{entity:?}"
         );

@@ -9,7 +9,7 @@ use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};
 use encore_schemas::{CatalogChange, ChangeOp, EntityType, Track};
 use encore_tests::api::{register, Account, Api};
-use encore_tests::{chinook, read_topic, Service, TestRun, PATIENCE};
+use encore_tests::{chinook, read_topic, wait_for_live_count, Service, TestRun, PATIENCE};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -542,7 +542,7 @@ async fn a_killed_indexer_loses_nothing_and_a_lost_index_is_rebuilt() {
     first.kill().await;
     let second = run.start_indexer(config).await;
     assert_eq!(
-        wait_for_count(&client, &tracks, 600).await,
+        wait_for_live_count(&client, &tracks, 600).await,
         600,
         "nothing lost"
     );
@@ -559,7 +559,7 @@ async fn a_killed_indexer_loses_nothing_and_a_lost_index_is_rebuilt() {
         .await
         .expect("delete");
     assert_eq!(
-        wait_for_count(&client, &tracks, 600).await,
+        wait_for_live_count(&client, &tracks, 600).await,
         600,
         "rebuilt from the topics"
     );
@@ -580,21 +580,9 @@ async fn a_killed_indexer_loses_nothing_and_a_lost_index_is_rebuilt() {
             .expect("alias"),
         Some(names.versioned(EntityType::Track, next))
     );
-    assert_eq!(wait_for_count(&client, &tracks, 600).await, 600);
+    assert_eq!(wait_for_live_count(&client, &tracks, 600).await, 600);
     second.stop().await;
     run.cleanup().await;
-}
-
-/// Polls the live document count of `index` until it is `expected`.
-async fn wait_for_count(client: &SearchClient, index: &str, expected: u64) -> u64 {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let count = indices::live_count(client, index).await.unwrap_or(0);
-        if count == expected || Instant::now() > deadline {
-            return count;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// A table of real queries over the real Chinook catalogue: typos, prefixes,
@@ -610,7 +598,7 @@ async fn relevance_over_the_chinook_catalogue() {
     let client = SearchClient::new(&run.indexer_config().search_url).expect("client");
     let names = Names::new(&run.search_prefix());
     assert_eq!(
-        wait_for_count(&client, &names.alias(EntityType::Track), 3_503).await,
+        wait_for_live_count(&client, &names.alias(EntityType::Track), 3_503).await,
         3_503
     );
     let fresh: Vec<String> = ALL.iter().map(|e| names.alias(*e)).collect();

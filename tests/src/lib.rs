@@ -632,3 +632,22 @@ pub async fn high_watermarks(kafka: &KafkaConfig, topic: &str, partitions: i32) 
     .await
     .expect("reading watermarks panicked")
 }
+
+/// Polls the live document count of search index (or alias) `index` until it
+/// is `expected`, or the patience ran out; returns the last count.
+pub async fn wait_for_live_count(
+    client: &encore_indexer::client::SearchClient,
+    index: &str,
+    expected: u64,
+) -> u64 {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let count = encore_indexer::indices::live_count(client, index)
+            .await
+            .unwrap_or(0);
+        if count == expected || Instant::now() > deadline {
+            return count;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
