@@ -39,6 +39,10 @@ pub struct GatewayConfig {
     /// `ENCORE_OUTBOX_POLL_MS`: how often the outbox relay looks for new rows
     /// when it found none (it is also woken by every catalog write).
     pub outbox_poll: Duration,
+    /// `ENCORE_OUTBOX_TRANSACTIONAL_ID` (default `encore-outbox-relay`, after
+    /// the topic prefix): the relay's Kafka `transactional.id`. The same in
+    /// every instance, so a relay that starts fences any zombie relay.
+    pub outbox_transactional_id: String,
 }
 
 /// Token settings.
@@ -81,7 +85,7 @@ impl GatewayConfig {
             retry_after: Duration::from_secs(parse("ENCORE_RETRY_AFTER_SECS", 2)?),
             database_url: string(
                 "ENCORE_DATABASE_URL",
-                "postgres://postgres@127.0.0.1:5432/postgres",
+                "postgres://postgres@127.0.0.1:5432/encore",
             ),
             database_max_connections: parse("ENCORE_DATABASE_MAX_CONNECTIONS", 10)?,
             auth: AuthConfig {
@@ -96,6 +100,10 @@ impl GatewayConfig {
             storage_url: string("ENCORE_STORAGE_URL", &default_storage),
             max_audio_bytes: parse("ENCORE_MAX_AUDIO_BYTES", 200 * 1024 * 1024)?,
             outbox_poll: millis("ENCORE_OUTBOX_POLL_MS", 500)?,
+            outbox_transactional_id: string(
+                "ENCORE_OUTBOX_TRANSACTIONAL_ID",
+                "encore-outbox-relay",
+            ),
             search_url: string("ENCORE_SEARCH_URL", "http://127.0.0.1:9200"),
             clickhouse_url: string("ENCORE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
             clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),
