@@ -113,7 +113,11 @@ fn phc_verify(password: &[u8], stored: &str) -> Result<bool, argon2::password_ha
     use argon2::password_hash::Error;
     let phc = PasswordHash::new(stored)?;
     let algorithm = Algorithm::try_from(phc.algorithm)?;
-    let version = phc.version.map(Version::try_from).transpose()?.unwrap_or_default();
+    let version = phc
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
     let params = Params::try_from(&phc)?;
     let (Some(salt), Some(expected)) = (phc.salt, phc.hash) else {
         return Err(Error::PhcStringField);
@@ -121,7 +125,12 @@ fn phc_verify(password: &[u8], stored: &str) -> Result<bool, argon2::password_ha
     let mut salt_bytes = [0u8; 64];
     let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
     let mut out = vec![0u8; expected.len()];
-    argon2_into(&Argon2::new(algorithm, version, params), password, salt_bytes, &mut out)?;
+    argon2_into(
+        &Argon2::new(algorithm, version, params),
+        password,
+        salt_bytes,
+        &mut out,
+    )?;
     // `Output` compares in constant time.
     Ok(Output::new(&out)? == expected)
 }
@@ -156,7 +165,9 @@ mod tests {
             .hash_password(b"tr0ub4dor", &salt)
             .unwrap()
             .to_string();
-        assert!(super::verify("tr0ub4dor".into(), theirs.clone()).await.unwrap());
+        assert!(super::verify("tr0ub4dor".into(), theirs.clone())
+            .await
+            .unwrap());
         assert!(!super::verify("tr0ub4dor!".into(), theirs).await.unwrap());
         // Other parameters (an older, cheaper hash) get memory of their size.
         let cheap = argon2::Argon2::new(
