@@ -44,6 +44,15 @@ pub fn millis(name: &'static str, default_ms: u64) -> Result<Duration, ConfigErr
     parse(name, default_ms).map(Duration::from_millis)
 }
 
+/// The kernel's host name, which a container or pod sets per instance.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "encore".to_string())
+}
+
 /// How to reach Kafka and which topic names to use.
 #[derive(Debug, Clone)]
 pub struct KafkaConfig {
@@ -57,13 +66,15 @@ pub struct KafkaConfig {
     /// `ENCORE_PRODUCE_TIMEOUT_MS`: how long a produce may wait for the
     /// broker's acknowledgement before it counts as failed.
     pub produce_timeout: Duration,
-    /// `ENCORE_KAFKA_IDEMPOTENCE` (default `false`): idempotent producers.
-    /// Off by default because the local broker (tansu 0.6) panics its storage
-    /// task, and serves nothing after, when an idempotent producer bumps its
-    /// epoch (librdkafka does that after a message timed out under load). No
-    /// guarantee rests on it: every sink drops duplicates by event id or
-    /// entity version. Turn it on with Apache Kafka (docker-compose does).
+    /// `ENCORE_KAFKA_IDEMPOTENCE` (default `true`): idempotent producers, so
+    /// a retried send is never written twice. Off only for a broker without
+    /// idempotence support; transactional producers are idempotent regardless.
     pub idempotence: bool,
+    /// `ENCORE_INSTANCE_ID` (default: the host name): this process among the
+    /// instances of one service. It names the service's transactional
+    /// producers, so a restarted instance fences its own zombie and aborts the
+    /// transaction it left open; two live instances must differ.
+    pub instance_id: String,
 }
 
 impl KafkaConfig {
@@ -73,8 +84,15 @@ impl KafkaConfig {
             topic_prefix: string("ENCORE_TOPIC_PREFIX", ""),
             partitions: parse("ENCORE_KAFKA_PARTITIONS", 3)?,
             produce_timeout: millis("ENCORE_PRODUCE_TIMEOUT_MS", 5_000)?,
-            idempotence: parse("ENCORE_KAFKA_IDEMPOTENCE", false)?,
+            idempotence: parse("ENCORE_KAFKA_IDEMPOTENCE", true)?,
+            instance_id: string("ENCORE_INSTANCE_ID", &host_name()),
         })
+    }
+
+    /// The `transactional.id` of `role` (a consumer group, or the outbox
+    /// relay) in this instance: stable across restarts, distinct per instance.
+    pub fn transactional_id(&self, role: &str) -> String {
+        format!("{role}@{}", self.instance_id)
     }
 
     pub fn topics(&self) -> crate::Topics {

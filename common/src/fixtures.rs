@@ -130,7 +130,7 @@ fn encode_for_topic(topic: &str, value: serde_json::Value) -> Result<Vec<u8>, St
 }
 
 /// Creates every topic the records go to, with its dead-letter topic, so a
-/// fixture replays into a fresh broker (tansu never auto-creates topics).
+/// fixture replays into a fresh broker (which never auto-creates topics).
 /// Returns the broker-side names.
 pub async fn ensure_topics(
     config: &KafkaConfig,

@@ -2,20 +2,18 @@
 //!
 //! Producers are idempotent with `acks=all`, so an acknowledged record is
 //! durable and a retried send is not duplicated by the broker. Consumers never
-//! auto-commit: a service commits an offset only after what it consumed is
-//! durably written downstream. Kafka transactions are not used (the local
-//! broker, tansu, does not support them); exactly-once effects come from
-//! idempotent sinks instead.
+//! auto-commit and read with `isolation.level=read_committed`: a service
+//! commits an offset only after what it consumed is durably written
+//! downstream, and a consumer that writes back to Kafka (dead letters) commits
+//! those writes and its offsets in one transaction ([`crate::transaction`]).
 
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::Consumer;
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
-use rdkafka::producer::FutureRecord;
 
 pub use crate::producer::{is_fatal_for_producer, producer, Producer, SharedProducer};
 use rdkafka::ClientConfig;
@@ -53,6 +51,9 @@ pub fn consumer(config: &KafkaConfig, group: &str) -> Result<StreamConsumer, Kaf
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", "false")
+        // Transactional writers (the outbox relay, dead letters) are seen
+        // only once committed; an aborted write is never seen.
+        .set("isolation.level", "read_committed")
         .set("session.timeout.ms", "10000")
         // The broker answers a fetch as soon as data is there; when it is not,
         // waiting 100 ms (not the default 500) keeps freshness under a second.
@@ -60,8 +61,9 @@ pub fn consumer(config: &KafkaConfig, group: &str) -> Result<StreamConsumer, Kaf
         .create()
 }
 
-/// Creates the topics that do not exist yet. Topics are never auto-created
-/// on tansu, so every service ensures what it reads and writes at start.
+/// Creates the topics that do not exist yet. The broker does not auto-create
+/// topics (a typo must not become a topic), so every service ensures what it
+/// reads and writes at start.
 pub async fn ensure_topics(
     config: &KafkaConfig,
     topics: &[(String, i32)],
@@ -103,22 +105,6 @@ pub async fn ensure_topic_with_dlq(
     .await
 }
 
-/// Produces one record and waits for the broker's acknowledgement.
-pub async fn send_and_wait(
-    producer: &Producer,
-    record: FutureRecord<'_, [u8], [u8]>,
-) -> Result<(i32, i64), KafkaPlumbingError> {
-    let topic = record.topic.to_string();
-    let delivery = producer
-        .send_result(record)
-        .map_err(|(error, _)| KafkaPlumbingError::Kafka(error))?;
-    match delivery.await {
-        Ok(Ok(d)) => Ok((d.partition, d.offset)),
-        Ok(Err((error, _))) => Err(error.into()),
-        Err(_) => Err(KafkaPlumbingError::Cancelled { topic }),
-    }
-}
-
 /// Header names on dead-lettered records.
 pub mod dlq_headers {
     pub const REASON: &str = "dlq.reason";
@@ -127,26 +113,12 @@ pub mod dlq_headers {
     pub const SOURCE_OFFSET: &str = "dlq.source.offset";
 }
 
-/// Copies a record that cannot be processed to `<topic>.dlq`, keeping its key,
-/// value and headers and adding headers that say why and where it came from.
-/// Returns once the broker has the record, so the caller may then commit past it.
-pub async fn dead_letter<M: Message>(
-    producer: &Producer,
+/// The dead letter of `message`: its headers plus why and where it came from,
+/// its key and its value.
+pub(crate) fn dead_letter_record<M: Message>(
     message: &M,
     reason: &str,
-) -> Result<(), KafkaPlumbingError> {
-    dead_letter_to(producer, message, reason, &Topics::dlq_of(message.topic())).await
-}
-
-/// Like [`dead_letter`], to a dead-letter topic several topics share (the
-/// catalog topics share `catalog.dlq`).
-pub async fn dead_letter_to<M: Message>(
-    producer: &Producer,
-    message: &M,
-    reason: &str,
-    topic: &str,
-) -> Result<(), KafkaPlumbingError> {
-    let topic = topic.to_string();
+) -> (OwnedHeaders, Option<Vec<u8>>, Option<Vec<u8>>) {
     let partition = message.partition().to_string();
     let offset = message.offset().to_string();
     let mut headers = OwnedHeaders::new();
@@ -160,17 +132,11 @@ pub async fn dead_letter_to<M: Message>(
         .insert(header(dlq_headers::SOURCE_TOPIC, message.topic()))
         .insert(header(dlq_headers::SOURCE_PARTITION, &partition))
         .insert(header(dlq_headers::SOURCE_OFFSET, &offset));
-    let mut record = FutureRecord::<[u8], [u8]>::to(&topic).headers(headers);
-    if let Some(key) = message.key() {
-        record = record.key(key);
-    }
-    if let Some(value) = message.payload() {
-        record = record.payload(value);
-    }
-    send_and_wait(producer, record).await?;
-    metrics::counter!("encore_dlq_records_total", "topic" => message.topic().to_string())
-        .increment(1);
-    Ok(())
+    (
+        headers,
+        message.key().map(<[u8]>::to_vec),
+        message.payload().map(<[u8]>::to_vec),
+    )
 }
 
 fn header<'a>(key: &'a str, value: &'a str) -> Header<'a, &'a [u8]> {
@@ -251,52 +217,5 @@ pub fn batch_id(batch: &[OwnedMessage]) -> String {
     match batch.first() {
         Some(m) => format!("{}/{}@{}", m.topic(), m.partition(), m.offset()),
         None => String::from("empty"),
-    }
-}
-
-/// Commits the offset after the last record of each partition in `batch`.
-/// Call it only once what the batch carried is durably written: a failed
-/// commit means the batch comes again, which idempotent sinks absorb.
-pub fn commit_batch(consumer: &StreamConsumer, batch: &[OwnedMessage]) -> Result<(), KafkaError> {
-    let mut next: std::collections::HashMap<(&str, i32), i64> = std::collections::HashMap::new();
-    for message in batch {
-        let entry = next
-            .entry((message.topic(), message.partition()))
-            .or_insert(0);
-        *entry = (*entry).max(message.offset() + 1);
-    }
-    if next.is_empty() {
-        return Ok(());
-    }
-    let mut offsets = rdkafka::TopicPartitionList::new();
-    for ((topic, partition), offset) in next {
-        offsets.add_partition_offset(topic, partition, rdkafka::Offset::Offset(offset))?;
-    }
-    consumer.commit(&offsets, rdkafka::consumer::CommitMode::Sync)
-}
-
-/// Dead-letters `message` to `topic`, retrying with backoff until the broker
-/// has it: committing past a record before then would lose it. A producer the
-/// broker refuses is replaced on the way.
-pub async fn dead_letter_until_written<M: Message>(
-    producer: &SharedProducer,
-    message: &M,
-    reason: &str,
-    topic: &str,
-) {
-    tracing::warn!(topic = message.topic(), partition = message.partition(), offset = message.offset(), %reason, "dead-lettering a record");
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let (generation, current) = producer.get();
-        let error = match dead_letter_to(&current, message, reason, topic).await {
-            Ok(()) => return,
-            Err(error) => error,
-        };
-        if let KafkaPlumbingError::Kafka(kafka) = &error {
-            producer.recover(generation, kafka);
-        }
-        tracing::warn!(%error, "writing to the dead-letter topic failed; retrying");
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
     }
 }

@@ -5,12 +5,14 @@
 
 pub mod catalog;
 pub mod config;
+pub mod driver;
 pub mod fixtures;
 pub mod kafka;
 pub mod lag;
 pub mod producer;
 pub mod telemetry;
 pub mod topics;
+pub mod transaction;
 
 pub use config::{ConfigError, KafkaConfig};
 pub use topics::Topics;

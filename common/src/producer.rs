@@ -1,85 +1,89 @@
-//! Producers: `acks=all`, idempotent when `ENCORE_KAFKA_IDEMPOTENCE` says
-//! so, bounded by the produce timeout, and replaced when the broker they
-//! talked to went away.
+//! Producers: `acks=all` and idempotent (unless `ENCORE_KAFKA_IDEMPOTENCE`
+//! turns it off for a broker without it), bounded by the produce timeout.
 //!
-//! **Why replace.** An idempotent producer carries a producer id and
-//! per-partition sequence numbers that the broker must remember. tansu 0.6
-//! (the local broker) loses track of them across a restart, and the first
-//! produce from a producer that outlived the restart panics its storage task:
-//! from then on it drops every connection (reported upstream in the closing
-//! note; Apache Kafka answers such a producer with a retriable error instead).
-//! So when a producer reports that all brokers are down, [`SharedProducer`]
-//! purges what it still holds (those sends fail, and their callers retry them)
-//! and the next send uses a fresh producer with a fresh id. Sinks drop any
-//! duplicate a retry creates, by event id or entity version.
+//! **Why a producer is ever replaced.** An idempotent producer carries a
+//! producer id and per-partition sequence numbers. When the broker loses or
+//! rejects that state (`UNKNOWN_PRODUCER_ID` after its log was truncated, an
+//! out-of-order sequence after a message timed out, a fencing epoch bump),
+//! librdkafka raises a *fatal* error and the instance refuses every send from
+//! then on. [`SharedProducer`] replaces such an instance with a fresh one (a
+//! fresh producer id); the sends that failed are retried by their callers, and
+//! sinks drop any duplicate by event id or entity version. A broker that is
+//! merely away needs no replacement: librdkafka reconnects by itself.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::{FutureProducer, Producer as _, PurgeConfig};
+use rdkafka::producer::{FutureProducer, Producer as _};
 use rdkafka::{ClientConfig, ClientContext};
 
 use crate::config::KafkaConfig;
 use crate::kafka::with_debug;
 
 /// Every Encore producer.
-pub type Producer = FutureProducer<BrokerWatch>;
+pub type Producer = FutureProducer<LogErrors>;
 
-/// Replacing a producer again sooner than this would only churn while the
-/// broker stays down.
-const MIN_PRODUCER_AGE: Duration = Duration::from_secs(2);
+/// Sends librdkafka's client-level errors to `tracing`.
+pub struct LogErrors;
 
-/// Notices when a producer has lost every broker connection.
-pub struct BrokerWatch {
-    generation: u64,
-    on_loss: LossSlot,
-}
-
-/// Filled once the producer's owner exists, to tell it about a loss.
-type LossSlot = Arc<Mutex<Option<Box<dyn Fn(u64) + Send>>>>;
-
-impl ClientContext for BrokerWatch {
+impl ClientContext for LogErrors {
     fn error(&self, error: KafkaError, reason: &str) {
         tracing::warn!(%error, reason, "librdkafka");
-        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
-            if let Ok(guard) = self.on_loss.lock() {
-                if let Some(on_loss) = guard.as_ref() {
-                    on_loss(self.generation);
-                }
-            }
-        }
     }
 }
 
-/// An `acks=all` producer (idempotent when configured) whose sends fail
-/// after the configured produce timeout instead of waiting for the broker forever.
-pub fn producer(config: &KafkaConfig) -> Result<Producer, KafkaError> {
-    producer_with(config, 0, LossSlot::default())
-}
-
-fn producer_with(
-    config: &KafkaConfig,
-    generation: u64,
-    on_loss: LossSlot,
-) -> Result<Producer, KafkaError> {
+fn base_config(config: &KafkaConfig) -> ClientConfig {
     let timeout_ms = config.produce_timeout.as_millis().max(1).to_string();
-    with_debug(ClientConfig::new())
+    // librdkafka refuses a connection set-up timeout under a second.
+    let setup_ms = config.produce_timeout.as_millis().max(1_000).to_string();
+    let mut client = with_debug(ClientConfig::new());
+    client
         .set("bootstrap.servers", &config.brokers)
         .set("enable.idempotence", config.idempotence.to_string())
         .set("acks", "all")
         .set("linger.ms", "5")
         .set("message.timeout.ms", &timeout_ms)
-        .set("socket.connection.setup.timeout.ms", &timeout_ms)
-        .create_with_context(BrokerWatch {
-            generation,
-            on_loss,
-        })
+        .set("socket.connection.setup.timeout.ms", &setup_ms);
+    client
 }
 
-/// A producer shared by a service's tasks, replaced when its broker went
-/// away or refuses it (see the module docs). Cheap to clone.
+/// An `acks=all`, idempotent producer whose sends fail after the configured
+/// produce timeout instead of waiting for the broker forever.
+pub fn producer(config: &KafkaConfig) -> Result<Producer, KafkaError> {
+    base_config(config).create_with_context(LogErrors)
+}
+
+/// How long a transactional producer may keep a transaction open. A process
+/// that dies mid-transaction leaves it open until then, blocking
+/// `read_committed` readers of its partitions; a restart under the same
+/// `transactional.id` aborts it at once instead.
+const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A transactional producer under `transactional_id`, with its transactions
+/// initialised: any earlier producer under the same id (a zombie, or this
+/// process before a crash) is fenced, and its open transaction aborted.
+///
+/// Blocks while the broker answers: call it from a blocking context.
+pub fn transactional_producer(
+    config: &KafkaConfig,
+    transactional_id: &str,
+) -> Result<Producer, KafkaError> {
+    let producer: Producer = base_config(config)
+        .set("enable.idempotence", "true")
+        .set("transactional.id", transactional_id)
+        .set(
+            "transaction.timeout.ms",
+            TRANSACTION_TIMEOUT.as_millis().to_string(),
+        )
+        .create_with_context(LogErrors)?;
+    producer.init_transactions(config.produce_timeout.max(Duration::from_secs(10)))?;
+    Ok(producer)
+}
+
+/// A producer shared by a service's tasks, replaced when librdkafka declares
+/// it dead (see the module docs). Cheap to clone.
 #[derive(Clone)]
 pub struct SharedProducer {
     inner: Arc<Inner>,
@@ -87,31 +91,19 @@ pub struct SharedProducer {
 
 struct Inner {
     config: KafkaConfig,
-    current: RwLock<Current>,
+    current: RwLock<(u64, Producer)>,
     next_generation: AtomicU64,
-}
-
-struct Current {
-    generation: u64,
-    producer: Producer,
-    created: Instant,
 }
 
 impl SharedProducer {
     pub fn new(config: &KafkaConfig) -> Result<Self, KafkaError> {
-        let slot = LossSlot::default();
-        let producer = producer_with(config, 0, slot.clone())?;
-        let inner = Arc::new(Inner {
-            config: config.clone(),
-            current: RwLock::new(Current {
-                generation: 0,
-                producer,
-                created: Instant::now(),
+        Ok(SharedProducer {
+            inner: Arc::new(Inner {
+                config: config.clone(),
+                current: RwLock::new((0, producer(config)?)),
+                next_generation: AtomicU64::new(1),
             }),
-            next_generation: AtomicU64::new(1),
-        });
-        watch(&slot, Arc::downgrade(&inner));
-        Ok(SharedProducer { inner })
+        })
     }
 
     /// The producer to send with, and its generation for [`Self::recover`].
@@ -120,81 +112,31 @@ impl SharedProducer {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        (current.generation, current.producer.clone())
+        current.clone()
     }
 
-    /// Replaces generation `generation` if `error` means the broker will
-    /// never accept it again. Concurrent reports of one failure replace it once.
+    /// Replaces generation `generation` if `error` means it will never send
+    /// again. Concurrent reports of one failure replace it once.
     pub fn recover(&self, generation: u64, error: &KafkaError) {
-        if is_fatal_for_producer(error) {
-            self.inner.replace(
-                generation,
-                &format!("the broker refuses it: {error}"),
-                false,
-            );
-        }
-    }
-}
-
-impl Inner {
-    /// Replaces generation `generation` unless it was replaced already. A
-    /// producer younger than [`MIN_PRODUCER_AGE`] is replaced only once it is
-    /// that old when `wait` (the caller is a thread of its own), and not at all
-    /// otherwise, so a broker that stays down does not make producers churn.
-    fn replace(self: &Arc<Self>, generation: u64, why: &str, wait: bool) {
-        loop {
-            let mut current = match self.current.write() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            if current.generation != generation {
-                return;
-            }
-            let age = current.created.elapsed();
-            if age < MIN_PRODUCER_AGE {
-                drop(current);
-                if !wait {
-                    return;
-                }
-                std::thread::sleep(MIN_PRODUCER_AGE - age);
-                continue;
-            }
-            let next = self.next_generation.fetch_add(1, Ordering::Relaxed);
-            let slot = LossSlot::default();
-            match producer_with(&self.config, next, slot.clone()) {
-                Ok(producer) => {
-                    watch(&slot, Arc::downgrade(self));
-                    tracing::warn!(why, "replacing the Kafka producer");
-                    metrics::counter!("encore_kafka_producer_replaced_total").increment(1);
-                    // Nothing the old producer still holds may reach a restarted
-                    // broker: its senders get a purge error and retry.
-                    current
-                        .producer
-                        .purge(PurgeConfig::default().queue().inflight());
-                    *current = Current {
-                        generation: next,
-                        producer,
-                        created: Instant::now(),
-                    };
-                }
-                Err(error) => tracing::error!(%error, "creating a replacement producer failed"),
-            }
+        if !is_fatal_for_producer(error) {
             return;
         }
-    }
-}
-
-/// Makes the producer behind `slot` report the loss of all brokers to `owner`.
-fn watch(slot: &LossSlot, owner: Weak<Inner>) {
-    let on_loss = move |generation: u64| {
-        let Some(owner) = owner.upgrade() else { return };
-        // Off librdkafka's callback thread: replacing purges this very client.
-        std::thread::spawn(move || {
-            owner.replace(generation, "it lost every broker connection", true)
-        });
-    };
-    if let Ok(mut slot) = slot.lock() {
-        *slot = Some(Box::new(on_loss));
+        let mut current = match self.inner.current.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if current.0 != generation {
+            return;
+        }
+        match producer(&self.inner.config) {
+            Ok(fresh) => {
+                tracing::warn!(%error, "replacing a Kafka producer the broker will not accept again");
+                metrics::counter!("encore_kafka_producer_replaced_total").increment(1);
+                let next = self.inner.next_generation.fetch_add(1, Ordering::Relaxed);
+                *current = (next, fresh);
+            }
+            Err(error) => tracing::error!(%error, "creating a replacement producer failed"),
+        }
     }
 }
 
@@ -202,14 +144,17 @@ fn watch(slot: &LossSlot, owner: Weak<Inner>) {
 /// (its broker-side state is gone), as opposed to the broker being away.
 pub fn is_fatal_for_producer(error: &KafkaError) -> bool {
     use RDKafkaErrorCode::*;
+    if let KafkaError::Transaction(error) = error {
+        return error.is_fatal();
+    }
     error.rdkafka_error_code().is_some_and(|code| {
         matches!(
             code,
-            Unknown
-                | OutOfOrderSequenceNumber
+            OutOfOrderSequenceNumber
                 | UnknownProducerId
                 | InvalidProducerEpoch
                 | InvalidProducerIdMapping
+                | ProducerFenced
                 | Fatal
         )
     })

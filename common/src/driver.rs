@@ -1,0 +1,137 @@
+//! The batch-consumer driver: the one consume → write → commit loop every
+//! Encore consumer runs (the etl's plays and dimensions, the indexer).
+//!
+//! In the spirit of Vector's sink driver, the driver owns everything that is
+//! the same for every consumer: polling, batching by size and time, retrying a
+//! failed write with backoff, dead-lettering, the transactional commit,
+//! metrics, tracing spans and shutdown. A consumer implements [`BatchSink`]:
+//! "write this batch, and tell me which records are poison".
+//!
+//! **Offsets follow the data.** A batch's offsets are committed only after
+//! [`BatchSink::write`] succeeded, and in the same Kafka transaction as its
+//! dead letters ([`crate::transaction`]). A crash anywhere before the commit
+//! means the batch comes again, so sinks must be idempotent (by event id, or
+//! by the entity's own version).
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::StreamConsumer;
+use rdkafka::message::OwnedMessage;
+use tracing::Instrument;
+
+use crate::kafka;
+use crate::transaction::{DeadLetter, TransactionalCommitter};
+
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// What a consumer does with a batch; the [`Driver`] does the rest.
+pub trait BatchSink: Send {
+    /// Why a write failed; the driver logs it and retries the batch.
+    type Error: std::fmt::Display + Send;
+
+    /// The consumer's name in metrics (`consumer` label) and spans.
+    fn name(&self) -> &'static str;
+
+    /// Writes the batch durably and returns the records that can never be
+    /// written, each with the reason and its dead-letter topic. An error
+    /// means nothing is known to be written: the driver retries the batch.
+    /// Writing the same batch twice must leave the same state as once.
+    fn write(
+        &mut self,
+        batch: &[OwnedMessage],
+    ) -> impl Future<Output = Result<Vec<DeadLetter>, Self::Error>> + Send;
+
+    /// Periodic work between batches (at most every [`Batching::idle`]), and
+    /// before a failed write is retried. Nothing by default.
+    fn tick(&mut self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+/// How records are gathered into batches.
+#[derive(Debug, Clone, Copy)]
+pub struct Batching {
+    /// At most this many records.
+    pub size: usize,
+    /// At most this long after a batch's first record.
+    pub wait: Duration,
+    /// With nothing to read, [`BatchSink::tick`] runs this often.
+    pub idle: Duration,
+}
+
+/// Runs one [`BatchSink`] over one consumer.
+pub struct Driver {
+    pub consumer: StreamConsumer,
+    pub committer: TransactionalCommitter,
+    pub batching: Batching,
+}
+
+impl Driver {
+    /// Consumes until `shutdown` resolves. A batch in flight at shutdown is
+    /// abandoned uncommitted (its transaction, if open, is aborted by the next
+    /// run under the same transactional id), and delivered again.
+    pub async fn run<S: BatchSink>(mut self, mut sink: S, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let name = sink.name();
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = self.committer.prepare() => {},
+        }
+        let mut last_tick = Instant::now();
+        loop {
+            let batching = self.batching;
+            let batch = tokio::select! {
+                _ = &mut shutdown => return,
+                batch = kafka::collect_batch(&self.consumer, batching.size, batching.wait, batching.idle) => batch,
+            };
+            if last_tick.elapsed() >= batching.idle {
+                last_tick = Instant::now();
+                tokio::select! {
+                    _ = &mut shutdown => return,
+                    _ = sink.tick() => {},
+                }
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            let span = tracing::info_span!("batch", consumer = name, batch = %kafka::batch_id(&batch), records = batch.len());
+            let handled = async {
+                let started = Instant::now();
+                let dead = write_until_done(&mut sink, &batch).await;
+                match self.committer.commit(&self.consumer, &batch, &dead).await {
+                    Ok(()) => {
+                        metrics::counter!("encore_consumer_records_committed_total", "consumer" => name)
+                            .increment(batch.len() as u64);
+                        metrics::histogram!("encore_consumer_batch_seconds", "consumer" => name)
+                            .record(started.elapsed().as_secs_f64());
+                    }
+                    Err(error) => tracing::warn!(%error, "batch not committed"),
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = handled.instrument(span) => {},
+            }
+        }
+    }
+}
+
+/// Writes `batch`, retrying with backoff until it is written.
+async fn write_until_done<S: BatchSink>(sink: &mut S, batch: &[OwnedMessage]) -> Vec<DeadLetter> {
+    let name = sink.name();
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match sink.write(batch).await {
+            Ok(dead) => return dead,
+            Err(error) => {
+                metrics::counter!("encore_consumer_batch_failures_total", "consumer" => name)
+                    .increment(1);
+                tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "writing a batch failed");
+                sink.tick().await;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
