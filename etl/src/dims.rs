@@ -6,27 +6,20 @@
 //! commit-after-write loop makes the dimensions exact. Playlists are not a
 //! dimension of plays and are skipped.
 
-use std::future::Future;
-use std::time::Duration;
-
 use clickhouse::{Client, Row};
-use encore_common::kafka::{self, SharedProducer};
+use encore_common::driver::BatchSink;
 use encore_common::topics::CATALOG_DLQ;
+use encore_common::transaction::DeadLetter;
 use encore_common::Topics;
 use encore_schemas::{CatalogChange, ChangeOp, EntityType};
-use rdkafka::consumer::StreamConsumer;
 use rdkafka::message::OwnedMessage;
 use serde::Serialize;
-use tracing::Instrument;
 use uuid::Uuid;
 
-pub struct DimsPipeline {
-    pub consumer: StreamConsumer,
-    pub dead_letters: SharedProducer,
+/// Writes batches of the catalog topics into the dimension tables.
+pub struct DimsSink {
     pub topics: Topics,
     pub clickhouse: Client,
-    pub batch_size: usize,
-    pub batch_wait: Duration,
 }
 
 #[derive(Row, Serialize)]
@@ -155,54 +148,37 @@ pub async fn insert_all<T: clickhouse::RowOwned + clickhouse::RowWrite>(
     insert.end().await
 }
 
-impl DimsPipeline {
-    /// Runs until `shutdown` resolves; a batch in progress is abandoned uncommitted.
-    pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            let batch = tokio::select! {
-                _ = &mut shutdown => return,
-                batch = kafka::collect_batch(&self.consumer, self.batch_size, self.batch_wait, Duration::from_secs(1)) => batch,
-            };
-            if batch.is_empty() {
-                continue;
-            }
-            let span = tracing::info_span!("dims_batch", batch = %kafka::batch_id(&batch), records = batch.len());
-            tokio::select! {
-                _ = &mut shutdown => return,
-                _ = self.flush(&batch).instrument(span) => {}
-            }
-            if let Err(error) = kafka::commit_batch(&self.consumer, &batch) {
-                tracing::warn!(%error, "committing offsets failed; the batch may be delivered again");
-            }
-        }
+impl BatchSink for DimsSink {
+    type Error = clickhouse::error::Error;
+
+    fn name(&self) -> &'static str {
+        "dims"
     }
 
-    async fn flush(&self, batch: &[OwnedMessage]) {
+    async fn write(&mut self, batch: &[OwnedMessage]) -> Result<Vec<DeadLetter>, Self::Error> {
         let mut rows = Rows::default();
         let mut poison = Vec::new();
+        let dlq = self.topics.name(CATALOG_DLQ);
         for (at, message) in batch.iter().enumerate() {
             match encore_common::catalog::read_change(message) {
                 Ok(Some(change)) => rows.add(change),
                 Ok(None) => {}
-                Err(reason) => poison.push((at, reason)),
+                Err(reason) => poison.push(DeadLetter {
+                    at,
+                    reason,
+                    topic: dlq.clone(),
+                }),
             }
         }
-        let mut backoff = Duration::from_millis(100);
-        while let Err(error) = self.write(&rows).await {
-            tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "writing catalog dimensions failed");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-        }
-        let dlq = self.topics.name(CATALOG_DLQ);
-        for (at, reason) in poison {
-            kafka::dead_letter_until_written(&self.dead_letters, &batch[at], &reason, &dlq).await;
-        }
+        self.insert(&rows).await?;
         metrics::counter!("encore_etl_dimension_rows_total")
             .increment((rows.artists.len() + rows.albums.len() + rows.tracks.len()) as u64);
+        Ok(poison)
     }
+}
 
-    async fn write(&self, rows: &Rows) -> Result<(), clickhouse::error::Error> {
+impl DimsSink {
+    async fn insert(&self, rows: &Rows) -> Result<(), clickhouse::error::Error> {
         insert_all(&self.clickhouse, "dim_artists", &rows.artists).await?;
         insert_all(&self.clickhouse, "dim_albums", &rows.albums).await?;
         insert_all(&self.clickhouse, "dim_tracks", &rows.tracks).await

@@ -1,34 +1,26 @@
-//! The plays pipeline: consume → decode → insert plays → recompute the
-//! aggregate cells the batch touched → dead-letter poison → commit.
+//! The plays sink: decode → insert plays → recompute the aggregate cells the
+//! batch touched. The [`encore_common::driver::Driver`] around it commits the
+//! batch's offsets, with its poison records' dead letters, only after that.
 //!
-//! Offsets follow the data: a batch's offsets are committed only after its
-//! rows are in ClickHouse, its cells recomputed and its poison records on the
-//! dead-letter topic. A crash anywhere before the commit means the batch is
-//! delivered again: `plays` (ReplacingMergeTree by `event_id`) absorbs the
-//! repeat, and recomputing the cells writes the same numbers again.
+//! A crash anywhere before the commit means the batch is delivered again:
+//! `plays` (ReplacingMergeTree by `event_id`) absorbs the repeat, and
+//! recomputing the cells writes the same numbers again.
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clickhouse::Client;
-use encore_common::kafka::{self, SharedProducer};
+use encore_common::driver::BatchSink;
+use encore_common::transaction::DeadLetter;
 use encore_common::Topics;
 use encore_schemas::{decode, PlaybackEvent};
-use rdkafka::consumer::StreamConsumer;
 use rdkafka::message::{Message, OwnedMessage};
-use tracing::Instrument;
 
 use crate::plays::PlayRow;
 use crate::rollup::{self, Touched};
 
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
-pub struct PlaysPipeline {
-    pub consumer: StreamConsumer,
-    pub dead_letters: SharedProducer,
+/// Writes batches of `playback-events` into `plays` and the aggregates.
+pub struct PlaysSink {
     pub clickhouse: Client,
-    pub batch_size: usize,
-    pub batch_wait: Duration,
 }
 
 /// A batch, decoded: the rows to write and the records that cannot be rows.
@@ -38,50 +30,17 @@ struct Decoded {
     poison: Vec<(usize, String)>,
 }
 
-impl PlaysPipeline {
-    /// Runs until `shutdown` resolves. A batch in progress at shutdown is
-    /// abandoned uncommitted, so the next run receives it again.
-    pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            let batch = tokio::select! {
-                _ = &mut shutdown => return,
-                batch = kafka::collect_batch(&self.consumer, self.batch_size, self.batch_wait, Duration::from_secs(1)) => batch,
-            };
-            if batch.is_empty() {
-                continue;
-            }
-            let span = tracing::info_span!("plays_batch", batch = %kafka::batch_id(&batch), records = batch.len());
-            tokio::select! {
-                _ = &mut shutdown => return,
-                _ = self.flush(&batch).instrument(span) => {}
-            }
-            match kafka::commit_batch(&self.consumer, &batch) {
-                Ok(()) => metrics::counter!("encore_etl_records_committed_total")
-                    .increment(batch.len() as u64),
-                Err(error) => {
-                    tracing::warn!(%error, "committing offsets failed; the batch may be delivered again")
-                }
-            }
-        }
+impl BatchSink for PlaysSink {
+    type Error = clickhouse::error::Error;
+
+    fn name(&self) -> &'static str {
+        "plays"
     }
 
-    /// Writes the batch, retrying with backoff until it is all in.
-    async fn flush(&self, batch: &[OwnedMessage]) {
+    async fn write(&mut self, batch: &[OwnedMessage]) -> Result<Vec<DeadLetter>, Self::Error> {
         let started = Instant::now();
         let decoded = decode_batch(batch);
-        let mut backoff = Duration::from_millis(100);
-        while let Err(error) = self.write(&decoded).await {
-            metrics::counter!("encore_etl_insert_failures_total").increment(1);
-            tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "writing plays failed");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-        }
-        for (at, reason) in &decoded.poison {
-            let message = &batch[*at];
-            let dlq = Topics::dlq_of(message.topic());
-            kafka::dead_letter_until_written(&self.dead_letters, message, reason, &dlq).await;
-        }
+        self.insert(&decoded).await?;
         // Freshness: how long the batch's oldest event waited between the
         // gateway accepting it and its row being written.
         if let Some(oldest) = decoded.rows.iter().map(|r| r.received_at_ms).min() {
@@ -91,9 +50,20 @@ impl PlaysPipeline {
         metrics::histogram!("encore_etl_batch_rows").record(decoded.rows.len() as f64);
         metrics::histogram!("encore_etl_batch_seconds").record(started.elapsed().as_secs_f64());
         metrics::counter!("encore_etl_rows_written_total").increment(decoded.rows.len() as u64);
+        Ok(decoded
+            .poison
+            .into_iter()
+            .map(|(at, reason)| DeadLetter {
+                at,
+                reason,
+                topic: Topics::dlq_of(batch[at].topic()),
+            })
+            .collect())
     }
+}
 
-    async fn write(&self, decoded: &Decoded) -> Result<(), clickhouse::error::Error> {
+impl PlaysSink {
+    async fn insert(&self, decoded: &Decoded) -> Result<(), clickhouse::error::Error> {
         if decoded.rows.is_empty() {
             return Ok(());
         }

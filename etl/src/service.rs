@@ -8,15 +8,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use encore_common::driver::{Batching, Driver};
 use encore_common::kafka::{self, KafkaPlumbingError};
 use encore_common::topics::{CATALOG_DLQ, CATALOG_TOPICS};
+use encore_common::transaction::TransactionalCommitter;
 use encore_common::{lag, telemetry};
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 
-use crate::dims::DimsPipeline;
+use crate::dims::DimsSink;
 use crate::features;
-use crate::pipeline::PlaysPipeline;
+use crate::pipeline::PlaysSink;
 use crate::warehouse::{self, WarehouseError};
 use crate::EtlConfig;
 
@@ -59,27 +61,33 @@ pub async fn run(
     kafka::ensure_topics(&config.kafka, &catalog).await?;
 
     let db = warehouse::client(&config.clickhouse_url, &config.clickhouse_database);
-    let dead_letters = kafka::SharedProducer::new(&config.kafka)?;
+    let batching = Batching {
+        size: config.batch_size,
+        wait: config.batch_wait,
+        idle: Duration::from_secs(1),
+    };
     let consumer = kafka::consumer(&config.kafka, &config.group)?;
     consumer.subscribe(&[&topic])?;
-    let plays = PlaysPipeline {
+    let plays = Driver {
         consumer,
-        dead_letters: dead_letters.clone(),
+        committer: TransactionalCommitter::new(&config.kafka, &config.group),
+        batching,
+    };
+    let plays_sink = PlaysSink {
         clickhouse: db.clone(),
-        batch_size: config.batch_size,
-        batch_wait: config.batch_wait,
     };
     let dims_consumer = kafka::consumer(&config.kafka, &config.dims_group)?;
     let catalog_names: Vec<String> = CATALOG_TOPICS.iter().map(|t| topics.name(t)).collect();
     let catalog_refs: Vec<&str> = catalog_names.iter().map(String::as_str).collect();
     dims_consumer.subscribe(&catalog_refs)?;
-    let dims = DimsPipeline {
+    let dims = Driver {
         consumer: dims_consumer,
-        dead_letters,
+        committer: TransactionalCommitter::new(&config.kafka, &config.dims_group),
+        batching,
+    };
+    let dims_sink = DimsSink {
         topics,
         clickhouse: db.clone(),
-        batch_size: config.batch_size,
-        batch_wait: config.batch_wait,
     };
 
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -132,14 +140,14 @@ pub async fn run(
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let dims_task = tokio::spawn(dims.run(until_stopped(stopped.clone())));
+    let dims_task = tokio::spawn(dims.run(dims_sink, until_stopped(stopped.clone())));
     let features_task = tokio::spawn(features::run(
         db,
         config.features.clone(),
         until_stopped(stopped.clone()),
     ));
     tokio::select! {
-        _ = plays.run(until_stopped(stopped)) => {}
+        _ = plays.run(plays_sink, until_stopped(stopped)) => {}
         _ = shutdown => {}
     }
     let _ = stop.send(true);

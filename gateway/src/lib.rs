@@ -274,7 +274,11 @@ fn readiness(state: &AppState) -> telemetry::ReadyCheck {
 pub fn relay(state: &AppState) -> Relay {
     Relay {
         db: state.db.clone(),
-        producer: state.producer.clone(),
+        transactional_id: format!(
+            "{}{}",
+            state.config.kafka.topic_prefix, state.config.outbox_transactional_id
+        ),
+        producer: None,
         kafka: state.config.kafka.clone(),
         topics: state.config.kafka.topics(),
         poll: state.config.outbox_poll,

@@ -5,7 +5,7 @@
 //! - [`indices`]: index names, aliases, mappings, and the operations on them.
 //! - [`documents`]: search documents built from catalog changes.
 //! - [`writer`]: applies a batch of changes with `_bulk`, item by item.
-//! - [`pipeline`]: the live consume → index → dead-letter → commit loop.
+//! - [`pipeline`]: the live sink the shared consumer driver runs: index, then dead-letter.
 //! - [`rebuild`]: a fresh index generation from the topics, and the alias swap.
 //! - [`service`]: start-up, shared by `main` and the tests.
 
@@ -20,7 +20,6 @@ pub mod writer;
 
 use std::time::Duration;
 
-use encore_common::kafka::SharedProducer;
 use encore_common::{KafkaConfig, Topics};
 
 pub use config::IndexerConfig;
@@ -31,7 +30,6 @@ pub struct Indexer {
     pub names: indices::Names,
     pub kafka: KafkaConfig,
     pub topics: Topics,
-    pub dead_letters: SharedProducer,
     pub batch_size: usize,
     pub batch_wait: Duration,
     pub check_every: Duration,

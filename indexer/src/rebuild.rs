@@ -170,13 +170,27 @@ async fn replay(
             format!("encore-indexer-rebuild-{}", uuid::Uuid::new_v4()),
         )
         .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false")
+        .set("isolation.level", "read_committed")
+        // The relay writes in transactions, so a partition's last offsets are
+        // commit markers that are never delivered: the end of a partition is
+        // where the consumer's position reaches the watermark, which an EOF
+        // event announces.
+        .set("enable.partition.eof", "true")
         .create()?;
     consumer.assign(&assignment)?;
     let mut batch: Vec<OwnedMessage> = Vec::new();
     let mut replayed = 0usize;
     while !left.is_empty() {
         let message = match tokio::time::timeout(STALL, consumer.recv()).await {
+            Ok(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => {
+                forget_reached(&consumer, &mut left);
+                if left.is_empty() && !batch.is_empty() {
+                    replayed += batch.len();
+                    apply_until_done(indexer, targets, &batch).await;
+                    batch.clear();
+                }
+                continue;
+            }
             Ok(message) => message?,
             Err(_) => return Err(RebuildError::Stalled(left.len())),
         };
@@ -198,6 +212,21 @@ async fn replay(
     }
     tracing::info!(replayed, "replayed catalog changes into the new index");
     Ok(highs)
+}
+
+/// Forgets the partitions whose position reached the watermark recorded for them.
+fn forget_reached(consumer: &StreamConsumer, left: &mut HashMap<(String, i32), i64>) {
+    let Ok(positions) = consumer.position() else {
+        return;
+    };
+    for element in positions.elements() {
+        let key = (element.topic().to_string(), element.partition());
+        if let (Some(high), Offset::Offset(at)) = (left.get(&key), element.offset()) {
+            if at >= *high {
+                left.remove(&key);
+            }
+        }
+    }
 }
 
 /// Applies a replayed batch, retrying transient failures. Poison was

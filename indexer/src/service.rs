@@ -7,14 +7,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use encore_common::kafka::{self, KafkaPlumbingError, SharedProducer};
+use encore_common::driver::{Batching, Driver};
+use encore_common::kafka::{self, KafkaPlumbingError};
 use encore_common::topics::{CATALOG_DLQ, CATALOG_TOPICS};
+use encore_common::transaction::TransactionalCommitter;
 use encore_common::{lag, telemetry};
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 
 use crate::client::SearchClient;
 use crate::indices::Names;
+use crate::pipeline::IndexSink;
 use crate::{rebuild, Indexer, IndexerConfig};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +45,6 @@ pub fn indexer(config: &IndexerConfig) -> Result<Indexer, StartError> {
         names: Names::new(&config.search_prefix),
         kafka: config.kafka.clone(),
         topics: config.kafka.topics(),
-        dead_letters: SharedProducer::new(&config.kafka)?,
         batch_size: config.batch_size,
         batch_wait: config.batch_wait,
         check_every: config.check_every,
@@ -120,7 +122,16 @@ pub async fn run(
     });
     on_listening(addr);
     tracing::info!(group = %config.group, %addr, "indexer consuming");
-    indexer.run(consumer, shutdown).await;
+    let driver = Driver {
+        consumer,
+        committer: TransactionalCommitter::new(&config.kafka, &config.group),
+        batching: Batching {
+            size: indexer.batch_size,
+            wait: indexer.batch_wait,
+            idle: indexer.check_every,
+        },
+    };
+    driver.run(IndexSink::new(&indexer), shutdown).await;
     ops_task.abort();
     lag_task.abort();
     tracing::info!("indexer stopped");

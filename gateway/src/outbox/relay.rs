@@ -7,9 +7,18 @@
 //! the round. Plain `FOR UPDATE SKIP LOCKED` would let two instances publish
 //! two consecutive batches at once, and then a later change of an entity could
 //! overtake an earlier one. With the lock, rows go out strictly in id order,
-//! so per entity (one key, one partition) in commit order. If a relay dies
-//! after the broker acked but before the commit, the next round publishes the
-//! rows again; consumers drop the repeat by version.
+//! so per entity (one key, one partition) in commit order.
+//!
+//! **One Kafka transaction per round.** The relay's producer is transactional
+//! under a stable `transactional.id` (`ENCORE_OUTBOX_TRANSACTIONAL_ID`, after
+//! the topic prefix). A relay killed mid-round leaves an open transaction that
+//! `read_committed` readers never see; the next relay under that id aborts it
+//! when it starts, fences the old producer (a zombie's commit fails), and
+//! publishes the rows, which are still unsent in PostgreSQL. Only a relay that
+//! dies after Kafka committed but before PostgreSQL did publishes a round
+//! twice; consumers drop the repeat by version. Gateway instances share the
+//! id, so whichever takes the lock fences the others' producers; they start a
+//! fresh one when they next take it.
 //!
 //! **Deletes** are followed by a tombstone (same key, no value), so a compacted
 //! topic eventually forgets the entity.
@@ -17,10 +26,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use encore_common::kafka::{self, KafkaPlumbingError, Producer, SharedProducer};
+use encore_common::kafka::{self, KafkaPlumbingError, Producer};
 use encore_common::topics::CATALOG_TOPICS;
+use encore_common::transaction;
 use encore_common::{KafkaConfig, Topics};
-use rdkafka::producer::FutureRecord;
+use rdkafka::error::KafkaError;
+use rdkafka::producer::{FutureRecord, Producer as _};
 use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -37,11 +48,16 @@ pub enum RelayError {
     Database(#[from] sqlx::Error),
     #[error("broker: {0}")]
     Broker(#[from] KafkaPlumbingError),
+    #[error("broker transaction: {0}")]
+    Transaction(#[from] KafkaError),
 }
 
 pub struct Relay {
     pub db: PgPool,
-    pub producer: SharedProducer,
+    /// The relay's `transactional.id`, the same in every gateway instance.
+    pub transactional_id: String,
+    /// The transactional producer, started on the first round that has rows.
+    pub producer: Option<Producer>,
     pub kafka: KafkaConfig,
     pub topics: Topics,
     /// How long to sleep when there was nothing to publish.
@@ -53,7 +69,7 @@ pub struct Relay {
 impl Relay {
     /// Publishes until `shutdown` resolves. A round in flight at shutdown is
     /// abandoned uncommitted: its rows stay unsent and go out next time.
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+    pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut topics_ready = false;
         let mut backoff = Duration::from_millis(100);
@@ -104,7 +120,7 @@ impl Relay {
 
     /// Publishes up to one batch; returns how many rows went out.
     #[tracing::instrument(name = "outbox_round", skip_all, fields(rows = tracing::field::Empty))]
-    pub async fn publish_round(&self) -> Result<usize, RelayError> {
+    pub async fn publish_round(&mut self) -> Result<usize, RelayError> {
         let mut tx = self.db.begin().await?;
         let leader: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
             .bind(LOCK_KEY)
@@ -137,25 +153,41 @@ impl Relay {
         Ok(backlog)
     }
 
-    /// Sends every row (and a tombstone after each delete) and waits for all acks.
-    async fn produce(&self, rows: &[OutboxRow]) -> Result<(), KafkaPlumbingError> {
-        let (generation, producer) = self.producer.get();
-        let sent = send_all(&producer, &self.topics, rows).await;
-        if let Err(KafkaPlumbingError::Kafka(error)) = &sent {
-            self.producer.recover(generation, error);
+    /// Sends every row (and a tombstone after each delete) in one Kafka
+    /// transaction and commits it.
+    async fn produce(&mut self, rows: &[OutboxRow]) -> Result<(), KafkaError> {
+        let producer = match &self.producer {
+            Some(producer) => producer.clone(),
+            None => {
+                let producer = transaction::start(&self.kafka, &self.transactional_id).await?;
+                self.producer = Some(producer.clone());
+                producer
+            }
+        };
+        let outcome = async {
+            producer.begin_transaction()?;
+            let deliveries = send_all(&producer, &self.topics, rows)?;
+            transaction::finish(&producer, &self.kafka, deliveries).await
         }
-        sent
+        .await;
+        if let Err(error) = &outcome {
+            if !transaction::abort(&producer, error).await {
+                self.producer = None;
+            }
+        }
+        outcome
     }
 }
 
 /// An unsent outbox row: id, logical topic, entity id, payload, tombstone after it.
-type OutboxRow = (i64, String, Uuid, Vec<u8>, bool);
+pub type OutboxRow = (i64, String, Uuid, Vec<u8>, bool);
 
-async fn send_all(
+/// Sends every row, and a tombstone after each delete, without waiting.
+pub fn send_all(
     producer: &Producer,
     topics: &Topics,
     rows: &[OutboxRow],
-) -> Result<(), KafkaPlumbingError> {
+) -> Result<Vec<rdkafka::producer::DeliveryFuture>, KafkaError> {
     let mut deliveries = Vec::with_capacity(rows.len() + 1);
     for (_, topic, entity_id, payload, tombstone) in rows {
         let topic = topics.name(topic);
@@ -163,24 +195,11 @@ async fn send_all(
         let record = FutureRecord::<str, [u8]>::to(&topic)
             .key(&key)
             .payload(payload);
-        deliveries.push((
-            topic.clone(),
-            producer.send_result(record).map_err(|(e, _)| e)?,
-        ));
+        deliveries.push(producer.send_result(record).map_err(|(e, _)| e)?);
         if *tombstone {
             let record = FutureRecord::<str, [u8]>::to(&topic).key(&key);
-            deliveries.push((
-                topic.clone(),
-                producer.send_result(record).map_err(|(e, _)| e)?,
-            ));
+            deliveries.push(producer.send_result(record).map_err(|(e, _)| e)?);
         }
     }
-    for (topic, delivery) in deliveries {
-        match delivery.await {
-            Ok(Ok(_)) => {}
-            Ok(Err((error, _))) => return Err(error.into()),
-            Err(_) => return Err(KafkaPlumbingError::Cancelled { topic }),
-        }
-    }
-    Ok(())
+    Ok(deliveries)
 }
