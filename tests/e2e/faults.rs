@@ -69,7 +69,7 @@ async fn assert_every_event_once(run: &TestRun, summary: &RunSummary) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_broker_stopped_for_20_s_under_simulated_load_loses_and_doubles_nothing() {
+async fn a_broker_killed_for_20_s_under_simulated_load_loses_and_doubles_nothing() {
     let run = TestRun::new("fault-broker");
     let mut broker = OwnServer::broker();
     let mut kafka = run.kafka.clone();
@@ -85,7 +85,8 @@ async fn a_broker_stopped_for_20_s_under_simulated_load_loses_and_doubles_nothin
         .await
         .expect("the simulated listeners");
 
-    // 40 s of listening at 100 events/s; the broker is away from 5 s to 25 s.
+    // 40 s of listening at 100 events/s; the broker's JVM is killed (-9) at
+    // 5 s and restarted at 25 s, recovering its log from disk.
     let (generator, options) = paced(11, 100.0, 4_000);
     let simulation = tokio::spawn(simulate(
         generator,
@@ -94,7 +95,7 @@ async fn a_broker_stopped_for_20_s_under_simulated_load_loses_and_doubles_nothin
         std::future::pending(),
     ));
     tokio::time::sleep(Duration::from_secs(5)).await;
-    broker.stop();
+    broker.kill();
     let stopped = Instant::now();
 
     // What every client sees meanwhile: 503 with a Retry-After.
@@ -237,8 +238,9 @@ async fn postgresql_restarted_under_catalog_writes_answers_503_and_the_outbox_dr
     // Every artist PostgreSQL holds is on the topic (a write cut off by the
     // stop may have committed without its 201: it is there too), and every
     // 201 is among them. A change published just before the stop whose
-    // `sent_at` could not be recorded is published again after it: the
-    // outbox is at-least-once (tansu has no transactions). The repeat is
+    // `sent_at` could not be recorded is published again after it: Kafka's
+    // transaction and PostgreSQL's are two, so the outbox is at-least-once
+    // between them. The repeat is
     // the same record, same change id and version, so the sinks below,
     // which keep the newest version per entity, hold each artist once.
     let db = run.postgres().await;
@@ -346,7 +348,7 @@ fn new_track(artist: Uuid, n: u32) -> CatalogChange {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restarted_search_server_is_rebuilt_from_the_topics() {
+async fn a_killed_search_server_is_caught_up_from_the_topics() {
     let mut search = OwnServer::search();
     let mut run = TestRun::new("fault-search");
     run.search_url = search.http_url();
@@ -358,8 +360,9 @@ async fn a_restarted_search_server_is_rebuilt_from_the_topics() {
     let tracks = names.alias(EntityType::Track);
     assert_eq!(wait_for_live_count(&client, &tracks, 3_503).await, 3_503);
 
-    // The server restarts empty (osmem keeps nothing on disk); changes go on meanwhile.
-    search.stop();
+    // The search JVM is killed (-9) while changes go on; it recovers its
+    // indices from its translog, and the indexer retries what it refused.
+    search.kill();
     let artist = chinook::id("artist", 1);
     run.produce(&chinook::records(
         &(0..10).map(|n| new_track(artist, n)).collect::<Vec<_>>(),

@@ -1,5 +1,6 @@
 //! End-to-end tests against the real local stack (`scripts/stack up`):
-//! the tansu broker, ClickHouse 18.16, and the services started in-process.
+//! Apache Kafka 4, OpenSearch 2.19, ClickHouse 18.16, PostgreSQL, and the
+//! services started in-process.
 //!
 //! Each test isolates itself with a [`encore_tests::TestRun`] (unique topic
 //! prefix and ClickHouse database), so they run in parallel.
@@ -19,3 +20,4 @@ mod outbox;
 mod schemathesis;
 mod search;
 mod support;
+mod transactions;

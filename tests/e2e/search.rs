@@ -1,5 +1,5 @@
 //! Search: the indexer keeps the index in sync with the catalog topics; the
-//! gateway searches it. Real broker, real osmem-server, real PostgreSQL.
+//! gateway searches it. Real Kafka, real OpenSearch, real PostgreSQL.
 
 use std::time::{Duration, Instant};
 
@@ -547,7 +547,7 @@ async fn a_killed_indexer_loses_nothing_and_a_lost_index_is_rebuilt() {
         "nothing lost"
     );
 
-    // The search server forgets everything (as osmem-server does on restart).
+    // Every index of the run is gone (deleted by hand, or a lost data path).
     client
         .es
         .indices()

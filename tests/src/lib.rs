@@ -292,8 +292,9 @@ impl TestRun {
         }
     }
 
-    /// Drops this run's databases (topics stay on the broker; their names are unique).
+    /// Drops this run's databases, indices and topics.
     pub async fn cleanup(self) {
+        delete_topics_with_prefix(&self.kafka).await;
         let server = encore_etl::warehouse::client(&self.clickhouse_url, "default");
         let _ = server
             .query(&format!("DROP DATABASE IF EXISTS {}", self.database))
@@ -325,11 +326,54 @@ impl TestRun {
     }
 }
 
+/// Deletes every topic whose name starts with `kafka.topic_prefix`.
+pub async fn delete_topics_with_prefix(kafka: &KafkaConfig) {
+    let prefix = kafka.topic_prefix.clone();
+    if prefix.is_empty() {
+        return;
+    }
+    let brokers = kafka.brokers.clone();
+    let names = tokio::task::spawn_blocking(move || -> Vec<String> {
+        let Ok(consumer) = ClientConfig::new()
+            .set("bootstrap.servers", &brokers)
+            .create::<BaseConsumer>()
+        else {
+            return Vec::new();
+        };
+        consumer
+            .fetch_metadata(None, Duration::from_secs(10))
+            .map(|m| {
+                m.topics()
+                    .iter()
+                    .map(|t| t.name().to_string())
+                    .filter(|name| name.starts_with(&prefix))
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+    .await
+    .unwrap_or_default();
+    if names.is_empty() {
+        return;
+    }
+    let Ok(admin) = ClientConfig::new()
+        .set("bootstrap.servers", &kafka.brokers)
+        .create::<rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext>>()
+    else {
+        return;
+    };
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let options = rdkafka::admin::AdminOptions::new();
+    if let Err(error) = admin.delete_topics(&refs, &options).await {
+        eprintln!("deleting the run's topics: {error}");
+    }
+}
+
 /// The PostgreSQL server's URL from `ENCORE_DATABASE_URL`.
 fn server_postgres_url() -> String {
     encore_common::config::string(
         "ENCORE_DATABASE_URL",
-        "postgres://postgres@127.0.0.1:5432/postgres",
+        "postgres://postgres@127.0.0.1:5432/encore",
     )
 }
 
@@ -435,17 +479,43 @@ pub struct ReadRecord {
 /// Reads `topic` from the beginning of every partition until `expected`
 /// records arrived, or the patience ran out; then waits `linger` more to catch
 /// records beyond what was expected. Records come back in (partition, offset) order.
+///
+/// It reads as every Encore consumer does, `read_committed`: records of
+/// aborted or still-open transactions are not returned.
 pub async fn read_topic(
     kafka: &KafkaConfig,
     topic: &str,
     expected: usize,
     linger: Duration,
 ) -> Vec<ReadRecord> {
+    read_topic_as(kafka, topic, expected, linger, "read_committed").await
+}
+
+/// Like [`read_topic`], but `read_uncommitted`: also the records of aborted
+/// and open transactions, to show that they were written at all.
+pub async fn read_topic_uncommitted(
+    kafka: &KafkaConfig,
+    topic: &str,
+    expected: usize,
+    linger: Duration,
+) -> Vec<ReadRecord> {
+    read_topic_as(kafka, topic, expected, linger, "read_uncommitted").await
+}
+
+async fn read_topic_as(
+    kafka: &KafkaConfig,
+    topic: &str,
+    expected: usize,
+    linger: Duration,
+    isolation: &'static str,
+) -> Vec<ReadRecord> {
     let kafka = kafka.clone();
     let topic = topic.to_string();
-    tokio::task::spawn_blocking(move || read_topic_blocking(&kafka, &topic, expected, linger))
-        .await
-        .expect("reading the topic panicked")
+    tokio::task::spawn_blocking(move || {
+        read_topic_blocking(&kafka, &topic, expected, linger, isolation)
+    })
+    .await
+    .expect("reading the topic panicked")
 }
 
 fn read_topic_blocking(
@@ -453,11 +523,13 @@ fn read_topic_blocking(
     topic: &str,
     expected: usize,
     linger: Duration,
+    isolation: &str,
 ) -> Vec<ReadRecord> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", &kafka.brokers)
         .set("group.id", format!("reader-{}", uuid::Uuid::new_v4()))
         .set("enable.auto.commit", "false")
+        .set("isolation.level", isolation)
         .create()
         .expect("a reader");
     // The topic may not exist yet (its producer creates it on first use).

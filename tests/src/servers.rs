@@ -1,10 +1,10 @@
 //! Servers of a test's own, for scenarios that stop and start them: the
 //! shared servers of the stack must keep serving the other tests.
 //!
-//! Each [`OwnServer`] runs the same program the stack runs (tansu,
-//! clickhouse-server, postgres, osmem-server) as a child process on free
-//! ports with a data directory of its own, which survives a stop so a
-//! restart finds its data again. The directory is removed when the test
+//! Each [`OwnServer`] runs the same program the stack runs (Apache Kafka and
+//! OpenSearch through the stack's own engine scripts, clickhouse-server,
+//! postgres) as a child process on free ports with a data directory of its
+//! own, which survives a stop so a restart finds its data again. The directory is removed when the test
 //! passes and kept, with the server's log, when it fails.
 
 use std::net::TcpListener;
@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 /// Which program an [`OwnServer`] runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
-    Broker,
+    Broker { controller_port: u16 },
     ClickHouse { tcp_port: u16 },
     Postgres,
-    Search,
+    Search { transport_port: u16 },
 }
 
 /// One server process of a test's own.
@@ -45,9 +45,12 @@ fn program(var: &str, fallback: impl FnOnce() -> PathBuf) -> PathBuf {
     }
 }
 
-fn cache_dir() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    PathBuf::from(home).join(".cache/encore")
+/// One of the stack's engine scripts (`scripts/engines/NAME.sh`), which
+/// install the engine if needed and exec it in the foreground.
+fn engine_script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scripts/engines")
+        .join(format!("{name}.sh"))
 }
 
 /// The PostgreSQL server programs of the Debian package (the newest major).
@@ -62,16 +65,6 @@ fn postgres_bin(name: &str) -> PathBuf {
             .unwrap_or_else(|| PathBuf::from("/usr/lib/postgresql/15/bin"))
     });
     dir.join(name)
-}
-
-/// Where the osmem-server package of the stack's virtualenv keeps its program.
-fn osmem_bin() -> PathBuf {
-    let python = cache_dir().join("venv/bin/python");
-    let found = Command::new(python)
-        .args(["-c", "import os, osmem_server; print(os.path.join(os.path.dirname(osmem_server.__file__), 'bin', 'osmem-server'))"])
-        .output()
-        .expect("finding osmem-server (set ENCORE_OSMEM_BIN)");
-    PathBuf::from(String::from_utf8_lossy(&found.stdout).trim())
 }
 
 /// PostgreSQL refuses to run as root: its programs run as the `postgres`
@@ -90,9 +83,11 @@ fn as_postgres(program: &Path) -> Command {
 }
 
 impl OwnServer {
-    /// A tansu broker with its own sqlite storage.
+    /// An Apache Kafka broker (KRaft, one node) with its own log directory.
     pub fn broker() -> Self {
-        Self::start(Kind::Broker)
+        Self::start(Kind::Broker {
+            controller_port: free_port(),
+        })
     }
 
     /// A ClickHouse server with its own data path.
@@ -107,9 +102,11 @@ impl OwnServer {
         Self::start(Kind::Postgres)
     }
 
-    /// An osmem search server (it keeps its indices in memory only).
+    /// An OpenSearch node with its own data path.
     pub fn search() -> Self {
-        Self::start(Kind::Search)
+        Self::start(Kind::Search {
+            transport_port: free_port(),
+        })
     }
 
     fn start(kind: Kind) -> Self {
@@ -162,7 +159,7 @@ impl OwnServer {
                     self.dir.display()
                 );
             }
-            Kind::Broker | Kind::Search => {}
+            Kind::Broker { .. } | Kind::Search { .. } => {}
         }
     }
 
@@ -170,9 +167,9 @@ impl OwnServer {
     pub fn resume(&mut self) {
         let mut command = self.command();
         // Dies with the test process even when the test does not get to
-        // drop it (a panic elsewhere ends the process first). Not PostgreSQL:
-        // its change of user clears the death signal.
-        if self.kind != Kind::Postgres {
+        // drop it (a panic elsewhere ends the process first). Not PostgreSQL
+        // or OpenSearch: their change of user clears the death signal.
+        if !matches!(self.kind, Kind::Postgres | Kind::Search { .. }) {
             command = with_death_signal(&mut command);
         }
         let child = command
@@ -198,15 +195,13 @@ impl OwnServer {
     fn command(&self) -> Command {
         let port = self.port.to_string();
         match self.kind {
-            Kind::Broker => {
-                let url = format!("tcp://127.0.0.1:{port}");
-                let bin = program("ENCORE_TANSU_BIN", || cache_dir().join("tansu/bin/tansu"));
-                let mut command = Command::new(bin);
+            Kind::Broker { controller_port } => {
+                let mut command = Command::new("bash");
                 command
-                    .args(["broker", "--listener-url", &url])
-                    .args(["--advertised-listener-url", &url])
-                    // Relative to the working directory, the server's own.
-                    .args(["--storage-engine", "sqlite://tansu.db"]);
+                    .arg(engine_script("kafka"))
+                    .arg("run")
+                    .arg(&self.dir)
+                    .args([port, controller_port.to_string()]);
                 command
             }
             Kind::ClickHouse { .. } => {
@@ -227,12 +222,13 @@ impl OwnServer {
                     .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
                 command
             }
-            Kind::Search => {
-                // The program itself, not the venv's Python wrapper: a
-                // signal must reach the server.
-                let bin = program("ENCORE_OSMEM_BIN", osmem_bin);
-                let mut command = Command::new(bin);
-                command.args(["-addr", &format!("127.0.0.1:{port}"), "-no-stdin-watch"]);
+            Kind::Search { transport_port } => {
+                let mut command = Command::new("bash");
+                command
+                    .arg(engine_script("opensearch"))
+                    .arg("run")
+                    .arg(&self.dir)
+                    .args([port, transport_port.to_string()]);
                 command
             }
         }
@@ -252,8 +248,8 @@ impl OwnServer {
                     .map(|s| s.success())
                     .unwrap_or(false)
             }
-            Kind::Search => open && http_ok(self.port, "/"),
-            Kind::Broker => open,
+            Kind::Search { .. } => open && http_ok(self.port, "/"),
+            Kind::Broker { .. } => open,
         }
     }
 
