@@ -167,6 +167,48 @@ impl Service {
     }
 }
 
+/// An engine's JVM of the local stack, found by its main class, and its RSS
+/// samples (kB): the engines' memory is part of what a deployment pays.
+struct Jvm {
+    name: &'static str,
+    pid: u32,
+    samples: Vec<(Duration, u64)>,
+}
+
+/// The stack's Kafka and OpenSearch JVMs (whichever run on this machine).
+fn stack_jvms() -> Vec<Jvm> {
+    let wanted = [
+        ("Kafka broker JVM", "kafka.Kafka"),
+        ("OpenSearch JVM", "org.opensearch.bootstrap.OpenSearch"),
+    ];
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    let own = std::process::id();
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+        for (name, class) in wanted {
+            // The stack's own server: not a test's (those run from temp dirs
+            // and are gone by now anyway), and not this process.
+            if pid != own && args.iter().any(|a| *a == class.as_bytes()) {
+                found.push(Jvm {
+                    name,
+                    pid,
+                    samples: Vec::new(),
+                });
+            }
+        }
+    }
+    found
+}
+
 /// The children; dropping them (also while a panic unwinds) kills them.
 struct Children(Vec<Service>);
 
@@ -349,6 +391,7 @@ async fn under_load(run: Arc<TestRun>, bin_dir: PathBuf, settings: Settings) -> 
         catalog_rate,
         deadline,
     ));
+    let mut jvms = stack_jvms();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     let mut second = 0u64;
     while Instant::now() < deadline {
@@ -359,6 +402,11 @@ async fn under_load(run: Arc<TestRun>, bin_dir: PathBuf, settings: Settings) -> 
             if let Some(kb) = status_kb(service.pid(), "VmRSS") {
                 service.samples.push((started.elapsed(), kb));
                 line.push_str(&format!(" {} {:.0} MB", service.name, mb(kb)));
+            }
+        }
+        for jvm in &mut jvms {
+            if let Some(kb) = status_kb(jvm.pid, "VmRSS") {
+                jvm.samples.push((started.elapsed(), kb));
             }
         }
         if second.is_multiple_of(10) {
@@ -374,6 +422,7 @@ async fn under_load(run: Arc<TestRun>, bin_dir: PathBuf, settings: Settings) -> 
         .iter()
         .map(|s| status_kb(s.pid(), "VmHWM"))
         .collect();
+    let jvm_peaks: Vec<Option<u64>> = jvms.iter().map(|j| status_kb(j.pid, "VmHWM")).collect();
 
     // What the services got through, as a check that the load was real work.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -414,25 +463,11 @@ async fn under_load(run: Arc<TestRun>, bin_dir: PathBuf, settings: Settings) -> 
     )];
     let half = Duration::from_secs_f64(elapsed.as_secs_f64() / 2.0);
     for (service, peak) in children.0.iter().zip(peaks) {
-        let mut steady: Vec<u64> = service
-            .samples
-            .iter()
-            .filter(|(at, _)| *at >= half)
-            .map(|(_, kb)| *kb)
-            .collect();
-        steady.sort_unstable();
-        let median = steady.get(steady.len() / 2).copied();
         let peak_mb = peak.map(mb);
-        let show = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.0} MB"));
         rows.push(
             Row::info(
                 format!("memory: {} (release binary) under that load", service.name),
-                format!(
-                    "steady {} (median of {} samples in the second half), peak {} (VmHWM)",
-                    show(median.map(mb)),
-                    steady.len(),
-                    show(peak_mb)
-                ),
+                steady_and_peak(&service.samples, half, peak_mb),
             )
             .target(
                 format!("< {TARGET_MB:.0} MB RSS (the peak)"),
@@ -440,7 +475,31 @@ async fn under_load(run: Arc<TestRun>, bin_dir: PathBuf, settings: Settings) -> 
             ),
         );
     }
+    for (jvm, peak) in jvms.iter().zip(jvm_peaks) {
+        rows.push(Row::info(
+            format!("memory: {} of the stack (heap 512 MB) under that load", jvm.name),
+            steady_and_peak(&jvm.samples, half, peak.map(mb)),
+        ));
+    }
     rows
+}
+
+/// "steady X (median of the samples after `half`), peak Y".
+fn steady_and_peak(samples: &[(Duration, u64)], half: Duration, peak_mb: Option<f64>) -> String {
+    let mut steady: Vec<u64> = samples
+        .iter()
+        .filter(|(at, _)| *at >= half)
+        .map(|(_, kb)| *kb)
+        .collect();
+    steady.sort_unstable();
+    let median = steady.get(steady.len() / 2).copied();
+    let show = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.0} MB"));
+    format!(
+        "steady {} (median of {} samples in the second half), peak {} (VmHWM)",
+        show(median.map(mb)),
+        steady.len(),
+        show(peak_mb)
+    )
 }
 
 /// Open loop: one batch of `BATCH` events every `BATCH / rate` seconds, round
