@@ -84,6 +84,17 @@ cmd_run() {
   cmd_install
   mkdir -p "$1"
   dir="$(cd "$1" && pwd)"
+  # The node runs as $USER_NAME, which must be able to reach DIR. Under a
+  # directory it cannot enter (a checkout in root's home, say), the data goes
+  # to a directory of its own under /var/lib, named after DIR, and DIR links to it.
+  if ! setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --init-groups -- test -x "$dir"; then
+    local own
+    own="/var/lib/encore-search/$(printf '%s' "$dir" | sha1sum | cut -c1-16)"
+    say "$USER_NAME cannot reach $dir; keeping the node's files in $own"
+    mkdir -p "$own"
+    ln -sfn "$own" "$dir/node"
+    dir="$own"
+  fi
   mkdir -p "$dir/config" "$dir/data" "$dir/logs" "$dir/tmp"
   cp "$HOME_DIR/config/log4j2.properties" "$dir/config/"
   # The distribution's jvm.options without its fixed 1 GB heap and GC log,
@@ -105,8 +116,6 @@ discovery.type: single-node
 cluster.routing.allocation.disk.threshold_enabled: false
 EOF
   chown -R "$USER_NAME:$USER_NAME" "$dir"
-  setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --init-groups -- test -w "$dir/data" \
-    || die "the user $USER_NAME cannot reach $dir (a parent directory is not searchable); choose another ENCORE_STACK_DIR"
   cd "$dir"
   exec setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --init-groups -- \
     env -i PATH=/usr/bin:/bin HOME=/nonexistent OPENSEARCH_JAVA_HOME="$JAVA17" \
