@@ -30,12 +30,18 @@ pub enum CodecError {
 }
 
 /// Every version of one schema: the current one (what writers use and readers
-/// resolve to) and all earlier ones, keyed by their Rabin fingerprint.
+/// resolve to) and all earlier ones, keyed by their fingerprints.
 pub struct SchemaSet {
     name: &'static str,
     current: Schema,
     header: Vec<u8>,
     versions: Vec<(String, Schema)>,
+    /// Each fingerprint a writer may have used, and the index of its schema
+    /// (`None` for the current one). Two per version: the specification's
+    /// (what Encore writes now, and what other implementations compute) and
+    /// apache-avro 0.22's own, which Encore wrote before and which topics
+    /// written then still carry.
+    writers: Vec<([u8; 8], Option<usize>)>,
 }
 
 impl SchemaSet {
@@ -54,18 +60,41 @@ impl SchemaSet {
             Schema::parse_str(text)
                 .unwrap_or_else(|e| panic!("embedded schema {name} {label} is invalid: {e}"))
         };
-        let current = parse("current", current);
-        let header = RabinFingerprintHeader::from_schema(&current).build_header();
-        let versions = history
-            .iter()
-            .map(|(label, text)| (label.to_string(), parse(label, text)))
-            .collect();
+        let current_schema = parse("current", current);
+        let spec = |label: &str, text: &str| {
+            crate::canonical::fingerprint(text)
+                .unwrap_or_else(|e| panic!("embedded schema {name} {label} has no canonical form: {e}"))
+        };
+        let legacy = |schema: &Schema| {
+            let header = RabinFingerprintHeader::from_schema(schema).build_header();
+            let mut print = [0u8; 8];
+            print.copy_from_slice(&header[2..HEADER_LEN]);
+            print
+        };
+        let current_print = spec("current", current);
+        let mut header = MAGIC.to_vec();
+        header.extend_from_slice(&current_print);
+        let mut writers = vec![(current_print, None), (legacy(&current_schema), None)];
+        let mut versions = Vec::with_capacity(history.len());
+        for (at, (label, text)) in history.iter().enumerate() {
+            let schema = parse(label, text);
+            writers.push((spec(label, text), Some(at)));
+            writers.push((legacy(&schema), Some(at)));
+            versions.push((label.to_string(), schema));
+        }
         SchemaSet {
             name,
-            current,
+            current: current_schema,
             header,
             versions,
+            writers,
         }
+    }
+
+    /// The single-object header writers put before each datum: the magic
+    /// bytes and the specification's fingerprint of the current schema.
+    pub fn header(&self) -> &[u8] {
+        &self.header
     }
 
     pub fn name(&self) -> &'static str {
@@ -135,13 +164,11 @@ impl SchemaSet {
     }
 
     fn writer_for(&self, fingerprint: &[u8]) -> Option<&Schema> {
-        if fingerprint == &self.header[2..] {
-            return Some(&self.current);
-        }
-        self.versions
-            .iter()
-            .map(|(_, s)| s)
-            .find(|s| RabinFingerprintHeader::from_schema(s).build_header()[2..] == *fingerprint)
+        let (_, at) = self.writers.iter().find(|(print, _)| print == fingerprint)?;
+        Some(match at {
+            None => &self.current,
+            Some(at) => &self.versions[*at].1,
+        })
     }
 }
 
@@ -250,6 +277,34 @@ mod tests {
             new_without_history.decode::<NewR>(&bytes),
             Err(CodecError::UnknownFingerprint(..))
         ));
+    }
+
+    /// A logical type makes the specification's fingerprint and apache-avro
+    /// 0.22's differ; records written under either header decode.
+    const WITH_UUID: &str = r#"{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"string","logicalType":"uuid"}}]}"#;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct U {
+        a: uuid::Uuid,
+    }
+
+    #[test]
+    fn writes_the_specifications_fingerprint_and_reads_the_old_one_too() {
+        let set = SchemaSet::new("R", WITH_UUID, &[("v1", WITH_UUID)]);
+        let message = U {
+            a: uuid::Uuid::from_u128(7),
+        };
+        let bytes = set.encode(&message).unwrap();
+        let spec = crate::canonical::fingerprint(WITH_UUID).unwrap();
+        assert_eq!(bytes[..2], MAGIC);
+        assert_eq!(bytes[2..HEADER_LEN], spec);
+        assert_eq!(set.decode::<U>(&bytes).unwrap(), message);
+
+        let legacy = RabinFingerprintHeader::from_schema(set.current()).build_header();
+        assert_ne!(legacy[2..], spec, "the two forms differ for logical types");
+        let mut old = legacy.clone();
+        old.extend_from_slice(&bytes[HEADER_LEN..]);
+        assert_eq!(set.decode::<U>(&old).unwrap(), message);
     }
 
     #[test]
