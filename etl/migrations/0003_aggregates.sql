@@ -91,13 +91,13 @@ FROM
            sum(completions) AS completions, sum(skips) AS skips
     FROM track_minutely FINAL
     GROUP BY hour, track_id
-)
+) AS totals
 ANY LEFT JOIN
 (
     SELECT hour, track_id, uniqExactMerge(listeners) AS listeners
     FROM track_hourly_listeners
     GROUP BY hour, track_id
-) USING hour, track_id;
+) AS joined USING hour, track_id;
 
 CREATE VIEW IF NOT EXISTS track_daily AS
 SELECT day, track_id, plays, listened_ms, completions, skips, listeners
@@ -107,13 +107,13 @@ FROM
            sum(completions) AS completions, sum(skips) AS skips
     FROM track_minutely FINAL
     GROUP BY day, track_id
-)
+) AS totals
 ANY LEFT JOIN
 (
     SELECT day, track_id, uniqExactMerge(listeners) AS listeners
     FROM track_daily_listeners
     GROUP BY day, track_id
-) USING day, track_id;
+) AS joined USING day, track_id;
 
 -- Per listener × track, all time.
 CREATE TABLE IF NOT EXISTS user_track_affinity
@@ -139,16 +139,16 @@ FROM
     SELECT hour, artist_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms,
            sum(completions) AS completions, sum(skips) AS skips
     FROM track_hourly
-    ANY INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) USING track_id
+    ALL INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) AS tracks USING track_id
     GROUP BY hour, artist_id
-)
+) AS totals
 ANY LEFT JOIN
 (
     SELECT toStartOfHour(minute) AS hour, artist_id, uniqExact(user_id) AS listeners
     FROM plays_by_track FINAL
-    ANY INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) USING track_id
+    ALL INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) AS tracks USING track_id
     GROUP BY hour, artist_id
-) USING hour, artist_id;
+) AS joined USING hour, artist_id;
 
 CREATE VIEW IF NOT EXISTS artist_daily AS
 SELECT day, artist_id, plays, listened_ms, completions, skips, listeners
@@ -157,16 +157,16 @@ FROM
     SELECT day, artist_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms,
            sum(completions) AS completions, sum(skips) AS skips
     FROM track_daily
-    ANY INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) USING track_id
+    ALL INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) AS tracks USING track_id
     GROUP BY day, artist_id
-)
+) AS totals
 ANY LEFT JOIN
 (
     SELECT toDate(minute) AS day, artist_id, uniqExact(user_id) AS listeners
     FROM plays_by_track FINAL
-    ANY INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) USING track_id
+    ALL INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL) AS tracks USING track_id
     GROUP BY day, artist_id
-) USING day, artist_id;
+) AS joined USING day, artist_id;
 
 -- Platform activity per hour: active listeners, plays, listeners heard from for the first time.
 CREATE VIEW IF NOT EXISTS platform_hourly AS
@@ -177,10 +177,10 @@ FROM
            countIf(kind = 'start') AS plays
     FROM plays_by_user FINAL
     GROUP BY hour
-)
+) AS totals
 ANY LEFT JOIN
 (
     SELECT toStartOfHour(first) AS hour, count() AS new_users
-    FROM (SELECT user_id, minMerge(first_play) AS first FROM user_first_play GROUP BY user_id)
+    FROM (SELECT user_id, minMerge(first_play) AS first FROM user_first_play GROUP BY user_id) AS firsts
     GROUP BY hour
-) USING hour;
+) AS joined USING hour;

@@ -81,12 +81,12 @@ pub async fn compute(
            SELECT track_a, track_b, pair_weight, sessions, plays_a FROM ( \
              SELECT track_a, track_b, sum(weight) AS pair_weight, countIf(weight > 0) AS sessions \
              FROM session_pairs FINAL GROUP BY track_a, track_b HAVING sessions >= ? \
-           ) ANY INNER JOIN ( \
+           ) AS pairs ALL INNER JOIN ( \
              SELECT track_id AS track_a, toFloat64(sum(plays)) AS plays_a FROM track_daily GROUP BY track_id \
-           ) USING track_a \
-         ) ANY INNER JOIN ( \
+           ) AS a USING track_a \
+         ) AS with_a ALL INNER JOIN ( \
            SELECT track_id AS track_b, toFloat64(sum(plays)) AS plays_b FROM track_daily GROUP BY track_id \
-         ) USING track_b \
+         ) AS b USING track_b \
          WHERE plays_a > 0 AND plays_b > 0 \
          ORDER BY track_a, score DESC \
          LIMIT ? BY track_a",
@@ -110,17 +110,17 @@ pub async fn compute(
                    WHERE seed_weight > 0 \
                    ORDER BY user_id, last_played DESC, track_id \
                    LIMIT ? BY user_id \
-                 ) ALL INNER JOIN ( \
+                 ) AS seeds ALL INNER JOIN ( \
                    SELECT track_id AS seed_id, similar_id, score AS similarity FROM track_similar WHERE generation = ? \
-                 ) USING seed_id \
+                 ) AS neighbours USING seed_id \
                ) GROUP BY user_id, track_id \
-             ) ANY LEFT JOIN ( \
+             ) AS candidates ANY LEFT JOIN ( \
                SELECT user_id, track_id, plays AS heard FROM user_track_affinity FINAL \
-             ) USING user_id, track_id \
+             ) AS history USING user_id, track_id \
              WHERE heard < ? \
-           ) ANY LEFT JOIN ( \
+           ) AS fresh ANY LEFT JOIN ( \
              SELECT id AS track_id, artist_id FROM dim_tracks FINAL \
-           ) USING track_id \
+           ) AS tracks USING track_id \
            ORDER BY user_id, score DESC, track_id \
            LIMIT ? BY user_id, diversity \
          ) \
@@ -142,7 +142,7 @@ pub async fn compute(
                SELECT track_id, sum(plays) AS plays FROM track_daily \
                WHERE day >= (SELECT max(day) FROM track_daily) - 30 \
                GROUP BY track_id \
-             ) ANY LEFT JOIN (SELECT id AS track_id, genre FROM dim_tracks FINAL) USING track_id \
+             ) AS totals ANY LEFT JOIN (SELECT id AS track_id, genre FROM dim_tracks FINAL) AS tracks USING track_id \
              WHERE plays > 0 \
              ORDER BY genre, plays DESC, track_id \
              LIMIT 50 BY genre"
@@ -318,7 +318,7 @@ pub async fn recommend(
         .query(
             "SELECT genre FROM ( \
                SELECT track_id, plays FROM user_track_affinity FINAL WHERE user_id = toUUID(?) \
-             ) ANY INNER JOIN (SELECT id AS track_id, genre FROM dim_tracks FINAL) USING track_id \
+             ) AS affinity ALL INNER JOIN (SELECT id AS track_id, genre FROM dim_tracks FINAL) AS tracks USING track_id \
              WHERE genre != '' GROUP BY genre ORDER BY sum(plays) DESC, genre LIMIT 1",
         )
         .bind(user.to_string())

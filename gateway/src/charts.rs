@@ -151,10 +151,10 @@ fn named_tracks(ranked: &str) -> String {
     format!(
         "SELECT toString(track_id) AS track_text, plays, listened_ms, previous, title, \
                 toString(artist_id) AS artist_text, artist_name FROM ( \
-           SELECT track_id, plays, listened_ms, previous, title, artist_id FROM ({ranked}) \
-           ANY LEFT JOIN (SELECT id AS track_id, title, artist_id, deleted FROM dim_tracks FINAL) USING track_id \
+           SELECT track_id, plays, listened_ms, previous, title, artist_id FROM ({ranked}) AS ranked \
+           ANY LEFT JOIN (SELECT id AS track_id, title, artist_id, deleted FROM dim_tracks FINAL) AS tracks USING track_id \
            WHERE deleted = 0 \
-         ) ANY LEFT JOIN (SELECT id AS artist_id, name AS artist_name FROM dim_artists FINAL) USING artist_id"
+         ) AS named ANY LEFT JOIN (SELECT id AS artist_id, name AS artist_name FROM dim_artists FINAL) AS artists USING artist_id"
     )
 }
 
@@ -273,9 +273,9 @@ pub async fn top_artists(
                    SELECT artist_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms FROM ( \
                      SELECT track_id, sum(plays) AS plays, sum(listened_ms) AS listened_ms \
                      FROM track_daily WHERE day > today() - ? GROUP BY track_id \
-                   ) ANY INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL WHERE deleted = 0) USING track_id \
+                   ) AS totals ALL INNER JOIN (SELECT id AS track_id, artist_id FROM dim_tracks FINAL WHERE deleted = 0) AS tracks USING track_id \
                    GROUP BY artist_id ORDER BY plays DESC, artist_id LIMIT ? \
-                 ) ANY LEFT JOIN (SELECT id AS artist_id, name FROM dim_artists FINAL) USING artist_id \
+                 ) AS ranked ANY LEFT JOIN (SELECT id AS artist_id, name FROM dim_artists FINAL) AS artists USING artist_id \
                  ORDER BY plays DESC, artist_text",
             )
             .bind(period.days())
@@ -365,8 +365,8 @@ pub async fn my_stats(
         );
         let top = |select: &str, group: &str| {
             format!(
-                "SELECT {select}, sum(plays) AS plays FROM ({per_track}) \
-                 ANY INNER JOIN (SELECT id AS track_id, title, artist_id, genre FROM dim_tracks FINAL) USING track_id \
+                "SELECT {select}, sum(plays) AS plays FROM ({per_track}) AS mine \
+                 ALL INNER JOIN (SELECT id AS track_id, title, artist_id, genre FROM dim_tracks FINAL) AS tracks USING track_id \
                  GROUP BY {group} ORDER BY plays DESC, key LIMIT 5"
             )
         };
@@ -374,7 +374,7 @@ pub async fn my_stats(
         for sql in [
             top("toString(track_id) AS key, any(title) AS name", "track_id"),
             format!(
-                "SELECT key, name, plays FROM ({}) ANY LEFT JOIN (SELECT toString(id) AS key, name FROM dim_artists FINAL) USING key \
+                "SELECT key, name, plays FROM ({}) AS top_rows ANY LEFT JOIN (SELECT toString(id) AS key, name FROM dim_artists FINAL) AS artists USING key \
                  ORDER BY plays DESC, key",
                 top("toString(artist_id) AS key, '' AS unused", "artist_id")
             ),
