@@ -132,7 +132,10 @@ fn write_object(
             if n > 0 {
                 out.push(',');
             }
-            let name = field.get("name").and_then(Value::as_str).ok_or_else(invalid)?;
+            let name = field
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(invalid)?;
             let field_type = field.get("type").ok_or_else(invalid)?;
             out.push_str(&format!("{{\"name\":{},\"type\":", quoted(name)));
             write(out, field_type, &inner)?;
@@ -180,7 +183,11 @@ mod tests {
     /// print(p, fingerprint(p, "CRC-64-AVRO"))'`
     const FASTAVRO: &[(&str, &str, &str)] = &[
         (r#""null""#, r#""null""#, "8a8f25cce724dd63"),
-        (r#"{"type":"string","logicalType":"uuid"}"#, r#""string""#, "c70345637248018f"),
+        (
+            r#"{"type":"string","logicalType":"uuid"}"#,
+            r#""string""#,
+            "c70345637248018f",
+        ),
         (
             r#"{"type":"long","logicalType":"timestamp-millis","doc":"x"}"#,
             r#""long""#,
@@ -196,7 +203,11 @@ mod tests {
             r#"{"name":"a.b.R","type":"record","fields":[{"name":"e","type":{"name":"a.b.E","type":"enum","symbols":["A","B"]}},{"name":"m","type":{"type":"map","values":{"type":"array","items":"a.b.E"}}},{"name":"o","type":["null",{"name":"c.Other","type":"record","fields":[{"name":"i","type":"int"}]}]}]}"#,
             "191cc09fa37df95a",
         ),
-        (r#"[ "int" , "string" ]"#, r#"["int","string"]"#, "10b61e52cb621229"),
+        (
+            r#"[ "int" , "string" ]"#,
+            r#"["int","string"]"#,
+            "10b61e52cb621229",
+        ),
     ];
 
     #[test]
@@ -219,10 +230,22 @@ mod tests {
     #[test]
     fn committed_schemas_have_fastavros_fingerprints() {
         let pinned = [
-            (include_str!("../avro/catalog_change.avsc"), "b2e9939b684a0253"),
-            (include_str!("../history/catalog_change/v1.avsc"), "b2e9939b684a0253"),
-            (include_str!("../avro/playback_event.avsc"), "8726ae556b7b6be1"),
-            (include_str!("../history/playback_event/v1.avsc"), "8726ae556b7b6be1"),
+            (
+                include_str!("../avro/catalog_change.avsc"),
+                "b2e9939b684a0253",
+            ),
+            (
+                include_str!("../history/catalog_change/v1.avsc"),
+                "b2e9939b684a0253",
+            ),
+            (
+                include_str!("../avro/playback_event.avsc"),
+                "8726ae556b7b6be1",
+            ),
+            (
+                include_str!("../history/playback_event/v1.avsc"),
+                "8726ae556b7b6be1",
+            ),
         ];
         for (text, print) in pinned {
             assert_eq!(hex(&fingerprint(text).unwrap()), print);
@@ -233,7 +256,8 @@ mod tests {
     fn apache_avro_keeps_a_wrapped_primitive_where_the_specification_does_not() {
         // The reason this module exists: if this starts failing, apache-avro
         // computes the specification's form and this module can go.
-        let schema = apache_avro::Schema::parse_str(r#"{"type":"string","logicalType":"uuid"}"#).unwrap();
+        let schema =
+            apache_avro::Schema::parse_str(r#"{"type":"string","logicalType":"uuid"}"#).unwrap();
         assert_ne!(schema.canonical_form(), r#""string""#);
     }
 

@@ -62,8 +62,9 @@ impl SchemaSet {
         };
         let current_schema = parse("current", current);
         let spec = |label: &str, text: &str| {
-            crate::canonical::fingerprint(text)
-                .unwrap_or_else(|e| panic!("embedded schema {name} {label} has no canonical form: {e}"))
+            crate::canonical::fingerprint(text).unwrap_or_else(|e| {
+                panic!("embedded schema {name} {label} has no canonical form: {e}")
+            })
         };
         let legacy = |schema: &Schema| {
             let header = RabinFingerprintHeader::from_schema(schema).build_header();
@@ -164,7 +165,10 @@ impl SchemaSet {
     }
 
     fn writer_for(&self, fingerprint: &[u8]) -> Option<&Schema> {
-        let (_, at) = self.writers.iter().find(|(print, _)| print == fingerprint)?;
+        let (_, at) = self
+            .writers
+            .iter()
+            .find(|(print, _)| print == fingerprint)?;
         Some(match at {
             None => &self.current,
             Some(at) => &self.versions[*at].1,

@@ -14,6 +14,7 @@ mod etl_plays;
 mod faults;
 mod gateway_playback;
 mod ingest;
+mod interop;
 mod library;
 mod operations;
 mod outbox;

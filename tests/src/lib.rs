@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod chinook;
+pub mod interop;
 pub mod servers;
 
 use std::collections::BTreeMap;
