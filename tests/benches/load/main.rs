@@ -259,7 +259,7 @@ async fn header() -> String {
     .unwrap_or_else(|| "search server (no answer)".into());
     format!(
         "Encore load benchmarks on {model}, {cores} cores (/proc/cpuinfo), {memory_gb:.0} GB RAM. \
-         Stack: Kafka-protocol broker at {brokers}, {clickhouse} at {clickhouse_url}, \
+         Stack: Apache Kafka at {brokers}, {clickhouse} at {clickhouse_url}, \
          {postgres}, {search} at {search_url}. Services built with the release profile."
     )
 }

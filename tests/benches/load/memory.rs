@@ -187,7 +187,11 @@ fn stack_jvms() -> Vec<Jvm> {
     };
     let own = std::process::id();
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
@@ -477,7 +481,10 @@ async fn under_load(run: Arc<TestRun>, bin_dir: PathBuf, settings: Settings) -> 
     }
     for (jvm, peak) in jvms.iter().zip(jvm_peaks) {
         rows.push(Row::info(
-            format!("memory: {} of the stack (heap 512 MB) under that load", jvm.name),
+            format!(
+                "memory: {} of the stack (heap 512 MB) under that load",
+                jvm.name
+            ),
             steady_and_peak(&jvm.samples, half, peak.map(mb)),
         ));
     }
