@@ -310,7 +310,7 @@ struct Elements<'a> {
 impl<'de> Visitor<'de> for Elements<'_> {
     type Value = ();
 
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("an array of catalog rows or MusicBrainz-style artists")
     }
 

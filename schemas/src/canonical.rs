@@ -3,18 +3,18 @@
 //!
 //! Why not apache-avro's own `Schema::canonical_form`: in apache-avro 0.22 it
 //! strips `logicalType` but keeps the object around the primitive, so a uuid
-//! string stays `{"type":"string"}` where the specification's [PRIMITIVES]
+//! string stays `{"type":"string"}` where the specification's \[PRIMITIVES\]
 //! rule reduces it to `"string"`. Java's `SchemaNormalization`, fastavro,
 //! Python's avro and Go's libraries all follow the specification, so a
 //! fingerprint of the crate's form is one no other implementation can match.
 //! The hashing itself is the crate's `Rabin` digest.
 //!
 //! The transformation, rule by rule ([Parsing Canonical Form]):
-//! [PRIMITIVES] primitives in their simple form; [FULLNAMES] names replaced by
-//! fullnames, namespaces dropped; [STRIP] only `name`, `type`, `fields`,
-//! `symbols`, `items`, `values` and `size` kept; [ORDER] in that order;
-//! [STRINGS] and [WHITESPACE] by serializing with `serde_json`, which writes
-//! UTF-8 and no whitespace; [INTEGERS] `size` as a plain integer.
+//! \[PRIMITIVES\] primitives in their simple form; \[FULLNAMES\] names replaced by
+//! fullnames, namespaces dropped; \[STRIP\] only `name`, `type`, `fields`,
+//! `symbols`, `items`, `values` and `size` kept; \[ORDER\] in that order;
+//! \[STRINGS\] and \[WHITESPACE\] by serializing with `serde_json`, which writes
+//! UTF-8 and no whitespace; \[INTEGERS\] `size` as a plain integer.
 //!
 //! [Parsing Canonical Form]: https://avro.apache.org/docs/1.12.0/specification/#parsing-canonical-form-for-schemas
 

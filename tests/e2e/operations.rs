@@ -9,7 +9,7 @@ use encore_tests::{Service, TestRun};
 use serde_json::Value;
 
 /// `n` simulated playback events as fixture records (seeded, so repeatable).
-pub fn simulated_records(seed: u64, n: usize) -> Vec<fixtures::FixtureRecord> {
+pub(crate) fn simulated_records(seed: u64, n: usize) -> Vec<fixtures::FixtureRecord> {
     let start = encore_common::now_millis() - 86_400_000;
     let text: String = Generator::new(synthetic_tracks(200), 50, seed, start)
         .take(n)

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 /// A valid playback event as a client sends it, numbered `n` for a user.
-pub fn event(n: u32, user: Uuid) -> Value {
+pub(crate) fn event(n: u32, user: Uuid) -> Value {
     let kind = ["start", "progress", "pause", "resume", "skip", "complete"][(n % 6) as usize];
     json!({
         "event_id": Uuid::new_v4(),
@@ -21,6 +21,6 @@ pub fn event(n: u32, user: Uuid) -> Value {
     })
 }
 
-pub fn batch(events: Vec<Value>) -> Value {
+pub(crate) fn batch(events: Vec<Value>) -> Value {
     json!({ "events": events })
 }

@@ -77,7 +77,7 @@ thread_local! {
 
 /// Runs Argon2 with this thread's working memory.
 fn argon2_into(
-    argon2: &Argon2,
+    argon2: &Argon2<'_>,
     password: &[u8],
     salt: &[u8],
     out: &mut [u8],

@@ -42,7 +42,7 @@ const TARGET_RATIO: f64 = 0.8;
 const PATIENCE: Duration = Duration::from_secs(900);
 
 /// Produces, inserts directly, runs the ETL; the rows of the table.
-pub async fn measure() -> Vec<Row> {
+pub(crate) async fn measure() -> Vec<Row> {
     let count = env_usize("BENCH_ETL_ROWS", 200_000).max(1);
     let defaults = EtlConfig::from_env().expect("ETL settings");
     let run = TestRun::new("bench-etl");

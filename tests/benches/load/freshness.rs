@@ -32,7 +32,7 @@ const TARGET_P99_MS: f64 = 2_000.0;
 const SUSTAINED: f64 = 0.95;
 
 /// Runs the ETL and both rates; the rows of the table.
-pub async fn measure() -> Vec<Row> {
+pub(crate) async fn measure() -> Vec<Row> {
     let seconds = env_usize("BENCH_SECONDS", 20).max(1) as u64;
     let run = TestRun::new("bench-fresh");
     run.create_playback_topics().await;
@@ -95,7 +95,7 @@ struct Measured {
     transit_p99_ms: f64,
 }
 
-pub fn event(user: Uuid, track: Uuid, kind: PlaybackKind) -> PlaybackEvent {
+pub(crate) fn event(user: Uuid, track: Uuid, kind: PlaybackKind) -> PlaybackEvent {
     let now = encore_common::now_millis();
     PlaybackEvent {
         event_id: Uuid::new_v4(),

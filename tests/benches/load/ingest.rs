@@ -36,7 +36,7 @@ const THROUGHPUT_TARGET: f64 = 0.5;
 const P99_TARGET_MS: f64 = 50.0;
 
 /// Runs the four measurements; the rows of the table.
-pub async fn measure() -> Vec<Row> {
+pub(crate) async fn measure() -> Vec<Row> {
     let events = env_usize("BENCH_EVENTS", 100_000).max(BATCH) / BATCH * BATCH;
     let clients = env_usize("BENCH_CLIENTS", 8).max(1);
     let run = TestRun::new("bench-ingest");
@@ -133,7 +133,7 @@ pub async fn measure() -> Vec<Row> {
 }
 
 /// An event as a client sends it; the gateway takes the user from the token.
-pub fn event_json(user: Uuid, n: usize) -> Value {
+pub(crate) fn event_json(user: Uuid, n: usize) -> Value {
     let kinds = ["start", "progress", "pause", "resume", "skip", "complete"];
     json!({
         "event_id": Uuid::new_v4(),

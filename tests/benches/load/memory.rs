@@ -50,7 +50,7 @@ const LISTENERS: usize = 10;
 const SERVICES: [&str; 3] = ["etl", "indexer", "gateway"];
 
 /// Builds and runs the services under load; the rows of the table.
-pub async fn measure() -> Vec<Row> {
+pub(crate) async fn measure() -> Vec<Row> {
     let settings = Settings {
         seconds: env_usize("BENCH_MEMORY_SECONDS", 60).max(2) as u64,
         rate: env_usize("BENCH_MEMORY_RATE", 1_000).max(1),
@@ -201,7 +201,7 @@ fn stack_jvms() -> Vec<Jvm> {
         for (name, class) in wanted {
             // The stack's own server: not a test's (those run from temp dirs
             // and are gone by now anyway), and not this process.
-            if pid != own && args.iter().any(|a| *a == class.as_bytes()) {
+            if pid != own && args.contains(&class.as_bytes()) {
                 found.push(Jvm {
                     name,
                     pid,

@@ -29,7 +29,7 @@ use crate::{env_usize, ms, percentile_ms, thousands, Row};
 const FRESHNESS_TARGET_MS: f64 = 1_000.0;
 
 /// Runs the three measurements; the rows of the table.
-pub async fn measure() -> Vec<Row> {
+pub(crate) async fn measure() -> Vec<Row> {
     let copies = env_usize("BENCH_COPIES", 5).max(1);
     let samples = env_usize("BENCH_SAMPLES", 100).max(1);
     let changes = copied_catalogue(copies);
@@ -122,7 +122,7 @@ pub async fn measure() -> Vec<Row> {
 }
 
 /// Chinook `copies` times over, each copy with its own ids, artists first.
-pub fn copied_catalogue(copies: usize) -> Vec<CatalogChange> {
+pub(crate) fn copied_catalogue(copies: usize) -> Vec<CatalogChange> {
     let original = chinook::changes();
     let mut out = Vec::with_capacity(original.len() * copies);
     for copy in 0..copies {
