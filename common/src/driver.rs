@@ -101,9 +101,9 @@ impl Driver {
                 let dead = write_until_done(&mut sink, &batch).await;
                 match self.committer.commit(&self.consumer, &batch, &dead).await {
                     Ok(()) => {
-                        metrics::counter!("encore_consumer_records_committed_total", "consumer" => name)
+                        metrics::counter!(crate::metrics::CONSUMER_RECORDS_COMMITTED_TOTAL.name, "consumer" => name)
                             .increment(batch.len() as u64);
-                        metrics::histogram!("encore_consumer_batch_seconds", "consumer" => name)
+                        metrics::histogram!(crate::metrics::CONSUMER_BATCH_SECONDS.name, "consumer" => name)
                             .record(started.elapsed().as_secs_f64());
                     }
                     Err(error) => tracing::warn!(%error, "batch not committed"),
@@ -125,7 +125,7 @@ async fn write_until_done<S: BatchSink>(sink: &mut S, batch: &[OwnedMessage]) ->
         match sink.write(batch).await {
             Ok(dead) => return dead,
             Err(error) => {
-                metrics::counter!("encore_consumer_batch_failures_total", "consumer" => name)
+                metrics::counter!(crate::metrics::CONSUMER_BATCH_FAILURES_TOTAL.name, "consumer" => name)
                     .increment(1);
                 tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "writing a batch failed");
                 sink.tick().await;

@@ -175,7 +175,8 @@ pub async fn collect_batch(
         }
     }
     for (topic, n) in per_topic {
-        metrics::counter!("encore_kafka_consumed_total", "topic" => topic.to_string()).increment(n);
+        metrics::counter!(crate::metrics::KAFKA_CONSUMED_TOTAL.name, "topic" => topic.to_string())
+            .increment(n);
     }
     batch
 }

@@ -72,11 +72,11 @@ pub async fn monitor(config: KafkaConfig, group: String, topics: Vec<String>, ev
                 let mut total = 0;
                 for l in lags {
                     total += l.lag;
-                    metrics::gauge!("encore_consumer_lag", "group" => group.clone(), "topic" => l.topic,
+                    metrics::gauge!(crate::metrics::CONSUMER_LAG.name, "group" => group.clone(), "topic" => l.topic,
                         "partition" => l.partition.to_string())
                     .set(l.lag as f64);
                 }
-                metrics::gauge!("encore_consumer_lag_total", "group" => group.clone())
+                metrics::gauge!(crate::metrics::CONSUMER_LAG_TOTAL.name, "group" => group.clone())
                     .set(total as f64);
             }
             Ok(Err(error)) => tracing::debug!(%error, %group, "measuring consumer lag failed"),

@@ -9,6 +9,7 @@ pub mod driver;
 pub mod fixtures;
 pub mod kafka;
 pub mod lag;
+pub mod metrics;
 pub mod producer;
 pub mod telemetry;
 pub mod topics;

@@ -131,7 +131,7 @@ impl SharedProducer {
         match producer(&self.inner.config) {
             Ok(fresh) => {
                 tracing::warn!(%error, "replacing a Kafka producer the broker will not accept again");
-                metrics::counter!("encore_kafka_producer_replaced_total").increment(1);
+                metrics::counter!(crate::metrics::KAFKA_PRODUCER_REPLACED_TOTAL.name).increment(1);
                 let next = self.inner.next_generation.fetch_add(1, Ordering::Relaxed);
                 *current = (next, fresh);
             }

@@ -38,7 +38,9 @@ pub fn metrics_handle() -> PrometheusHandle {
             let handle = recorder.handle();
             // Fails only if another recorder is already installed, in which
             // case that one receives the metrics and this handle renders none.
-            let _ = metrics::set_global_recorder(recorder);
+            if metrics::set_global_recorder(recorder).is_ok() {
+                crate::metrics::describe_all();
+            }
             handle
         })
         .clone()
@@ -155,8 +157,8 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
         ("route", route),
         ("status", status.to_string()),
     ];
-    metrics::counter!("encore_http_requests_total", &labels).increment(1);
-    metrics::histogram!("encore_http_request_seconds", &labels)
+    metrics::counter!(crate::metrics::HTTP_REQUESTS_TOTAL.name, &labels).increment(1);
+    metrics::histogram!(crate::metrics::HTTP_REQUEST_SECONDS.name, &labels)
         .record(started.elapsed().as_secs_f64());
     response
 }

@@ -116,14 +116,14 @@ impl TransactionalCommitter {
                 Ok(()) => {
                     for letter in dead {
                         let source = batch[letter.at].topic().to_string();
-                        metrics::counter!("encore_dlq_records_total", "topic" => source)
+                        metrics::counter!(crate::metrics::DLQ_RECORDS_TOTAL.name, "topic" => source)
                             .increment(1);
                     }
                     return Ok(());
                 }
                 Err(error) => error,
             };
-            metrics::counter!("encore_kafka_transaction_failures_total").increment(1);
+            metrics::counter!(crate::metrics::KAFKA_TRANSACTION_FAILURES_TOTAL.name).increment(1);
             self.recover(&producer, &error).await;
             if lost_membership(&error) {
                 rewind(consumer, batch);

@@ -171,7 +171,7 @@ impl BatchSink for DimsSink {
             }
         }
         self.insert(&rows).await?;
-        metrics::counter!("encore_etl_dimension_rows_total")
+        metrics::counter!(encore_common::metrics::ETL_DIMENSION_ROWS_TOTAL.name)
             .increment((rows.artists.len() + rows.albums.len() + rows.tracks.len()) as u64);
         Ok(poison)
     }

@@ -218,7 +218,7 @@ pub async fn run(db: Client, settings: FeatureSettings, shutdown: impl Future<Ou
             _ = &mut shutdown => return,
             computed = compute(&db, &settings) => {
                 if let Err(error) = computed {
-                    metrics::counter!("encore_etl_features_failures_total").increment(1);
+                    metrics::counter!(encore_common::metrics::ETL_FEATURES_FAILURES_TOTAL.name).increment(1);
                     tracing::warn!(%error, "computing recommendation features failed");
                 }
             }

@@ -45,11 +45,15 @@ impl BatchSink for PlaysSink {
         // gateway accepting it and its row being written.
         if let Some(oldest) = decoded.rows.iter().map(|r| r.received_at_ms).min() {
             let age_ms = (encore_common::now_millis().max(0) as u64).saturating_sub(oldest);
-            metrics::histogram!("encore_etl_batch_max_age_seconds").record(age_ms as f64 / 1000.0);
+            metrics::histogram!(encore_common::metrics::ETL_BATCH_MAX_AGE_SECONDS.name)
+                .record(age_ms as f64 / 1000.0);
         }
-        metrics::histogram!("encore_etl_batch_rows").record(decoded.rows.len() as f64);
-        metrics::histogram!("encore_etl_batch_seconds").record(started.elapsed().as_secs_f64());
-        metrics::counter!("encore_etl_rows_written_total").increment(decoded.rows.len() as u64);
+        metrics::histogram!(encore_common::metrics::ETL_BATCH_ROWS.name)
+            .record(decoded.rows.len() as f64);
+        metrics::histogram!(encore_common::metrics::ETL_BATCH_SECONDS.name)
+            .record(started.elapsed().as_secs_f64());
+        metrics::counter!(encore_common::metrics::ETL_ROWS_WRITTEN_TOTAL.name)
+            .increment(decoded.rows.len() as u64);
         Ok(decoded
             .poison
             .into_iter()

@@ -110,7 +110,7 @@ pub async fn rollup(
 
 /// Records how long one kind of cell took to recompute.
 fn step(cells: &'static str, started: std::time::Instant) {
-    metrics::histogram!("encore_etl_rollup_seconds", "cells" => cells)
+    metrics::histogram!(encore_common::metrics::ETL_ROLLUP_SECONDS.name, "cells" => cells)
         .record(started.elapsed().as_secs_f64());
 }
 

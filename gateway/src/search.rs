@@ -260,7 +260,8 @@ async fn run(state: &AppState, kind: Option<ResultType>, body: Value) -> ApiResu
             .await,
     )
     .await;
-    metrics::histogram!("encore_gateway_search_seconds").record(started.elapsed().as_secs_f64());
+    metrics::histogram!(encore_common::metrics::GATEWAY_SEARCH_SECONDS.name)
+        .record(started.elapsed().as_secs_f64());
     answer.map_err(|error| match error {
         SearchError::Status { status: 404, .. } => ApiError::unavailable(
             "the search index is being rebuilt; retry shortly",

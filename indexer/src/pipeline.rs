@@ -45,11 +45,14 @@ impl BatchSink for IndexSink<'_> {
         let (applied, rejected) =
             writer::apply(&self.indexer.client, &self.targets, changes).await?;
         refused.extend(rejected);
-        metrics::histogram!("encore_indexer_batch_records").record(batch.len() as f64);
-        metrics::counter!("encore_indexer_documents_written_total")
+        metrics::histogram!(encore_common::metrics::INDEXER_BATCH_RECORDS.name)
+            .record(batch.len() as f64);
+        metrics::counter!(encore_common::metrics::INDEXER_DOCUMENTS_WRITTEN_TOTAL.name)
             .increment(applied.written as u64);
-        metrics::counter!("encore_indexer_stale_changes_total").increment(applied.stale as u64);
-        metrics::counter!("encore_indexer_propagated_total").increment(applied.propagated as u64);
+        metrics::counter!(encore_common::metrics::INDEXER_STALE_CHANGES_TOTAL.name)
+            .increment(applied.stale as u64);
+        metrics::counter!(encore_common::metrics::INDEXER_PROPAGATED_TOTAL.name)
+            .increment(applied.propagated as u64);
         let dlq = self.indexer.topics.name(encore_common::topics::CATALOG_DLQ);
         Ok(refused
             .into_iter()

@@ -103,7 +103,7 @@ pub async fn rebuild(indexer: &Indexer) -> Result<u32, RebuildError> {
     indices::swap_aliases(client, names, generation).await?;
     replay(indexer, &targets, &reached).await?;
     indices::delete(client, &previous).await?;
-    metrics::counter!("encore_indexer_rebuilds_total").increment(1);
+    metrics::counter!(encore_common::metrics::INDEXER_REBUILDS_TOTAL.name).increment(1);
     tracing::info!(generation, "search index rebuilt and aliases swapped");
     Ok(generation)
 }

@@ -316,7 +316,8 @@ async fn bulk(
             .await,
     )
     .await?;
-    metrics::histogram!("encore_indexer_bulk_seconds").record(started.elapsed().as_secs_f64());
+    metrics::histogram!(encore_common::metrics::INDEXER_BULK_SECONDS.name)
+        .record(started.elapsed().as_secs_f64());
     let items = answer["items"].as_array().cloned().unwrap_or_default();
     if items.len() != writes.len() {
         return Err(SearchError::Status {

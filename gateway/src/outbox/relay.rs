@@ -92,7 +92,8 @@ impl Relay {
                     self.poll
                 }
                 Err(error) => {
-                    metrics::counter!("encore_outbox_relay_failures_total").increment(1);
+                    metrics::counter!(encore_common::metrics::OUTBOX_RELAY_FAILURES_TOTAL.name)
+                        .increment(1);
                     tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "outbox relay round failed");
                     let pause = backoff;
                     backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -138,7 +139,7 @@ impl Relay {
         .await?;
         let backlog = rows.len();
         if rows.is_empty() {
-            metrics::gauge!("encore_outbox_backlog").set(0.0);
+            metrics::gauge!(encore_common::metrics::OUTBOX_BACKLOG.name).set(0.0);
             return Ok(0);
         }
         tracing::Span::current().record("rows", backlog);
@@ -149,7 +150,8 @@ impl Relay {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        metrics::counter!("encore_outbox_published_total").increment(backlog as u64);
+        metrics::counter!(encore_common::metrics::OUTBOX_PUBLISHED_TOTAL.name)
+            .increment(backlog as u64);
         Ok(backlog)
     }
 

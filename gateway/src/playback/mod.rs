@@ -58,7 +58,7 @@ pub async fn post_batch(
     // The events are durable; the history is a view of them. If it cannot be
     // written the client retries the batch, which the event ids make harmless.
     history::record(&state.db, &events).await?;
-    metrics::counter!("encore_gateway_playback_events_accepted_total")
+    metrics::counter!(encore_common::metrics::GATEWAY_PLAYBACK_EVENTS_ACCEPTED_TOTAL.name)
         .increment(events.len() as u64);
     Ok((
         StatusCode::ACCEPTED,

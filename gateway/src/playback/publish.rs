@@ -32,7 +32,7 @@ pub async fn publish(state: &AppState, events: &[PlaybackEvent]) -> Result<(), A
         })?;
     let unavailable = |why: String| {
         tracing::warn!(reason = %why, "playback batch not accepted");
-        metrics::counter!("encore_gateway_produce_failures_total").increment(1);
+        metrics::counter!(encore_common::metrics::GATEWAY_PRODUCE_FAILURES_TOTAL.name).increment(1);
         ApiError::unavailable(
             format!("the event log is unavailable ({why}); retry the batch"),
             state.config.retry_after,
@@ -74,7 +74,7 @@ pub async fn publish(state: &AppState, events: &[PlaybackEvent]) -> Result<(), A
     };
     match tokio::time::timeout(deadline, all).await {
         Ok(Ok(())) => {
-            metrics::histogram!("encore_gateway_produce_seconds")
+            metrics::histogram!(encore_common::metrics::GATEWAY_PRODUCE_SECONDS.name)
                 .record(started.elapsed().as_secs_f64());
             Ok(())
         }
