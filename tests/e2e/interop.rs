@@ -51,27 +51,9 @@ async fn a_python_consumer_resolves_every_record_by_fingerprint_from_schemas_alo
         .account_with_role(&Api::new(&gateway), "adm", "admin")
         .await;
     // Every catalog topic: an artist, an album, a track, a playlist, a delete.
-    let artist = admin
-        .api
-        .post("/v1/artists", json!({"name": "Кино"}))
-        .await
-        .expect(201);
-    let album = admin
-        .api
-        .post(
-            "/v1/albums",
-            json!({"artist_id": artist["id"], "title": "Группа крови"}),
-        )
-        .await
-        .expect(201);
-    let track = admin
-        .api
-        .post(
-            "/v1/tracks",
-            json!({"artist_id": artist["id"], "album_id": album["id"], "title": "Кукушка", "duration_ms": 400_000}),
-        )
-        .await
-        .expect(201);
+    let (_, _, track) = admin
+        .artist_album_track("Кино", "Группа крови", "Кукушка")
+        .await;
     admin
         .api
         .post("/v1/playlists", json!({"name": "mix", "public": true}))

@@ -181,6 +181,41 @@ pub struct Account {
     pub api: Api,
 }
 
+impl Account {
+    /// Creates an artist, an album of it and a track on that album through
+    /// the catalog API (the account must be an admin or the artist's member);
+    /// returns the three answers.
+    pub async fn artist_album_track(
+        &self,
+        artist: &str,
+        album: &str,
+        track: &str,
+    ) -> (Value, Value, Value) {
+        let artist = self
+            .api
+            .post("/v1/artists", json!({"name": artist}))
+            .await
+            .expect(201);
+        let album = self
+            .api
+            .post(
+                "/v1/albums",
+                json!({"artist_id": artist["id"], "title": album}),
+            )
+            .await
+            .expect(201);
+        let track = self
+            .api
+            .post(
+                "/v1/tracks",
+                json!({"artist_id": artist["id"], "album_id": album["id"], "title": track}),
+            )
+            .await
+            .expect(201);
+        (artist, album, track)
+    }
+}
+
 /// Registers `name` (made unique) with a fixed password, `correct horse battery`.
 pub async fn register(api: &Api, name: &str) -> Account {
     let unique = format!("{name}-{}", &Uuid::new_v4().simple().to_string()[..8]);
