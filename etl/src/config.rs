@@ -40,10 +40,7 @@ impl EtlConfig {
             batch_wait: millis("ENCORE_ETL_BATCH_MS", 250)?,
             addr: parse("ENCORE_ETL_ADDR", SocketAddr::from(([127, 0, 0, 1], 8081)))?,
             dims_group: string("ENCORE_ETL_DIMS_GROUP", "encore-etl-dims"),
-            features: FeatureSettings {
-                interval: millis("ENCORE_FEATURES_INTERVAL_MS", 30_000)?,
-                ..FeatureSettings::default()
-            },
+            features: FeatureSettings::from_env()?,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! co-listening and recommendation features.
 //!
 //! - [`config`]: settings from the shared `ENCORE_*` variables.
-//! - [`warehouse`]: the ClickHouse client and its versioned migrations.
+//! - [`warehouse`]: the ClickHouse client and migrations, from the `encore-warehouse` contract crate.
 //! - [`plays`]: a playback event as a row of the `plays` table.
 //! - [`pipeline`]: the plays loop: consume → insert → recompute touched cells → commit.
 //! - [`rollup`]: recomputing the aggregate cells a batch touched, exactly.
@@ -22,6 +22,7 @@ pub mod plays;
 pub mod rollup;
 pub mod service;
 pub mod sessions;
-pub mod warehouse;
+/// The ClickHouse contract the gateway reads through too.
+pub use encore_warehouse as warehouse;
 
 pub use config::EtlConfig;

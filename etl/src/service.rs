@@ -107,7 +107,7 @@ pub async fn run(
             Box::pin(async move {
                 vec![
                     telemetry::kafka_dependency(kafka_config).await,
-                    warehouse::dependency(&clickhouse).await,
+                    warehouse::dependency(&clickhouse, true).await,
                 ]
             })
         })

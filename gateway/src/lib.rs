@@ -67,8 +67,8 @@ pub struct AppState {
     /// Woken after every committed catalog write, so the relay publishes at once.
     pub outbox_wakeup: Arc<Notify>,
     /// The search server and the names of the indices the indexer keeps there.
-    pub search: encore_indexer::client::SearchClient,
-    pub search_names: encore_indexer::indices::Names,
+    pub search: encore_search::client::SearchClient,
+    pub search_names: encore_search::indices::Names,
     /// The ClickHouse warehouse the ETL fills, and a short cache of answers read from it.
     pub warehouse: clickhouse::Client,
     pub cache: Arc<cache::TtlCache>,
@@ -102,12 +102,9 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
     let producer = SharedProducer::new(&config.kafka)?;
     let playback_topic = config.kafka.topics().playback_events().into();
     Ok(AppState {
-        search: encore_indexer::client::SearchClient::new(&config.search_url)?,
-        search_names: encore_indexer::indices::Names::new(&config.search_prefix),
-        warehouse: encore_etl::warehouse::client(
-            &config.clickhouse_url,
-            &config.clickhouse_database,
-        ),
+        search: encore_search::client::SearchClient::new(&config.search_url)?,
+        search_names: encore_search::indices::Names::new(&config.search_prefix),
+        warehouse: encore_warehouse::client(&config.clickhouse_url, &config.clickhouse_database),
         cache: Arc::new(cache::TtlCache::new(10_000)),
         tokens: Arc::new(TokenKeys::new(&config.auth)),
         config: Arc::new(config),
@@ -245,13 +242,6 @@ fn readiness(state: &AppState) -> telemetry::ReadyCheck {
                 .await
                 .map(|_| ())
                 .map_err(|e| format!("PostgreSQL does not answer: {e}"));
-            let clickhouse = state
-                .warehouse
-                .query("SELECT 1")
-                .fetch_one::<u8>()
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("ClickHouse does not answer: {e}"));
             vec![
                 telemetry::Dependency {
                     name: "postgres",
@@ -260,11 +250,7 @@ fn readiness(state: &AppState) -> telemetry::ReadyCheck {
                 },
                 telemetry::kafka_dependency(state.config.kafka.clone()).await,
                 state.search.dependency(false).await,
-                telemetry::Dependency {
-                    name: "clickhouse",
-                    required: false,
-                    state: clickhouse,
-                },
+                encore_warehouse::dependency(&state.warehouse, false).await,
             ]
         })
     })

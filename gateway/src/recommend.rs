@@ -1,5 +1,5 @@
 //! `GET /v1/tracks/{id}/similar` and `GET /v1/me/recommendations`, over the
-//! features the ETL computes (`encore_etl::features`, the same code the
+//! features the ETL computes (`encore_warehouse::features`, the same code the
 //! offline evaluation measures).
 
 use std::collections::HashMap;
@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::Json;
 use clickhouse::Row;
-use encore_etl::features::{self, FeatureSettings, Reason};
+use encore_warehouse::features::{self, Reason};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -164,14 +164,9 @@ pub async fn mine(
     if let Some(hit) = state.cache.get(&key, TTL) {
         return Ok(Json(hit));
     }
-    let found = features::recommend(
-        &state.warehouse,
-        user.id,
-        limit,
-        &FeatureSettings::default(),
-    )
-    .await
-    .map_err(|e| warehouse_error(&state, e))?;
+    let found = features::recommend(&state.warehouse, user.id, limit, &state.config.features)
+        .await
+        .map_err(|e| warehouse_error(&state, e))?;
     let mut ids: Vec<Uuid> = found.iter().map(|r| r.track_id).collect();
     ids.extend(found.iter().filter_map(|r| match r.reason {
         Reason::BecauseYouPlayed { seed } => Some(seed),

@@ -1,5 +1,5 @@
 //! `GET /v1/search` and `GET /v1/search/suggest`, over the indices the
-//! indexer keeps (their names and fields are defined in `encore_indexer::indices`).
+//! indexer keeps (their names and fields are defined in `encore_search::indices`).
 //!
 //! Relevance: a typo-tolerant match (fuzziness AUTO) over the display fields,
 //! boosted title/name > artist > album, plus a prefix match on their edge
@@ -11,9 +11,9 @@
 use axum::extract::State;
 use axum::Json;
 use elasticsearch::SearchParts;
-use encore_indexer::client::{json, SearchError};
-use encore_indexer::indices::ALL;
 use encore_schemas::EntityType;
+use encore_search::client::{json, SearchError};
+use encore_search::indices::ALL;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;

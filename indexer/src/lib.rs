@@ -1,18 +1,16 @@
 //! Encore's indexer: keeps the search index in sync with the catalog topics.
 //!
 //! - [`config`]: settings from the shared `ENCORE_*` variables.
-//! - [`client`]: the official `elasticsearch` client, JSON in and out.
-//! - [`indices`]: index names, aliases, mappings, and the operations on them.
+//! - [`client`] and [`indices`]: the search client, index names, aliases and
+//!   mappings, from the `encore-search` contract crate the gateway reads through.
 //! - [`documents`]: search documents built from catalog changes.
 //! - [`writer`]: applies a batch of changes with `_bulk`, item by item.
 //! - [`pipeline`]: the live sink the shared consumer driver runs: index, then dead-letter.
 //! - [`rebuild`]: a fresh index generation from the topics, and the alias swap.
 //! - [`service`]: start-up, shared by `main` and the tests.
 
-pub mod client;
 pub mod config;
 pub mod documents;
-pub mod indices;
 pub mod pipeline;
 pub mod rebuild;
 pub mod service;
@@ -23,6 +21,7 @@ use std::time::Duration;
 use encore_common::{KafkaConfig, Topics};
 
 pub use config::IndexerConfig;
+pub use encore_search::{client, indices};
 
 /// Everything the loops need; built by [`service::indexer`].
 pub struct Indexer {

@@ -296,7 +296,7 @@ async fn aggregates_are_exact_with_duplicated_events_and_the_ready_queries_run()
         &[
             "--migrations".into(),
             encore_tests::interop::repo_root()
-                .join("etl/migrations")
+                .join("warehouse/migrations")
                 .display()
                 .to_string(),
             "--docs".into(),

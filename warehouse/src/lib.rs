@@ -1,10 +1,15 @@
-//! The ClickHouse side: client construction and versioned `.sql` migrations.
+//! The ClickHouse contract between the etl, which writes the warehouse, and
+//! the gateway, which reads it: client construction, the versioned `.sql`
+//! migrations (the schema both sides rely on), and [`features`], the read
+//! queries of the recommendation features.
 //!
-//! Migrations are the files in `etl/migrations/`, applied in order on start;
+//! Migrations are the files in `warehouse/migrations/`, applied in order on start;
 //! each applied version is recorded in `encore_migrations`. Statements use
 //! `IF NOT EXISTS`, so two instances starting together do no harm.
 
 use clickhouse::Client;
+
+pub mod features;
 
 /// The migrations, in order. A new file is added here with the next version.
 const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -57,10 +62,9 @@ pub fn client(url: &str, database: &str) -> Client {
         .with_setting("max_query_size", "67108864")
 }
 
-/// Creates `database` if missing and applies the migrations it lacks.
-/// Returns how many were applied.
-/// ClickHouse as a `/ready` dependency.
-pub async fn dependency(client: &Client) -> encore_common::telemetry::Dependency {
+/// ClickHouse as a `/ready` dependency; `required` says whether its absence
+/// takes the service out of rotation (the etl's, not the gateway's).
+pub async fn dependency(client: &Client, required: bool) -> encore_common::telemetry::Dependency {
     let state = client
         .query("SELECT 1")
         .fetch_one::<u8>()
@@ -69,11 +73,13 @@ pub async fn dependency(client: &Client) -> encore_common::telemetry::Dependency
         .map_err(|e| format!("ClickHouse does not answer: {e}"));
     encore_common::telemetry::Dependency {
         name: "clickhouse",
-        required: true,
+        required,
         state,
     }
 }
 
+/// Creates `database` if missing and applies the migrations it lacks.
+/// Returns how many were applied.
 pub async fn migrate(url: &str, database: &str) -> Result<usize, WarehouseError> {
     if database.is_empty()
         || !database

@@ -1,0 +1,9 @@
+//! The search contract between the indexer, which writes the index, and the
+//! gateway, which reads it: one client, and one definition of the index
+//! names, aliases and mappings, so the two cannot drift apart.
+//!
+//! - [`client`]: the official `elasticsearch` client, JSON in and out.
+//! - [`indices`]: index names, aliases, mappings, and the operations on them.
+
+pub mod client;
+pub mod indices;
