@@ -26,6 +26,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY schemas schemas
 COPY common common
+COPY warehouse warehouse
+COPY search search
 COPY gateway gateway
 COPY indexer indexer
 COPY etl etl
