@@ -104,6 +104,55 @@ impl KafkaConfig {
 mod tests {
     use super::*;
 
+    /// Every `ENCORE_*` name in `text`.
+    fn names(text: &str) -> std::collections::BTreeSet<String> {
+        let mut found = std::collections::BTreeSet::new();
+        for (at, _) in text.match_indices("ENCORE_") {
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            if name.len() > "ENCORE_".len() && !name.ends_with('_') {
+                found.insert(name);
+            }
+        }
+        found
+    }
+
+    /// The variables the code and the scripts read, against the one list
+    /// people read (`docs/configuration.md`) and the stack's `encore.env`.
+    #[test]
+    fn every_variable_is_documented_and_every_documented_one_is_read() {
+        let mut used = std::collections::BTreeSet::new();
+        let sources = crate::workspace_files::files(".", &[".rs"])
+            .into_iter()
+            .chain(crate::workspace_files::files("scripts", &[]))
+            .chain(crate::workspace_files::files("tests/interop", &[".py"]));
+        for file in sources {
+            used.extend(names(&std::fs::read_to_string(file).unwrap_or_default()));
+        }
+        // This module's own unit tests set throwaway variables.
+        used.retain(|n| !n.starts_with("ENCORE_TEST_"));
+        assert!(used.len() > 30, "found the variables: {used:?}");
+        let docs = names(include_str!("../../docs/configuration.md"));
+        let env_file = names(include_str!("../../encore.env"));
+        let undocumented: Vec<_> = used.difference(&docs).collect();
+        assert!(
+            undocumented.is_empty(),
+            "docs/configuration.md lacks {undocumented:?}"
+        );
+        let stale: Vec<_> = docs.difference(&used).collect();
+        assert!(
+            stale.is_empty(),
+            "docs/configuration.md lists variables nothing reads: {stale:?}"
+        );
+        let unknown: Vec<_> = env_file.difference(&docs).collect();
+        assert!(
+            unknown.is_empty(),
+            "encore.env sets undocumented {unknown:?}"
+        );
+    }
+
     #[test]
     fn parse_names_the_variable_on_error() {
         std::env::set_var("ENCORE_TEST_PARSE_BAD", "twelve");

@@ -14,6 +14,8 @@ pub mod producer;
 pub mod telemetry;
 pub mod topics;
 pub mod transaction;
+#[cfg(test)]
+mod workspace_files;
 
 pub use config::{ConfigError, KafkaConfig};
 pub use topics::Topics;

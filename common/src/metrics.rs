@@ -319,7 +319,6 @@ pub fn describe_all() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn names_are_unique_and_prefixed() {
@@ -341,27 +340,9 @@ mod tests {
         assert!(missing.is_empty(), "docs/operations.md lacks {missing:?}");
     }
 
-    /// Every `.rs` file of the workspace, outside `target/`.
-    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name();
-            if path.is_dir() && name != "target" && !name.to_string_lossy().starts_with('.') {
-                sources(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-
     #[test]
     fn no_source_names_a_metric_by_a_literal() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut files = Vec::new();
-        sources(&root, &mut files);
+        let files = crate::workspace_files::files(".", &[".rs"]);
         assert!(files.len() > 20, "found the workspace's sources");
         let mut offenders = Vec::new();
         for file in files {
