@@ -10,6 +10,7 @@ mod analytics;
 mod audio;
 mod bad_input;
 mod catalog;
+mod compliance;
 mod etl_plays;
 mod faults;
 mod gateway_playback;
