@@ -20,10 +20,9 @@ use rdkafka::consumer::StreamConsumer;
 use rdkafka::message::OwnedMessage;
 use tracing::Instrument;
 
+use crate::backoff::Backoff;
 use crate::kafka;
 use crate::transaction::{DeadLetter, TransactionalCommitter};
-
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// What a consumer does with a batch; the [`Driver`] does the rest.
 pub trait BatchSink: Send {
@@ -120,17 +119,16 @@ impl Driver {
 /// Writes `batch`, retrying with backoff until it is written.
 async fn write_until_done<S: BatchSink>(sink: &mut S, batch: &[OwnedMessage]) -> Vec<DeadLetter> {
     let name = sink.name();
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Backoff::default();
     loop {
         match sink.write(batch).await {
             Ok(dead) => return dead,
             Err(error) => {
                 metrics::counter!(crate::metrics::CONSUMER_BATCH_FAILURES_TOTAL.name, "consumer" => name)
                     .increment(1);
-                tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "writing a batch failed");
+                tracing::warn!(%error, retry_in_ms = backoff.next_ms(), "writing a batch failed");
                 sink.tick().await;
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                backoff.wait().await;
             }
         }
     }

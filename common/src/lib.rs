@@ -3,6 +3,7 @@
 //! endpoints), Kafka plumbing (producer, consumer, topics, dead letters) and
 //! the replayable topic fixtures the tests and `ingest replay` use.
 
+pub mod backoff;
 pub mod catalog;
 pub mod config;
 pub mod driver;

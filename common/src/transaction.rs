@@ -23,11 +23,10 @@ use rdkafka::message::{Message, OwnedMessage};
 use rdkafka::producer::{FutureRecord, Producer as _};
 use rdkafka::{Offset, TopicPartitionList};
 
+use crate::backoff::Backoff;
 use crate::config::KafkaConfig;
 use crate::kafka::dead_letter_record;
 use crate::producer::{transactional_producer, Producer};
-
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// A record of the batch to dead-letter: its position, why, and where to.
 #[derive(Debug, Clone)]
@@ -70,11 +69,10 @@ impl TransactionalCommitter {
     /// group's offsets from that transaction are pending, and a consumer asking
     /// for them would wait. So a consumer calls this before it consumes.
     pub async fn prepare(&mut self) {
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff = Backoff::default();
         while let Err(error) = self.producer().await {
             tracing::warn!(%error, transactional_id = %self.transactional_id, "starting the transactional producer failed; retrying");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            backoff.wait().await;
         }
     }
 
@@ -98,14 +96,13 @@ impl TransactionalCommitter {
             return Ok(());
         }
         let offsets = next_offsets(consumer, batch);
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff = Backoff::default();
         loop {
             let producer = match self.producer().await {
                 Ok(producer) => producer,
                 Err(error) => {
                     tracing::warn!(%error, "the transactional producer is not ready; retrying");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    backoff.wait().await;
                     continue;
                 }
             };
@@ -129,9 +126,8 @@ impl TransactionalCommitter {
                 rewind(consumer, batch);
                 return Err(CommitError::NotOwner(error));
             }
-            tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "committing a batch transactionally failed");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            tracing::warn!(%error, retry_in_ms = backoff.next_ms(), "committing a batch transactionally failed");
+            backoff.wait().await;
         }
     }
 
@@ -238,17 +234,27 @@ pub async fn abort(producer: &Producer, error: &KafkaError) -> bool {
     matches!(aborted, Ok(Ok(())))
 }
 
+/// Folds the offsets of `batch`'s records into one value per partition.
+fn per_partition(
+    batch: &[OwnedMessage],
+    start: i64,
+    fold: impl Fn(i64, i64) -> i64,
+) -> HashMap<(&str, i32), i64> {
+    let mut out: HashMap<(&str, i32), i64> = HashMap::new();
+    for message in batch {
+        let entry = out
+            .entry((message.topic(), message.partition()))
+            .or_insert(start);
+        *entry = fold(*entry, message.offset());
+    }
+    out
+}
+
 /// The offset to resume each partition of `batch` from: past its last record,
 /// or past the transaction markers after it when the consumer is already there
 /// (its position skips control records, which are never delivered).
 fn next_offsets(consumer: &StreamConsumer, batch: &[OwnedMessage]) -> TopicPartitionList {
-    let mut next: HashMap<(&str, i32), i64> = HashMap::new();
-    for message in batch {
-        let entry = next
-            .entry((message.topic(), message.partition()))
-            .or_insert(0);
-        *entry = (*entry).max(message.offset() + 1);
-    }
+    let next = per_partition(batch, 0, |after, offset| after.max(offset + 1));
     let position = consumer.position().ok();
     let mut offsets = TopicPartitionList::new();
     for ((topic, partition), after_batch) in next {
@@ -279,13 +285,7 @@ fn lost_membership(error: &KafkaError) -> bool {
 /// Seeks every partition of `batch` back to its first record, so a batch
 /// whose commit was given up comes again instead of being skipped.
 fn rewind(consumer: &StreamConsumer, batch: &[OwnedMessage]) {
-    let mut first: HashMap<(&str, i32), i64> = HashMap::new();
-    for message in batch {
-        let entry = first
-            .entry((message.topic(), message.partition()))
-            .or_insert(i64::MAX);
-        *entry = (*entry).min(message.offset());
-    }
+    let first = per_partition(batch, i64::MAX, |first, offset| first.min(offset));
     for ((topic, partition), offset) in first {
         // A partition no longer assigned cannot be sought; its new owner
         // resumes from the last committed offset anyway.

@@ -21,7 +21,9 @@ Prints what failed and a summary; exits 1 if anything failed.
 """
 
 import argparse
+import glob
 import json
+import os
 import re
 import sys
 import tempfile
@@ -154,9 +156,6 @@ def main():
             return None
 
     if args.migrations:
-        import glob
-        import os
-
         for path in sorted(glob.glob(os.path.join(args.migrations, "*.sql"))):
             for sql in statements(open(path, encoding="utf-8").read()):
                 attempt("migrations", sql)
