@@ -1,7 +1,8 @@
 //! The ClickHouse contract between the etl, which writes the warehouse, and
 //! the gateway, which reads it: client construction, the versioned `.sql`
-//! migrations (the schema both sides rely on), and [`features`], the read
-//! queries of the recommendation features.
+//! migrations (the schema both sides rely on), and the read queries:
+//! [`features`] (recommendations, similar tracks) and [`charts`] (charts and a
+//! listener's statistics).
 //!
 //! Migrations are the files in `warehouse/migrations/`, applied in order on start;
 //! each applied version is recorded in `encore_migrations`. Statements use
@@ -9,6 +10,7 @@
 
 use clickhouse::Client;
 
+pub mod charts;
 pub mod features;
 
 /// The migrations, in order. A new file is added here with the next version.
@@ -46,6 +48,32 @@ pub enum WarehouseError {
     },
     #[error("clickhouse: {0}")]
     ClickHouse(#[from] clickhouse::error::Error),
+}
+
+/// Why a read failed, when the warehouse simply is not there to answer:
+/// readers tell their clients to retry rather than report a bug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// ClickHouse does not answer, or not in time.
+    Unreachable,
+    /// The database or a table does not exist yet: the etl, which creates
+    /// them, has not run against this warehouse.
+    NotSetUp,
+}
+
+/// Classifies a failed read; `None` means it is a real error (a bug).
+pub fn unavailable(error: &clickhouse::error::Error) -> Option<Unavailable> {
+    use clickhouse::error::Error;
+    match error {
+        Error::Network(_) | Error::TimedOut => Some(Unavailable::Unreachable),
+        // 81: unknown database; 60: unknown table.
+        Error::BadResponse(message)
+            if message.contains("Code: 81,") || message.contains("Code: 60,") =>
+        {
+            Some(Unavailable::NotSetUp)
+        }
+        _ => None,
+    }
 }
 
 /// A client for `database`. Validation is off: ClickHouse 18.16 cannot
