@@ -2,16 +2,32 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing::{get, post, put};
 use axum::Json;
+use axum::Router;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, Role};
+use crate::db::DbError;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};
 use crate::me::{load_profile, UserProfile};
 use crate::AppState;
+
+/// Roles, artist membership and sync requests (admins only).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/admin/users/{id}/role", put(set_role))
+        .route(
+            "/v1/admin/artists/{artist_id}/members/{user_id}",
+            put(add_member).delete(remove_member),
+        )
+        .route("/v1/admin/sync", post(request_sync))
+        .route("/v1/admin/sync/claim", post(claim_sync))
+        .route("/v1/admin/sync/{id}", get(get_sync).put(finish_sync))
+}
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +60,7 @@ pub async fn set_role(
 }
 
 /// Sets the role of a live account; used by the endpoint and by `gateway grant`.
-pub async fn grant_role(db: &PgPool, user: Uuid, role: Role) -> ApiResult<()> {
+pub async fn grant_role(db: &PgPool, user: Uuid, role: Role) -> Result<(), DbError> {
     let updated = sqlx::query(
         "UPDATE users SET role = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL",
     )
@@ -53,7 +69,7 @@ pub async fn grant_role(db: &PgPool, user: Uuid, role: Role) -> ApiResult<()> {
     .execute(db)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(ApiError::not_found("user"));
+        return Err(DbError::NotFound("user"));
     }
     Ok(())
 }

@@ -1,11 +1,19 @@
 //! The one error shape every endpoint answers with:
 //! `{"error": {"code", "message", "fields": [{"index"?, "field", "message"}]}}`.
+//!
+//! Only handlers build these. The data layer fails with [`DbError`], and a
+//! handler's `?` maps it here, in one place.
+//!
+//! A 503 carries no `Retry-After` of its own: [`retry_after`] adds the
+//! configured one (`ENCORE_RETRY_AFTER_SECS`) to every 503 the gateway sends.
 
-use std::time::Duration;
-
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+
+use crate::db::DbError;
+use crate::AppState;
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -22,8 +30,15 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub fields: Vec<FieldError>,
-    pub retry_after: Option<Duration>,
 }
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.status, self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
 
 /// Shorthand for handlers and the functions behind them.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -35,7 +50,6 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
-            retry_after: None,
         }
     }
 
@@ -92,11 +106,9 @@ impl ApiError {
         }
     }
 
-    pub fn unavailable(message: impl Into<String>, retry_after: Duration) -> Self {
-        ApiError {
-            retry_after: Some(retry_after),
-            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
-        }
+    /// A 503 the client should retry; [`retry_after`] says when.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
     /// A failure that is the server's fault. The detail goes to the log, not the client.
@@ -110,35 +122,28 @@ impl ApiError {
     }
 }
 
-/// Database failures: an unreachable or overloaded database is a 503 the
-/// client may retry; a unique violation is a 409; the rest is our bug.
+/// The data layer's failures as answers: an unreachable or overloaded
+/// database is a 503 the client may retry; a unique violation is a 409 naming
+/// its field (from [`crate::db::on_constraint`]); the rest is our bug.
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(error) => {
+                tracing::warn!(%error, "database unavailable");
+                ApiError::unavailable("the database is unavailable; retry shortly")
+            }
+            DbError::Conflict { field, message } => ApiError::conflict(field, message),
+            DbError::NotFound(what) => ApiError::not_found(what),
+            DbError::Invalid { field, message } => ApiError::invalid_field(field, message),
+            error @ (DbError::Encode(_) | DbError::Other(_)) => ApiError::internal(error),
+        }
+    }
+}
+
+/// Handlers that run SQL themselves get the same mapping.
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        match &error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::warn!(%error, "database unavailable");
-                ApiError::unavailable(
-                    "the database is unavailable; retry shortly",
-                    Duration::from_secs(2),
-                )
-            }
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                ApiError::conflict("", "it already exists")
-            }
-            sqlx::Error::Database(db)
-                if db
-                    .code()
-                    .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) =>
-            {
-                // 57P: the server is shutting down; 08: connection exceptions.
-                tracing::warn!(%error, "database unavailable");
-                ApiError::unavailable(
-                    "the database is unavailable; retry shortly",
-                    Duration::from_secs(2),
-                )
-            }
-            _ => ApiError::internal(error),
-        }
+        DbError::from(error).into()
     }
 }
 
@@ -165,12 +170,6 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
-        if let Some(after) = self.retry_after {
-            let secs = after.as_secs().max(1).to_string();
-            if let Ok(value) = HeaderValue::from_str(&secs) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -179,4 +178,18 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Response middleware: every 503 tells the client when to retry, with the
+/// one configured delay, whichever part of the gateway refused.
+pub async fn retry_after(State(state): State<AppState>, mut response: Response) -> Response {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        let secs = state.config.retry_after.as_secs().max(1);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
 }

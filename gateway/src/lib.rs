@@ -37,7 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use axum::Router;
 use encore_common::kafka::{self, SharedProducer};
 use encore_common::telemetry;
@@ -97,7 +97,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
     }
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     db::migrate(&db).await?;
-    catalog::import::backfill_keys(&db).await?;
+    db::backfill_keys(&db).await?;
     let storage = Storage::open(&config.storage_url)?;
     let producer = SharedProducer::new(&config.kafka)?;
     let playback_topic = config.kafka.topics().playback_events().into();
@@ -116,96 +116,20 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
     })
 }
 
-/// The gateway's router with every route and the request middleware.
+/// The gateway's router: each module's routes, the API description, the
+/// operations endpoints, and the middleware every request goes through.
 pub fn app(state: AppState) -> Router {
-    use crate::catalog::{albums, artists, tracks};
-    use crate::library::{history, likes, playlists};
-    let audio_limit = DefaultBodyLimit::max(state.config.max_audio_bytes);
     let api = Router::new()
-        .route("/v1/auth/register", post(auth::routes::register))
-        .route("/v1/auth/login", post(auth::routes::login))
-        .route("/v1/auth/refresh", post(auth::routes::refresh))
-        .route("/v1/auth/logout", post(auth::routes::logout))
-        .route(
-            "/v1/me",
-            get(me::get_me).patch(me::update_me).delete(me::delete_me),
-        )
-        .route(
-            "/v1/me/avatar",
-            put(me::put_avatar).layer(DefaultBodyLimit::max(me::MAX_AVATAR_BYTES)),
-        )
-        .route("/v1/users/{id}/avatar", get(me::get_avatar))
-        .route("/v1/artists", get(artists::list).post(artists::create))
-        .route(
-            "/v1/artists/{id}",
-            get(artists::get)
-                .patch(artists::update)
-                .delete(artists::delete),
-        )
-        .route("/v1/albums", get(albums::list).post(albums::create))
-        .route(
-            "/v1/albums/{id}",
-            get(albums::get)
-                .patch(albums::update)
-                .delete(albums::delete),
-        )
-        .route("/v1/tracks", get(tracks::list).post(tracks::create))
-        .route(
-            "/v1/tracks/{id}",
-            get(tracks::get)
-                .patch(tracks::update)
-                .delete(tracks::delete),
-        )
-        .route(
-            "/v1/tracks/{id}/audio",
-            post(audio::upload).layer(audio_limit),
-        )
-        .route("/v1/tracks/{id}/stream", get(audio::stream))
-        .route("/v1/playlists", post(playlists::create))
-        .route(
-            "/v1/playlists/{id}",
-            get(playlists::get)
-                .patch(playlists::update)
-                .delete(playlists::delete),
-        )
-        .route("/v1/playlists/{id}/items", post(playlists::add_item))
-        .route(
-            "/v1/playlists/{id}/items/{item_id}",
-            axum::routing::delete(playlists::remove_item),
-        )
-        .route(
-            "/v1/playlists/{id}/items/{item_id}/position",
-            put(playlists::move_item),
-        )
-        .route("/v1/me/playlists", get(playlists::list_mine))
-        .route("/v1/me/likes/{kind}", get(likes::list))
-        .route(
-            "/v1/me/likes/{kind}/{id}",
-            put(likes::like).delete(likes::unlike),
-        )
-        .route("/v1/me/history", get(history::list))
-        .route("/v1/events/playback", post(playback::post_batch))
-        .route("/v1/search", get(search::search))
-        .route("/v1/search/suggest", get(search::suggest))
-        .route("/v1/charts/tracks", get(charts::top_tracks))
-        .route("/v1/charts/artists", get(charts::top_artists))
-        .route("/v1/charts/trending", get(charts::trending))
-        .route("/v1/me/stats", get(charts::my_stats))
-        .route("/v1/tracks/{id}/similar", get(recommend::similar))
-        .route("/v1/me/recommendations", get(recommend::mine))
-        .route("/v1/admin/users/{id}/role", put(admin::set_role))
-        .route(
-            "/v1/admin/artists/{artist_id}/members/{user_id}",
-            put(admin::add_member).delete(admin::remove_member),
-        )
-        .route("/v1/admin/import", post(catalog::import::import))
-        .route("/v1/catalog/match", post(catalog::import::match_tracks))
-        .route("/v1/admin/sync", post(admin::request_sync))
-        .route("/v1/admin/sync/claim", post(admin::claim_sync))
-        .route(
-            "/v1/admin/sync/{id}",
-            get(admin::get_sync).put(admin::finish_sync),
-        );
+        .merge(auth::routes::router())
+        .merge(me::router())
+        .merge(catalog::router())
+        .merge(audio::router(state.config.max_audio_bytes))
+        .merge(library::router())
+        .merge(playback::router())
+        .merge(search::router())
+        .merge(charts::router())
+        .merge(recommend::router())
+        .merge(admin::router());
     api.route(
         "/openapi.json",
         get(|| async { axum::Json(openapi::ApiDoc::openapi()) }),
@@ -224,6 +148,10 @@ pub fn app(state: AppState) -> Router {
         )
     })
     .layer(DefaultBodyLimit::max(playback::MAX_BODY_BYTES))
+    .layer(axum::middleware::map_response_with_state(
+        state.clone(),
+        error::retry_after,
+    ))
     .layer(axum::middleware::from_fn(telemetry::track_requests))
     .with_state(state)
 }
@@ -272,11 +200,11 @@ pub fn relay(state: &AppState) -> Relay {
     }
 }
 
-/// Serves `app` on `listener` with the outbox relay running beside it, until
-/// `shutdown` resolves; then finishes in-flight requests and stops the relay.
 /// How long running requests may take to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// Serves `app` on `listener` with the outbox relay running beside it, until
+/// `shutdown` resolves; then finishes in-flight requests and stops the relay.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,

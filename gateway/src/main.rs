@@ -74,9 +74,7 @@ async fn grant(config: GatewayConfig, email: &str, role: &str) -> anyhow::Result
     .fetch_optional(&db)
     .await?;
     let id = id.with_context(|| format!("no account with email {email}"))?;
-    encore_gateway::admin::grant_role(&db, id, role)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    encore_gateway::admin::grant_role(&db, id, role).await?;
     println!("{email} is now {}", role.as_str());
     Ok(())
 }

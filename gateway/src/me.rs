@@ -2,22 +2,36 @@
 //! and `GET /v1/users/{id}/avatar`.
 
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
 use axum::Json;
+use axum::Router;
 use encore_schemas::EntityType;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::routes::{check_email, check_username, taken_as_conflict};
+use crate::auth::routes::{check_email, check_username};
 use crate::auth::{AuthUser, Role};
 use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};
 use crate::{outbox, rfc3339, AppState};
+
+/// The caller's own account and avatar; anyone's avatar.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/me", get(get_me).patch(update_me).delete(delete_me))
+        .route(
+            "/v1/me/avatar",
+            put(put_avatar).layer(DefaultBodyLimit::max(MAX_AVATAR_BYTES)),
+        )
+        .route("/v1/users/{id}/avatar", get(get_avatar))
+}
 
 /// The largest avatar accepted.
 pub const MAX_AVATAR_BYTES: usize = 2 * 1024 * 1024;
@@ -122,7 +136,7 @@ pub async fn update_me(
         .display_name
         .as_deref()
         .is_some_and(|d| d.trim().is_empty());
-    let updated = sqlx::query(
+    sqlx::query(
         "UPDATE users SET email = COALESCE($2, email), username = COALESCE($3, username), \
          display_name = CASE WHEN $5 THEN NULL ELSE COALESCE($4, display_name) END, updated_at = now() \
          WHERE id = $1 AND deleted_at IS NULL",
@@ -133,8 +147,7 @@ pub async fn update_me(
     .bind(clean(body.display_name))
     .bind(clear_display_name)
     .execute(&state.db)
-    .await;
-    taken_as_conflict(updated)?;
+    .await?;
     Ok(Json(load_profile(&state.db, user.id).await?))
 }
 

@@ -2,6 +2,8 @@
 //! features the ETL computes (`encore_warehouse::features`, the same code the
 //! offline evaluation measures).
 
+use axum::routing::get;
+use axum::Router;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -18,6 +20,13 @@ use crate::charts::warehouse_error;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
 use crate::AppState;
+
+/// Similar tracks and recommendations.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/tracks/{id}/similar", get(similar))
+        .route("/v1/me/recommendations", get(mine))
+}
 
 const TTL: Duration = Duration::from_secs(10);
 
@@ -79,7 +88,7 @@ async fn titles(
         .bind(texts)
         .fetch_all()
         .await
-        .map_err(|e| warehouse_error(state, e))?;
+        .map_err(warehouse_error)?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -108,7 +117,7 @@ pub async fn similar(
     }
     let found = features::similar(&state.warehouse, track, limit)
         .await
-        .map_err(|e| warehouse_error(&state, e))?;
+        .map_err(warehouse_error)?;
     let mut ids: Vec<Uuid> = found.iter().map(|s| s.track_id).collect();
     ids.push(track);
     let names = titles(&state, &ids).await?;
@@ -166,7 +175,7 @@ pub async fn mine(
     }
     let found = features::recommend(&state.warehouse, user.id, limit, &state.config.features)
         .await
-        .map_err(|e| warehouse_error(&state, e))?;
+        .map_err(warehouse_error)?;
     let mut ids: Vec<Uuid> = found.iter().map(|r| r.track_id).collect();
     ids.extend(found.iter().filter_map(|r| match r.reason {
         Reason::BecauseYouPlayed { seed } => Some(seed),

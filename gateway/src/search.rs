@@ -9,7 +9,9 @@
 //! tombstones in the index and never shown.
 
 use axum::extract::State;
+use axum::routing::get;
 use axum::Json;
+use axum::Router;
 use elasticsearch::SearchParts;
 use encore_schemas::EntityType;
 use encore_search::client::{json, SearchError};
@@ -23,6 +25,13 @@ use crate::catalog::YEARS;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::QueryParams;
 use crate::AppState;
+
+/// Search and autocomplete.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/search", get(search))
+        .route("/v1/search/suggest", get(suggest))
+}
 
 const MAX_LIMIT: usize = 50;
 /// Deep paging is what filters are for.
@@ -263,20 +272,16 @@ async fn run(state: &AppState, kind: Option<ResultType>, body: Value) -> ApiResu
     metrics::histogram!(encore_common::metrics::GATEWAY_SEARCH_SECONDS.name)
         .record(started.elapsed().as_secs_f64());
     answer.map_err(|error| match error {
-        SearchError::Status { status: 404, .. } => ApiError::unavailable(
-            "the search index is being rebuilt; retry shortly",
-            state.config.retry_after,
-        ),
+        SearchError::Status { status: 404, .. } => {
+            ApiError::unavailable("the search index is being rebuilt; retry shortly")
+        }
         SearchError::Status { status: 400, body } => {
             tracing::error!(%body, "the search server refused a query we built");
             ApiError::internal(body)
         }
         other => {
             tracing::warn!(error = %other, "search failed");
-            ApiError::unavailable(
-                "search is unavailable right now; retry shortly",
-                state.config.retry_after,
-            )
+            ApiError::unavailable("search is unavailable right now; retry shortly")
         }
     })
 }

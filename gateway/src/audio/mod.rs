@@ -9,10 +9,11 @@ pub mod probe;
 pub mod range;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -25,6 +26,16 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::PathParams;
 use crate::outbox;
 use crate::AppState;
+
+/// Upload (up to `max_audio_bytes`, far above the API's usual body limit) and streaming.
+pub fn router(max_audio_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/tracks/{id}/audio",
+            post(upload).layer(DefaultBodyLimit::max(max_audio_bytes)),
+        )
+        .route("/v1/tracks/{id}/stream", get(stream))
+}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Uploaded {

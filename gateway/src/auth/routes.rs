@@ -2,7 +2,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing::post;
 use axum::Json;
+use axum::Router;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -14,6 +16,15 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::JsonBody;
 use crate::me::{load_profile, UserProfile};
 use crate::AppState;
+
+/// The account endpoints: register, log in, refresh, log out.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/register", post(register))
+        .route("/v1/auth/login", post(login))
+        .route("/v1/auth/refresh", post(refresh))
+        .route("/v1/auth/logout", post(logout))
+}
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -112,7 +123,7 @@ pub async fn register(
     let hash = password::hash(body.password).await?;
     let id = Uuid::now_v7();
     let mut tx = state.db.begin().await?;
-    let inserted = sqlx::query(
+    sqlx::query(
         "INSERT INTO users (id, email, username, password_hash, role) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
@@ -121,8 +132,7 @@ pub async fn register(
     .bind(&hash)
     .bind(Role::Listener.as_str())
     .execute(&mut *tx)
-    .await;
-    taken_as_conflict(inserted)?;
+    .await?;
     let session = start_session(&state, &mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(user = %id, "account registered");
@@ -206,24 +216,6 @@ pub async fn logout(
 ) -> ApiResult<StatusCode> {
     refresh::revoke(&state.db, body.refresh_token.trim()).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A unique violation on `users` means the email or username is taken.
-pub fn taken_as_conflict<T>(result: Result<T, sqlx::Error>) -> ApiResult<T> {
-    match result {
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-            let field = if db.constraint() == Some("users_email_key") {
-                "email"
-            } else {
-                "username"
-            };
-            Err(ApiError::conflict(
-                field,
-                format!("this {field} is already registered"),
-            ))
-        }
-        other => Ok(other?),
-    }
 }
 
 fn access_token(state: &AppState, user: Uuid) -> ApiResult<String> {

@@ -2,12 +2,14 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing;
 use axum::Json;
+use axum::Router;
 use encore_schemas::EntityType;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::artists::{trimmed, unique_as_conflict};
+use super::artists::trimmed;
 use super::{authorize_artist, authorize_artist_field, tracks, YEARS};
 use crate::auth::AuthUser;
 use crate::checks::{clean, Checks};
@@ -16,6 +18,16 @@ use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::AppState;
+
+/// `/v1/albums`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/albums", routing::get(list).post(create))
+        .route(
+            "/v1/albums/{id}",
+            routing::get(get).patch(update).delete(delete),
+        )
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Album {
@@ -29,7 +41,8 @@ pub struct Album {
 }
 
 impl Album {
-    fn body(&self) -> Body {
+    /// The entity as published in a catalog change.
+    pub fn body(&self) -> Body {
         Body::Album(encore_schemas::Album {
             id: self.id,
             artist_id: self.artist_id,
@@ -41,7 +54,8 @@ impl Album {
     }
 }
 
-const COLUMNS: &str = "id, artist_id, title, release_year, genres, cover_url, version";
+/// The columns [`Album`] reads, in its field order.
+pub const COLUMNS: &str = "id, artist_id, title, release_year, genres, cover_url, version";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListAlbums {
@@ -171,8 +185,7 @@ pub async fn create(
     .bind(clean(body.cover_url))
     .bind(clean(body.external_id))
     .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| unique_as_conflict(e, "external_id"))?;
+    .await?;
     outbox::upsert(&mut tx, album.body(), album.version).await?;
     outbox::commit(&state, tx).await?;
     Ok((StatusCode::CREATED, Json(album)))

@@ -2,7 +2,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing;
 use axum::Json;
+use axum::Router;
 use encore_schemas::EntityType;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -17,6 +19,16 @@ use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::AppState;
 
+/// `/v1/artists`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/artists", routing::get(list).post(create))
+        .route(
+            "/v1/artists/{id}",
+            routing::get(get).patch(update).delete(delete),
+        )
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Artist {
     pub id: Uuid,
@@ -30,7 +42,8 @@ pub struct Artist {
 }
 
 impl Artist {
-    fn body(&self) -> Body {
+    /// The entity as published in a catalog change.
+    pub fn body(&self) -> Body {
         Body::Artist(encore_schemas::Artist {
             id: self.id,
             name: self.name.clone(),
@@ -41,7 +54,8 @@ impl Artist {
     }
 }
 
-const COLUMNS: &str = "id, name, genres, country, image_url, version";
+/// The columns [`Artist`] reads, in its field order.
+pub const COLUMNS: &str = "id, name, genres, country, image_url, version";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListArtists {
@@ -173,8 +187,7 @@ pub async fn create(
     .bind(clean(body.external_id))
     .bind(super::keys::key(&body.name))
     .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| unique_as_conflict(e, "external_id"))?;
+    .await?;
     if user.role == Role::Artist {
         sqlx::query("INSERT INTO artist_members (artist_id, user_id) VALUES ($1, $2)")
             .bind(artist.id)
@@ -269,14 +282,4 @@ pub async fn delete(
 /// Genres trimmed, as stored.
 pub fn trimmed(genres: &[String]) -> Vec<String> {
     genres.iter().map(|g| g.trim().to_string()).collect()
-}
-
-/// A unique violation on an insert means `field` is taken.
-pub fn unique_as_conflict(error: sqlx::Error, field: &str) -> ApiError {
-    match &error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            ApiError::conflict(field, format!("an entity with this {field} already exists"))
-        }
-        _ => error.into(),
-    }
 }

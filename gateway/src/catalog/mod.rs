@@ -9,13 +9,26 @@ pub mod albums;
 pub mod artists;
 pub mod import;
 pub mod keys;
+pub mod matching;
 pub mod tracks;
 
+use axum::Router;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+
+/// Artists, albums, tracks, the bulk import and listen matching.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(artists::router())
+        .merge(albums::router())
+        .merge(tracks::router())
+        .merge(import::router())
+        .merge(matching::router())
+}
 
 /// [`authorize_artist`] for an artist named in a request body
 /// (`artist_id` of a new album or track): an unknown one is a 400 naming the

@@ -2,22 +2,34 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing;
 use axum::Json;
+use axum::Router;
 use encore_schemas::EntityType;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::artists::unique_as_conflict;
 use super::{authorize_artist, authorize_artist_field, YEARS};
 use crate::auth::AuthUser;
 use crate::checks::{clean, Checks};
+use crate::db::DbError;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::library::playlists;
 use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::AppState;
+
+/// `/v1/tracks`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/tracks", routing::get(list).post(create))
+        .route(
+            "/v1/tracks/{id}",
+            routing::get(get).patch(update).delete(delete),
+        )
+}
 
 /// A track as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -255,8 +267,7 @@ pub async fn create(
     .bind(clean(body.external_id))
     .bind(super::keys::key(&body.title))
     .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| unique_as_conflict(e, "external_id"))?;
+    .await?;
     outbox::upsert(&mut tx, row.body(), row.version).await?;
     outbox::commit(&state, tx).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
@@ -341,7 +352,7 @@ pub async fn delete(
 }
 
 /// Clears `album` from its tracks (the album is being deleted) and publishes each change.
-pub async fn detach_album(tx: &mut PgConnection, album: Uuid) -> ApiResult<()> {
+pub async fn detach_album(tx: &mut PgConnection, album: Uuid) -> Result<(), DbError> {
     let rows: Vec<TrackRow> = sqlx::query_as(&format!(
         "UPDATE tracks SET album_id = NULL, version = version + 1, updated_at = now() \
          WHERE album_id = $1 RETURNING {COLUMNS}"

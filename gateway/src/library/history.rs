@@ -2,7 +2,9 @@
 //! endpoint, read newest first by `GET /v1/me/history`.
 
 use axum::extract::State;
+use axum::routing::get;
 use axum::Json;
+use axum::Router;
 use encore_schemas::{PlaybackEvent, PlaybackKind};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -14,6 +16,11 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::QueryParams;
 use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::{rfc3339, AppState};
+
+/// The caller's listening history.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/me/history", get(list))
+}
 
 /// Records the `start` events of an accepted batch. Keyed by event id, so a
 /// retried batch adds nothing.

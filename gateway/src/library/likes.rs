@@ -6,7 +6,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing::{get, put};
 use axum::Json;
+use axum::Router;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -15,6 +17,13 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
 use crate::paging::{Page, PageRequest};
 use crate::AppState;
+
+/// The caller's likes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/me/likes/{kind}", get(list))
+        .route("/v1/me/likes/{kind}/{id}", put(like).delete(unlike))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -3,3 +3,15 @@
 pub mod history;
 pub mod likes;
 pub mod playlists;
+
+use axum::Router;
+
+use crate::AppState;
+
+/// Playlists, likes and history.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(playlists::router())
+        .merge(likes::router())
+        .merge(history::router())
+}

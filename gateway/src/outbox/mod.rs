@@ -11,7 +11,7 @@ use encore_schemas::{encode, Album, Artist, CatalogChange, ChangeOp, EntityType,
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::db::DbError;
 use crate::AppState;
 
 /// Commits a transaction that wrote outbox rows, then wakes the relay so the
@@ -45,7 +45,7 @@ impl Body {
 }
 
 /// Records that the entity now looks like `body` at `version`.
-pub async fn upsert(conn: &mut PgConnection, body: Body, version: i64) -> Result<(), ApiError> {
+pub async fn upsert(conn: &mut PgConnection, body: Body, version: i64) -> Result<(), DbError> {
     let (entity_type, entity_id) = body.entity();
     let mut change = envelope(entity_type, entity_id, version, ChangeOp::Upsert);
     match body {
@@ -64,7 +64,7 @@ pub async fn delete(
     entity_type: EntityType,
     entity_id: Uuid,
     version: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), DbError> {
     let change = envelope(entity_type, entity_id, version, ChangeOp::Delete);
     insert(conn, &change, true).await
 }
@@ -88,8 +88,8 @@ async fn insert(
     conn: &mut PgConnection,
     change: &CatalogChange,
     tombstone: bool,
-) -> Result<(), ApiError> {
-    let payload = encode(change).map_err(ApiError::internal)?;
+) -> Result<(), DbError> {
+    let payload = encode(change).map_err(|e| DbError::Encode(e.to_string()))?;
     sqlx::query(
         "INSERT INTO outbox (topic, entity_id, version, payload, tombstone) VALUES ($1, $2, $3, $4, $5)",
     )

@@ -8,13 +8,20 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing::post;
 use axum::Json;
+use axum::Router;
 use serde::Serialize;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::library::history;
 use crate::AppState;
+
+/// The playback event endpoint.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/events/playback", post(post_batch))
+}
 
 pub use publish::publish;
 pub use validate::{validate_batch, MAX_BATCH};

@@ -21,22 +21,14 @@ pub async fn publish(state: &AppState, events: &[PlaybackEvent]) -> Result<(), A
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| {
             // Validated events always encode; this is a bug, not bad input.
-            tracing::error!(error = %e, "encoding a validated playback event failed");
-            ApiError {
-                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                code: "internal",
-                message: "the event could not be encoded".into(),
-                fields: Vec::new(),
-                retry_after: None,
-            }
+            ApiError::internal(e)
         })?;
     let unavailable = |why: String| {
         tracing::warn!(reason = %why, "playback batch not accepted");
         metrics::counter!(encore_common::metrics::GATEWAY_PRODUCE_FAILURES_TOTAL.name).increment(1);
-        ApiError::unavailable(
-            format!("the event log is unavailable ({why}); retry the batch"),
-            state.config.retry_after,
-        )
+        ApiError::unavailable(format!(
+            "the event log is unavailable ({why}); retry the batch"
+        ))
     };
     let (generation, producer) = state.producer.get();
     let mut deliveries = Vec::with_capacity(events.len());
