@@ -156,14 +156,7 @@ async fn artist(
     .fetch_one(&mut *conn)
     .await?;
     outbox::upsert(conn, saved.body(), saved.version).await?;
-    Ok((
-        if existing.is_some() {
-            Outcome::Updated
-        } else {
-            Outcome::Created
-        },
-        saved.id,
-    ))
+    Ok((written(&existing), saved.id))
 }
 
 async fn album(
@@ -204,14 +197,7 @@ async fn album(
     .fetch_one(&mut *conn)
     .await?;
     outbox::upsert(conn, saved.body(), saved.version).await?;
-    Ok((
-        if existing.is_some() {
-            Outcome::Updated
-        } else {
-            Outcome::Created
-        },
-        saved.id,
-    ))
+    Ok((written(&existing), saved.id))
 }
 
 struct TrackFields {
@@ -272,12 +258,14 @@ async fn track(
     .fetch_one(&mut *conn)
     .await?;
     outbox::upsert(conn, saved.body(), saved.version).await?;
-    Ok((
-        if existing.is_some() {
-            Outcome::Updated
-        } else {
-            Outcome::Created
-        },
-        saved.id,
-    ))
+    Ok((written(&existing), saved.id))
+}
+
+/// What writing a row did, given whether it existed before.
+fn written<T>(existing: &Option<T>) -> Outcome {
+    if existing.is_some() {
+        Outcome::Updated
+    } else {
+        Outcome::Created
+    }
 }
