@@ -1,5 +1,5 @@
 //! A playlist's items: add, remove, move. Each change locks the playlist
-//! row first ([`super::lock_own`]), shifts the positions around it in one
+//! row first (`lock_own` in the parent module), shifts the positions around it in one
 //! statement, and publishes the playlist's new ordered track list.
 
 use axum::extract::State;
