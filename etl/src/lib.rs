@@ -17,6 +17,7 @@ pub mod config;
 pub mod dims;
 pub mod evaluate;
 pub mod features;
+pub mod model;
 pub mod pipeline;
 pub mod plays;
 pub mod rollup;
