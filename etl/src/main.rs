@@ -68,18 +68,32 @@ async fn evaluate(
         .with_context(|| format!("evaluating on {}", data.display()))?;
     println!();
     println!(
-        "MovieLens-100K (PyPI recbole), {} users, {} items, {} training plays, last rating of each user held out",
+        "MovieLens-100K (PyPI recbole), {} users, {} items, {} training plays, last rating of each user held out; \
+         a user's training items are never recommended",
         report.users, report.items, report.train_plays
     );
-    println!("| recommender | HR@10 | NDCG@10 |");
-    println!("|---|---:|---:|");
-    println!(
-        "| Encore (co-listening + fallback) | {:.4} | {:.4} |",
-        report.encore.hit_rate, report.encore.ndcg
-    );
-    println!(
-        "| most popular (baseline) | {:.4} | {:.4} |",
-        report.popular.hit_rate, report.popular.ndcg
-    );
+    println!("| recommender | HR@10 | NDCG@10 | coverage | top reason's share of a top 10 (mean / worst) |");
+    println!("|---|---:|---:|---:|---|");
+    let (lambda, validation) = report.ease_lambda;
+    let ease = format!("EASE (λ = {lambda}, chosen on validation: NDCG@10 {validation:.4})");
+    for (name, m) in [
+        (
+            "Encore (EASE + recency + co-listening, production path)",
+            &report.encore,
+        ),
+        (ease.as_str(), &report.ease),
+        ("ItemKNN (cosine)", &report.item_knn),
+        ("most popular", &report.popular),
+    ] {
+        let share = m.reason_share.map_or("n/a".to_string(), |(mean, worst)| {
+            format!("{:.0}% / {:.0}%", mean * 100.0, worst * 100.0)
+        });
+        println!(
+            "| {name} | {:.4} | {:.4} | {:.1}% | {share} |",
+            m.hit_rate,
+            m.ndcg,
+            m.coverage * 100.0
+        );
+    }
     Ok(())
 }

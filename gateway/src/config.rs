@@ -43,9 +43,6 @@ pub struct GatewayConfig {
     /// the topic prefix): the relay's Kafka `transactional.id`. The same in
     /// every instance, so a relay that starts fences any zombie relay.
     pub outbox_transactional_id: String,
-    /// How the recommendation features are read: the same settings, from the
-    /// same variables, as the etl that computes them.
-    pub features: encore_warehouse::features::FeatureSettings,
 }
 
 /// Token settings.
@@ -107,7 +104,6 @@ impl GatewayConfig {
                 "ENCORE_OUTBOX_TRANSACTIONAL_ID",
                 "encore-outbox-relay",
             ),
-            features: encore_warehouse::features::FeatureSettings::from_env()?,
             search_url: string("ENCORE_SEARCH_URL", "http://127.0.0.1:9200"),
             clickhouse_url: string("ENCORE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
             clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),

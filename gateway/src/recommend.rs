@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::Json;
-use clickhouse::Row;
 use encore_warehouse::features::{self, Reason};
+use encore_warehouse::names;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -63,39 +63,14 @@ pub struct Suggestions {
     pub items: Vec<Suggested>,
 }
 
-#[derive(Row, Deserialize)]
-struct TitleRow {
-    id_text: String,
-    title: String,
-    artist_text: String,
-}
-
 /// Titles and artists of `ids`, from the catalog dimensions.
 async fn titles(
     state: &AppState,
     ids: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, (String, Option<Uuid>)>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let texts: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<TitleRow> = state
-        .warehouse
-        .query(
-            "SELECT toString(id) AS id_text, title, toString(artist_id) AS artist_text FROM dim_tracks FINAL \
-             WHERE id IN (SELECT toUUID(arrayJoin(?))) AND deleted = 0",
-        )
-        .bind(texts)
-        .fetch_all()
+    names::tracks(&state.warehouse, ids)
         .await
-        .map_err(warehouse_error)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            let artist = r.artist_text.parse().ok().filter(|a: &Uuid| !a.is_nil());
-            Some((r.id_text.parse().ok()?, (r.title, artist)))
-        })
-        .collect())
+        .map_err(warehouse_error)
 }
 
 /// Tracks listened to near this one.
@@ -157,31 +132,74 @@ async fn track_known(state: &AppState, track: Uuid) -> ApiResult<bool> {
             .is_ok_and(|known| known.contains_key(&track)))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RecommendationsQuery {
+    /// 1 to 50, default 10.
+    pub limit: Option<usize>,
+    /// `replay` for a replay mix: the caller's own most played tracks.
+    /// Otherwise nothing the caller played or liked is recommended.
+    pub mix: Option<String>,
+}
+
 /// Personal recommendations, each with its reason; listeners too new for
 /// personal ones get what is popular in their favourite genre, then overall.
 #[utoipa::path(get, path = "/v1/me/recommendations", tag = "recommendations", security(("bearer" = [])),
-    params(LimitQuery),
+    params(RecommendationsQuery),
     responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 503, body = ErrorBody)))]
 pub async fn mine(
     State(state): State<AppState>,
     user: AuthUser,
-    QueryParams(query): QueryParams<LimitQuery>,
+    QueryParams(query): QueryParams<RecommendationsQuery>,
 ) -> ApiResult<Json<Value>> {
     let limit = checked_limit(query.limit)?;
-    let key = format!("recommendations/{}/{limit}", user.id);
+    let replay = match query.mix.as_deref() {
+        None => false,
+        Some("replay") => true,
+        Some(_) => return Err(ApiError::invalid_field("mix", "must be replay")),
+    };
+    let key = format!("recommendations/{}/{limit}/{replay}", user.id);
     if let Some(hit) = state.cache.get(&key, TTL) {
         return Ok(Json(hit));
     }
-    let found = features::recommend(&state.warehouse, user.id, limit, &state.config.features)
-        .await
-        .map_err(warehouse_error)?;
+    let found = if replay {
+        features::replay(&state.warehouse, user.id, limit)
+            .await
+            .map_err(warehouse_error)?
+    } else {
+        // Liked tracks live in PostgreSQL, not in the warehouse: ask for
+        // enough to fill the list after leaving them out.
+        let liked: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT track_id FROM track_likes WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(user.id)
+        .bind(RECENT_LIKES)
+        .fetch_all(&state.db)
+        .await?;
+        features::recommend(&state.warehouse, user.id, limit + liked.len())
+            .await
+            .map_err(warehouse_error)?
+            .into_iter()
+            .filter(|r| !liked.contains(&r.track_id))
+            .take(limit)
+            .collect()
+    };
     let mut ids: Vec<Uuid> = found.iter().map(|r| r.track_id).collect();
     ids.extend(found.iter().filter_map(|r| match r.reason {
         Reason::BecauseYouPlayed { seed } => Some(seed),
         _ => None,
     }));
     let names = titles(&state, &ids).await?;
+    let artist_ids: Vec<Uuid> = found
+        .iter()
+        .filter_map(|r| match r.reason {
+            Reason::BecauseYouLike { artist } => Some(artist),
+            _ => None,
+        })
+        .collect();
+    let artists = names::artists(&state.warehouse, &artist_ids)
+        .await
+        .map_err(warehouse_error)?;
     let title = |id: &Uuid| names.get(id).map(|(t, _)| t.clone());
     let items = found
         .into_iter()
@@ -194,8 +212,22 @@ pub async fn mine(
                     ),
                     Some(*seed),
                 ),
+                Reason::BecauseYouLike { artist } => (
+                    format!(
+                        "Because you like {}",
+                        artists
+                            .get(artist)
+                            .cloned()
+                            .unwrap_or_else(|| "this artist".into())
+                    ),
+                    None,
+                ),
+                Reason::PopularAmongSimilar { genre } => {
+                    (format!("Popular in {genre} among listeners like you"), None)
+                }
                 Reason::PopularIn { genre } => (format!("Popular in {genre}"), None),
                 Reason::Popular => ("Popular on Encore".to_string(), None),
+                Reason::Replay { plays } => (format!("You played this {plays} times"), None),
             };
             Suggested {
                 track_id: r.track_id,
@@ -211,3 +243,6 @@ pub async fn mine(
     state.cache.put(key, value.clone());
     Ok(Json(value))
 }
+
+/// How many of a listener's latest likes are kept out of their recommendations.
+const RECENT_LIKES: i64 = 500;

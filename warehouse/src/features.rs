@@ -11,18 +11,20 @@ use encore_common::config::{millis, ConfigError};
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// How the features are computed and read. The etl (which writes them) and
-/// the gateway (which reads them) take the same values from [`Self::from_env`].
+/// How the etl computes the features. Only the etl reads these (through
+/// [`Self::from_env`]); readers take whatever the newest generation holds.
 #[derive(Debug, Clone)]
 pub struct FeatureSettings {
     /// `ENCORE_FEATURES_INTERVAL_MS` (default 30 s): how often the etl recomputes.
     pub interval: Duration,
+    /// Sessions two tracks must share to be similar.
     pub min_support: u64,
     pub similar_per_track: u64,
-    pub seeds_per_user: u64,
     pub recommendations_per_user: u64,
-    pub per_artist: u64,
-    pub heard_a_lot: u64,
+    /// EASE's ridge penalty λ, chosen on the evaluation's validation split.
+    pub ease_lambda: f64,
+    /// The most played tracks EASE models (its cost grows with the cube).
+    pub ease_items: usize,
 }
 
 impl Default for FeatureSettings {
@@ -31,10 +33,9 @@ impl Default for FeatureSettings {
             interval: Duration::from_secs(30),
             min_support: 2,
             similar_per_track: 20,
-            seeds_per_user: 10,
             recommendations_per_user: 20,
-            per_artist: 2,
-            heard_a_lot: 3,
+            ease_lambda: 200.0,
+            ease_items: 3_000,
         }
     }
 }
@@ -62,12 +63,18 @@ pub async fn latest(db: &Client) -> Result<Option<u64>, clickhouse::error::Error
 /// Why a track is recommended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reason {
-    /// Listened to near `seed` by others.
+    /// The listener's play of `seed` pushed it up most.
     BecauseYouPlayed { seed: Uuid },
+    /// By an artist the listener plays.
+    BecauseYouLike { artist: Uuid },
+    /// Played by listeners like this one, in a genre this one plays.
+    PopularAmongSimilar { genre: String },
     /// Among the most played in the listener's favourite genre.
     PopularIn { genre: String },
     /// Among the most played overall.
     Popular,
+    /// A replay mix: the listener's own track, played `plays` times.
+    Replay { plays: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +88,30 @@ pub struct Recommendation {
 struct ScoredRow {
     track_id: String,
     score: f64,
-    seed_id: String,
+    reason: String,
+    reason_id: String,
+}
+
+impl ScoredRow {
+    fn into_recommendation(self) -> Option<Recommendation> {
+        let reason = match self.reason.as_str() {
+            "played" => Reason::BecauseYouPlayed {
+                seed: self.reason_id.parse().ok()?,
+            },
+            "artist" => Reason::BecauseYouLike {
+                artist: self.reason_id.parse().ok()?,
+            },
+            "genre" => Reason::PopularAmongSimilar {
+                genre: self.reason_id,
+            },
+            _ => return None,
+        };
+        Some(Recommendation {
+            track_id: self.track_id.parse().ok()?,
+            score: self.score,
+            reason,
+        })
+    }
 }
 
 #[derive(Row, Deserialize)]
@@ -92,21 +122,20 @@ struct PopularRow {
 
 /// Up to `limit` recommendations for `user`: the personal ones of the newest
 /// generation, then popular tracks of their favourite genre, then popular
-/// tracks overall (leaving out tracks they already heard a lot).
+/// tracks overall (leaving out every track they already played).
 pub async fn recommend(
     db: &Client,
     user: Uuid,
     limit: usize,
-    settings: &FeatureSettings,
 ) -> Result<Vec<Recommendation>, clickhouse::error::Error> {
     let Some(generation) = latest(db).await? else {
         return Ok(Vec::new());
     };
     let personal: Vec<ScoredRow> = db
         .query(
-            "SELECT toString(track_id) AS track_text, score, toString(seed_id) AS seed_text \
-             FROM user_recommendations WHERE generation = ? AND user_id = toUUID(?) \
-             ORDER BY score DESC, track_text LIMIT ?",
+            "SELECT toString(track_id) AS track_text, score, reason, reason_id \
+             FROM recommendations WHERE generation = ? AND user_id = toUUID(?) \
+             ORDER BY position LIMIT ?",
         )
         .bind(generation)
         .bind(user.to_string())
@@ -115,23 +144,14 @@ pub async fn recommend(
         .await?;
     let mut out: Vec<Recommendation> = personal
         .into_iter()
-        .filter_map(|r| {
-            Some(Recommendation {
-                track_id: r.track_id.parse().ok()?,
-                score: r.score,
-                reason: Reason::BecauseYouPlayed {
-                    seed: r.seed_id.parse().ok()?,
-                },
-            })
-        })
+        .filter_map(ScoredRow::into_recommendation)
         .collect();
     if out.len() >= limit {
         return Ok(out);
     }
     let heard: Vec<String> = db
-        .query("SELECT toString(track_id) FROM user_track_affinity FINAL WHERE user_id = toUUID(?) AND plays >= ?")
+        .query("SELECT toString(track_id) FROM user_track_affinity FINAL WHERE user_id = toUUID(?) AND plays > 0")
         .bind(user.to_string())
-        .bind(settings.heard_a_lot)
         .fetch_all()
         .await?;
     let favourite: Vec<String> = db
@@ -184,6 +204,41 @@ pub async fn recommend(
         }
     }
     Ok(out)
+}
+
+#[derive(Row, Deserialize)]
+struct ReplayRow {
+    track_id: String,
+    plays: u64,
+}
+
+/// A replay mix, which a listener asks for: their own most played tracks,
+/// the only list that recommends what they already played.
+pub async fn replay(
+    db: &Client,
+    user: Uuid,
+    limit: usize,
+) -> Result<Vec<Recommendation>, clickhouse::error::Error> {
+    let rows: Vec<ReplayRow> = db
+        .query(
+            "SELECT toString(track_id) AS track_text, plays FROM user_track_affinity FINAL \
+             WHERE user_id = toUUID(?) AND plays > 0 \
+             ORDER BY plays DESC, last_played DESC, track_text LIMIT ?",
+        )
+        .bind(user.to_string())
+        .bind(limit as u64)
+        .fetch_all()
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Recommendation {
+                track_id: r.track_id.parse().ok()?,
+                score: r.plays as f64,
+                reason: Reason::Replay { plays: r.plays },
+            })
+        })
+        .collect())
 }
 
 /// A track similar to another, from the newest generation.

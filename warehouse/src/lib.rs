@@ -12,6 +12,7 @@ use clickhouse::Client;
 
 pub mod charts;
 pub mod features;
+pub mod names;
 
 /// The migrations, in order. A new file is added here with the next version.
 const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -34,6 +35,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         4,
         "0004_recommendations",
         include_str!("../migrations/0004_recommendations.sql"),
+    ),
+    (
+        5,
+        "0005_recommender",
+        include_str!("../migrations/0005_recommender.sql"),
     ),
 ];
 

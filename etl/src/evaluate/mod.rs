@@ -9,8 +9,13 @@
 //! database, the same cell recomputation ([`rollup`], sessions and pairs
 //! included), the same feature SQL ([`features::compute`]) and the same read
 //! path with its fallback ([`features::recommend`]). Encore's top 10 is
-//! compared with a most-popular baseline (the items most users played in
-//! training, minus what the user played) by hit rate and NDCG at 10.
+//! compared, on the same split and with the same exclusions, with the
+//! anchors in [`baselines`]: most popular, ItemKNN and EASE (λ chosen on a
+//! validation split). Each is reported by hit rate and NDCG at 10, catalogue
+//! coverage (the share of items in anyone's top 10) and, for Encore, the
+//! share of each listener's top 10 its most frequent reason explains.
+
+pub mod baselines;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -21,6 +26,7 @@ use encore_schemas::{
 };
 use uuid::Uuid;
 
+use self::baselines::Dataset;
 use crate::dims::{insert_all, TrackRow};
 use crate::features::{self, FeatureSettings};
 use crate::plays::PlayRow;
@@ -54,11 +60,46 @@ pub struct Interaction {
     pub at: i64,
 }
 
-/// Hit rate and NDCG at 10 of one recommender.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Scores {
+/// How one recommender did over the held-out listeners.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Metrics {
     pub hit_rate: f64,
     pub ndcg: f64,
+    /// The share of the catalogue in at least one listener's top 10.
+    pub coverage: f64,
+    /// Mean and worst share of a listener's top 10 explained by its most
+    /// frequent reason; `None` for recommenders that give no reasons.
+    pub reason_share: Option<(f64, f64)>,
+    listeners: usize,
+    shown: HashSet<u32>,
+    shares: Vec<f64>,
+}
+
+impl Metrics {
+    /// Adds one listener's ranked list (item indices) and held-out item.
+    pub fn add(&mut self, ranked: &[u32], held_out: Option<u32>, reason_share: Option<f64>) {
+        self.listeners += 1;
+        self.shown.extend(ranked.iter().take(K));
+        if let Some(rank) = held_out.and_then(|h| ranked.iter().take(K).position(|i| *i == h)) {
+            self.hit_rate += 1.0;
+            self.ndcg += 1.0 / ((rank + 2) as f64).log2();
+        }
+        self.shares.extend(reason_share);
+    }
+
+    /// Averages over the listeners; `items` is the catalogue's size.
+    pub fn finish(mut self, items: usize) -> Metrics {
+        let n = self.listeners.max(1) as f64;
+        self.hit_rate /= n;
+        self.ndcg /= n;
+        self.coverage = self.shown.len() as f64 / items.max(1) as f64;
+        if !self.shares.is_empty() {
+            let mean = self.shares.iter().sum::<f64>() / self.shares.len() as f64;
+            let worst = self.shares.iter().copied().fold(0.0, f64::max);
+            self.reason_share = Some((mean, worst));
+        }
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,8 +107,12 @@ pub struct Report {
     pub users: usize,
     pub train_plays: usize,
     pub items: usize,
-    pub encore: Scores,
-    pub popular: Scores,
+    pub encore: Metrics,
+    pub popular: Metrics,
+    pub item_knn: Metrics,
+    pub ease: Metrics,
+    /// EASE's λ and the validation NDCG@10 that chose it.
+    pub ease_lambda: (f64, f64),
 }
 
 const K: usize = 10;
@@ -152,14 +197,6 @@ pub fn split(all: &[Interaction]) -> (Vec<Interaction>, HashMap<u32, u32>) {
         train.extend(list);
     }
     (train, held_out)
-}
-
-/// The hit and discounted gain of `held_out` in a ranked list.
-pub fn score(ranked: &[Uuid], held_out: Uuid) -> (f64, f64) {
-    match ranked.iter().take(K).position(|i| *i == held_out) {
-        Some(rank) => (1.0, 1.0 / ((rank + 2) as f64).log2()),
-        None => (0.0, 0.0),
-    }
 }
 
 fn events(interaction: &Interaction, n: usize) -> [PlaybackEvent; 2] {
@@ -271,51 +308,48 @@ pub async fn run(url: &str, database: &str, dir: &Path) -> Result<Report, Evalua
         generation.similar, generation.recommended, generation.popular
     );
 
-    let mut seen: HashMap<u32, HashSet<u32>> = HashMap::new();
-    let mut popularity: HashMap<u32, HashSet<u32>> = HashMap::new();
-    for i in &train {
-        seen.entry(i.user).or_default().insert(i.item);
-        popularity.entry(i.item).or_default().insert(i.user);
-    }
-    let mut popular: Vec<(usize, u32)> = popularity
+    let data = Dataset::new(catalog.keys().copied(), &train);
+    let by_id: HashMap<Uuid, u32> = data
+        .items
         .iter()
-        .map(|(item, users)| (users.len(), *item))
+        .filter_map(|item| Some((item_id(*item), data.index_of(*item)?)))
         .collect();
-    popular.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-
-    let (mut encore, mut baseline) = (Scores::default(), Scores::default());
-    for (user, held) in &held_out {
-        let ranked: Vec<Uuid> = features::recommend(&db, user_id(*user), K, &settings)
-            .await?
-            .into_iter()
-            .map(|r| r.track_id)
-            .collect();
-        let (hit, gain) = score(&ranked, item_id(*held));
-        encore.hit_rate += hit;
-        encore.ndcg += gain;
-        let mine = seen.get(user);
-        let top: Vec<Uuid> = popular
+    let mut encore = Metrics::default();
+    let mut listeners: Vec<(&u32, &u32)> = held_out.iter().collect();
+    listeners.sort_unstable();
+    for (user, held) in listeners {
+        let found = features::recommend(&db, user_id(*user), K).await?;
+        let ranked: Vec<u32> = found
             .iter()
-            .filter(|(_, item)| !mine.is_some_and(|s| s.contains(item)))
-            .take(K)
-            .map(|(_, item)| item_id(*item))
+            .filter_map(|r| by_id.get(&r.track_id).copied())
             .collect();
-        let (hit, gain) = score(&top, item_id(*held));
-        baseline.hit_rate += hit;
-        baseline.ndcg += gain;
+        encore.add(&ranked, data.index_of(*held), Some(reason_share(&found)));
     }
-    let n = held_out.len().max(1) as f64;
-    for s in [&mut encore, &mut baseline] {
-        s.hit_rate /= n;
-        s.ndcg /= n;
-    }
+    let encore = encore.finish(data.items.len());
+    eprintln!("baselines: most popular, ItemKNN, EASE (λ on a validation split) ...");
+    let popular = baselines::popular(&data, &held_out);
+    let item_knn = baselines::item_knn(&data, &held_out);
+    let (ease, lambda, validation_ndcg) = baselines::ease(&data, &held_out);
     Ok(Report {
         users: held_out.len(),
         train_plays: train.len(),
         items: catalog.len(),
         encore,
-        popular: baseline,
+        popular,
+        item_knn,
+        ease,
+        ease_lambda: (lambda, validation_ndcg),
     })
+}
+
+/// The share of a list its most frequent reason explains.
+fn reason_share(found: &[features::Recommendation]) -> f64 {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for r in found.iter().take(K) {
+        *counts.entry(format!("{:?}", r.reason)).or_default() += 1;
+    }
+    let most = counts.values().copied().max().unwrap_or(0);
+    most as f64 / found.len().clamp(1, K) as f64
 }
 
 #[cfg(test)]
@@ -344,12 +378,19 @@ mod tests {
     }
 
     #[test]
-    fn hits_and_gains_depend_on_rank() {
-        let items: Vec<Uuid> = (1..=12).map(Uuid::from_u128).collect();
-        assert_eq!(score(&items, items[0]), (1.0, 1.0));
-        let (hit, gain) = score(&items, items[2]);
-        assert_eq!(hit, 1.0);
-        assert!((gain - 0.5).abs() < 1e-9);
-        assert_eq!(score(&items, items[11]), (0.0, 0.0), "beyond the top 10");
+    fn hits_gains_and_coverage_depend_on_rank() {
+        let ranked: Vec<u32> = (0..12).collect();
+        let mut metrics = Metrics::default();
+        metrics.add(&ranked, Some(0), Some(0.3));
+        metrics.add(&ranked, Some(2), Some(0.5));
+        metrics.add(&ranked, Some(11), None);
+        let m = metrics.finish(20);
+        assert!(
+            (m.hit_rate - 2.0 / 3.0).abs() < 1e-9,
+            "beyond the top 10 is a miss"
+        );
+        assert!((m.ndcg - (1.0 + 0.5) / 3.0).abs() < 1e-9);
+        assert!((m.coverage - 0.5).abs() < 1e-9, "10 of 20 items shown");
+        assert_eq!(m.reason_share, Some((0.4, 0.5)));
     }
 }

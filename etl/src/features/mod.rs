@@ -8,28 +8,29 @@
 //!   sessions, scored by co-listening weight normalised by both tracks'
 //!   popularity (weight / √(plays_a × plays_b), a cosine over play counts),
 //!   with at least `min_support` sessions; the top 20.
-//! - `user_recommendations`: candidates are the similar tracks of each
-//!   listener's most recently played tracks (the seeds), scored by the sum of
-//!   seed weight × similarity; tracks the listener already heard `heard_a_lot`
-//!   times are left out; at most two per artist; the top 20, each with the
-//!   seed that contributed most ("because you played X").
+//! - `recommendations`: each listener's top 20 from the blend in
+//!   [`crate::model::blend`] (EASE over recency-weighted seeds plus the
+//!   co-listening neighbours above), each with its reason; computed in Rust
+//!   by the `listeners` module from every listener's history.
 //! - `popular_tracks`: the most played tracks of the 30 days up to the newest
 //!   data, per genre and overall: the fallback for listeners too new for the
 //!   above (cold start), and the filler when they have fewer than asked.
 //!
 //! Cost: similarity reads every co-listened pair (grows with distinct pairs,
-//! bounded per session); recommendations join each listener's 10 seeds with
-//! 20 similar tracks each, so they grow linearly with listeners. Both are
-//! full recomputations; a run over a million listeners should be split by
-//! listener ranges.
+//! bounded per session). Recommendations fit EASE over the `ease_items` most
+//! played tracks (O(n³) once, n² memory) and then score each listener in
+//! O(seeds × n); `docs/analytics.md` works the numbers through for the demo
+//! and for 100k tracks × 1M listeners.
 
 use std::future::Future;
 
 use clickhouse::Client;
 
 pub use encore_warehouse::features::{
-    latest, recommend, similar, FeatureSettings, Reason, Recommendation, Similar,
+    latest, recommend, replay, similar, FeatureSettings, Reason, Recommendation, Similar,
 };
+
+mod listeners;
 
 /// What one run wrote.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,8 +40,6 @@ pub struct Generation {
     pub recommended: u64,
     pub popular: u64,
 }
-
-const NIL: &str = "toUUID('00000000-0000-0000-0000-000000000000')";
 
 /// Computes a new generation of every feature table.
 #[tracing::instrument(name = "features", skip_all, fields(generation = tracing::field::Empty))]
@@ -71,45 +70,7 @@ pub async fn compute(
     .bind(settings.similar_per_track)
     .execute()
     .await?;
-    db.query(&format!(
-        "INSERT INTO user_recommendations (generation, user_id, track_id, score, seed_id) \
-         SELECT ?, user_id, track_id, score, seed_id FROM ( \
-           SELECT user_id, track_id, score, seed_id, if(artist_id = {NIL}, track_id, artist_id) AS diversity \
-           FROM ( \
-             SELECT user_id, track_id, score, seed_id FROM ( \
-               SELECT user_id, track_id, sum(contribution) AS score, argMax(seed_id, contribution) AS seed_id FROM ( \
-                 SELECT user_id, seed_id, similar_id AS track_id, seed_weight * similarity AS contribution FROM ( \
-                   SELECT user_id, track_id AS seed_id, \
-                          toFloat64(plays + completions) - 0.5 * toFloat64(skips) AS seed_weight \
-                   FROM user_track_affinity FINAL \
-                   WHERE seed_weight > 0 \
-                   ORDER BY user_id, last_played DESC, track_id \
-                   LIMIT ? BY user_id \
-                 ) AS seeds ALL INNER JOIN ( \
-                   SELECT track_id AS seed_id, similar_id, score AS similarity FROM track_similar WHERE generation = ? \
-                 ) AS neighbours USING seed_id \
-               ) GROUP BY user_id, track_id \
-             ) AS candidates ANY LEFT JOIN ( \
-               SELECT user_id, track_id, plays AS heard FROM user_track_affinity FINAL \
-             ) AS history USING user_id, track_id \
-             WHERE heard < ? \
-           ) AS fresh ANY LEFT JOIN ( \
-             SELECT id AS track_id, artist_id FROM dim_tracks FINAL \
-           ) AS tracks USING track_id \
-           ORDER BY user_id, score DESC, track_id \
-           LIMIT ? BY user_id, diversity \
-         ) \
-         ORDER BY user_id, score DESC, track_id \
-         LIMIT ? BY user_id"
-    ))
-    .bind(generation)
-    .bind(settings.seeds_per_user)
-    .bind(generation)
-    .bind(settings.heard_a_lot)
-    .bind(settings.per_artist)
-    .bind(settings.recommendations_per_user)
-    .execute()
-    .await?;
+    let recommended = listeners::recommend_all(db, generation, settings).await?;
     for genre_column in ["genre", "''"] {
         db.query(&format!(
             "INSERT INTO popular_tracks (generation, genre, track_id, plays) \
@@ -127,6 +88,7 @@ pub async fn compute(
         .await?;
     }
     let counted = counts(db, generation).await?;
+    tracing::debug!(recommended, "listeners' recommendations written");
     db.query(
         "INSERT INTO feature_generations (generation, computed_at, similar, recommended, popular) \
          VALUES (?, now(), ?, ?, ?)",
@@ -157,7 +119,7 @@ async fn counts(db: &Client, generation: u64) -> Result<Generation, clickhouse::
     Ok(Generation {
         generation,
         similar: count("track_similar").await?,
-        recommended: count("user_recommendations").await?,
+        recommended: count("recommendations").await?,
         popular: count("popular_tracks").await?,
     })
 }
@@ -171,7 +133,7 @@ async fn drop_old_generations(db: &Client, newest: u64) -> Result<(), clickhouse
         .fetch_all()
         .await?;
     for generation in old.into_iter().skip(1) {
-        for table in ["track_similar", "user_recommendations", "popular_tracks"] {
+        for table in ["track_similar", "recommendations", "popular_tracks"] {
             db.query(&format!("ALTER TABLE {table} DROP PARTITION ?"))
                 .bind(generation)
                 .execute()
