@@ -10,7 +10,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
-use crate::PATIENCE;
+use crate::{eventually, PATIENCE};
 
 /// Playback events as fixture records for `playback-events`, keyed by user.
 pub fn playback_records(events: &[encore_schemas::PlaybackEvent]) -> Vec<fixtures::FixtureRecord> {
@@ -94,18 +94,46 @@ async fn read_topic_as(
     linger: Duration,
     isolation: &'static str,
 ) -> Vec<ReadRecord> {
+    // The topic may not exist yet (its producer creates it on first use).
+    let partitions = eventually(&format!("topic {topic} to have partitions"), || {
+        partition_count(kafka, topic)
+    })
+    .await;
     let kafka = kafka.clone();
     let topic = topic.to_string();
     tokio::task::spawn_blocking(move || {
-        read_topic_blocking(&kafka, &topic, expected, linger, isolation)
+        read_topic_blocking(&kafka, &topic, partitions, expected, linger, isolation)
     })
     .await
     .expect("reading the topic panicked")
 }
 
+/// How many partitions `topic` has; what the broker said instead while it has none.
+async fn partition_count(kafka: &KafkaConfig, topic: &str) -> Result<i32, String> {
+    let brokers = kafka.brokers.clone();
+    let topic = topic.to_string();
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &brokers)
+            .create()
+            .map_err(|e| e.to_string())?;
+        let metadata = consumer
+            .fetch_metadata(Some(&topic), Duration::from_secs(10))
+            .map_err(|e| e.to_string())?;
+        match metadata.topics().iter().find(|t| t.name() == topic) {
+            Some(t) if !t.partitions().is_empty() => Ok(t.partitions().len() as i32),
+            Some(t) => Err(format!("no partitions (error {:?})", t.error())),
+            None => Err("not in the metadata".to_string()),
+        }
+    })
+    .await
+    .expect("reading the topic's metadata panicked")
+}
+
 fn read_topic_blocking(
     kafka: &KafkaConfig,
     topic: &str,
+    partitions: i32,
     expected: usize,
     linger: Duration,
     isolation: &str,
@@ -117,29 +145,10 @@ fn read_topic_blocking(
         .set("isolation.level", isolation)
         .create()
         .expect("a reader");
-    // The topic may not exist yet (its producer creates it on first use).
-    let deadline = Instant::now() + PATIENCE;
-    let partitions = loop {
-        let partitions = consumer
-            .fetch_metadata(Some(topic), Duration::from_secs(10))
-            .ok()
-            .and_then(|m| {
-                m.topics()
-                    .iter()
-                    .find(|t| t.name() == topic)
-                    .map(|t| t.partitions().len())
-            })
-            .unwrap_or(0);
-        if partitions > 0 || Instant::now() > deadline {
-            break partitions;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(partitions > 0, "topic {topic} has no partitions");
     let mut assignment = TopicPartitionList::new();
     for partition in 0..partitions {
         assignment
-            .add_partition_offset(topic, partition as i32, Offset::Beginning)
+            .add_partition_offset(topic, partition, Offset::Beginning)
             .expect("assignment");
     }
     consumer.assign(&assignment).expect("assigning partitions");
@@ -197,24 +206,22 @@ fn read_topic_blocking(
 /// Panics with both offset lists when that does not happen in time.
 pub async fn wait_until_committed(kafka: &KafkaConfig, group: &str, topic: &str) {
     let partitions = kafka.partitions;
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let ends = high_watermarks(kafka, topic, partitions).await;
-        let committed = committed_offsets(kafka, group, topic, partitions).await;
+    let what = format!("group {group} to commit {topic} up to its ends");
+    eventually(&what, || async move {
+        let ends = try_high_watermarks(kafka, topic, partitions).await?;
+        let committed = try_committed_offsets(kafka, group, topic, partitions).await?;
         // A partition nothing was ever produced to has no committed offset (-1).
         let caught_up = ends
             .iter()
             .zip(&committed)
             .all(|(end, done)| *end == 0 || done == end);
         if caught_up {
-            return;
+            Ok(())
+        } else {
+            Err(format!("committed {committed:?}, the ends are {ends:?}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "group {group} committed {committed:?} on {topic}, the ends are {ends:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 /// The committed offsets of `group` on `topic`, per partition (-1 where none).
@@ -224,11 +231,34 @@ pub async fn committed_offsets(
     topic: &str,
     partitions: i32,
 ) -> Vec<i64> {
-    let kafka = kafka.clone();
+    // A broker busy with the whole suite may time a request out: ask again.
+    eventually(
+        &format!("the committed offsets of {group} on {topic}"),
+        || try_committed_offsets(kafka, group, topic, partitions),
+    )
+    .await
+}
+
+/// The high watermark (next offset) of each partition of `topic`.
+pub async fn high_watermarks(kafka: &KafkaConfig, topic: &str, partitions: i32) -> Vec<i64> {
+    // A broker busy with the whole suite may time a request out: ask again.
+    eventually(&format!("the high watermarks of {topic}"), || {
+        try_high_watermarks(kafka, topic, partitions)
+    })
+    .await
+}
+
+async fn try_committed_offsets(
+    kafka: &KafkaConfig,
+    group: &str,
+    topic: &str,
+    partitions: i32,
+) -> Result<Vec<i64>, String> {
+    let brokers = kafka.brokers.clone();
     let (group, topic) = (group.to_string(), topic.to_string());
     tokio::task::spawn_blocking(move || {
         let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &kafka.brokers)
+            .set("bootstrap.servers", &brokers)
             .set("group.id", &group)
             .set("enable.auto.commit", "false")
             .create()
@@ -237,52 +267,40 @@ pub async fn committed_offsets(
         for partition in 0..partitions {
             list.add_partition(&topic, partition);
         }
-        // A broker busy with the whole suite may time a request out: ask again.
-        let deadline = Instant::now() + PATIENCE;
-        let committed = loop {
-            match consumer.committed_offsets(list.clone(), Duration::from_secs(10)) {
-                Ok(committed) => break committed,
-                Err(error) if Instant::now() < deadline => {
-                    eprintln!("committed offsets: {error}; asking again");
-                }
-                Err(error) => panic!("committed offsets: {error}"),
-            }
-        };
-        (0..partitions)
+        let committed = consumer
+            .committed_offsets(list, Duration::from_secs(10))
+            .map_err(|e| format!("committed offsets: {e}"))?;
+        Ok((0..partitions)
             .map(
                 |p| match committed.find_partition(&topic, p).map(|e| e.offset()) {
                     Some(Offset::Offset(o)) => o,
                     _ => -1,
                 },
             )
-            .collect()
+            .collect())
     })
     .await
     .expect("reading committed offsets panicked")
 }
 
-/// The high watermark (next offset) of each partition of `topic`.
-pub async fn high_watermarks(kafka: &KafkaConfig, topic: &str, partitions: i32) -> Vec<i64> {
-    let kafka = kafka.clone();
+async fn try_high_watermarks(
+    kafka: &KafkaConfig,
+    topic: &str,
+    partitions: i32,
+) -> Result<Vec<i64>, String> {
+    let brokers = kafka.brokers.clone();
     let topic = topic.to_string();
     tokio::task::spawn_blocking(move || {
         let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &kafka.brokers)
+            .set("bootstrap.servers", &brokers)
             .create()
             .expect("a consumer");
         (0..partitions)
             .map(|p| {
-                // A broker busy with the whole suite may time a request out: ask again.
-                let deadline = Instant::now() + PATIENCE;
-                loop {
-                    match consumer.fetch_watermarks(&topic, p, Duration::from_secs(10)) {
-                        Ok((_, high)) => break high,
-                        Err(error) if Instant::now() < deadline => {
-                            eprintln!("watermarks of {topic}/{p}: {error}; asking again");
-                        }
-                        Err(error) => panic!("watermarks of {topic}/{p}: {error}"),
-                    }
-                }
+                consumer
+                    .fetch_watermarks(&topic, p, Duration::from_secs(10))
+                    .map(|(_, high)| high)
+                    .map_err(|e| format!("watermarks of {topic}/{p}: {e}"))
             })
             .collect()
     })

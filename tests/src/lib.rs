@@ -25,4 +25,4 @@ pub use kafka::{
 };
 pub use run::TestRun;
 pub use service::Service;
-pub use wait::{wait_for_live_count, PATIENCE};
+pub use wait::{eventually, eventually_within, wait_for_live_count, PATIENCE};

@@ -2,13 +2,11 @@
 //! database and search indices of its own on the shared stack, so tests run
 //! in parallel without seeing each other's data, and leave nothing behind.
 
-use std::time::{Duration, Instant};
-
 use encore_common::{fixtures, kafka, KafkaConfig, Topics};
 use tokio::sync::OnceCell;
 
+use crate::eventually;
 use crate::kafka::{delete_topics_with_prefix, fixture_path};
-use crate::PATIENCE;
 
 /// One isolated test run against the local stack.
 pub struct TestRun {
@@ -124,16 +122,17 @@ impl TestRun {
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
-    /// Polls `sql` until it returns `expected`; returns the last value seen when time runs out.
+    /// Polls `sql` until it returns `expected`, and returns it, so that a
+    /// call site reads as its assertion.
     pub async fn wait_for_scalar(&self, sql: &str, expected: u64) -> u64 {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let value = self.clickhouse().query(sql).fetch_one::<u64>().await.ok();
-            if value == Some(expected) || Instant::now() > deadline {
-                return value.unwrap_or(0);
+        eventually(&format!("{sql} to be {expected}"), || async move {
+            match self.clickhouse().query(sql).fetch_one::<u64>().await {
+                Ok(value) if value == expected => Ok(value),
+                Ok(value) => Err(value.to_string()),
+                Err(error) => Err(error.to_string()),
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        })
+        .await
     }
 
     /// Drops this run's databases, indices and topics.
