@@ -7,7 +7,9 @@
 //! talking to the real broker and ClickHouse of `scripts/stack up`.
 //!
 //! Helpers panic with a message that says what was expected: they are test
-//! support, and a failed expectation is the test failing.
+//! support, and a failed expectation is the test failing. A wait for what the
+//! stack does in the background goes through [`eventually`], so that when it
+//! gives up it says what it waited for and what it saw last.
 
 pub mod api;
 pub mod chinook;
