@@ -1,6 +1,6 @@
-//! Waiting for what the stack does in the background. Every "wait until" of
-//! the suite goes through [`eventually`], so a wait reads as what it waits
-//! for, and a wait that times out says what it saw last.
+//! Waiting for what the stack does in the background. The suite's "wait
+//! until"s go through [`eventually`] (the few that cannot say why), so a wait
+//! reads as what it waits for, and a wait that times out says what it saw last.
 
 use std::fmt::Display;
 use std::future::Future;
