@@ -1,15 +1,13 @@
 //! Aggregates, co-listening, recommendations and their endpoints, from topic
 //! records through the real broker into ClickHouse and out of the gateway.
 
-use std::time::{Duration, Instant};
-
 use clickhouse::Row;
 use encore_schemas::{
     Artist, CatalogChange, ChangeOp, Client, ContextKind, Device, EntityType, PlaybackContext,
     PlaybackEvent, PlaybackKind, Track,
 };
 use encore_tests::api::{register, Api};
-use encore_tests::{catalog_records, playback_records, TestRun, PATIENCE};
+use encore_tests::{catalog_records, eventually, playback_records, TestRun};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -95,23 +93,6 @@ fn event(user: Uuid, track: Uuid, kind: PlaybackKind, position_ms: i64, at: i64)
     }
 }
 
-/// Polls `sql` (returning one number) until it equals `expected`.
-async fn wait_for(run: &TestRun, sql: &str, expected: u64) -> u64 {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let value = run
-            .clickhouse()
-            .query(sql)
-            .fetch_one::<u64>()
-            .await
-            .unwrap_or(u64::MAX);
-        if value == expected || Instant::now() > deadline {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[derive(Row, Deserialize, Debug, PartialEq)]
 struct Metrics {
     plays: u64,
@@ -180,8 +161,7 @@ async fn aggregates_are_exact_with_duplicated_events_and_the_ready_queries_run()
         .replace('?', &format!("'{track}'"))
     };
     assert_eq!(
-        wait_for(
-            &run,
+        run.wait_for_scalar(
             &format!("SELECT toUInt64(count()) FROM ({})", hour_of(c)),
             1
         )
@@ -189,7 +169,8 @@ async fn aggregates_are_exact_with_duplicated_events_and_the_ready_queries_run()
         1
     );
     assert_eq!(
-        wait_for(&run, "SELECT toUInt64(count()) FROM dim_tracks FINAL", 3).await,
+        run.wait_for_scalar("SELECT toUInt64(count()) FROM dim_tracks FINAL", 3)
+            .await,
         3
     );
     assert_eq!(
@@ -487,16 +468,18 @@ fn has_track(body: &Value, track: Uuid) -> bool {
     find(body, track).is_some()
 }
 
+/// Asks `path` until its answer is 200 and `accept` holds for it, and returns that answer.
 async fn poll(api: &Api, path: &str, accept: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
+    let what = format!("{path} to give the expected answer");
+    eventually(&what, || async {
         let answer = api.get(path).await;
-        if answer.status == 200 && accept(&answer.body) || Instant::now() > deadline {
-            assert_eq!(answer.status, 200, "{path}: {}", answer.body);
-            return answer.body;
+        if answer.status == 200 && accept(&answer.body) {
+            Ok(answer.body)
+        } else {
+            Err(format!("{} {}", answer.status, answer.body))
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

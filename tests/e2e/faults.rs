@@ -20,8 +20,8 @@ use encore_schemas::{CatalogChange, ChangeOp, EntityType, Playlist, Track};
 use encore_tests::api::{register, Api};
 use encore_tests::servers::OwnServer;
 use encore_tests::{
-    chinook, committed_offsets, high_watermarks, read_topic, wait_for_live_count,
-    wait_until_committed, TestRun, PATIENCE,
+    chinook, committed_offsets, eventually, high_watermarks, read_topic, wait_for_live_count,
+    wait_until_committed, TestRun,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -148,11 +148,13 @@ async fn clickhouse_stopped_for_30_s_under_load_is_caught_up_exactly() {
     let (generator, options) = paced(12, 200.0, 9_000);
     let sink = Sink::kafka(run.kafka.clone()).await.expect("a Kafka sink");
     let simulation = tokio::spawn(simulate(generator, sink, options, std::future::pending()));
-    let deadline = Instant::now() + PATIENCE;
-    while run.scalar("SELECT count() FROM plays").await == 0 {
-        assert!(Instant::now() < deadline, "no plays arrived");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually("the first plays", || async {
+        match run.scalar("SELECT count() FROM plays").await {
+            0 => Err("none"),
+            _ => Ok(()),
+        }
+    })
+    .await;
     clickhouse.stop();
     let stopped = Instant::now();
 
@@ -244,21 +246,18 @@ async fn postgresql_restarted_under_catalog_writes_answers_503_and_the_outbox_dr
     // the same record, same change id and version, so the sinks below,
     // which keep the newest version per entity, hold each artist once.
     let db = run.postgres().await;
-    let deadline = Instant::now() + PATIENCE;
-    loop {
+    eventually("the outbox to drain", || async {
         let unsent: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
             .fetch_one(&db)
             .await
             .expect("outbox count");
         if unsent == 0 {
-            break;
+            Ok(())
+        } else {
+            Err(format!("{unsent} unsent"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "the outbox did not drain: {unsent} left"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
     let stored: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM artists")
         .fetch_all(&db)
         .await

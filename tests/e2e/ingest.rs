@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use encore_ingest::catalog::{import_file, Tally};
 use encore_ingest::client::Gateway;
@@ -13,7 +13,7 @@ use encore_ingest::simulate::run::{accounts, run, RunOptions, Sink};
 use encore_ingest::simulate::{synthetic_tracks, Generator, Pacer};
 use encore_ingest::sync::{run_once, serve, SyncConfig};
 use encore_tests::api::{register, Api};
-use encore_tests::{Service, TestRun};
+use encore_tests::{eventually_within, Service, TestRun};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -451,18 +451,20 @@ async fn a_sync_uploads_tagged_audio_once_reports_removals_and_answers_requests(
     let boss = run.account_with_role(&api, "sync-admin", "admin").await;
     let request = boss.api.post("/v1/admin/sync", json!({})).await.expect(202);
     let id = request["id"].as_str().expect("a request id").to_string();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let finished = loop {
+    let what = format!("sync request {id} to finish");
+    let finished = eventually_within(Duration::from_secs(30), &what, || async {
         let state = boss
             .api
             .get(&format!("/v1/admin/sync/{id}"))
             .await
             .expect(200);
-        if state["status"] == "done" || state["status"] == "failed" || Instant::now() > deadline {
-            break state;
+        if state["status"] == "done" || state["status"] == "failed" {
+            Ok(state)
+        } else {
+            Err(state)
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    })
+    .await;
     assert_eq!(finished["status"], "done", "{finished}");
     assert!(
         finished["summary"]

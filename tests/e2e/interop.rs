@@ -3,13 +3,11 @@
 //! schema by its fingerprint from `schemas/` alone, and records written before
 //! the fingerprint followed the specification still decode here.
 
-use std::time::Duration;
-
 use apache_avro::headers::{HeaderBuilder, RabinFingerprintHeader};
 use encore_common::topics::PLAYBACK_EVENTS;
 use encore_schemas::{AvroMessage, PlaybackEvent};
 use encore_tests::api::{register, Api};
-use encore_tests::{wait_until_committed, TestRun};
+use encore_tests::{eventually, wait_until_committed, TestRun};
 use serde_json::{json, Value};
 
 use crate::support::{batch, event};
@@ -87,19 +85,18 @@ async fn a_python_consumer_resolves_every_record_by_fingerprint_from_schemas_alo
     wait_until_committed(&run.kafka, &run.etl_config().group, &run.playback_topic()).await;
     // The relay has published everything once the outbox is empty.
     let db = run.postgres().await;
-    let deadline = std::time::Instant::now() + encore_tests::PATIENCE;
-    while sqlx::query_scalar::<_, i64>("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-        .fetch_one(&db)
-        .await
-        .expect("outbox count")
-        > 0
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the outbox did not drain"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually("the outbox to drain", || async {
+        let unsent: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            .fetch_one(&db)
+            .await
+            .expect("outbox count");
+        if unsent == 0 {
+            Ok(())
+        } else {
+            Err(format!("{unsent} unsent"))
+        }
+    })
+    .await;
 
     let report = consume_in_python(&run);
     let topics = report["topics"].as_object().expect("topics");

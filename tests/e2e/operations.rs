@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use encore_common::fixtures;
 use encore_ingest::simulate::{sim_user_id, synthetic_tracks, Generator};
-use encore_tests::{Service, TestRun};
+use encore_tests::{eventually_within, Service, TestRun};
 use serde_json::Value;
 
 /// `n` simulated playback events as fixture records (seeded, so repeatable).
@@ -32,15 +32,15 @@ fn dependencies(body: &str) -> Value {
 
 /// Polls a service's `/metrics` until a line starts with `prefix`; returns that line.
 async fn metric_line(service: &Service, prefix: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    let what = format!("a metric {prefix}");
+    eventually_within(Duration::from_secs(30), &what, || async {
         let (_, text) = get(service, "/metrics").await;
-        if let Some(line) = text.lines().find(|l| l.starts_with(prefix)) {
-            return line.to_string();
+        match text.lines().find(|l| l.starts_with(prefix)) {
+            Some(line) => Ok(line.to_string()),
+            None => Err(format!("\n{text}")),
         }
-        assert!(Instant::now() < deadline, "no metric {prefix} in:\n{text}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,19 +70,16 @@ async fn every_service_answers_health_readiness_and_metrics() {
     let plays = "SELECT count() FROM plays FINAL";
     assert_eq!(run.wait_for_scalar(plays, 200).await, 200);
     let group = run.etl_config().group;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let line = metric_line(
-            &etl,
-            &format!("encore_consumer_lag_total{{group=\"{group}\"}}"),
-        )
-        .await;
+    let lag = format!("encore_consumer_lag_total{{group=\"{group}\"}}");
+    eventually_within(Duration::from_secs(30), "the lag to reach 0", || async {
+        let line = metric_line(&etl, &lag).await;
         if line.ends_with(" 0") {
-            break;
+            Ok(())
+        } else {
+            Err(line)
         }
-        assert!(Instant::now() < deadline, "the lag never reached 0: {line}");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    })
+    .await;
     metric_line(&etl, "encore_etl_batch_rows_count").await;
     metric_line(&etl, "encore_kafka_consumed_total").await;
 
@@ -140,6 +137,8 @@ async fn a_stopped_etl_stops_promptly_and_its_successor_loses_and_repeats_nothin
     config.batch_size = 500;
     let etl = run.start_etl(config.clone()).await;
     let plays = "SELECT count() FROM plays FINAL";
+    // Not eventually(): a look every 20 ms is what catches the ETL between
+    // its first batch and its last, and the stop below must land there.
     let deadline = Instant::now() + encore_tests::PATIENCE;
     while run.scalar(plays).await < 500 {
         assert!(Instant::now() < deadline, "no batch was written");

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use encore_schemas::{decode, CatalogChange, ChangeOp};
 use encore_tests::api::Api;
 use encore_tests::servers::OwnServer;
-use encore_tests::{read_topic, ReadRecord, TestRun};
+use encore_tests::{eventually_within, read_topic, ReadRecord, TestRun};
 use serde_json::json;
 
 /// (version, op) of each record for `entity`, `None` for a tombstone.
@@ -150,18 +150,18 @@ async fn writes_during_a_broker_outage_are_published_once_it_returns() {
         "nothing sent twice"
     );
     assert_eq!(records.len(), 3);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    eventually_within(Duration::from_secs(10), "the outbox to drain", || async {
         let unsent: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
             .fetch_one(&db)
             .await
             .expect("outbox count");
         if unsent == 0 {
-            break;
+            Ok(())
+        } else {
+            Err(format!("{unsent} unsent"))
         }
-        assert!(Instant::now() < deadline, "the outbox did not drain");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
     gateway.stop().await;
     run.cleanup().await;
 }

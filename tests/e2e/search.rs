@@ -1,7 +1,7 @@
 //! Search: the indexer keeps the index in sync with the catalog topics; the
 //! gateway searches it. Real Kafka, real OpenSearch, real PostgreSQL.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use elasticsearch::indices::IndicesDeleteParts;
 use encore_common::kafka::dlq_headers;
@@ -9,21 +9,22 @@ use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};
 use encore_schemas::{CatalogChange, ChangeOp, EntityType, Track};
 use encore_tests::api::{register, Account, Api};
-use encore_tests::{chinook, read_topic, wait_for_live_count, Service, TestRun, PATIENCE};
+use encore_tests::{chinook, eventually, read_topic, wait_for_live_count, Service, TestRun};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-/// Searches until `accept` holds for the answer, or patience runs out (then
-/// returns the last answer, for the assertion to show).
+/// Searches until `accept` holds for the answer, and returns that answer.
 async fn search_until(api: &Api, query: &str, accept: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
+    let what = format!("a search for {query} to give the expected answer");
+    eventually(&what, || async {
         let answer = api.get(&format!("/v1/search?{query}")).await;
-        if answer.status == 200 && accept(&answer.body) || Instant::now() > deadline {
-            return answer.body;
+        if answer.status == 200 && accept(&answer.body) {
+            Ok(answer.body)
+        } else {
+            Err(format!("{} {}", answer.status, answer.body))
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 fn titles(answer: &Value) -> Vec<String> {
@@ -302,17 +303,19 @@ async fn document_until(
     accept: impl Fn(&Value) -> bool,
 ) -> Value {
     let url = format!("{}/{alias}/_doc/{id}", run.search_url);
-    let deadline = Instant::now() + PATIENCE;
-    loop {
+    let what = format!("document {id} in {alias} to be indexed as expected");
+    eventually(&what, || async {
         let answer: Value = match reqwest::get(&url).await {
             Ok(response) => response.json().await.unwrap_or(Value::Null),
             Err(_) => Value::Null,
         };
-        if accept(&answer["_source"]) || Instant::now() > deadline {
-            return answer["_source"].clone();
+        if accept(&answer["_source"]) {
+            Ok(answer["_source"].clone())
+        } else {
+            Err(answer)
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 /// A track indexed before its artist and album, which then arrive in one

@@ -180,6 +180,8 @@ impl OwnServer {
             .spawn()
             .unwrap_or_else(|e| panic!("starting {:?}: {e}", command.get_program()));
         self.child = Some(child);
+        // Not eventually(), which is async: OwnServer starts synchronously
+        // (its constructors call this), and the fault tests rely on that.
         let deadline = Instant::now() + Duration::from_secs(60);
         while !self.answers() {
             assert!(
