@@ -50,8 +50,10 @@ pub struct Suggested {
     pub title: Option<String>,
     pub artist_id: Option<Uuid>,
     pub score: f64,
-    /// Why: "Because you played …", "Popular in rock", "Popular on Encore",
-    /// or, for similar tracks, "Often played with …".
+    /// Why: "Because you played …", "Because you like Nina Simone", "Popular in
+    /// rock among listeners like you", "You played this 12 times" (replay
+    /// mix); for a listener too new for personal picks "Popular in rock" or
+    /// "Popular on Encore"; for similar tracks "Often played with …".
     pub reason: String,
     /// The track the reason refers to, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -227,6 +229,7 @@ pub async fn mine(
                 }
                 Reason::PopularIn { genre } => (format!("Popular in {genre}"), None),
                 Reason::Popular => ("Popular on Encore".to_string(), None),
+                Reason::Replay { plays: 1 } => ("You played this once".to_string(), None),
                 Reason::Replay { plays } => (format!("You played this {plays} times"), None),
             };
             Suggested {

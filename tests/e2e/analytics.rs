@@ -67,7 +67,13 @@ fn catalog(run: &str, tracks: &[(&str, &str, &str)]) -> Vec<CatalogChange> {
     out
 }
 
-fn event(user: Uuid, track: Uuid, kind: PlaybackKind, position_ms: i64, at: i64) -> PlaybackEvent {
+pub(crate) fn event(
+    user: Uuid,
+    track: Uuid,
+    kind: PlaybackKind,
+    position_ms: i64,
+    at: i64,
+) -> PlaybackEvent {
     PlaybackEvent {
         event_id: Uuid::new_v4(),
         user_id: user,
@@ -112,7 +118,7 @@ async fn metrics(run: &TestRun, sql: &str, key: &str) -> Metrics {
 }
 
 /// The start of the hour two hours ago: inside "today" for charts by week.
-fn base_hour() -> i64 {
+pub(crate) fn base_hour() -> i64 {
     let now = encore_common::now_millis();
     now - now.rem_euclid(3_600_000) - 2 * 3_600_000
 }
@@ -454,11 +460,11 @@ async fn planted_co_listens_become_recommendations_and_cold_starts_get_the_fallb
     run.cleanup().await;
 }
 
-fn items(body: &Value) -> Vec<Value> {
+pub(crate) fn items(body: &Value) -> Vec<Value> {
     body["items"].as_array().cloned().unwrap_or_default()
 }
 
-fn find(body: &Value, track: Uuid) -> Option<Value> {
+pub(crate) fn find(body: &Value, track: Uuid) -> Option<Value> {
     items(body)
         .into_iter()
         .find(|i| i["track_id"] == track.to_string())
@@ -469,7 +475,7 @@ fn has_track(body: &Value, track: Uuid) -> bool {
 }
 
 /// Asks `path` until its answer is 200 and `accept` holds for it, and returns that answer.
-async fn poll(api: &Api, path: &str, accept: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn poll(api: &Api, path: &str, accept: impl Fn(&Value) -> bool) -> Value {
     let what = format!("{path} to give the expected answer");
     eventually(&what, || async {
         let answer = api.get(path).await;

@@ -19,6 +19,7 @@ mod interop;
 mod library;
 mod operations;
 mod outbox;
+mod recommendations;
 mod schemathesis;
 mod search;
 mod support;
