@@ -26,23 +26,26 @@
 //! children are stopped and the run's databases dropped at the end, also
 //! when the section fails.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use encore_common::{fixtures, kafka};
+use encore_common::fixtures;
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names};
 use encore_schemas::EntityType;
 use encore_tests::api::{self, Api};
 use encore_tests::{chinook, TestRun};
-use serde_json::{json, Value};
-use uuid::Uuid;
 
 use crate::{env_usize, thousands, Row};
+
+mod load;
+mod procs;
+
+use load::{catalog_load, playback_load};
+use procs::{build, free_port, mb, stack_jvms, status_kb, wait_healthy, Children, Service};
 
 const TARGET_MB: f64 = 150.0;
 const BATCH: usize = 100;
@@ -79,203 +82,6 @@ struct Settings {
     seconds: u64,
     rate: usize,
     catalog_rate: usize,
-}
-
-/// `cargo build --release` of the three services into the target directory
-/// this bench runs from; returns the directory holding the binaries.
-fn build() -> PathBuf {
-    let exe = std::env::current_exe().expect("the bench's own path");
-    // <target>/release/deps/load-<hash>
-    let bin_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the bench runs from <target>/release/deps")
-        .to_path_buf();
-    let target_dir = bin_dir.parent().expect("a target directory");
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!(
-        "building the release binaries gateway, etl and indexer into {} \
-         (cargo build --release; a few minutes the first time) ...",
-        bin_dir.display()
-    );
-    let status = Command::new(cargo)
-        .current_dir(workspace)
-        .args(["build", "--release", "--locked", "--target-dir"])
-        .arg(target_dir)
-        .args([
-            "-p",
-            "encore-gateway",
-            "-p",
-            "encore-etl",
-            "-p",
-            "encore-indexer",
-        ])
-        .stdout(Stdio::null())
-        .status()
-        .expect("running cargo build");
-    assert!(status.success(), "cargo build --release failed: {status}");
-    for name in SERVICES {
-        assert!(
-            bin_dir.join(name).is_file(),
-            "{} is missing after the build",
-            bin_dir.join(name).display()
-        );
-    }
-    bin_dir
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// One service process and its RSS samples (kB).
-struct Service {
-    name: &'static str,
-    process: Child,
-    log: PathBuf,
-    samples: Vec<(Duration, u64)>,
-}
-
-impl Service {
-    fn pid(&self) -> u32 {
-        self.process.id()
-    }
-
-    /// The last lines of its log, for a failure message.
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(15)..].join("\n")
-    }
-
-    /// Panics with its log when it has exited.
-    fn assert_running(&mut self) {
-        if let Ok(Some(status)) = self.process.try_wait() {
-            panic!(
-                "{} exited ({status}); its log {}:\n{}",
-                self.name,
-                self.log.display(),
-                self.log_tail()
-            );
-        }
-    }
-}
-
-/// An engine's JVM of the local stack, found by its main class, and its RSS
-/// samples (kB): the engines' memory is part of what a deployment pays.
-struct Jvm {
-    name: &'static str,
-    pid: u32,
-    samples: Vec<(Duration, u64)>,
-}
-
-/// The stack's Kafka and OpenSearch JVMs (whichever run on this machine).
-fn stack_jvms() -> Vec<Jvm> {
-    let wanted = [
-        ("Kafka broker JVM", "kafka.Kafka"),
-        ("OpenSearch JVM", "org.opensearch.bootstrap.OpenSearch"),
-    ];
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return found;
-    };
-    let own = std::process::id();
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-        for (name, class) in wanted {
-            // The stack's own server: not a test's (those run from temp dirs
-            // and are gone by now anyway), and not this process.
-            if pid != own && args.contains(&class.as_bytes()) {
-                found.push(Jvm {
-                    name,
-                    pid,
-                    samples: Vec::new(),
-                });
-            }
-        }
-    }
-    found
-}
-
-/// The children; dropping them (also while a panic unwinds) kills them.
-struct Children(Vec<Service>);
-
-impl Children {
-    /// SIGTERM, then up to 10 s for each to finish, then SIGKILL.
-    fn terminate(&mut self) {
-        for service in &self.0 {
-            let _ = Command::new("kill")
-                .args(["-TERM", &service.pid().to_string()])
-                .status();
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        for service in &mut self.0 {
-            while matches!(service.process.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = service.process.kill();
-            let _ = service.process.wait();
-        }
-    }
-}
-
-impl Drop for Children {
-    fn drop(&mut self) {
-        for service in &mut self.0 {
-            let _ = service.process.kill();
-            let _ = service.process.wait();
-        }
-    }
-}
-
-/// A field of `/proc/PID/status` in kB (`VmRSS`, `VmHWM`).
-fn status_kb(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse().ok())
-}
-
-fn mb(kb: u64) -> f64 {
-    kb as f64 * 1024.0 / 1e6
-}
-
-async fn wait_healthy(client: &reqwest::Client, service: &mut Service, url: &str) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        service.assert_running();
-        if let Ok(answer) = client.get(url).send().await {
-            if answer.status().is_success() {
-                return;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} did not answer {url} within 120 s; its log {}:\n{}",
-            service.name,
-            service.log.display(),
-            service.log_tail()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn under_load(run: Arc<TestRun>, bin_dir: PathBuf, settings: Settings) -> Vec<Row> {
@@ -507,79 +313,4 @@ fn steady_and_peak(samples: &[(Duration, u64)], half: Duration, peak_mb: Option<
         steady.len(),
         show(peak_mb)
     )
-}
-
-/// Open loop: one batch of `BATCH` events every `BATCH / rate` seconds, round
-/// robin over the listeners, until `deadline`; then waits for the answers.
-async fn playback_load(
-    client: reqwest::Client,
-    url: String,
-    tokens: Vec<String>,
-    rate: usize,
-    deadline: Instant,
-    accepted: Arc<AtomicUsize>,
-    refused: Arc<AtomicUsize>,
-) {
-    let mut ticks = tokio::time::interval(Duration::from_secs_f64(BATCH as f64 / rate as f64));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let mut requests = Vec::new();
-    let mut n = 0usize;
-    while Instant::now() < deadline {
-        ticks.tick().await;
-        let events: Vec<Value> = (0..BATCH)
-            .map(|i| crate::ingest::event_json(Uuid::new_v4(), n * BATCH + i))
-            .collect();
-        let body = serde_json::to_vec(&json!({ "events": events })).expect("json");
-        let token = tokens[n % tokens.len()].clone();
-        let (client, url) = (client.clone(), url.clone());
-        let (accepted, refused) = (accepted.clone(), refused.clone());
-        requests.push(tokio::spawn(async move {
-            let answer = client
-                .post(&url)
-                .bearer_auth(token)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await;
-            match answer {
-                Ok(answer) if answer.status() == 202 => {
-                    accepted.fetch_add(BATCH, Ordering::Relaxed);
-                }
-                _ => {
-                    refused.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }));
-        n += 1;
-    }
-    for request in requests {
-        let _ = request.await;
-    }
-}
-
-/// Produces `rate` of `records` every second until `deadline` (or until
-/// they run out); returns how many were acknowledged.
-async fn catalog_load(
-    kafka: encore_common::KafkaConfig,
-    records: Vec<fixtures::FixtureRecord>,
-    rate: usize,
-    deadline: Instant,
-) -> usize {
-    if rate == 0 {
-        return 0;
-    }
-    let producer = kafka::producer(&kafka).expect("a producer");
-    let topics = kafka.topics();
-    let mut ticks = tokio::time::interval(Duration::from_secs(1));
-    let mut produced = 0;
-    for slice in records.chunks(rate) {
-        ticks.tick().await;
-        if Instant::now() >= deadline {
-            break;
-        }
-        produced += fixtures::replay(&producer, &topics, slice)
-            .await
-            .expect("producing catalog changes");
-    }
-    produced
 }
