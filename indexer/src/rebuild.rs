@@ -39,20 +39,35 @@ pub enum RebuildError {
 pub type Offsets = HashMap<(String, i32), i64>;
 
 /// Rebuilds when an alias is missing, or (with `even_if_empty`, at start-up)
-/// when every index is empty while the topics hold changes. Returns the new
+/// when an index was built from another definition ([`indices::fingerprint`])
+/// or every index is empty while the topics hold changes. Returns the new
 /// generation if it rebuilt. While running, an empty index only means nothing
 /// has been indexed yet, so the periodic check looks for missing aliases only.
 pub async fn ensure(indexer: &Indexer, even_if_empty: bool) -> Result<Option<u32>, RebuildError> {
     let mut missing = false;
+    let mut outdated = false;
     let mut live = 0;
     for entity in ALL {
         match indices::current(&indexer.client, &indexer.names, entity).await? {
             None => missing = true,
-            Some(index) => live += indices::live_count(&indexer.client, &index).await?,
+            Some(index) => {
+                live += indices::live_count(&indexer.client, &index).await?;
+                let built = indices::built_with(&indexer.client, &index).await?;
+                outdated |= built.as_deref() != Some(indices::fingerprint(entity).as_str());
+            }
         }
     }
     if missing {
         tracing::warn!("a search alias is missing; rebuilding the index from the catalog topics");
+        return rebuild(indexer).await.map(Some);
+    }
+    // Only at start-up: during a rolling upgrade, old and new indexers
+    // checking periodically would rebuild in turn forever.
+    if outdated && even_if_empty {
+        tracing::warn!(
+            "the search index was built from another definition (mappings or analyzers); \
+             rebuilding it from the catalog topics"
+        );
         return rebuild(indexer).await.map(Some);
     }
     if even_if_empty

@@ -1,10 +1,10 @@
 //! The search indices: one per entity type, each behind an alias
 //! (`tracks` → `tracks-v3`), with explicit mappings.
 //!
-//! Text fields are indexed twice: folded (lowercased, accents removed, so
-//! "motorhead" finds "Motörhead" and Cyrillic works as well as Latin) for
-//! relevance and typo-tolerant matching, and as edge n-grams in a `.prefix`
-//! sub-field for autocomplete. Filters use keyword and numeric fields.
+//! Text fields are transliterated, folded and indexed several ways (see
+//! [`crate::analysis`]); filters use keyword and numeric fields. Each index
+//! records a [`fingerprint`] of its definition, so one built from an older
+//! definition can be recognised and rebuilt.
 //! Mappings are strict: a document with an unmapped field is refused (and
 //! dead-lettered), never silently widened.
 //!
@@ -19,6 +19,7 @@
 use encore_schemas::EntityType;
 use serde_json::{json, Value};
 
+use crate::analysis::{self, all_text, text};
 use crate::client::{json, json_or_missing, SearchClient, SearchError};
 
 pub const ALL: [EntityType; 4] = [
@@ -111,15 +112,6 @@ impl Targets {
     }
 }
 
-/// A searchable text field: folded for matching, edge n-grams for prefixes.
-fn text() -> Value {
-    json!({
-        "type": "text",
-        "analyzer": "folded",
-        "fields": {"prefix": {"type": "text", "analyzer": "folded_prefix", "search_analyzer": "folded"}}
-    })
-}
-
 fn keyword() -> Value {
     json!({"type": "keyword"})
 }
@@ -129,13 +121,13 @@ fn folded_keyword() -> Value {
     json!({"type": "keyword", "normalizer": "folded"})
 }
 
-/// Settings and mappings of the index for `entity`.
-pub fn definition(entity: EntityType) -> Value {
+fn definition_without_meta(entity: EntityType) -> Value {
     let mut properties = json!({
         "id": keyword(),
         "version": {"type": "long"},
         "deleted": {"type": "boolean"},
         "popularity": {"type": "float"},
+        "all_text": all_text(),
     });
     let specific = match entity {
         EntityType::Artist => json!({
@@ -170,20 +162,49 @@ pub fn definition(entity: EntityType) -> Value {
             "number_of_shards": 1,
             "number_of_replicas": 0,
             "refresh_interval": "500ms",
-            "analysis": {
-                "filter": {"prefix_edge": {"type": "edge_ngram", "min_gram": 1, "max_gram": 20}},
-                "normalizer": {"folded": {"type": "custom", "filter": ["lowercase", "asciifolding"]}},
-                "analyzer": {
-                    "folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
-                    "folded_prefix": {
-                        "type": "custom", "tokenizer": "standard",
-                        "filter": ["lowercase", "asciifolding", "prefix_edge"]
-                    }
-                }
-            }
+            "analysis": analysis::settings()
         },
         "mappings": {"dynamic": "strict", "properties": properties}
     })
+}
+
+/// A fingerprint of [`definition`], kept in each index's `_meta`: an index
+/// built from an older definition (other analyzers, other fields) is rebuilt
+/// at start-up instead of silently answering the old way.
+pub fn fingerprint(entity: EntityType) -> String {
+    // FNV-1a: stable across Rust releases, unlike the std hasher.
+    let text = definition_without_meta(entity).to_string();
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// Settings and mappings of the index for `entity`, with its fingerprint.
+pub fn definition(entity: EntityType) -> Value {
+    let mut definition = definition_without_meta(entity);
+    definition["mappings"]["_meta"] = json!({"definition": fingerprint(entity)});
+    definition
+}
+
+/// The fingerprint an existing index was built with, if it has one.
+pub async fn built_with(client: &SearchClient, index: &str) -> Result<Option<String>, SearchError> {
+    let answer = json(
+        client
+            .es
+            .indices()
+            .get_mapping(elasticsearch::indices::IndicesGetMappingParts::Index(&[
+                index,
+            ]))
+            .send()
+            .await,
+    )
+    .await?;
+    Ok(answer
+        .as_object()
+        .and_then(|o| o.values().next())
+        .and_then(|m| m["mappings"]["_meta"]["definition"].as_str())
+        .map(String::from))
 }
 
 /// The concrete index each alias points at, or `None` for a missing alias.
@@ -318,6 +339,20 @@ mod tests {
         assert_eq!(
             names.version_of(EntityType::Track, "t-run-1-albums-v3"),
             None
+        );
+    }
+
+    #[test]
+    fn each_definition_carries_its_own_fingerprint() {
+        for entity in ALL {
+            assert_eq!(
+                definition(entity)["mappings"]["_meta"]["definition"],
+                fingerprint(entity)
+            );
+        }
+        assert_ne!(
+            fingerprint(EntityType::Track),
+            fingerprint(EntityType::Artist)
         );
     }
 
