@@ -1,10 +1,21 @@
 //! `GET /v1/search` and `GET /v1/search/suggest`, over the indices the
 //! indexer keeps (their names and fields are defined in `encore_search::indices`).
 //!
-//! Relevance: a typo-tolerant match (fuzziness AUTO) over the display fields,
-//! boosted title/name > artist > album, plus a prefix match on their edge
-//! n-gram sub-fields so a half-typed word already finds things. Everything is
-//! lowercased and accent-folded on both sides. Ties go to popularity.
+//! Relevance (the analyzers are in `encore_search::analysis`) adds up:
+//! - a typo-tolerant match (fuzziness AUTO) over each display field, boosted
+//!   title/name > artist > album;
+//! - the same over `all_text`, every display field in one, so "artist and
+//!   title" queries find the track that holds all the words;
+//! - a prefix match on the edge n-gram sub-fields, so a half-typed word
+//!   already finds things;
+//! - a match of words written together or apart (`.joined`: "acdc" = "ac dc"),
+//!   every run typed found as a run in one field;
+//! - a bonus when the query is a whole title or name (`.exact`).
+//!
+//! The first three count as one (the best of them). Across kinds, artists
+//! weigh 2× and albums 1.5× (`KIND_BOOST`). Everything is transliterated to
+//! Latin, lowercased and accent-folded on both sides. Ties go to popularity. When a search finds almost nothing,
+//! the answer carries a "did you mean" from the index's own terms.
 //! Private playlists are only visible to their owner; deleted entities are
 //! tombstones in the index and never shown.
 
@@ -104,7 +115,14 @@ pub struct SearchPage {
     pub items: Vec<Hit>,
     pub total: u64,
     pub next_cursor: Option<String>,
+    /// When the search found almost nothing: a query that would find more,
+    /// built from the catalogue's own words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
 }
+
+/// At most this many results and the answer offers a "did you mean".
+const ALMOST_NOTHING: u64 = 2;
 
 /// Searches tracks, albums, artists and playlists at once.
 #[utoipa::path(get, path = "/v1/search", tag = "search", params(SearchQuery),
@@ -162,8 +180,17 @@ pub async fn search(
         "track_total_hits": true,
         "query": {"bool": {
             "should": [
-                {"multi_match": {"query": q, "fields": ["title^3", "name^3", "artist_name^2", "album_title", "description^0.5"],
-                                 "fuzziness": "AUTO", "prefix_length": 1, "operator": "and"}},
+                // The best of: all the words in one field, all of them across
+                // fields, or words joined or split; not their sum, so a
+                // track does not outrank its artist for naming it twice.
+                {"dis_max": {"tie_breaker": 0.1, "queries": [
+                    {"multi_match": {"query": q, "fields": ["title^3", "name^3", "artist_name^2", "album_title", "description^0.5"],
+                                     "fuzziness": "AUTO", "prefix_length": 1, "operator": "and"}},
+                    {"match": {"all_text": {"query": q, "fuzziness": "AUTO", "prefix_length": 1, "operator": "and"}}},
+                    {"multi_match": {"query": q, "fields": ["title.joined^3", "name.joined^3", "artist_name.joined^2", "album_title.joined"],
+                                     "minimum_should_match": "100%"}}
+                ]}},
+                {"multi_match": {"query": q, "fields": ["title.exact", "name.exact"], "boost": 4}},
                 {"multi_match": {"query": q, "fields": ["title.prefix^2", "name.prefix^2", "artist_name.prefix", "album_title.prefix^0.5"],
                                  "operator": "and"}}
             ],
@@ -171,10 +198,19 @@ pub async fn search(
             "filter": filters,
             "must_not": [{"term": {"deleted": true}}]
         }},
-        "sort": [{"_score": "desc"}, {"popularity": {"order": "desc", "unmapped_type": "float"}}, {"id": "asc"}]
+        "sort": [{"_score": "desc"}, {"popularity": {"order": "desc", "unmapped_type": "float"}}, {"id": "asc"}],
+        "suggest": {"did_you_mean": {"text": q, "phrase": {
+            "field": "all_text.plain", "size": 1, "max_errors": 2, "confidence": 0.0,
+            "direct_generator": [{"field": "all_text.plain", "suggest_mode": "always", "prefix_length": 0, "min_word_length": 3}]
+        }}}
     });
     let answer = run(&state, query.kind, body).await?;
     let total = answer["hits"]["total"]["value"].as_u64().unwrap_or(0);
+    let did_you_mean = (total <= ALMOST_NOTHING)
+        .then(|| answer["suggest"]["did_you_mean"][0]["options"][0]["text"].as_str())
+        .flatten()
+        .filter(|text| !text.eq_ignore_ascii_case(q))
+        .map(String::from);
     let items: Vec<Hit> = hits(&state, &answer);
     let next = offset + items.len();
     let next_cursor = (items.len() == limit && (next as u64) < total && next <= MAX_OFFSET)
@@ -183,6 +219,7 @@ pub async fn search(
         items,
         total,
         next_cursor,
+        did_you_mean,
     }))
 }
 
@@ -251,11 +288,23 @@ fn visibility(viewer: Option<Uuid>) -> Value {
     json!({"bool": {"should": visible, "minimum_should_match": 1}})
 }
 
-async fn run(state: &AppState, kind: Option<ResultType>, body: Value) -> ApiResult<Value> {
+/// How much more a match counts in each kind's index, across kinds. Each
+/// index weighs its words by its own statistics, so a name is rarer (and
+/// scores higher) among 3,500 tracks than among 300 artists; and someone who
+/// types just a name means the artist more often than one of its tracks.
+const KIND_BOOST: [(EntityType, f64); 2] = [(EntityType::Artist, 2.0), (EntityType::Album, 1.5)];
+
+async fn run(state: &AppState, kind: Option<ResultType>, mut body: Value) -> ApiResult<Value> {
     let names = &state.search_names;
     let indices: Vec<String> = match kind {
         Some(kind) => vec![names.alias(kind.entity())],
-        None => ALL.iter().map(|e| names.alias(*e)).collect(),
+        None => {
+            body["indices_boost"] = KIND_BOOST
+                .iter()
+                .map(|(entity, boost)| json!({ names.alias(*entity): boost }))
+                .collect();
+            ALL.iter().map(|e| names.alias(*e)).collect()
+        }
     };
     let indices: Vec<&str> = indices.iter().map(String::as_str).collect();
     let started = std::time::Instant::now();
