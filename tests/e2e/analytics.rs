@@ -19,7 +19,7 @@ fn id(name: &str) -> Uuid {
 }
 
 /// A catalog: artists with tracks, each track with a genre.
-fn catalog(run: &str, tracks: &[(&str, &str, &str)]) -> Vec<CatalogChange> {
+pub(crate) fn catalog(run: &str, tracks: &[(&str, &str, &str)]) -> Vec<CatalogChange> {
     let change = |entity_type, entity_id| CatalogChange {
         change_id: Uuid::new_v4(),
         entity_type,

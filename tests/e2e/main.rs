@@ -22,5 +22,6 @@ mod outbox;
 mod recommendations;
 mod schemathesis;
 mod search;
+mod search_relevance;
 mod support;
 mod transactions;
