@@ -198,19 +198,16 @@ pub async fn search(
             "filter": filters,
             "must_not": [{"term": {"deleted": true}}]
         }},
-        "sort": [{"_score": "desc"}, {"popularity": {"order": "desc", "unmapped_type": "float"}}, {"id": "asc"}],
-        "suggest": {"did_you_mean": {"text": q, "phrase": {
-            "field": "all_text.plain", "size": 1, "max_errors": 2, "confidence": 0.0,
-            "direct_generator": [{"field": "all_text.plain", "suggest_mode": "always", "prefix_length": 0, "min_word_length": 3}]
-        }}}
+        "sort": [{"_score": "desc"}, {"popularity": {"order": "desc", "unmapped_type": "float"}}, {"id": "asc"}]
     });
     let answer = run(&state, query.kind, body).await?;
     let total = answer["hits"]["total"]["value"].as_u64().unwrap_or(0);
-    let did_you_mean = (total <= ALMOST_NOTHING)
-        .then(|| answer["suggest"]["did_you_mean"][0]["options"][0]["text"].as_str())
-        .flatten()
-        .filter(|text| !text.eq_ignore_ascii_case(q))
-        .map(String::from);
+    // Only a search that found (almost) nothing pays for the suggester.
+    let did_you_mean = if total <= ALMOST_NOTHING {
+        did_you_mean(&state, query.kind, q).await?
+    } else {
+        None
+    };
     let items: Vec<Hit> = hits(&state, &answer);
     let next = offset + items.len();
     let next_cursor = (items.len() == limit && (next as u64) < total && next <= MAX_OFFSET)
@@ -221,6 +218,27 @@ pub async fn search(
         next_cursor,
         did_you_mean,
     }))
+}
+
+/// A phrase built from the catalogue's own words (up to two corrected) that
+/// differs from what was typed.
+async fn did_you_mean(
+    state: &AppState,
+    kind: Option<ResultType>,
+    q: &str,
+) -> ApiResult<Option<String>> {
+    let body = json!({
+        "size": 0,
+        "suggest": {"did_you_mean": {"text": q, "phrase": {
+            "field": "all_text.plain", "size": 1, "max_errors": 2, "confidence": 0.0,
+            "direct_generator": [{"field": "all_text.plain", "suggest_mode": "always", "prefix_length": 0, "min_word_length": 3}]
+        }}}
+    });
+    let answer = run(state, kind, body).await?;
+    Ok(answer["suggest"]["did_you_mean"][0]["options"][0]["text"]
+        .as_str()
+        .filter(|text| !text.eq_ignore_ascii_case(q))
+        .map(String::from))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
