@@ -24,6 +24,9 @@
 //!   direct insert of the same rows.
 //! - `search` ([`search`]): the indexer's docs/s beside a direct `_bulk`,
 //!   and catalog change → searchable latency.
+//! - `query` ([`query`]): search and autocomplete p50/p99 at 50 concurrent
+//!   clients through the gateway, beside the same requests to the engine's
+//!   own `_search`.
 //! - `freshness` ([`freshness`]): event → hourly aggregate p50/p99 at 1k and
 //!   10k events/s.
 //! - `memory` ([`memory`]): peak RSS of the release `gateway`, `etl` and
@@ -36,8 +39,10 @@
 //! | `BENCH_EVENTS` | 100000 | ingest | events per ingest measurement |
 //! | `BENCH_CLIENTS` | 8 | ingest | concurrent HTTP clients of the saturated run |
 //! | `BENCH_ETL_ROWS` | 200000 | etl | playback events produced, then loaded both ways |
-//! | `BENCH_COPIES` | 5 | search | copies of the Chinook catalogue indexed (about 4,100 documents each) |
+//! | `BENCH_COPIES` | 5 | search, query | copies of the Chinook catalogue indexed (about 4,100 documents each) |
 //! | `BENCH_SAMPLES` | 100 | search | artists created and timed until searchable |
+//! | `BENCH_QUERY_CLIENTS` | 50 | query | concurrent clients, closed loop |
+//! | `BENCH_QUERY_SECONDS` | 15 | query | seconds of each of the four runs |
 //! | `BENCH_SECONDS` | 20 | freshness | seconds at each rate |
 //! | `BENCH_MEMORY_SECONDS` | 60 | memory | seconds of steady load |
 //! | `BENCH_MEMORY_RATE` | 1000 | memory | playback events/s through the gateway |
@@ -49,6 +54,7 @@ mod etl;
 mod freshness;
 mod ingest;
 mod memory;
+mod query;
 mod search;
 
 use std::future::Future;
@@ -95,10 +101,11 @@ impl Row {
 
 type Section = fn() -> Pin<Box<dyn Future<Output = Vec<Row>> + Send>>;
 
-const SECTIONS: [(&str, Section); 5] = [
+const SECTIONS: [(&str, Section); 6] = [
     ("ingest", || Box::pin(ingest::measure())),
     ("etl", || Box::pin(etl::measure())),
     ("search", || Box::pin(search::measure())),
+    ("query", || Box::pin(query::measure())),
     ("freshness", || Box::pin(freshness::measure())),
     ("memory", || Box::pin(memory::measure())),
 ];

@@ -1,0 +1,233 @@
+//! Search and autocomplete latency under concurrent clients, beside the
+//! engine's own `_search` for the very same requests.
+//!
+//! The `query` section of the load bench:
+//!
+//! 1. the Chinook catalogue, copied `BENCH_COPIES` times (default 5, about
+//!    20,000 documents), indexed through the indexer;
+//! 2. `BENCH_QUERY_CLIENTS` clients (default 50), closed loop, for
+//!    `BENCH_QUERY_SECONDS` (default 15) each, cycle through a fixed list of
+//!    queries a listener types (typos, artist and title together, words
+//!    joined, Cyrillic and transliterated):
+//!    - reference: the gateway's own request body (`search_body`, with its
+//!      kind boosts), sent straight to the engine's `_search`;
+//!    - `GET /v1/search` through the gateway;
+//! 3. the same for autocomplete (`suggest_body` vs `GET /v1/search/suggest`)
+//!    on the first letters of each query.
+//!
+//! Each row gives requests/s, p50 and p99 as the client saw them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use encore_gateway::search::{kind_boost, search_body, suggest_body, visibility};
+use encore_indexer::client::SearchClient;
+use encore_indexer::indices::{self, Names, ALL};
+use encore_schemas::EntityType;
+use encore_tests::{chinook, wait_for_live_count, TestRun};
+use serde_json::Value;
+
+use crate::search::copied_catalogue;
+use crate::{env_usize, ms, percentile_ms, thousands, Row};
+
+const SEARCH_TARGET_MS: f64 = 50.0;
+const SUGGEST_TARGET_MS: f64 = 30.0;
+
+/// What listeners type, one of each kind the relevance table covers.
+const QUERIES: &[&str] = &[
+    "metalica",
+    "motorhead",
+    "led zepelin",
+    "iron maid",
+    "smells like teen spirt",
+    "stairway to heven",
+    "bohemian rapsody",
+    "enter sandm",
+    "garota de ipanema",
+    "jimi hendrix foxy lady",
+    "santana smoth",
+    "eric clapton cocaine",
+    "amy winehouse rehab",
+    "guns n roses paradise city",
+    "queen under pressure",
+    "acdc",
+    "ac dc",
+    "ledzeppelin",
+    "motor head",
+    "pinkfloyd",
+    "металлика",
+    "нирвана",
+    "лед зеппелин",
+    "оззи осборн",
+    "black sabbath",
+    "deep purple smoke",
+    "nirvana come as you are",
+    "u2 one",
+    "the doors light my fire",
+    "red hot chili peppers",
+];
+
+/// Requests/s and sorted latencies of `clients` closed loops for `seconds`.
+async fn closed_loop(
+    clients: usize,
+    seconds: u64,
+    request: Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync>,
+) -> (f64, Vec<Duration>) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|client| {
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut n = client;
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    let answer = request(n).send().await.expect("a request");
+                    let status = answer.status();
+                    let _ = answer.bytes().await;
+                    assert!(status.is_success(), "{status}");
+                    latencies.push(sent.elapsed());
+                    n += 1;
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("a client"));
+    }
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    all.sort();
+    (rate, all)
+}
+
+fn figure(rate: f64, latencies: &[Duration]) -> String {
+    format!(
+        "{} requests/s, p50 {}, p99 {}",
+        thousands(rate),
+        ms(percentile_ms(latencies, 0.50)),
+        ms(percentile_ms(latencies, 0.99))
+    )
+}
+
+/// The first letters of a query, as autocomplete sees them mid-word.
+fn typed_so_far(query: &str) -> String {
+    query
+        .chars()
+        .take(4.max(query.chars().count() / 2))
+        .collect()
+}
+
+pub(crate) async fn measure() -> Vec<Row> {
+    let copies = env_usize("BENCH_COPIES", 5).max(1);
+    let clients = env_usize("BENCH_QUERY_CLIENTS", 50).max(1);
+    let seconds = env_usize("BENCH_QUERY_SECONDS", 15).max(1) as u64;
+    let changes = copied_catalogue(copies);
+    let documents = changes.len();
+
+    eprintln!("indexing {documents} documents for the query load ...");
+    let run = TestRun::new("bench-query");
+    let indexer = run.start_indexer(run.indexer_config()).await;
+    run.produce(&chinook::records(&changes)).await;
+    let names = Names::new(&run.search_prefix());
+    let client = SearchClient::new(&run.indexer_config().search_url).expect("a client");
+    let tracks = changes
+        .iter()
+        .filter(|c| c.entity_type == EntityType::Track)
+        .count() as u64;
+    wait_for_live_count(&client, &names.alias(EntityType::Track), tracks).await;
+    let aliases: Vec<String> = ALL.iter().map(|e| names.alias(*e)).collect();
+    indices::refresh(&client, &aliases)
+        .await
+        .expect("a refresh");
+    let gateway = run.start_gateway().await;
+
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .expect("an HTTP client");
+    let engine = format!(
+        "{}/{}/_search",
+        run.indexer_config().search_url.trim_end_matches('/'),
+        aliases.join(",")
+    );
+    let boost = kind_boost(&names);
+    let with_boost = move |mut body: Value| {
+        body["indices_boost"] = boost.clone();
+        body
+    };
+
+    let mut rows = Vec::new();
+    for (what, target) in [("search", SEARCH_TARGET_MS), ("suggest", SUGGEST_TARGET_MS)] {
+        let text = move |n: usize| {
+            let query = QUERIES[n % QUERIES.len()];
+            if what == "search" {
+                query.to_string()
+            } else {
+                typed_so_far(query)
+            }
+        };
+        eprintln!("{what}: the engine's _search, {clients} clients for {seconds} s ...");
+        let (http_e, engine_url, boosted) = (http.clone(), engine.clone(), with_boost.clone());
+        let direct: Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync> =
+            Arc::new(move |n| {
+                let q = text(n);
+                let body = if what == "search" {
+                    search_body(&q, vec![visibility(None)], 0, 20)
+                } else {
+                    suggest_body(&q, None, 8)
+                };
+                http_e.post(&engine_url).json(&boosted(body))
+            });
+        let (engine_rate, engine_latencies) = closed_loop(clients, seconds, direct).await;
+
+        eprintln!("{what}: the gateway, {clients} clients for {seconds} s ...");
+        let (http_g, base) = (http.clone(), gateway.url(""));
+        let path = if what == "search" {
+            "/v1/search?limit=20&q="
+        } else {
+            "/v1/search/suggest?q="
+        };
+        let through: Arc<dyn Fn(usize) -> reqwest::RequestBuilder + Send + Sync> =
+            Arc::new(move |n| http_g.get(format!("{base}{path}{}", encode(&text(n)))));
+        let (rate, latencies) = closed_loop(clients, seconds, through).await;
+
+        let p99 = percentile_ms(&latencies, 0.99);
+        rows.push(Row::info(
+            format!(
+                "{what} reference: the same request to the engine's _search, {clients} clients ({} documents)",
+                thousands(documents as f64)
+            ),
+            figure(engine_rate, &engine_latencies),
+        ));
+        rows.push(
+            Row::info(
+                format!(
+                    "gateway {what}: {clients} clients, {} queries a listener types",
+                    QUERIES.len()
+                ),
+                figure(rate, &latencies),
+            )
+            .ratio(rate / engine_rate)
+            .target(format!("p99 < {target:.0} ms"), p99 < target),
+        );
+    }
+    gateway.stop().await;
+    indexer.stop().await;
+    run.cleanup().await;
+    rows
+}
+
+/// Percent-encodes a query value.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
