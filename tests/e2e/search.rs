@@ -8,7 +8,7 @@ use encore_common::kafka::dlq_headers;
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};
 use encore_schemas::{CatalogChange, ChangeOp, EntityType, Track};
-use encore_tests::api::{register, Account, Api};
+use encore_tests::api::{encode, register, Account, Api};
 use encore_tests::{chinook, eventually, read_topic, wait_for_live_count, Service, TestRun};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -41,18 +41,6 @@ pub(crate) fn titles(answer: &Value) -> Vec<String> {
 
 pub(crate) fn q(text: &str) -> String {
     format!("q={}", encode(text))
-}
-
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 struct World {

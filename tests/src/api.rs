@@ -269,3 +269,15 @@ impl TestRun {
         account
     }
 }
+
+/// Percent-encodes a query-string value (RFC 3986 unreserved characters kept).
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -24,6 +24,7 @@ use encore_gateway::search::{kind_boost, search_body, suggest_body, visibility};
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};
 use encore_schemas::EntityType;
+use encore_tests::api::encode;
 use encore_tests::{chinook, wait_for_live_count, TestRun};
 use serde_json::Value;
 
@@ -218,16 +219,4 @@ pub(crate) async fn measure() -> Vec<Row> {
     indexer.stop().await;
     run.cleanup().await;
     rows
-}
-
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
