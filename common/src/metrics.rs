@@ -270,6 +270,14 @@ pub const INDEXER_REBUILDS_TOTAL: Metric = Metric {
     help: "index rebuilds (a new generation and an alias swap)",
 };
 
+/// Track documents whose popularity was updated from the warehouse's play counts.
+pub const INDEXER_POPULARITY_UPDATES_TOTAL: Metric = Metric {
+    name: "encore_indexer_popularity_updates_total",
+    kind: Kind::Counter,
+    labels: &[],
+    help: "track documents whose popularity was updated from the warehouse's play counts",
+};
+
 /// Every metric, in the order `docs/operations.md` lists them.
 pub const ALL: &[&Metric] = &[
     &HTTP_REQUESTS_TOTAL,
@@ -303,6 +311,7 @@ pub const ALL: &[&Metric] = &[
     &INDEXER_STALE_CHANGES_TOTAL,
     &INDEXER_PROPAGATED_TOTAL,
     &INDEXER_REBUILDS_TOTAL,
+    &INDEXER_POPULARITY_UPDATES_TOTAL,
 ];
 
 /// Hands every metric's help text to the installed recorder.

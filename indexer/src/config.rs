@@ -25,6 +25,13 @@ pub struct IndexerConfig {
     /// `ENCORE_INDEXER_CHECK_MS`: how often the running indexer checks that
     /// its aliases still exist (an in-memory search server forgets them on restart).
     pub check_every: Duration,
+    /// `ENCORE_INDEXER_POPULARITY_MS`: how often tracks' play counts are read
+    /// from the warehouse and merged into the index; 0 turns it off.
+    pub popularity_every: Duration,
+    /// `ENCORE_CLICKHOUSE_URL` and `ENCORE_CLICKHOUSE_DATABASE`: the
+    /// warehouse the play counts come from.
+    pub clickhouse_url: String,
+    pub clickhouse_database: String,
 }
 
 impl IndexerConfig {
@@ -41,6 +48,9 @@ impl IndexerConfig {
                 SocketAddr::from(([127, 0, 0, 1], 8082)),
             )?,
             check_every: millis("ENCORE_INDEXER_CHECK_MS", 2_000)?,
+            popularity_every: millis("ENCORE_INDEXER_POPULARITY_MS", 60_000)?,
+            clickhouse_url: string("ENCORE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
+            clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),
         })
     }
 }

@@ -23,6 +23,9 @@ pub struct AlbumInfo {
 pub struct Lookups {
     pub artists: HashMap<Uuid, String>,
     pub albums: HashMap<Uuid, AlbumInfo>,
+    /// Tracks' popularity as last read from the warehouse, so a catalog
+    /// change does not reset it to 0 until the next round.
+    pub popularity: HashMap<Uuid, f64>,
 }
 
 impl Lookups {
@@ -80,7 +83,8 @@ fn build(change: &CatalogChange, lookups: &Lookups) -> Value {
                 return tombstone_like(change);
             };
             let album = t.album_id.and_then(|a| lookups.albums.get(&a));
-            json!({"id": id, "version": version, "deleted": false, "popularity": 0.0,
+            let popularity = lookups.popularity.get(&id).copied().unwrap_or(0.0);
+            json!({"id": id, "version": version, "deleted": false, "popularity": popularity,
                    "title": t.title, "artist_id": t.artist_id, "artist_name": artist_name(&t.artist_id),
                    "album_id": t.album_id, "album_title": album.map(|a| a.title.clone()),
                    "cover_url": album.and_then(|a| a.cover_url.clone()),

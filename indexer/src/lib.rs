@@ -6,12 +6,14 @@
 //! - [`documents`]: search documents built from catalog changes.
 //! - [`writer`]: applies a batch of changes with `_bulk`, item by item.
 //! - [`pipeline`]: the live sink the shared consumer driver runs: index, then dead-letter.
+//! - [`popularity`]: tracks' play counts from the warehouse, merged into the index.
 //! - [`rebuild`]: a fresh index generation from the topics, and the alias swap.
 //! - [`service`]: start-up, shared by `main` and the tests.
 
 pub mod config;
 pub mod documents;
 pub mod pipeline;
+pub mod popularity;
 pub mod rebuild;
 pub mod service;
 pub mod writer;
@@ -32,4 +34,6 @@ pub struct Indexer {
     pub batch_size: usize,
     pub batch_wait: Duration,
     pub check_every: Duration,
+    /// The latest play counts, shared by the writer and the popularity loop.
+    pub popularity: std::sync::Arc<popularity::Popularity>,
 }

@@ -42,8 +42,13 @@ impl BatchSink for IndexSink<'_> {
 
     async fn write(&mut self, batch: &[OwnedMessage]) -> Result<Vec<DeadLetter>, Self::Error> {
         let (changes, mut refused) = decode_batch(batch);
-        let (applied, rejected) =
-            writer::apply(&self.indexer.client, &self.targets, changes).await?;
+        let (applied, rejected) = writer::apply(
+            &self.indexer.client,
+            &self.targets,
+            &self.indexer.popularity,
+            changes,
+        )
+        .await?;
         refused.extend(rejected);
         metrics::histogram!(encore_common::metrics::INDEXER_BATCH_RECORDS.name)
             .record(batch.len() as f64);

@@ -250,7 +250,7 @@ async fn apply_until_done(indexer: &Indexer, targets: &Targets, batch: &[OwnedMe
     let mut backoff = Duration::from_millis(100);
     loop {
         let (changes, _poison) = decode_batch(batch);
-        match writer::apply(&indexer.client, targets, changes).await {
+        match writer::apply(&indexer.client, targets, &indexer.popularity, changes).await {
             Ok(_) => return,
             Err(error) => {
                 tracing::warn!(%error, "applying replayed changes failed; retrying");

@@ -18,7 +18,7 @@ use rdkafka::error::KafkaError;
 use crate::client::SearchClient;
 use crate::indices::Names;
 use crate::pipeline::IndexSink;
-use crate::{rebuild, Indexer, IndexerConfig};
+use crate::{popularity, rebuild, Indexer, IndexerConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -48,6 +48,7 @@ pub fn indexer(config: &IndexerConfig) -> Result<Indexer, StartError> {
         batch_size: config.batch_size,
         batch_wait: config.batch_wait,
         check_every: config.check_every,
+        popularity: Default::default(),
     })
 }
 
@@ -70,7 +71,7 @@ pub async fn run(
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), StartError> {
     ensure_topics(&config).await?;
-    let indexer = indexer(&config)?;
+    let indexer = Arc::new(indexer(&config)?);
     // The search server may still be starting: keep trying, loudly.
     let mut backoff = Duration::from_millis(200);
     while let Err(error) = rebuild::ensure(&indexer, true).await {
@@ -114,6 +115,11 @@ pub async fn run(
         topics.clone(),
         LAG_EVERY,
     ));
+    let popularity_task = (!config.popularity_every.is_zero()).then(|| {
+        let (indexer, every) = (indexer.clone(), config.popularity_every);
+        let db = encore_warehouse::client(&config.clickhouse_url, &config.clickhouse_database);
+        tokio::spawn(async move { popularity::run(&indexer, db, every).await })
+    });
     let ops = axum::Router::new().merge(telemetry::ops_routes::<()>(ready));
     let ops_task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, ops).await {
@@ -134,6 +140,9 @@ pub async fn run(
     driver.run(IndexSink::new(&indexer), shutdown).await;
     ops_task.abort();
     lag_task.abort();
+    if let Some(task) = popularity_task {
+        task.abort();
+    }
     tracing::info!("indexer stopped");
     Ok(())
 }

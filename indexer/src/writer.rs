@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::client::{json, SearchClient, SearchError};
 use crate::documents::{document, newest_per_entity, AlbumInfo, Lookups};
 use crate::indices::{self, Targets};
+use crate::popularity::Popularity;
 
 /// Items tagged with the position of their record in the batch.
 pub type Tagged<T> = Vec<(usize, T)>;
@@ -44,12 +45,12 @@ pub struct Applied {
     pub propagated: usize,
 }
 
-struct Write {
-    index: String,
-    id: Uuid,
-    version: i64,
-    version_type: &'static str,
-    doc: Value,
+pub(crate) struct Write {
+    pub(crate) index: String,
+    pub(crate) id: Uuid,
+    pub(crate) version: i64,
+    pub(crate) version_type: &'static str,
+    pub(crate) doc: Value,
 }
 
 /// Applies `changes` (each with the caller's position of its record) and
@@ -59,6 +60,7 @@ struct Write {
 pub async fn apply(
     client: &SearchClient,
     targets: &Targets,
+    popularity: &Popularity,
     changes: Tagged<CatalogChange>,
 ) -> Result<(Applied, Tagged<String>), SearchError> {
     let changes = newest_per_entity(changes);
@@ -70,6 +72,10 @@ pub async fn apply(
     lookups.learn(&first_refs);
     let second_refs: Vec<&CatalogChange> = second.iter().map(|(_, c)| c).collect();
     fill_lookups(client, targets, &mut lookups, &first_refs, &second_refs).await?;
+    lookups.popularity = popularity.of(second
+        .iter()
+        .filter(|(_, c)| c.entity_type == EntityType::Track)
+        .map(|(_, c)| c.entity_id));
 
     let mut applied = Applied::default();
     let mut rejected = Vec::new();
@@ -292,7 +298,7 @@ async fn carrying(
 
 /// Sends the writes in one `_bulk` request and reads each item's outcome.
 /// Items that failed transiently (429, 5xx) fail the whole call.
-async fn bulk(
+pub(crate) async fn bulk(
     client: &SearchClient,
     writes: &[Write],
     require_alias: bool,

@@ -13,8 +13,8 @@
 //! version of a removed document after `index.gc_deletes`, and a replayed
 //! older upsert would then bring it back. Searches filter tombstones out.
 //!
-//! `popularity` is where the analytics pipeline's play counts will go; it is
-//! 0 until then and already part of the ranking.
+//! `popularity` holds a track's plays of the last 30 days, which the
+//! indexer merges in from the warehouse (`indexer/src/popularity.rs`).
 
 use encore_schemas::EntityType;
 use serde_json::{json, Value};

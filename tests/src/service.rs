@@ -61,6 +61,8 @@ impl TestRun {
         config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
         config.batch_wait = Duration::from_millis(50);
         config.check_every = Duration::from_millis(500);
+        config.clickhouse_url = self.clickhouse_url.clone();
+        config.clickhouse_database = self.database.clone();
         config
     }
 

@@ -287,3 +287,26 @@ mod tests {
         assert_eq!(counted(vec![row("rock", "rock")], false)[0].id, None);
     }
 }
+
+#[derive(Row, Deserialize)]
+struct TrackPlaysRow {
+    track_id: String,
+    plays: u64,
+}
+
+/// Every track's plays over the last `days` days up to the newest data (the
+/// same window the popular charts use), for the search index's popularity.
+pub async fn track_plays(db: &Client, days: u32) -> Result<Vec<(Uuid, u64)>, Error> {
+    let rows: Vec<TrackPlaysRow> = db
+        .query(
+            "SELECT toString(track_id) AS track_text, toUInt64(sum(plays)) AS total FROM track_daily \
+             WHERE day > (SELECT max(day) FROM track_daily) - ? GROUP BY track_id",
+        )
+        .bind(days)
+        .fetch_all()
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((r.track_id.parse().ok()?, r.plays)))
+        .collect())
+}

@@ -1,0 +1,193 @@
+//! Popularity: every track's plays of the last 30 days, read from the
+//! warehouse every `ENCORE_INDEXER_POPULARITY_MS` and merged into the track
+//! documents, where the gateway adds `weight × ln(1 + plays)` to the text
+//! score (`docs/search.md`).
+//!
+//! Popularity must never regress a catalog change, and the index orders
+//! writes by external version (the entity's own). So an update re-writes the
+//! document with the version it already has (`external_gte`): a catalog
+//! change that lands first carries a higher version and wins, and one that
+//! lands after finds its version still free. A catalog change between two
+//! rounds keeps the popularity too: the writer takes it from this module's
+//! latest reading ([`Popularity::of`]).
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::Duration;
+
+use elasticsearch::MgetParts;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::client::{json, SearchClient, SearchError};
+use crate::writer::{bulk, Outcome, Write};
+use crate::Indexer;
+
+/// The window of plays that makes a track popular.
+const DAYS: u32 = 30;
+/// Documents per `_mget` and `_bulk` of one round.
+const CHUNK: usize = 1_000;
+
+/// The latest play counts, by track.
+#[derive(Debug, Default)]
+pub struct Popularity {
+    plays: RwLock<HashMap<Uuid, f64>>,
+}
+
+impl Popularity {
+    /// The popularity of each of `tracks` that has one.
+    pub fn of(&self, tracks: impl IntoIterator<Item = Uuid>) -> HashMap<Uuid, f64> {
+        let Ok(plays) = self.plays.read() else {
+            return HashMap::new();
+        };
+        tracks
+            .into_iter()
+            .filter_map(|t| plays.get(&t).map(|p| (t, *p)))
+            .collect()
+    }
+
+    /// Takes a new reading; returns the tracks whose value changed (tracks
+    /// that dropped out of the window go back to 0).
+    fn replace(&self, now: HashMap<Uuid, f64>) -> Vec<(Uuid, f64)> {
+        let Ok(mut plays) = self.plays.write() else {
+            return Vec::new();
+        };
+        let mut changed: Vec<(Uuid, f64)> = now
+            .iter()
+            .filter(|(t, p)| plays.get(*t) != Some(*p))
+            .map(|(t, p)| (*t, *p))
+            .collect();
+        changed.extend(
+            plays
+                .keys()
+                .filter(|t| !now.contains_key(*t))
+                .map(|t| (*t, 0.0)),
+        );
+        *plays = now;
+        changed
+    }
+}
+
+/// Reads and merges popularity every `every` until the task is dropped.
+pub async fn run(indexer: &Indexer, db: clickhouse::Client, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match round(indexer, &db).await {
+            Ok(0) => {}
+            Ok(updated) => tracing::debug!(updated, "popularity merged into the index"),
+            Err(error) => {
+                tracing::warn!(%error, "merging popularity failed; trying again next round")
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PopularityError {
+    #[error("reading play counts: {0}")]
+    Warehouse(#[from] clickhouse::error::Error),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
+/// One round: read, diff against the last reading, write what changed.
+#[tracing::instrument(name = "popularity", skip_all)]
+pub async fn round(indexer: &Indexer, db: &clickhouse::Client) -> Result<usize, PopularityError> {
+    let plays = match encore_warehouse::charts::track_plays(db, DAYS).await {
+        Ok(plays) => plays,
+        // No plays table yet (the etl has not set the warehouse up): nothing to merge.
+        Err(error)
+            if encore_warehouse::unavailable(&error)
+                == Some(encore_warehouse::Unavailable::NotSetUp) =>
+        {
+            return Ok(0)
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let changed = indexer
+        .popularity
+        .replace(plays.into_iter().map(|(t, p)| (t, p as f64)).collect());
+    let alias = indexer.names.alias(encore_schemas::EntityType::Track);
+    let mut updated = 0;
+    for chunk in changed.chunks(CHUNK) {
+        let wanted: HashMap<Uuid, f64> = chunk.iter().copied().collect();
+        let mut writes = Vec::new();
+        for (id, version, mut doc) in current(&indexer.client, &alias, &wanted).await? {
+            let popularity = wanted.get(&id).copied().unwrap_or(0.0);
+            if doc["popularity"].as_f64() == Some(popularity) {
+                continue;
+            }
+            doc["popularity"] = json!(popularity);
+            writes.push(Write {
+                index: alias.clone(),
+                id,
+                version,
+                version_type: "external_gte",
+                doc,
+            });
+        }
+        // A conflict means a catalog change landed in between; it was
+        // written with this round's popularity already.
+        let outcomes = bulk(&indexer.client, &writes, true).await?;
+        updated += outcomes.iter().filter(|o| **o == Outcome::Written).count();
+    }
+    metrics::counter!(encore_common::metrics::INDEXER_POPULARITY_UPDATES_TOTAL.name)
+        .increment(updated as u64);
+    Ok(updated)
+}
+
+/// The live documents of `ids` with the version the index holds them at.
+async fn current(
+    client: &SearchClient,
+    index: &str,
+    ids: &HashMap<Uuid, f64>,
+) -> Result<Vec<(Uuid, i64, Value)>, SearchError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = ids.keys().map(Uuid::to_string).collect();
+    let answer = json(
+        client
+            .es
+            .mget(MgetParts::Index(index))
+            .body(json!({"ids": ids}))
+            .send()
+            .await,
+    )
+    .await?;
+    Ok(answer["docs"]
+        .as_array()
+        .map(|docs| {
+            docs.iter()
+                .filter(|d| d["found"] == true && d["_source"]["deleted"] != true)
+                .filter_map(|d| {
+                    Some((
+                        d["_id"].as_str()?.parse().ok()?,
+                        d["_version"].as_i64()?,
+                        d["_source"].clone(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reading_reports_what_changed_and_what_dropped_out() {
+        let popularity = Popularity::default();
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let mut first = popularity.replace(HashMap::from([(a, 5.0), (b, 1.0)]));
+        first.sort_by_key(|(t, _)| *t);
+        assert_eq!(first, vec![(a, 5.0), (b, 1.0)]);
+        let mut second = popularity.replace(HashMap::from([(a, 5.0), (c, 2.0)]));
+        second.sort_by_key(|(t, _)| *t);
+        assert_eq!(second, vec![(b, 0.0), (c, 2.0)], "a is unchanged");
+        assert_eq!(popularity.of([a, b]), HashMap::from([(a, 5.0)]));
+    }
+}
