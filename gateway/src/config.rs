@@ -32,6 +32,10 @@ pub struct GatewayConfig {
     pub search_url: String,
     /// `ENCORE_SEARCH_PREFIX`: the index name prefix, as the indexer's.
     pub search_prefix: String,
+    /// `ENCORE_SEARCH_POPULARITY_WEIGHT`: how much a track's plays count
+    /// beside how well it matches (`weight × ln(1 + plays in 30 days)` is
+    /// added to the text score); 0 ranks by text alone.
+    pub search_popularity_weight: f64,
     /// `ENCORE_CLICKHOUSE_URL` and `ENCORE_CLICKHOUSE_DATABASE`: the
     /// warehouse charts, statistics and recommendations are read from.
     pub clickhouse_url: String,
@@ -108,6 +112,7 @@ impl GatewayConfig {
             clickhouse_url: string("ENCORE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
             clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),
             search_prefix: string("ENCORE_SEARCH_PREFIX", ""),
+            search_popularity_weight: parse("ENCORE_SEARCH_POPULARITY_WEIGHT", 1.0)?,
         })
     }
 }

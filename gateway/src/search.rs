@@ -15,7 +15,9 @@
 //!
 //! The first three count as one (the best of them). Across kinds, artists
 //! weigh 2× and albums 1.5× (`KIND_BOOST`). Everything is transliterated to
-//! Latin, lowercased and accent-folded on both sides. Ties go to popularity. When a search finds almost nothing,
+//! Latin, lowercased and accent-folded on both sides. Popularity (a track's
+//! plays of the last 30 days, merged into the index by the indexer) adds
+//! `ENCORE_SEARCH_POPULARITY_WEIGHT × ln(1 + plays)`; ties go to the id. When a search finds almost nothing,
 //! the answer carries a "did you mean" from the index's own terms.
 //! Private playlists are only visible to their owner; deleted entities are
 //! tombstones in the index and never shown.
@@ -175,7 +177,13 @@ pub async fn search(
     if let Some(year) = query.year {
         filters.push(json!({"term": {"year": year}}));
     }
-    let body = search_body(q, filters, offset, limit);
+    let body = search_body(
+        q,
+        filters,
+        offset,
+        limit,
+        state.config.search_popularity_weight,
+    );
     let answer = run(&state, query.kind, body).await?;
     let total = answer["hits"]["total"]["value"].as_u64().unwrap_or(0);
     // Only a search that found (almost) nothing pays for the suggester.
@@ -198,33 +206,56 @@ pub async fn search(
 
 /// The search request: see the module doc for what each clause is for.
 /// Public so the load bench can send the engine the very same query.
-pub fn search_body(q: &str, filters: Vec<Value>, offset: usize, limit: usize) -> Value {
+pub fn search_body(
+    q: &str,
+    filters: Vec<Value>,
+    offset: usize,
+    limit: usize,
+    popularity_weight: f64,
+) -> Value {
+    let text = text_query(q, filters);
+    // Popularity adds `weight × ln(1 + plays)`: among similar matches the
+    // more played comes first, while a much better match still wins.
+    let query = if popularity_weight > 0.0 {
+        json!({"function_score": {
+            "query": text,
+            "functions": [{"field_value_factor": {"field": "popularity", "modifier": "ln1p", "missing": 0}, "weight": popularity_weight}],
+            "score_mode": "sum", "boost_mode": "sum"
+        }})
+    } else {
+        text
+    };
     json!({
         "from": offset,
         "size": limit,
         "track_total_hits": true,
-        "query": {"bool": {
-            "should": [
-                // The best of: all the words in one field, all of them across
-                // fields, or words joined or split; not their sum, so a
-                // track does not outrank its artist for naming it twice.
-                {"dis_max": {"tie_breaker": 0.1, "queries": [
-                    {"multi_match": {"query": q, "fields": ["title^3", "name^3", "artist_name^2", "album_title", "description^0.5"],
-                                     "operator": "and"}},
-                    {"match": {"all_text": {"query": q, "fuzziness": "AUTO", "prefix_length": 1, "operator": "and"}}},
-                    {"multi_match": {"query": q, "fields": ["title.joined^3", "name.joined^3", "artist_name.joined^2", "album_title.joined"],
-                                     "minimum_should_match": "100%"}}
-                ]}},
-                {"multi_match": {"query": q, "fields": ["title.exact", "name.exact"], "boost": 4}},
-                {"multi_match": {"query": q, "fields": ["title.prefix^2", "name.prefix^2", "artist_name.prefix", "album_title.prefix^0.5"],
-                                 "operator": "and"}}
-            ],
-            "minimum_should_match": 1,
-            "filter": filters,
-            "must_not": [{"term": {"deleted": true}}]
-        }},
-        "sort": [{"_score": "desc"}, {"popularity": {"order": "desc", "unmapped_type": "float"}}, {"id": "asc"}]
+        "query": query,
+        "sort": [{"_score": "desc"}, {"id": "asc"}]
     })
+}
+
+/// What the text must match, and how well (see the module doc).
+fn text_query(q: &str, filters: Vec<Value>) -> Value {
+    json!({"bool": {
+        "should": [
+            // The best of: all the words in one field, all of them across
+            // fields, or words joined or split; not their sum, so a
+            // track does not outrank its artist for naming it twice.
+            {"dis_max": {"tie_breaker": 0.1, "queries": [
+                {"multi_match": {"query": q, "fields": ["title^3", "name^3", "artist_name^2", "album_title", "description^0.5"],
+                                 "operator": "and"}},
+                {"match": {"all_text": {"query": q, "fuzziness": "AUTO", "prefix_length": 1, "operator": "and"}}},
+                {"multi_match": {"query": q, "fields": ["title.joined^3", "name.joined^3", "artist_name.joined^2", "album_title.joined"],
+                                 "minimum_should_match": "100%"}}
+            ]}},
+            {"multi_match": {"query": q, "fields": ["title.exact", "name.exact"], "boost": 4}},
+            {"multi_match": {"query": q, "fields": ["title.prefix^2", "name.prefix^2", "artist_name.prefix", "album_title.prefix^0.5"],
+                             "operator": "and"}}
+        ],
+        "minimum_should_match": 1,
+        "filter": filters,
+        "must_not": [{"term": {"deleted": true}}]
+    }})
 }
 
 /// A phrase built from the catalogue's own words (up to two corrected) that

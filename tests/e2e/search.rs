@@ -627,3 +627,90 @@ async fn an_index_built_from_an_older_definition_is_rebuilt_at_start() {
     indexer.stop().await;
     run.cleanup().await;
 }
+
+/// Two tracks match a query equally; once one is played it comes first. The
+/// popularity updates keep the documents' versions, so a later catalog
+/// change is applied (and keeps the popularity), and a replayed older one
+/// is still refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_more_played_of_similar_matches_comes_first_and_popularity_never_regresses_a_change() {
+    let run = TestRun::new("search-popularity");
+    let artist = Uuid::new_v4();
+    let mut ids = [Uuid::new_v4(), Uuid::new_v4()];
+    ids.sort();
+    // Equal scores fall back to the id: without popularity, `quiet` is first.
+    let [quiet, played] = ids;
+    let changes = vec![
+        track_change(quiet, artist, 1, "Echo Chamber"),
+        track_change(played, artist, 1, "Echo Chamber"),
+    ];
+    run.produce(&chinook::records(&changes)).await;
+    let etl = run.start_etl(run.etl_config()).await;
+    let mut config = run.indexer_config();
+    config.popularity_every = Duration::from_millis(300);
+    let indexer = run.start_indexer(config).await;
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let query = format!("{}&type=track", q("echo chamber"));
+    let first = |a: &Value| a["items"][0]["id"].as_str().map(String::from);
+    let before = search_until(&api, &query, |a| titles(a).len() == 2).await;
+    assert_eq!(first(&before), Some(quiet.to_string()), "{before}");
+
+    let now = encore_common::now_millis();
+    let plays: Vec<_> = (0..5)
+        .map(|n| {
+            crate::analytics::event(
+                Uuid::new_v4(),
+                played,
+                encore_schemas::PlaybackKind::Start,
+                0,
+                now - n * 60_000,
+            )
+        })
+        .collect();
+    run.produce(&encore_tests::playback_records(&plays)).await;
+    let after = search_until(&api, &query, |a| first(a) == Some(played.to_string())).await;
+    assert_eq!(titles(&after).len(), 2);
+    let tracks = Names::new(&run.search_prefix()).alias(EntityType::Track);
+    let doc = document_until(&run, &tracks, played, |d| d["popularity"] == 5.0).await;
+    assert_eq!(doc["version"], 1);
+    let url = format!("{}/{tracks}/_doc/{played}", run.search_url);
+    let versioned = || async {
+        let answer: Value = reqwest::get(&url)
+            .await
+            .expect("the document")
+            .json()
+            .await
+            .expect("json");
+        (answer["_version"].as_i64(), answer["_source"].clone())
+    };
+    assert_eq!(versioned().await.0, Some(1), "popularity kept the version");
+
+    // A newer catalog change is applied and keeps the popularity; a replay
+    // of the older one is refused.
+    run.produce(&chinook::records(&[track_change(
+        played,
+        artist,
+        2,
+        "Echo Chamber (Live)",
+    )]))
+    .await;
+    let live = document_until(&run, &tracks, played, |d| d["version"] == 2).await;
+    assert_eq!(live["title"], "Echo Chamber (Live)");
+    assert_eq!(live["popularity"], 5.0, "{live}");
+    run.produce(&chinook::records(&[track_change(
+        played,
+        artist,
+        1,
+        "Echo Chamber",
+    )]))
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (version, source) = versioned().await;
+    assert_eq!(version, Some(2));
+    assert_eq!(source["title"], "Echo Chamber (Live)");
+    gateway.stop().await;
+    indexer.stop().await;
+    etl.stop().await;
+    run.cleanup().await;
+}

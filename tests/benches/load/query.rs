@@ -176,7 +176,7 @@ pub(crate) async fn measure() -> Vec<Row> {
             Arc::new(move |n| {
                 let q = text(n);
                 let body = if what == "search" {
-                    search_body(&q, vec![visibility(None)], 0, 20)
+                    search_body(&q, vec![visibility(None)], 0, 20, 1.0)
                 } else {
                     suggest_body(&q, None, 8)
                 };
