@@ -15,12 +15,11 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::Duration;
 
-use elasticsearch::MgetParts;
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 
-use crate::client::{json, SearchClient, SearchError};
-use crate::writer::{bulk, Outcome, Write};
+use crate::client::SearchError;
+use crate::writer::{bulk, mget, Outcome, Write};
 use crate::Indexer;
 
 /// The window of plays that makes a track popular.
@@ -114,7 +113,7 @@ pub async fn round(indexer: &Indexer, db: &clickhouse::Client) -> Result<usize, 
     for chunk in changed.chunks(CHUNK) {
         let wanted: HashMap<Uuid, f64> = chunk.iter().copied().collect();
         let mut writes = Vec::new();
-        for (id, version, mut doc) in current(&indexer.client, &alias, &wanted).await? {
+        for (id, version, mut doc) in mget(&indexer.client, &alias, wanted.keys()).await? {
             let popularity = wanted.get(&id).copied().unwrap_or(0.0);
             if doc["popularity"].as_f64() == Some(popularity) {
                 continue;
@@ -136,42 +135,6 @@ pub async fn round(indexer: &Indexer, db: &clickhouse::Client) -> Result<usize, 
     metrics::counter!(encore_common::metrics::INDEXER_POPULARITY_UPDATES_TOTAL.name)
         .increment(updated as u64);
     Ok(updated)
-}
-
-/// The live documents of `ids` with the version the index holds them at.
-async fn current(
-    client: &SearchClient,
-    index: &str,
-    ids: &HashMap<Uuid, f64>,
-) -> Result<Vec<(Uuid, i64, Value)>, SearchError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<String> = ids.keys().map(Uuid::to_string).collect();
-    let answer = json(
-        client
-            .es
-            .mget(MgetParts::Index(index))
-            .body(json!({"ids": ids}))
-            .send()
-            .await,
-    )
-    .await?;
-    Ok(answer["docs"]
-        .as_array()
-        .map(|docs| {
-            docs.iter()
-                .filter(|d| d["found"] == true && d["_source"]["deleted"] != true)
-                .filter_map(|d| {
-                    Some((
-                        d["_id"].as_str()?.parse().ok()?,
-                        d["_version"].as_i64()?,
-                        d["_source"].clone(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -130,12 +130,12 @@ async fn fill_lookups(
     }
     artists.retain(|id| !lookups.artists.contains_key(id));
     albums.retain(|id| !lookups.albums.contains_key(id));
-    for (id, source) in mget(client, &targets.artists, &artists).await? {
+    for (id, _, source) in mget(client, &targets.artists, &artists).await? {
         if let Some(name) = source["name"].as_str() {
             lookups.artists.insert(id, name.to_string());
         }
     }
-    for (id, source) in mget(client, &targets.albums, &albums).await? {
+    for (id, _, source) in mget(client, &targets.albums, &albums).await? {
         if let Some(title) = source["title"].as_str() {
             let cover_url = source["cover_url"].as_str().map(String::from);
             lookups.albums.insert(
@@ -150,16 +150,16 @@ async fn fill_lookups(
     Ok(())
 }
 
-/// The sources of the live documents among `ids`.
-async fn mget(
+/// The live documents among `ids`: id, the version the index holds, source.
+pub(crate) async fn mget(
     client: &SearchClient,
     index: &str,
-    ids: &HashSet<Uuid>,
-) -> Result<Vec<(Uuid, Value)>, SearchError> {
+    ids: impl IntoIterator<Item = &Uuid>,
+) -> Result<Vec<(Uuid, i64, Value)>, SearchError> {
+    let ids: Vec<String> = ids.into_iter().map(Uuid::to_string).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     let answer = json(
         client
             .es
@@ -174,7 +174,13 @@ async fn mget(
         .map(|docs| {
             docs.iter()
                 .filter(|d| d["found"] == true && d["_source"]["deleted"] != true)
-                .filter_map(|d| Some((d["_id"].as_str()?.parse().ok()?, d["_source"].clone())))
+                .filter_map(|d| {
+                    Some((
+                        d["_id"].as_str()?.parse().ok()?,
+                        d["_version"].as_i64()?,
+                        d["_source"].clone(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default())
