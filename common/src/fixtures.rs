@@ -17,14 +17,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use encore_schemas::{encode, CatalogChange, PlaybackEvent};
+use encore_schemas::{encode, CatalogChange, PlaybackEvent, SearchEvent};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::FutureRecord;
 use serde::Deserialize;
 
 use crate::config::KafkaConfig;
 use crate::kafka::{KafkaPlumbingError, Producer};
-use crate::topics::{Topics, DLQ_SUFFIX, PLAYBACK_EVENTS};
+use crate::topics::{Topics, DLQ_SUFFIX, PLAYBACK_EVENTS, SEARCH_EVENTS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
@@ -116,6 +116,10 @@ fn encode_for_topic(topic: &str, value: serde_json::Value) -> Result<Vec<u8>, St
     let encoded = if topic == PLAYBACK_EVENTS {
         let event: PlaybackEvent =
             serde_json::from_value(value).map_err(|e| format!("not a PlaybackEvent: {e}"))?;
+        encode(&event)
+    } else if topic == SEARCH_EVENTS {
+        let event: SearchEvent =
+            serde_json::from_value(value).map_err(|e| format!("not a SearchEvent: {e}"))?;
         encode(&event)
     } else if topic.starts_with("catalog.") && !topic.ends_with(DLQ_SUFFIX) {
         let change: CatalogChange =

@@ -5,6 +5,8 @@
 pub const PLAYBACK_EVENTS: &str = "playback-events";
 /// The suffix of every dead-letter topic: `<topic>.dlq`.
 pub const DLQ_SUFFIX: &str = ".dlq";
+/// Searches and the results opened from them (`encore_schemas::SearchEvent`).
+pub const SEARCH_EVENTS: &str = "search-events";
 /// Catalog changes, one topic per entity type, keyed by entity id, published
 /// by the gateway's outbox relay.
 pub const CATALOG_ARTISTS: &str = "catalog.artists";
@@ -50,6 +52,10 @@ impl Topics {
 
     pub fn playback_events(&self) -> String {
         self.name(PLAYBACK_EVENTS)
+    }
+
+    pub fn search_events(&self) -> String {
+        self.name(SEARCH_EVENTS)
     }
 
     /// The dead-letter topic of a broker-side topic name.

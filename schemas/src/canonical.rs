@@ -246,6 +246,10 @@ mod tests {
                 include_str!("../history/playback_event/v1.avsc"),
                 "8726ae556b7b6be1",
             ),
+            (
+                include_str!("../avro/search_event.avsc"),
+                "ee9e481f78165774",
+            ),
         ];
         for (text, print) in pinned {
             assert_eq!(hex(&fingerprint(text).unwrap()), print);

@@ -14,8 +14,10 @@ pub mod canonical;
 mod catalog;
 mod codec;
 mod playback;
+mod search;
 
 pub use catalog::{Album, Artist, CatalogChange, ChangeOp, EntityType, Playlist, Track};
 pub use codec::{decode, encode, AvroMessage, CodecError, SchemaSet};
 pub use playback::{Client, ContextKind, Device, PlaybackContext, PlaybackEvent, PlaybackKind};
+pub use search::{SearchEvent, SearchEventKind};
 pub use uuid::Uuid;
