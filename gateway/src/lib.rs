@@ -31,6 +31,7 @@ pub mod paging;
 pub mod playback;
 pub mod recommend;
 pub mod search;
+pub mod search_events;
 pub mod storage;
 
 use std::sync::Arc;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub producer: SharedProducer,
     /// Broker-side name of the playback topic (prefix applied).
     pub playback_topic: Arc<str>,
+    /// Broker-side name of the search-events topic.
+    pub search_topic: Arc<str>,
     pub db: PgPool,
     pub tokens: Arc<TokenKeys>,
     pub storage: Storage,
@@ -101,6 +104,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
     let storage = Storage::open(&config.storage_url)?;
     let producer = SharedProducer::new(&config.kafka)?;
     let playback_topic = config.kafka.topics().playback_events().into();
+    let search_topic = config.kafka.topics().search_events().into();
     Ok(AppState {
         search: encore_search::client::SearchClient::new(&config.search_url)?,
         search_names: encore_search::indices::Names::new(&config.search_prefix),
@@ -110,6 +114,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
         config: Arc::new(config),
         producer,
         playback_topic,
+        search_topic,
         db,
         storage,
         outbox_wakeup: Arc::new(Notify::new()),
@@ -127,6 +132,7 @@ pub fn app(state: AppState) -> Router {
         .merge(library::router())
         .merge(playback::router())
         .merge(search::router())
+        .merge(search_events::router())
         .merge(charts::router())
         .merge(recommend::router())
         .merge(admin::router());
@@ -245,14 +251,19 @@ pub async fn serve(
     served
 }
 
-/// Creates the playback topic, retrying while the broker is unreachable.
+/// Creates the playback and search-events topics, retrying while the broker
+/// is unreachable.
 async fn ensure_playback_topic(state: AppState, shutdown: impl std::future::Future<Output = ()>) {
     tokio::pin!(shutdown);
     let mut backoff = Duration::from_millis(200);
     loop {
+        let both = async {
+            kafka::ensure_topic_with_dlq(&state.config.kafka, &state.playback_topic).await?;
+            kafka::ensure_topic_with_dlq(&state.config.kafka, &state.search_topic).await
+        };
         let created = tokio::select! {
             _ = &mut shutdown => return,
-            created = kafka::ensure_topic_with_dlq(&state.config.kafka, &state.playback_topic) => created,
+            created = both => created,
         };
         match created {
             Ok(()) => return,

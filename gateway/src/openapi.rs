@@ -4,7 +4,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, audio, auth, catalog, charts, library, me, playback, recommend, search};
+use crate::{
+    admin, audio, auth, catalog, charts, library, me, playback, recommend, search, search_events,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,7 +28,7 @@ use crate::{admin, audio, auth, catalog, charts, library, me, playback, recommen
         library::likes::like, library::likes::unlike, library::likes::list,
         library::history::list,
         playback::post_batch,
-        search::search, search::suggest,
+        search::search, search::suggest, search_events::click,
         charts::top_tracks, charts::top_artists, charts::trending, charts::my_stats,
         recommend::similar, recommend::mine,
         admin::set_role, admin::add_member, admin::remove_member,

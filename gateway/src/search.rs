@@ -61,6 +61,15 @@ pub enum ResultType {
 }
 
 impl ResultType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultType::Track => "track",
+            ResultType::Album => "album",
+            ResultType::Artist => "artist",
+            ResultType::Playlist => "playlist",
+        }
+    }
+
     fn entity(self) -> EntityType {
         match self {
             ResultType::Track => EntityType::Track,
@@ -118,6 +127,8 @@ pub struct SearchPage {
     pub items: Vec<Hit>,
     pub total: u64,
     pub next_cursor: Option<String>,
+    /// Names this search in a click (`POST /v1/search/clicks`).
+    pub search_id: Uuid,
     /// When the search found almost nothing: a query that would find more,
     /// built from the catalogue's own words.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -196,10 +207,20 @@ pub async fn search(
     let next = offset + items.len();
     let next_cursor = (items.len() == limit && (next as u64) < total && next <= MAX_OFFSET)
         .then(|| next.to_string());
+    let search_id = Uuid::now_v7();
+    crate::search_events::searched(
+        &state,
+        search_id,
+        viewer.map(|v| v.id),
+        q,
+        query.kind,
+        total,
+    );
     Ok(Json(SearchPage {
         items,
         total,
         next_cursor,
+        search_id,
         did_you_mean,
     }))
 }
