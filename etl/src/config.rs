@@ -25,6 +25,8 @@ pub struct EtlConfig {
     pub addr: SocketAddr,
     /// `ENCORE_ETL_DIMS_GROUP`: the consumer group of the catalog dimensions.
     pub dims_group: String,
+    /// `ENCORE_ETL_SEARCHES_GROUP`: the consumer group of `search-events`.
+    pub searches_group: String,
     /// `ENCORE_FEATURES_INTERVAL_MS` and the recommender's fixed settings.
     pub features: FeatureSettings,
 }
@@ -40,6 +42,7 @@ impl EtlConfig {
             batch_wait: millis("ENCORE_ETL_BATCH_MS", 250)?,
             addr: parse("ENCORE_ETL_ADDR", SocketAddr::from(([127, 0, 0, 1], 8081)))?,
             dims_group: string("ENCORE_ETL_DIMS_GROUP", "encore-etl-dims"),
+            searches_group: string("ENCORE_ETL_SEARCHES_GROUP", "encore-etl-searches"),
             features: FeatureSettings::from_env()?,
         })
     }

@@ -21,6 +21,7 @@ pub mod model;
 pub mod pipeline;
 pub mod plays;
 pub mod rollup;
+pub mod searches;
 pub mod service;
 pub mod sessions;
 /// The ClickHouse contract the gateway reads through too.

@@ -19,6 +19,7 @@ use rdkafka::error::KafkaError;
 use crate::dims::DimsSink;
 use crate::features;
 use crate::pipeline::PlaysSink;
+use crate::searches::SearchesSink;
 use crate::warehouse::{self, WarehouseError};
 use crate::EtlConfig;
 
@@ -53,6 +54,8 @@ pub async fn run(
     let topics = config.kafka.topics();
     let topic = topics.playback_events();
     kafka::ensure_topic_with_dlq(&config.kafka, &topic).await?;
+    let search_topic = topics.search_events();
+    kafka::ensure_topic_with_dlq(&config.kafka, &search_topic).await?;
     let mut catalog: Vec<(String, i32)> = CATALOG_TOPICS
         .iter()
         .map(|t| (topics.name(t), config.kafka.partitions))
@@ -87,6 +90,17 @@ pub async fn run(
     };
     let dims_sink = DimsSink {
         topics,
+        clickhouse: db.clone(),
+    };
+    let searches_consumer = kafka::consumer(&config.kafka, &config.searches_group)?;
+    searches_consumer.subscribe(&[&search_topic])?;
+    let searches = Driver {
+        consumer: searches_consumer,
+        committer: TransactionalCommitter::new(&config.kafka, &config.searches_group),
+        batching,
+    };
+    let searches_sink = SearchesSink {
+        dlq: encore_common::Topics::dlq_of(&search_topic),
         clickhouse: db.clone(),
     };
 
@@ -125,6 +139,12 @@ pub async fn run(
             catalog_names.clone(),
             LAG_EVERY,
         )),
+        tokio::spawn(lag::monitor(
+            config.kafka.clone(),
+            config.searches_group.clone(),
+            vec![search_topic.clone()],
+            LAG_EVERY,
+        )),
     ];
     let ops = axum::Router::new().merge(telemetry::ops_routes::<()>(ready));
     let ops_task = tokio::spawn(async move {
@@ -135,12 +155,13 @@ pub async fn run(
     on_listening(addr);
 
     tracing::info!(%topic, group = %config.group, %addr, "etl consuming");
-    // Three loops, one shutdown: each stops between batches when it fires.
+    // Four loops, one shutdown: each stops between batches when it fires.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
     let dims_task = tokio::spawn(dims.run(dims_sink, until_stopped(stopped.clone())));
+    let searches_task = tokio::spawn(searches.run(searches_sink, until_stopped(stopped.clone())));
     let features_task = tokio::spawn(features::run(
         db,
         config.features.clone(),
@@ -152,6 +173,7 @@ pub async fn run(
     }
     let _ = stop.send(true);
     let _ = dims_task.await;
+    let _ = searches_task.await;
     let _ = features_task.await;
     ops_task.abort();
     for task in lag_tasks {

@@ -20,6 +20,7 @@ use encore_common::transaction::{DeadLetter, TransactionalCommitter};
 use encore_common::Topics;
 use encore_etl::dims::DimsSink;
 use encore_etl::pipeline::PlaysSink;
+use encore_etl::searches::SearchesSink;
 use encore_indexer::pipeline::IndexSink;
 use encore_tests::{chinook, committed_offsets, read_topic, wait_until_committed, TestRun};
 use rdkafka::consumer::Consumer;
@@ -239,5 +240,60 @@ async fn the_index_sink_complies() {
         .expect("the indices");
     let dlq = run.topics().name(CATALOG_DLQ);
     comply(&run, IndexSink::new(&indexer), topics, catalog(), 1, dlq).await;
+    run.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_events_sink_complies() {
+    let run = TestRun::new("comply-searches");
+    encore_etl::warehouse::migrate(&run.clickhouse_url, &run.database)
+        .await
+        .expect("migrations");
+    let topic = run.topics().search_events();
+    encore_common::kafka::ensure_topic_with_dlq(&run.kafka, &topic)
+        .await
+        .expect("the topic");
+    let mut records: Vec<FixtureRecord> = (0..60u128)
+        .map(|n| {
+            let event = encore_schemas::SearchEvent {
+                event_id: uuid::Uuid::from_u128(1_000 + n),
+                search_id: uuid::Uuid::from_u128(n),
+                kind: encore_schemas::SearchEventKind::Search,
+                user_id: None,
+                query: format!("query {n}"),
+                result_type: None,
+                results: n as i64,
+                clicked_id: None,
+                position: None,
+                occurred_at: 1_700_000_000_000,
+            };
+            FixtureRecord {
+                line: 0,
+                topic: encore_common::topics::SEARCH_EVENTS.into(),
+                key: Some(event.search_id.to_string()),
+                payload: Some(encore_schemas::encode(&event).expect("encodes")),
+                headers: Default::default(),
+                timestamp: None,
+            }
+        })
+        .collect();
+    records.push(garbage(encore_common::topics::SEARCH_EVENTS));
+    let sink = SearchesSink {
+        dlq: Topics::dlq_of(&topic),
+        clickhouse: run.clickhouse(),
+    };
+    comply(
+        &run,
+        sink,
+        vec![topic.clone()],
+        records,
+        1,
+        Topics::dlq_of(&topic),
+    )
+    .await;
+    assert_eq!(
+        run.scalar("SELECT count() FROM search_events FINAL").await,
+        60
+    );
     run.cleanup().await;
 }

@@ -714,3 +714,155 @@ async fn the_more_played_of_similar_matches_comes_first_and_popularity_never_reg
     etl.stop().await;
     run.cleanup().await;
 }
+
+/// Searches and the results opened from them reach ClickHouse through
+/// `search-events`, and the ready queries of docs/analytics.md read them:
+/// top and zero-result queries, click-through rate and reciprocal rank.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_and_clicks_reach_the_warehouse_for_the_ready_queries() {
+    let run = TestRun::new("search-events");
+    let artist = Uuid::new_v4();
+    let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+    run.produce(&chinook::records(&[
+        track_change(first, artist, 1, "Echo Valley"),
+        track_change(second, artist, 1, "Echo Valley Reprise"),
+    ]))
+    .await;
+    let indexer = run.start_indexer(run.indexer_config()).await;
+    let etl = run.start_etl(run.etl_config()).await;
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let listener = register(&api, "searcher").await;
+    // Every search is an event: wait for the index without searching.
+    let client = SearchClient::new(&run.indexer_config().search_url).expect("client");
+    let names = Names::new(&run.search_prefix());
+    wait_for_live_count(&client, &names.alias(EntityType::Track), 2).await;
+    let fresh: Vec<String> = ALL.iter().map(|e| names.alias(*e)).collect();
+    indices::refresh(&client, &fresh).await.expect("refresh");
+    let found = listener
+        .api
+        .get(&format!("/v1/search?{}", q("echo valley")))
+        .await
+        .expect(200);
+    assert_eq!(titles(&found).len(), 2, "{found}");
+    let search_id = found["search_id"]
+        .as_str()
+        .expect("a search id")
+        .to_string();
+    let again = listener
+        .api
+        .get(&format!("/v1/search?{}", q("Echo Valley")))
+        .await
+        .expect(200);
+    assert_ne!(again["search_id"], found["search_id"]);
+    let nothing = api
+        .get(&format!("/v1/search?{}", q("zzyzx")))
+        .await
+        .expect(200);
+    assert_eq!(nothing["total"], 0);
+
+    // The second result of the first search is opened; bad clicks are 400s.
+    let clicked = listener
+        .api
+        .post(
+            "/v1/search/clicks",
+            json!({"search_id": search_id, "result_id": found["items"][1]["id"], "type": "track", "position": 1}),
+        )
+        .await
+        .expect(202);
+    assert!(clicked["event_id"].is_string());
+    for (body, field) in [
+        (
+            json!({"search_id": "nope", "result_id": second, "type": "track", "position": 0}),
+            "search_id",
+        ),
+        (
+            json!({"search_id": search_id, "result_id": second, "type": "song", "position": 0}),
+            "type",
+        ),
+        (
+            json!({"search_id": search_id, "result_id": second, "type": "track", "position": 5000}),
+            "position",
+        ),
+    ] {
+        let refused = api.post("/v1/search/clicks", body).await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert_eq!(
+            refused.error_fields(),
+            vec![field.to_string()],
+            "{}",
+            refused.body
+        );
+    }
+
+    run.wait_for_scalar("SELECT count() FROM search_events FINAL", 4)
+        .await;
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/analytics.md"))
+        .expect("the analytics doc");
+    let ready = |opening: &str| -> String {
+        let at = doc.find(opening).unwrap_or_else(|| panic!("{opening}"));
+        let sql = &doc[at..];
+        let sql = &sql[sql.find("```sql").expect("a query") + 6..];
+        sql[..sql.find("```").expect("its end")].trim().to_string()
+    };
+    #[derive(clickhouse::Row, serde::Deserialize, Debug)]
+    struct Rate {
+        searched: String,
+        searches: u64,
+        with_a_click: u64,
+        ctr: f64,
+    }
+    let rates: Vec<Rate> = run
+        .clickhouse()
+        .query(&ready("Click-through rate per query"))
+        .fetch_all()
+        .await
+        .expect("the CTR query");
+    let echo = rates
+        .iter()
+        .find(|r| r.searched == "echo valley")
+        .expect("echo valley");
+    assert_eq!(
+        (echo.searches, echo.with_a_click, echo.ctr),
+        (2, 1, 0.5),
+        "{rates:?}"
+    );
+    #[derive(clickhouse::Row, serde::Deserialize, Debug)]
+    struct Rank {
+        searched: String,
+        searches: u64,
+        mrr: f64,
+    }
+    let ranks: Vec<Rank> = run
+        .clickhouse()
+        .query(&ready("Mean reciprocal rank of clicks per query"))
+        .fetch_all()
+        .await
+        .expect("the MRR query");
+    let echo = ranks
+        .iter()
+        .find(|r| r.searched == "echo valley")
+        .expect("echo valley");
+    assert_eq!(
+        (echo.searches, echo.mrr),
+        (2, 0.25),
+        "one search clicked at rank 2 (1/2), one not: {ranks:?}"
+    );
+    #[derive(clickhouse::Row, serde::Deserialize, Debug)]
+    struct Zero {
+        searched: String,
+        searches: u64,
+    }
+    let zero: Vec<Zero> = run
+        .clickhouse()
+        .query(&ready("Queries that found nothing"))
+        .fetch_all()
+        .await
+        .expect("the zero-result query");
+    assert_eq!(zero.len(), 1, "{zero:?}");
+    assert_eq!((zero[0].searched.as_str(), zero[0].searches), ("zzyzx", 1));
+    gateway.stop().await;
+    etl.stop().await;
+    indexer.stop().await;
+    run.cleanup().await;
+}

@@ -151,6 +151,7 @@ impl TestRun {
             batch_wait: Duration::from_millis(100),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             dims_group: format!("etl-dims-{}", self.id),
+            searches_group: format!("etl-searches-{}", self.id),
             features: FeatureSettings {
                 interval: Duration::from_millis(500),
                 ..FeatureSettings::default()

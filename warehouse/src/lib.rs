@@ -41,6 +41,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0005_recommender",
         include_str!("../migrations/0005_recommender.sql"),
     ),
+    (
+        6,
+        "0006_search_events",
+        include_str!("../migrations/0006_search_events.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
