@@ -4,7 +4,7 @@
 //! Relevance (the analyzers are in `encore_search::analysis`) adds up:
 //! - all the words in one display field, boosted title/name > artist > album;
 //! - all the words in `all_text`, every display field in one and typo-tolerant
-//!   (fuzziness AUTO), so "artist and title" queries find the track that
+//!   (one typo from 4 letters, two from 6), so "artist and title" queries find the track that
 //!   holds all the words, typos included. Fuzzy matching per field as well
 //!   tripled the engine's time per query for no gain on the relevance table;
 //! - a prefix match on the edge n-gram sub-fields, so a half-typed word
@@ -265,7 +265,7 @@ fn text_query(q: &str, filters: Vec<Value>) -> Value {
             {"dis_max": {"tie_breaker": 0.1, "queries": [
                 {"multi_match": {"query": q, "fields": ["title^3", "name^3", "artist_name^2", "album_title", "description^0.5"],
                                  "operator": "and"}},
-                {"match": {"all_text": {"query": q, "fuzziness": "AUTO", "prefix_length": 1, "operator": "and"}}},
+                {"match": {"all_text": {"query": q, "fuzziness": "AUTO:4,6", "prefix_length": 1, "operator": "and"}}},
                 {"multi_match": {"query": q, "fields": ["title.joined^3", "name.joined^3", "artist_name.joined^2", "album_title.joined"],
                                  "minimum_should_match": "100%"}}
             ]}},

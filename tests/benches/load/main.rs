@@ -42,7 +42,8 @@
 //! | `BENCH_COPIES` | 5 | search, query | copies of the Chinook catalogue indexed (about 4,100 documents each) |
 //! | `BENCH_SAMPLES` | 100 | search | artists created and timed until searchable |
 //! | `BENCH_QUERY_CLIENTS` | 50 | query | concurrent clients, closed loop |
-//! | `BENCH_QUERY_SECONDS` | 15 | query | seconds of each of the four runs |
+//! | `BENCH_QUERY_SECONDS` | 15 | query | seconds of each of the eight runs |
+//! | `BENCH_QUERY_PACE_MS` | 1000 | query | a paced client's time between requests |
 //! | `BENCH_SECONDS` | 20 | freshness | seconds at each rate |
 //! | `BENCH_MEMORY_SECONDS` | 60 | memory | seconds of steady load |
 //! | `BENCH_MEMORY_RATE` | 1000 | memory | playback events/s through the gateway |
