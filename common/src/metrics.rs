@@ -54,12 +54,12 @@ pub const GATEWAY_PRODUCE_SECONDS: Metric = Metric {
     help: "the gateway's produce calls for a playback batch, until every ack",
 };
 
-/// Playback batches the broker did not acknowledge (answered 503).
+/// Playback batches and search events the broker did not acknowledge.
 pub const GATEWAY_PRODUCE_FAILURES_TOTAL: Metric = Metric {
     name: "encore_gateway_produce_failures_total",
     kind: Kind::Counter,
     labels: &[],
-    help: "playback batches the broker did not acknowledge (answered 503)",
+    help: "playback batches and search events the broker did not acknowledge (a batch or click is answered 503)",
 };
 
 /// Search requests to the search server.

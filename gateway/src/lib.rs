@@ -29,6 +29,7 @@ pub mod openapi;
 pub mod outbox;
 pub mod paging;
 pub mod playback;
+mod produce;
 pub mod recommend;
 pub mod search;
 pub mod search_events;

@@ -14,13 +14,13 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use encore_schemas::{encode, SearchEvent, SearchEventKind};
-use rdkafka::producer::FutureRecord;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::JsonBody;
+use crate::produce::send_all;
 use crate::search::ResultType;
 use crate::AppState;
 
@@ -64,32 +64,12 @@ pub(crate) fn searched(
 /// Sends one event and waits for the broker's acknowledgement.
 async fn send(state: &AppState, event: &SearchEvent) -> Result<(), String> {
     let payload = encode(event).map_err(|e| e.to_string())?;
-    let key = event.search_id.to_string();
-    let (generation, producer) = state.producer.get();
-    let record = FutureRecord::<str, [u8]>::to(&state.search_topic)
-        .key(&key)
-        .payload(&payload);
-    let failed = |error: String| {
-        metrics::counter!(encore_common::metrics::GATEWAY_PRODUCE_FAILURES_TOTAL.name).increment(1);
-        error
-    };
-    let delivery = match producer.send_result(record) {
-        Ok(delivery) => delivery,
-        Err((error, _)) => {
-            state.producer.recover(generation, &error);
-            return Err(failed(error.to_string()));
-        }
-    };
-    let deadline = state.config.kafka.produce_timeout + std::time::Duration::from_secs(1);
-    match tokio::time::timeout(deadline, delivery).await {
-        Ok(Ok(Ok(_))) => Ok(()),
-        Ok(Ok(Err((error, _)))) => {
-            state.producer.recover(generation, &error);
-            Err(failed(error.to_string()))
-        }
-        Ok(Err(_)) => Err(failed("the producer shut down".into())),
-        Err(_) => Err(failed("no acknowledgement in time".into())),
-    }
+    send_all(
+        state,
+        &state.search_topic,
+        &[(event.search_id.to_string(), payload)],
+    )
+    .await
 }
 
 /// A result a client opened from a search.
