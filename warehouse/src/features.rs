@@ -61,7 +61,7 @@ pub async fn latest(db: &Client) -> Result<Option<u64>, clickhouse::error::Error
 }
 
 /// Why a track is recommended.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Reason {
     /// The listener's play of `seed` pushed it up most.
     BecauseYouPlayed { seed: Uuid },

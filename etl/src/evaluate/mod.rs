@@ -29,6 +29,7 @@ use uuid::Uuid;
 use self::baselines::Dataset;
 use crate::dims::{insert_all, TrackRow};
 use crate::features::{self, FeatureSettings};
+use crate::model::top_share;
 use crate::plays::PlayRow;
 use crate::rollup::{self, Touched};
 use crate::warehouse;
@@ -323,7 +324,11 @@ pub async fn run(url: &str, database: &str, dir: &Path) -> Result<Report, Evalua
             .iter()
             .filter_map(|r| by_id.get(&r.track_id).copied())
             .collect();
-        encore.add(&ranked, data.index_of(*held), Some(reason_share(&found)));
+        encore.add(
+            &ranked,
+            data.index_of(*held),
+            Some(top_share(found.iter().take(K).map(|r| &r.reason))),
+        );
     }
     let encore = encore.finish(data.items.len());
     eprintln!("baselines: most popular, ItemKNN, EASE (λ on a validation split) ...");
@@ -340,16 +345,6 @@ pub async fn run(url: &str, database: &str, dir: &Path) -> Result<Report, Evalua
         ease,
         ease_lambda: (lambda, validation_ndcg),
     })
-}
-
-/// The share of a list its most frequent reason explains.
-fn reason_share(found: &[features::Recommendation]) -> f64 {
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for r in found.iter().take(K) {
-        *counts.entry(format!("{:?}", r.reason)).or_default() += 1;
-    }
-    let most = counts.values().copied().max().unwrap_or(0);
-    most as f64 / found.len().clamp(1, K) as f64
 }
 
 #[cfg(test)]

@@ -219,19 +219,6 @@ impl Blend<'_> {
     }
 }
 
-/// The share of a list its most frequent reason explains.
-pub fn top_reason_share(picks: &[Pick]) -> f64 {
-    if picks.is_empty() {
-        return 0.0;
-    }
-    let mut counts: HashMap<Why, usize> = HashMap::new();
-    for pick in picks {
-        *counts.entry(pick.why).or_default() += 1;
-    }
-    let most = counts.values().copied().max().unwrap_or(0);
-    most as f64 / picks.len() as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

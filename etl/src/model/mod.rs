@@ -40,6 +40,18 @@ pub fn top_k(scores: &[f32], history: &[u32], k: usize) -> Vec<u32> {
     ranked
 }
 
+/// The share of `reasons` that the most frequent one accounts for; 0 for none.
+pub fn top_share<T: Eq + std::hash::Hash>(reasons: impl IntoIterator<Item = T>) -> f64 {
+    let mut counts: std::collections::HashMap<T, usize> = std::collections::HashMap::new();
+    let mut total = 0;
+    for reason in reasons {
+        *counts.entry(reason).or_default() += 1;
+        total += 1;
+    }
+    let most = counts.values().copied().max().unwrap_or(0);
+    most as f64 / total.max(1) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +61,11 @@ mod tests {
         let scores = [0.5, 0.9, 0.0, 0.7, 0.7, -1.0];
         assert_eq!(top_k(&scores, &[1], 3), vec![3, 4, 0]);
         assert_eq!(top_k(&scores, &[], 10), vec![1, 3, 4, 0]);
+    }
+
+    #[test]
+    fn top_share_is_the_most_frequent_reasons_part() {
+        assert_eq!(top_share(["a", "b", "a", "c"]), 0.5);
+        assert_eq!(top_share(Vec::<&str>::new()), 0.0);
     }
 }
