@@ -57,10 +57,11 @@ impl Dataset {
         self.index.get(&item).copied()
     }
 
-    fn all_histories(&self) -> Vec<Vec<u32>> {
+    /// Every history, in user order, so a fit does not depend on hashing.
+    fn all_histories(&self) -> Vec<&Vec<u32>> {
         let mut users: Vec<&u32> = self.histories.keys().collect();
         users.sort_unstable();
-        users.iter().map(|u| self.histories[*u].clone()).collect()
+        users.iter().map(|u| &self.histories[*u]).collect()
     }
 
     /// Scores `recommend`'s top 10 against each held-out item.
@@ -93,7 +94,7 @@ pub fn popular(data: &Dataset, held_out: &HashMap<u32, u32>) -> Metrics {
 }
 
 pub fn item_knn(data: &Dataset, held_out: &HashMap<u32, u32>) -> Metrics {
-    let knn = ItemKnn::fit(&data.all_histories(), data.items.len());
+    let knn = ItemKnn::fit(data.all_histories(), data.items.len());
     data.measure(held_out, |history| top_k(&knn.scores(history), history, K))
 }
 
@@ -103,7 +104,7 @@ pub fn ease(data: &Dataset, held_out: &HashMap<u32, u32>) -> (Metrics, f64, f64)
     let (train, validation) = carve_validation(data);
     let mut best = (f64::NEG_INFINITY, LAMBDAS[0]);
     for lambda in LAMBDAS {
-        let Some(model) = Ease::fit(&train.all_histories(), train.items.len(), lambda) else {
+        let Some(model) = Ease::fit(train.all_histories(), train.items.len(), lambda) else {
             continue;
         };
         let scored = train.measure(&validation, |h| top_k(&model.scores(h), h, K));
@@ -116,7 +117,7 @@ pub fn ease(data: &Dataset, held_out: &HashMap<u32, u32>) -> (Metrics, f64, f64)
         }
     }
     let lambda = best.1;
-    let metrics = match Ease::fit(&data.all_histories(), data.items.len(), lambda) {
+    let metrics = match Ease::fit(data.all_histories(), data.items.len(), lambda) {
         Some(model) => data.measure(held_out, |h| top_k(&model.scores(h), h, K)),
         None => Metrics::default(),
     };

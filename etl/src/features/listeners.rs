@@ -239,8 +239,8 @@ pub(super) async fn recommend_all(
     let lambda = settings.ease_lambda;
     let limit = settings.recommendations_per_user as usize;
     let rows = tokio::task::spawn_blocking(move || {
-        let histories: Vec<Vec<u32>> = universe.listeners.iter().map(|(_, h)| h.clone()).collect();
-        let Some(ease) = Ease::fit(&histories, universe.tracks.len(), lambda) else {
+        let histories = universe.listeners.iter().map(|(_, h)| h);
+        let Some(ease) = Ease::fit(histories, universe.tracks.len(), lambda) else {
             tracing::warn!(
                 lambda,
                 "EASE did not fit (is λ positive?); no personal recommendations"

@@ -22,7 +22,11 @@ pub struct Ease {
 impl Ease {
     /// Fits the model to `histories` (item indices below `n`); `None` if the
     /// Gram matrix is not positive definite, which λ > 0 rules out.
-    pub fn fit(histories: &[Vec<u32>], n: usize, lambda: f64) -> Option<Ease> {
+    pub fn fit<'a>(
+        histories: impl IntoIterator<Item = &'a Vec<u32>>,
+        n: usize,
+        lambda: f64,
+    ) -> Option<Ease> {
         let mut gram = DMatrix::<f64>::zeros(n, n);
         for history in histories {
             for &a in history {

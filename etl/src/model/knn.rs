@@ -12,7 +12,7 @@ pub struct ItemKnn {
 }
 
 impl ItemKnn {
-    pub fn fit(histories: &[Vec<u32>], n: usize) -> ItemKnn {
+    pub fn fit<'a>(histories: impl IntoIterator<Item = &'a Vec<u32>>, n: usize) -> ItemKnn {
         let mut both = vec![0f32; n * n];
         let mut count = vec![0f32; n];
         for history in histories {
