@@ -50,20 +50,22 @@ pub async fn ensure(indexer: &Indexer, even_if_empty: bool) -> Result<Option<u32
     for entity in ALL {
         match indices::current(&indexer.client, &indexer.names, entity).await? {
             None => missing = true,
-            Some(index) => {
+            // The start-up checks; the periodic one only looks for aliases.
+            Some(index) if even_if_empty => {
                 live += indices::live_count(&indexer.client, &index).await?;
                 let built = indices::built_with(&indexer.client, &index).await?;
                 outdated |= built.as_deref() != Some(indices::fingerprint(entity).as_str());
             }
+            Some(_) => {}
         }
     }
     if missing {
         tracing::warn!("a search alias is missing; rebuilding the index from the catalog topics");
         return rebuild(indexer).await.map(Some);
     }
-    // Only at start-up: during a rolling upgrade, old and new indexers
-    // checking periodically would rebuild in turn forever.
-    if outdated && even_if_empty {
+    // Only at start-up (see above): during a rolling upgrade, old and new
+    // indexers checking periodically would rebuild in turn forever.
+    if outdated {
         tracing::warn!(
             "the search index was built from another definition (mappings or analyzers); \
              rebuilding it from the catalog topics"
