@@ -12,7 +12,7 @@
 //! latest reading ([`Popularity::of`]).
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
 use serde_json::json;
@@ -31,6 +31,9 @@ const CHUNK: usize = 1_000;
 #[derive(Debug, Default)]
 pub struct Popularity {
     plays: RwLock<HashMap<Uuid, f64>>,
+    /// Changes not yet written to the index: a round that fails leaves them
+    /// here for the next one, which would otherwise see nothing changed.
+    unsent: Mutex<HashMap<Uuid, f64>>,
 }
 
 impl Popularity {
@@ -45,10 +48,11 @@ impl Popularity {
             .collect()
     }
 
-    /// Takes a new reading; returns the tracks whose value changed (tracks
-    /// that dropped out of the window go back to 0).
+    /// Takes a new reading; returns what the index still needs: the tracks
+    /// whose value changed (those that dropped out of the window go back to
+    /// 0), and what earlier rounds failed to write.
     fn replace(&self, now: HashMap<Uuid, f64>) -> Vec<(Uuid, f64)> {
-        let Ok(mut plays) = self.plays.write() else {
+        let (Ok(mut plays), Ok(mut unsent)) = (self.plays.write(), self.unsent.lock()) else {
             return Vec::new();
         };
         let mut changed: Vec<(Uuid, f64)> = now
@@ -63,7 +67,19 @@ impl Popularity {
                 .map(|t| (*t, 0.0)),
         );
         *plays = now;
-        changed
+        unsent.extend(changed);
+        unsent.iter().map(|(t, p)| (*t, *p)).collect()
+    }
+
+    /// Forgets the changes the index now holds.
+    fn sent(&self, written: &[(Uuid, f64)]) {
+        if let Ok(mut unsent) = self.unsent.lock() {
+            for (track, popularity) in written {
+                if unsent.get(track) == Some(popularity) {
+                    unsent.remove(track);
+                }
+            }
+        }
     }
 }
 
@@ -131,6 +147,7 @@ pub async fn round(indexer: &Indexer, db: &clickhouse::Client) -> Result<usize, 
         // written with this round's popularity already.
         let outcomes = bulk(&indexer.client, &writes, true).await?;
         updated += outcomes.iter().filter(|o| **o == Outcome::Written).count();
+        indexer.popularity.sent(chunk);
     }
     metrics::counter!(encore_common::metrics::INDEXER_POPULARITY_UPDATES_TOTAL.name)
         .increment(updated as u64);
@@ -148,9 +165,18 @@ mod tests {
         let mut first = popularity.replace(HashMap::from([(a, 5.0), (b, 1.0)]));
         first.sort_by_key(|(t, _)| *t);
         assert_eq!(first, vec![(a, 5.0), (b, 1.0)]);
+        popularity.sent(&first);
         let mut second = popularity.replace(HashMap::from([(a, 5.0), (c, 2.0)]));
         second.sort_by_key(|(t, _)| *t);
         assert_eq!(second, vec![(b, 0.0), (c, 2.0)], "a is unchanged");
+        // The second round's writes failed: the third still sends them.
+        let mut third = popularity.replace(HashMap::from([(a, 5.0), (c, 2.0)]));
+        third.sort_by_key(|(t, _)| *t);
+        assert_eq!(third, vec![(b, 0.0), (c, 2.0)]);
+        popularity.sent(&third);
+        assert!(popularity
+            .replace(HashMap::from([(a, 5.0), (c, 2.0)]))
+            .is_empty());
         assert_eq!(popularity.of([a, b]), HashMap::from([(a, 5.0)]));
     }
 }
