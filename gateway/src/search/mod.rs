@@ -3,22 +3,24 @@
 //!
 //! Relevance (the analyzers are in `encore_search::analysis`) adds up:
 //! - all the words in one display field, boosted title/name > artist > album;
-//! - all the words in `all_text`, every display field in one and typo-tolerant
-//!   (one typo from 4 letters, two from 6), so "artist and title" queries find the track that
-//!   holds all the words, typos included. Fuzzy matching per field as well
-//!   tripled the engine's time per query for no gain on the relevance table;
+//! - all the words in `all_text`, every display field in one, so "artist
+//!   and title" queries find the track that holds all the words;
 //! - a prefix match on the edge n-gram sub-fields, so a half-typed word
 //!   already finds things;
 //! - a match of words written together or apart (`.joined`: "acdc" = "ac dc"),
 //!   every run typed found as a run in one field;
 //! - a bonus when the query is a whole title or name (`.exact`).
 //!
-//! The first three count as one (the best of them). Across kinds, artists
-//! weigh 2× and albums 1.5× (`KIND_BOOST`). Everything is transliterated to
-//! Latin, lowercased and accent-folded on both sides. Popularity (a track's
-//! plays of the last 30 days, merged into the index by the indexer) adds
-//! `ENCORE_SEARCH_POPULARITY_WEIGHT × ln(1 + plays)`; ties go to the id. When a search finds almost nothing,
-//! the answer carries a "did you mean" from the index's own terms.
+//! The first three count as one (the best of them). Typos are tolerated only
+//! when the words as typed find nothing: then one typo per word of 4 letters
+//! or more, and if that finds nothing either, two from 6 letters, each across
+//! every field (`all_text`); [`Typos`] says why in steps. Across kinds,
+//! artists weigh 2× and albums 1.5× (`KIND_BOOST`). Everything is
+//! transliterated to Latin, lowercased and accent-folded on both sides.
+//! Popularity (a track's plays of the last 30 days, merged into the index by
+//! the indexer) adds `ENCORE_SEARCH_POPULARITY_WEIGHT × ln(1 + plays)`; ties
+//! go to the id. When a search finds almost nothing, the answer carries a
+//! "did you mean" from the index's own terms.
 //! Private playlists are only visible to their owner; deleted entities are
 //! tombstones in the index and never shown.
 
@@ -29,10 +31,13 @@ use axum::Router;
 use elasticsearch::SearchParts;
 use encore_schemas::EntityType;
 use encore_search::client::{json, SearchError};
-use encore_search::indices::{Names, ALL};
+use encore_search::indices::ALL;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
+
+mod query;
+pub use query::{did_you_mean_body, kind_boost, search_body, suggest_body, visibility, Typos};
 
 use crate::auth::MaybeUser;
 use crate::catalog::YEARS;
@@ -188,15 +193,16 @@ pub async fn search(
     if let Some(year) = query.year {
         filters.push(json!({"term": {"year": year}}));
     }
-    let body = search_body(
-        q,
-        filters,
-        offset,
-        limit,
-        state.config.search_popularity_weight,
-    );
-    let answer = run(&state, query.kind, body).await?;
-    let total = answer["hits"]["total"]["value"].as_u64().unwrap_or(0);
+    let weight = state.config.search_popularity_weight;
+    let mut answer = Value::Null;
+    for typos in Typos::LADDER {
+        let body = search_body(q, typos, filters.clone(), offset, limit, weight);
+        answer = run(&state, query.kind, body).await?;
+        if total_of(&answer) > 0 {
+            break;
+        }
+    }
+    let total = total_of(&answer);
     // Only a search that found (almost) nothing pays for the suggester.
     let did_you_mean = if total <= ALMOST_NOTHING {
         did_you_mean(&state, query.kind, q).await?
@@ -225,60 +231,6 @@ pub async fn search(
     }))
 }
 
-/// The search request: see the module doc for what each clause is for.
-/// Public so the load bench can send the engine the very same query.
-pub fn search_body(
-    q: &str,
-    filters: Vec<Value>,
-    offset: usize,
-    limit: usize,
-    popularity_weight: f64,
-) -> Value {
-    let text = text_query(q, filters);
-    // Popularity adds `weight × ln(1 + plays)`: among similar matches the
-    // more played comes first, while a much better match still wins.
-    let query = if popularity_weight > 0.0 {
-        json!({"function_score": {
-            "query": text,
-            "functions": [{"field_value_factor": {"field": "popularity", "modifier": "ln1p", "missing": 0}, "weight": popularity_weight}],
-            "score_mode": "sum", "boost_mode": "sum"
-        }})
-    } else {
-        text
-    };
-    json!({
-        "from": offset,
-        "size": limit,
-        "track_total_hits": true,
-        "query": query,
-        "sort": [{"_score": "desc"}, {"id": "asc"}]
-    })
-}
-
-/// What the text must match, and how well (see the module doc).
-fn text_query(q: &str, filters: Vec<Value>) -> Value {
-    json!({"bool": {
-        "should": [
-            // The best of: all the words in one field, all of them across
-            // fields, or words joined or split; not their sum, so a
-            // track does not outrank its artist for naming it twice.
-            {"dis_max": {"tie_breaker": 0.1, "queries": [
-                {"multi_match": {"query": q, "fields": ["title^3", "name^3", "artist_name^2", "album_title", "description^0.5"],
-                                 "operator": "and"}},
-                {"match": {"all_text": {"query": q, "fuzziness": "AUTO:4,6", "prefix_length": 1, "operator": "and"}}},
-                {"multi_match": {"query": q, "fields": ["title.joined^3", "name.joined^3", "artist_name.joined^2", "album_title.joined"],
-                                 "minimum_should_match": "100%"}}
-            ]}},
-            {"multi_match": {"query": q, "fields": ["title.exact", "name.exact"], "boost": 4}},
-            {"multi_match": {"query": q, "fields": ["title.prefix^2", "name.prefix^2", "artist_name.prefix", "album_title.prefix^0.5"],
-                             "operator": "and"}}
-        ],
-        "minimum_should_match": 1,
-        "filter": filters,
-        "must_not": [{"term": {"deleted": true}}]
-    }})
-}
-
 /// A phrase built from the catalogue's own words (up to two corrected) that
 /// differs from what was typed.
 async fn did_you_mean(
@@ -286,13 +238,7 @@ async fn did_you_mean(
     kind: Option<ResultType>,
     q: &str,
 ) -> ApiResult<Option<String>> {
-    let body = json!({
-        "size": 0,
-        "suggest": {"did_you_mean": {"text": q, "phrase": {
-            "field": "all_text.plain", "size": 1, "max_errors": 2, "confidence": 0.0,
-            "direct_generator": [{"field": "all_text.plain", "suggest_mode": "always", "prefix_length": 0, "min_word_length": 3}]
-        }}}
-    });
+    let body = did_you_mean_body(q);
     let answer = run(state, kind, body).await?;
     Ok(answer["suggest"]["did_you_mean"][0]["options"][0]["text"]
         .as_str()
@@ -333,20 +279,6 @@ pub async fn suggest(
     }))
 }
 
-/// The autocomplete request. Public for the load bench, as [`search_body`].
-pub fn suggest_body(q: &str, viewer: Option<Uuid>, limit: usize) -> Value {
-    json!({
-        "size": limit,
-        "query": {"bool": {
-            "must": [{"multi_match": {"query": q, "fields": ["title.prefix^2", "name.prefix^2", "artist_name.prefix"],
-                                      "operator": "and"}}],
-            "filter": [visibility(viewer)],
-            "must_not": [{"term": {"deleted": true}}]
-        }},
-        "sort": [{"_score": "desc"}, {"popularity": {"order": "desc", "unmapped_type": "float"}}, {"id": "asc"}]
-    })
-}
-
 fn checked_text(q: &str) -> ApiResult<&str> {
     let q = q.trim();
     if q.is_empty() || q.chars().count() > 200 || q.chars().any(char::is_control) {
@@ -356,32 +288,6 @@ fn checked_text(q: &str) -> ApiResult<&str> {
         ));
     }
     Ok(q)
-}
-
-/// Everything but other people's private playlists.
-pub fn visibility(viewer: Option<Uuid>) -> Value {
-    let mut visible = vec![
-        json!({"bool": {"must_not": {"exists": {"field": "public"}}}}),
-        json!({"term": {"public": true}}),
-    ];
-    if let Some(viewer) = viewer {
-        visible.push(json!({"term": {"owner_id": viewer}}));
-    }
-    json!({"bool": {"should": visible, "minimum_should_match": 1}})
-}
-
-/// How much more a match counts in each kind's index, across kinds. Each
-/// index weighs its words by its own statistics, so a name is rarer (and
-/// scores higher) among 3,500 tracks than among 300 artists; and someone who
-/// types just a name means the artist more often than one of its tracks.
-const KIND_BOOST: [(EntityType, f64); 2] = [(EntityType::Artist, 2.0), (EntityType::Album, 1.5)];
-
-/// `indices_boost` for a search across every kind.
-pub fn kind_boost(names: &Names) -> Value {
-    KIND_BOOST
-        .iter()
-        .map(|(entity, boost)| json!({ names.alias(*entity): boost }))
-        .collect()
 }
 
 async fn run(state: &AppState, kind: Option<ResultType>, mut body: Value) -> ApiResult<Value> {
@@ -420,6 +326,11 @@ async fn run(state: &AppState, kind: Option<ResultType>, mut body: Value) -> Api
             ApiError::unavailable("search is unavailable right now; retry shortly")
         }
     })
+}
+
+/// How many documents a search answer matched.
+fn total_of(answer: &Value) -> u64 {
+    answer["hits"]["total"]["value"].as_u64().unwrap_or(0)
 }
 
 /// The hits of a search answer, as results.
