@@ -62,6 +62,14 @@ pub const GATEWAY_PRODUCE_FAILURES_TOTAL: Metric = Metric {
     help: "playback batches and search events the broker did not acknowledge (a batch or click is answered 503)",
 };
 
+/// Logins refused because their account or address failed too often.
+pub const GATEWAY_LOGINS_THROTTLED_TOTAL: Metric = Metric {
+    name: "encore_gateway_logins_throttled_total",
+    kind: Kind::Counter,
+    labels: &["path"],
+    help: "logins refused (429, or Subsonic error 40) because their account or address failed too often; path is native or subsonic",
+};
+
 /// Search requests to the search server.
 pub const GATEWAY_SEARCH_SECONDS: Metric = Metric {
     name: "encore_gateway_search_seconds",
@@ -286,6 +294,7 @@ pub const ALL: &[&Metric] = &[
     &GATEWAY_PRODUCE_SECONDS,
     &GATEWAY_PRODUCE_FAILURES_TOTAL,
     &GATEWAY_SEARCH_SECONDS,
+    &GATEWAY_LOGINS_THROTTLED_TOTAL,
     &OUTBOX_BACKLOG,
     &OUTBOX_PUBLISHED_TOTAL,
     &OUTBOX_RELAY_FAILURES_TOTAL,

@@ -6,6 +6,9 @@ use std::time::Duration;
 use encore_common::config::{millis, parse, string, ConfigError};
 use encore_common::KafkaConfig;
 
+use crate::auth::seal;
+use crate::auth::throttle::Limits;
+
 /// The signing secret of the local stack. The gateway warns at start when it
 /// runs with it: anyone can mint tokens for a server that uses it.
 pub const DEV_JWT_SECRET: &str = "encore-local-development-secret-change-me";
@@ -61,6 +64,12 @@ pub struct AuthConfig {
     pub access_ttl: Duration,
     /// `ENCORE_REFRESH_TOKEN_DAYS`
     pub refresh_ttl: Duration,
+    /// `ENCORE_APP_PASSWORD_KEY`: 64 hex digits, the key app passwords are
+    /// sealed with at rest (never logged). Changing it makes every app
+    /// password stop working; API keys are unaffected.
+    pub app_password_key: String,
+    /// Failed-login limits (`ENCORE_LOGIN_*`).
+    pub login: Limits,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -71,6 +80,8 @@ impl std::fmt::Debug for AuthConfig {
             .field("audience", &self.audience)
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
+            .field("app_password_key", &"<redacted>")
+            .field("login", &self.login)
             .finish()
     }
 }
@@ -100,6 +111,12 @@ impl GatewayConfig {
                 refresh_ttl: Duration::from_secs(
                     parse::<u64>("ENCORE_REFRESH_TOKEN_DAYS", 30)? * 86_400,
                 ),
+                app_password_key: string("ENCORE_APP_PASSWORD_KEY", seal::DEV_KEY_HEX),
+                login: Limits {
+                    per_account: parse("ENCORE_LOGIN_MAX_FAILURES", 10)?,
+                    per_address: parse("ENCORE_LOGIN_MAX_FAILURES_PER_ADDRESS", 100)?,
+                    window: Duration::from_secs(parse("ENCORE_LOGIN_LOCKOUT_SECS", 300)?),
+                },
             },
             storage_url: string("ENCORE_STORAGE_URL", &default_storage),
             max_audio_bytes: parse("ENCORE_MAX_AUDIO_BYTES", 200 * 1024 * 1024)?,

@@ -73,6 +73,7 @@ pub fn on_constraint(constraint: &str) -> Option<(&'static str, &'static str)> {
     Some(match constraint {
         "users_email_key" => ("email", "this email is already registered"),
         "users_username_key" => ("username", "this username is already registered"),
+        "app_credentials_name_key" => ("name", "you already have one of this name"),
         "artists_external_id_key" | "albums_external_id_key" | "tracks_external_id_key" => (
             "external_id",
             "an entity with this external_id already exists",

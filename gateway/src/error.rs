@@ -30,6 +30,9 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub fields: Vec<FieldError>,
+    /// Seconds for `Retry-After`, where this error knows better than the
+    /// configured default (a throttled login).
+    pub retry_after: Option<u64>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -50,6 +53,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -103,6 +107,14 @@ impl ApiError {
                 message: message.clone(),
             }],
             ..ApiError::new(StatusCode::CONFLICT, "conflict", message)
+        }
+    }
+
+    /// A 429: the caller must wait `secs` before trying again.
+    pub fn too_many(message: impl Into<String>, secs: u64) -> Self {
+        ApiError {
+            retry_after: Some(secs),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
         }
     }
 
@@ -170,6 +182,11 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -67,6 +67,8 @@ pub struct AppState {
     pub search_topic: Arc<str>,
     pub db: PgPool,
     pub tokens: Arc<TokenKeys>,
+    /// Seals app passwords at rest.
+    pub sealer: auth::seal::Sealer,
     pub storage: Storage,
     /// Woken after every committed catalog write, so the relay publishes at once.
     pub outbox_wakeup: Arc<Notify>,
@@ -90,6 +92,8 @@ pub enum StartError {
     Kafka(#[from] rdkafka::error::KafkaError),
     #[error("the search server URL: {0}")]
     SearchUrl(#[from] elasticsearch::Error),
+    #[error(transparent)]
+    AppPasswordKey(#[from] auth::seal::SealError),
 }
 
 /// Connects to PostgreSQL (applying migrations), storage and Kafka.
@@ -99,6 +103,10 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
     if config.auth.jwt_secret == config::DEV_JWT_SECRET {
         tracing::warn!("ENCORE_JWT_SECRET is the local development secret; set a real one outside the local stack");
     }
+    if config.auth.app_password_key == auth::seal::DEV_KEY_HEX {
+        tracing::warn!("ENCORE_APP_PASSWORD_KEY is the local development key; set a real one outside the local stack");
+    }
+    let sealer = auth::seal::Sealer::from_hex(&config.auth.app_password_key)?;
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     db::migrate(&db).await?;
     db::backfill_keys(&db).await?;
@@ -112,6 +120,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
         warehouse: encore_warehouse::client(&config.clickhouse_url, &config.clickhouse_database),
         cache: Arc::new(cache::TtlCache::new(10_000)),
         tokens: Arc::new(TokenKeys::new(&config.auth)),
+        sealer,
         config: Arc::new(config),
         producer,
         playback_topic,
@@ -127,6 +136,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(auth::routes::router())
+        .merge(auth::apps::router())
         .merge(me::router())
         .merge(catalog::router())
         .merge(audio::router(state.config.max_audio_bytes))
@@ -231,7 +241,12 @@ pub async fn serve(
         let _ = fired.send(());
     };
     let server = std::future::IntoFuture::into_future(
-        axum::serve(listener, app(state)).with_graceful_shutdown(signal),
+        // The peer address counts failed logins per client (auth::throttle).
+        axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal),
     );
     let grace_over = async {
         match fired_rx.await {

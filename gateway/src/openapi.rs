@@ -14,6 +14,8 @@ use crate::{
         `{\"error\": {\"code\", \"message\", \"fields\": [{\"index\"?, \"field\", \"message\"}]}}`."),
     paths(
         auth::routes::register, auth::routes::login, auth::routes::refresh, auth::routes::logout,
+        auth::apps::create_app_password, auth::apps::list_app_passwords, auth::apps::revoke_app_password,
+        auth::apps::create_api_key, auth::apps::list_api_keys, auth::apps::revoke_api_key,
         me::get_me, me::update_me, me::delete_me, me::put_avatar, me::get_avatar,
         catalog::artists::list, catalog::artists::get, catalog::artists::create,
         catalog::artists::update, catalog::artists::delete,

@@ -11,6 +11,7 @@ mod audio;
 mod bad_input;
 mod catalog;
 mod compliance;
+mod credentials;
 mod etl_plays;
 mod faults;
 mod gateway_playback;

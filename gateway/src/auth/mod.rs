@@ -4,13 +4,20 @@
 //! - [`token`]: short-lived JWT access tokens (HS256 pinned, issuer/audience/expiry checked).
 //! - [`refresh`]: rotating refresh tokens stored hashed, with reuse detection.
 //! - [`routes`]: register, login, refresh, logout.
+//! - [`apps`]: app passwords and API keys for apps that cannot do the
+//!   native login (Subsonic clients).
+//! - [`seal`]: app passwords encrypted at rest.
+//! - [`throttle`]: failed logins, limited per account and per address.
 //!
 //! A token proves identity only. The caller's role is read from the database
 //! on every request, so a role change or a deleted account takes effect at once.
 
+pub mod apps;
 pub mod password;
 pub mod refresh;
 pub mod routes;
+pub mod seal;
+pub mod throttle;
 pub mod token;
 
 use axum::extract::FromRequestParts;

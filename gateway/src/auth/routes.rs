@@ -10,12 +10,14 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::refresh::{self, Refreshed};
+use super::throttle::{self, Attempt, ClientAddr};
 use super::{password, Role};
 use crate::checks::Checks;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::JsonBody;
 use crate::me::{load_profile, UserProfile};
 use crate::AppState;
+use encore_common::metrics::GATEWAY_LOGINS_THROTTLED_TOTAL as LOGINS_THROTTLED;
 
 /// The account endpoints: register, log in, refresh, log out.
 pub fn router() -> Router<AppState> {
@@ -144,9 +146,11 @@ pub async fn register(
     responses(
         (status = 200, description = "Logged in", body = Session),
         (status = 400, description = "A field is missing", body = ErrorBody),
-        (status = 401, description = "Wrong login or password", body = ErrorBody)))]
+        (status = 401, description = "Wrong login or password", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this account or address; `Retry-After` says when to try again", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    from: ClientAddr,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<Session>> {
     let login = body.login.trim();
@@ -163,14 +167,25 @@ pub async fn login(
     .bind(login)
     .fetch_optional(&state.db)
     .await?;
+    let limits = state.config.auth.login;
+    let attempt = Attempt::new(limits, found.as_ref().map(|f| f.0).ok_or(login), from);
+    if let Some(secs) = throttle::refused_for(&state.db, &attempt).await? {
+        metrics::counter!(LOGINS_THROTTLED.name, "path" => "native").increment(1);
+        return Err(ApiError::too_many(
+            format!("too many failed logins; try again in {secs} s"),
+            secs,
+        ));
+    }
     // Verify against a real hash even for an unknown login, so timing does not
     // tell which logins exist.
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W4bA+x2ENGQqGcsDTbs6pNKz2TLd0JzTAPeXdmBCZ8w";
     let (id, stored) = found.clone().unwrap_or((Uuid::nil(), DUMMY.to_string()));
     let matches = password::verify(body.password, stored).await?;
     if found.is_none() || !matches {
+        throttle::failed(&state.db, &attempt, limits.window).await?;
         return Err(ApiError::unauthorized("wrong login or password"));
     }
+    throttle::succeeded(&state.db, &attempt).await?;
     let mut tx = state.db.begin().await?;
     let session = start_session(&state, &mut tx, id).await?;
     tx.commit().await?;

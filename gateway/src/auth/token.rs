@@ -99,6 +99,12 @@ mod tests {
             audience: "clients".into(),
             access_ttl: Duration::from_secs(60),
             refresh_ttl: Duration::from_secs(3600),
+            app_password_key: crate::auth::seal::DEV_KEY_HEX.into(),
+            login: crate::auth::throttle::Limits {
+                per_account: 10,
+                per_address: 100,
+                window: Duration::from_secs(300),
+            },
         }
     }
 
