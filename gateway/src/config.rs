@@ -50,6 +50,10 @@ pub struct GatewayConfig {
     /// the topic prefix): the relay's Kafka `transactional.id`. The same in
     /// every instance, so a relay that starts fences any zombie relay.
     pub outbox_transactional_id: String,
+    /// `ENCORE_SUBSONIC_CORS_ORIGINS`: origins (comma-separated, or `*`)
+    /// whose pages may call `/rest` from a browser: Subsonic web clients
+    /// served elsewhere. None by default.
+    pub subsonic_cors_origins: Vec<String>,
 }
 
 /// Token settings.
@@ -130,6 +134,11 @@ impl GatewayConfig {
             clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),
             search_prefix: string("ENCORE_SEARCH_PREFIX", ""),
             search_popularity_weight: parse("ENCORE_SEARCH_POPULARITY_WEIGHT", 1.0)?,
+            subsonic_cors_origins: string("ENCORE_SUBSONIC_CORS_ORIGINS", "")
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
         })
     }
 }

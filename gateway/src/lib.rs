@@ -34,6 +34,7 @@ pub mod recommend;
 pub mod search;
 pub mod search_events;
 pub mod storage;
+pub mod subsonic;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -146,7 +147,8 @@ pub fn app(state: AppState) -> Router {
         .merge(search_events::router())
         .merge(charts::router())
         .merge(recommend::router())
-        .merge(admin::router());
+        .merge(admin::router())
+        .merge(subsonic::router(&state.config.subsonic_cors_origins));
     api.route(
         "/openapi.json",
         get(|| async { axum::Json(openapi::ApiDoc::openapi()) }),

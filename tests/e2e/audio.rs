@@ -1,69 +1,9 @@
 //! Audio upload and ranged streaming, with real files made by sox and opusenc at test time.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 use encore_tests::api::{Account, Api};
+use encore_tests::audio::tone;
 use encore_tests::TestRun;
 use serde_json::json;
-
-/// Makes a 3-second stereo sine in `format` (wav, flac, ogg, mp3, opus).
-fn generate(dir: &Path, format: &str) -> Vec<u8> {
-    let out = dir.join(format!("tone.{format}"));
-    let status = if format == "opus" {
-        let wav = dir.join("tone-48k.wav");
-        sox(&[
-            "-n",
-            "-r",
-            "48000",
-            "-c",
-            "2",
-            "-b",
-            "16",
-            wav.to_str().expect("path"),
-            "synth",
-            "3",
-            "sine",
-            "440",
-        ]);
-        Command::new("opusenc")
-            .args(["--quiet", "--title", "Opus Song", "--artist", "Opus Artist"])
-            .arg(&wav)
-            .arg(&out)
-            .status()
-    } else {
-        let comment = "TITLE=Sine Song";
-        let mut args = vec!["-n", "-r", "44100", "-c", "2"];
-        if format == "flac" || format == "ogg" {
-            args.extend(["--comment", comment]);
-        }
-        let path = out.to_str().expect("path").to_string();
-        args.push(&path);
-        args.extend(["synth", "3", "sine", "440"]);
-        return sox_then_read(&args, &out);
-    };
-    assert!(
-        status.is_ok_and(|s| s.success()),
-        "opusenc failed; install opus-tools (scripts/stack test does)"
-    );
-    std::fs::read(&out).expect("the generated file")
-}
-
-fn sox(args: &[&str]) {
-    let status = Command::new("sox")
-        .args(args)
-        .stderr(Stdio::null())
-        .status();
-    assert!(
-        status.is_ok_and(|s| s.success()),
-        "sox {args:?} failed; install sox and libsox-fmt-mp3 (scripts/stack test does)"
-    );
-}
-
-fn sox_then_read(args: &[&str], out: &Path) -> Vec<u8> {
-    sox(args);
-    std::fs::read(out).expect("the generated file")
-}
 
 async fn new_track(admin: &Account) -> String {
     let artist = admin
@@ -127,7 +67,7 @@ async fn every_format_uploads_and_streams_byte_exact_with_ranges() {
         ("mp3", "mp3", "audio/mpeg"),
         ("opus", "opus", "audio/ogg"),
     ] {
-        let bytes = generate(&dir, format);
+        let bytes = tone(&dir, format);
         let track = new_track(&admin).await;
         let uploaded = upload(&admin.api, &track, bytes.clone()).await.expect(200);
         assert_eq!(uploaded["audio"]["format"], expected_format, "{format}");
@@ -196,7 +136,7 @@ async fn multipart_uploads_read_tags_and_fakes_are_refused() {
     std::fs::create_dir_all(&dir).expect("a temp dir");
     let track = new_track(&admin).await;
 
-    let flac = generate(&dir, "flac");
+    let flac = tone(&dir, "flac");
     let form = reqwest::multipart::Form::new()
         .text("note", "ignored")
         .part(
@@ -215,7 +155,7 @@ async fn multipart_uploads_read_tags_and_fakes_are_refused() {
         .expect(200);
     assert_eq!(uploaded["audio"]["format"], "flac");
     assert_eq!(uploaded["audio"]["tags"]["title"], "Sine Song");
-    let opus = upload(&admin.api, &track, generate(&dir, "opus"))
+    let opus = upload(&admin.api, &track, tone(&dir, "opus"))
         .await
         .expect(200);
     assert_eq!(opus["audio"]["tags"]["artist"], "Opus Artist");

@@ -24,5 +24,6 @@ mod recommendations;
 mod schemathesis;
 mod search;
 mod search_relevance;
+mod subsonic;
 mod support;
 mod transactions;

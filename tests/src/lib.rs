@@ -12,6 +12,7 @@
 //! gives up it says what it waited for and what it saw last.
 
 pub mod api;
+pub mod audio;
 pub mod chinook;
 pub mod interop;
 pub mod servers;

@@ -310,3 +310,50 @@ pub async fn track_plays(db: &Client, days: u32) -> Result<Vec<(Uuid, u64)>, Err
         .filter_map(|r| Some((r.track_id.parse().ok()?, r.plays)))
         .collect())
 }
+
+/// How [`listener_albums`] orders a listener's albums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlbumOrder {
+    /// Most plays first.
+    Frequent,
+    /// Most recently played first.
+    Recent,
+}
+
+#[derive(Row, Deserialize)]
+struct AlbumPlaysRow {
+    album_text: String,
+}
+
+/// The albums a listener played (a play is a `start`), in `order`, one page.
+pub async fn listener_albums(
+    db: &Client,
+    user: Uuid,
+    order: AlbumOrder,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<Uuid>, Error> {
+    let order_by = match order {
+        AlbumOrder::Frequent => "count() DESC, max(occurred_at) DESC, album_text",
+        AlbumOrder::Recent => "max(occurred_at) DESC, album_text",
+    };
+    // `LIMIT offset, count`: the form every ClickHouse version reads.
+    let rows: Vec<AlbumPlaysRow> = db
+        .query(&format!(
+            "SELECT toString(album_id) AS album_text \
+             FROM (SELECT track_id, occurred_at FROM plays_by_user FINAL \
+                   WHERE user_id = toUUID(?) AND kind = 'start') AS mine \
+             ALL INNER JOIN (SELECT id AS track_id, album_id FROM dim_tracks FINAL) AS tracks USING track_id \
+             WHERE album_id != toUUID('00000000-0000-0000-0000-000000000000') \
+             GROUP BY album_id ORDER BY {order_by} LIMIT ?, ?"
+        ))
+        .bind(user.to_string())
+        .bind(offset)
+        .bind(limit)
+        .fetch_all()
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.album_text.parse().ok())
+        .collect())
+}

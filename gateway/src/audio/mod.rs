@@ -175,6 +175,13 @@ pub async fn stream(
     PathParams(id): PathParams<Uuid>,
     request_headers: HeaderMap,
 ) -> ApiResult<Response> {
+    send(&state, id, &request_headers).await
+}
+
+/// A track's stored audio as an HTTP answer to `request_headers` (ranges,
+/// validators); a 404 when the track has none. Every API that streams
+/// (native, Subsonic) answers through this.
+pub async fn send(state: &AppState, id: Uuid, request_headers: &HeaderMap) -> ApiResult<Response> {
     let stored: Option<StoredAudio> = sqlx::query_as(
         "SELECT audio_key, audio_content_type, audio_size, audio_etag FROM tracks WHERE id = $1",
     )

@@ -169,7 +169,8 @@ pub async fn login(
     .await?;
     let limits = state.config.auth.login;
     let attempt = Attempt::new(limits, found.as_ref().map(|f| f.0).ok_or(login), from);
-    if let Some(secs) = throttle::refused_for(&state.db, &attempt).await? {
+    let standing = throttle::standing(&state.db, &attempt).await?;
+    if let Some(secs) = standing.refused_for {
         metrics::counter!(LOGINS_THROTTLED.name, "path" => "native").increment(1);
         return Err(ApiError::too_many(
             format!("too many failed logins; try again in {secs} s"),
@@ -185,7 +186,7 @@ pub async fn login(
         throttle::failed(&state.db, &attempt, limits.window).await?;
         return Err(ApiError::unauthorized("wrong login or password"));
     }
-    throttle::succeeded(&state.db, &attempt).await?;
+    throttle::succeeded(&state.db, &attempt, standing).await?;
     let mut tx = state.db.begin().await?;
     let session = start_session(&state, &mut tx, id).await?;
     tx.commit().await?;

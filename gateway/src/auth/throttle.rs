@@ -68,21 +68,48 @@ impl Attempt {
         Attempt { keys }
     }
 
+    /// An attempt that names no account (an API key): it counts against the
+    /// address alone, so guessing keys cannot lock anyone out.
+    pub fn address_only(limits: Limits, from: ClientAddr) -> Self {
+        Attempt {
+            keys: from
+                .0
+                .map(|ip| (format!("address:{ip}"), limits.per_address))
+                .into_iter()
+                .collect(),
+        }
+    }
+
     fn names(&self) -> Vec<String> {
         self.keys.iter().map(|(k, _)| k.clone()).collect()
     }
 }
 
-/// Seconds until `attempt` may be tried, if one of its keys is refused now.
-pub async fn refused_for(db: &PgPool, attempt: &Attempt) -> Result<Option<u64>, sqlx::Error> {
-    let secs: Option<f64> = sqlx::query_scalar(
-        "SELECT max(extract(epoch FROM blocked_until - now()))::float8 FROM login_failures \
-         WHERE key = ANY($1) AND blocked_until > now()",
+/// Where an attempt stands before its password is checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Standing {
+    /// Seconds until it may be tried, if one of its keys is refused now.
+    pub refused_for: Option<u64>,
+    /// Whether its account has failures a success would forgive.
+    account_failed: bool,
+}
+
+/// Reads the attempt's keys: one indexed query, so a client that logs in on
+/// every request (as Subsonic clients do) pays little.
+pub async fn standing(db: &PgPool, attempt: &Attempt) -> Result<Standing, sqlx::Error> {
+    let (secs, account_failed): (Option<f64>, bool) = sqlx::query_as(
+        "SELECT (max(extract(epoch FROM blocked_until - now())) \
+                  FILTER (WHERE blocked_until > now()))::float8, \
+                coalesce(bool_or(key NOT LIKE 'address:%'), false) \
+         FROM login_failures WHERE key = ANY($1)",
     )
     .bind(attempt.names())
     .fetch_one(db)
     .await?;
-    Ok(secs.map(|s| s.ceil().max(1.0) as u64))
+    Ok(Standing {
+        refused_for: secs.map(|s| s.ceil().max(1.0) as u64),
+        account_failed,
+    })
 }
 
 /// Counts a failed attempt against each of its keys, opening a new window
@@ -118,8 +145,19 @@ pub async fn failed(db: &PgPool, attempt: &Attempt, window: Duration) -> Result<
 
 /// A successful login forgives its account's failures (not its address's:
 /// one account of one's own must not reset the count of guesses at others).
-pub async fn succeeded(db: &PgPool, attempt: &Attempt) -> Result<(), sqlx::Error> {
-    if let Some((account, _)) = attempt.keys.first() {
+pub async fn succeeded(
+    db: &PgPool,
+    attempt: &Attempt,
+    standing: Standing,
+) -> Result<(), sqlx::Error> {
+    if !standing.account_failed {
+        return Ok(());
+    }
+    let account = attempt
+        .keys
+        .first()
+        .filter(|(k, _)| !k.starts_with("address:"));
+    if let Some((account, _)) = account {
         sqlx::query("DELETE FROM login_failures WHERE key = $1")
             .bind(account)
             .execute(db)

@@ -1,7 +1,7 @@
 //! `POST /v1/events/playback`: a batch of the caller's playback events,
 //! answered with 202 only once the broker has acknowledged every event.
 
-mod publish;
+pub mod publish;
 mod validate;
 
 use axum::body::Bytes;

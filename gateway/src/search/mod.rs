@@ -36,7 +36,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+mod kinds;
 mod query;
+pub use kinds::{ids_by_kind, KindPage};
 pub use query::{did_you_mean_body, kind_boost, search_body, suggest_body, visibility, Typos};
 
 use crate::auth::MaybeUser;
@@ -313,7 +315,12 @@ async fn run(state: &AppState, kind: Option<ResultType>, mut body: Value) -> Api
     .await;
     metrics::histogram!(encore_common::metrics::GATEWAY_SEARCH_SECONDS.name)
         .record(started.elapsed().as_secs_f64());
-    answer.map_err(|error| match error {
+    answer.map_err(engine_error)
+}
+
+/// What a failed engine request tells the client.
+fn engine_error(error: SearchError) -> ApiError {
+    match error {
         SearchError::Status { status: 404, .. } => {
             ApiError::unavailable("the search index is being rebuilt; retry shortly")
         }
@@ -325,7 +332,7 @@ async fn run(state: &AppState, kind: Option<ResultType>, mut body: Value) -> Api
             tracing::warn!(error = %other, "search failed");
             ApiError::unavailable("search is unavailable right now; retry shortly")
         }
-    })
+    }
 }
 
 /// How many documents a search answer matched.

@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::routing;
 use axum::Json;
 use axum::Router;
-use encore_schemas::EntityType;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -26,6 +25,7 @@ use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::{rfc3339, AppState};
 
+pub mod edits;
 pub mod items;
 
 use self::items::{add_item, move_item, remove_item};
@@ -54,13 +54,13 @@ pub fn router() -> Router<AppState> {
 pub const MAX_ITEMS: i64 = 10_000;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct PlaylistRow {
-    id: Uuid,
-    owner_id: Uuid,
-    name: String,
-    description: Option<String>,
-    public: bool,
-    version: i64,
+pub(crate) struct PlaylistRow {
+    pub(crate) id: Uuid,
+    pub(crate) owner_id: Uuid,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) public: bool,
+    pub(crate) version: i64,
 }
 
 const COLUMNS: &str = "id, owner_id, name, description, public, version";
@@ -122,7 +122,7 @@ async fn items(conn: &mut PgConnection, playlist: Uuid) -> Result<Vec<PlaylistIt
 }
 
 /// The playlist if `viewer` may see it; private playlists of others are "not found".
-async fn visible(
+pub(crate) async fn visible(
     conn: &mut PgConnection,
     id: Uuid,
     viewer: Option<&AuthUser>,
@@ -140,7 +140,11 @@ async fn visible(
 
 /// Locks the playlist for a change by its owner: 404 if the caller cannot see
 /// it, 403 if they can but it is someone else's.
-async fn lock_own(conn: &mut PgConnection, id: Uuid, user: &AuthUser) -> ApiResult<PlaylistRow> {
+pub(crate) async fn lock_own(
+    conn: &mut PgConnection,
+    id: Uuid,
+    user: &AuthUser,
+) -> ApiResult<PlaylistRow> {
     let row: Option<PlaylistRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM playlists WHERE id = $1 FOR UPDATE"
     ))
@@ -155,7 +159,7 @@ async fn lock_own(conn: &mut PgConnection, id: Uuid, user: &AuthUser) -> ApiResu
 }
 
 /// Bumps the version and writes the playlist's new state to the outbox.
-async fn publish(conn: &mut PgConnection, id: Uuid) -> Result<PlaylistRow, DbError> {
+pub(crate) async fn publish(conn: &mut PgConnection, id: Uuid) -> Result<PlaylistRow, DbError> {
     let row: PlaylistRow = sqlx::query_as(&format!(
         "UPDATE playlists SET version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
     ))
@@ -201,15 +205,7 @@ pub async fn renumber_and_publish(
     playlists: &[Uuid],
 ) -> Result<(), DbError> {
     for id in playlists {
-        sqlx::query(
-            "UPDATE playlist_items i SET position = n.rank FROM \
-             (SELECT id, (row_number() OVER (ORDER BY position) - 1)::int AS rank \
-              FROM playlist_items WHERE playlist_id = $1) n \
-             WHERE i.id = n.id AND i.position <> n.rank",
-        )
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+        edits::renumber(conn, *id).await?;
         publish(conn, *id).await?;
     }
     Ok(())
@@ -237,7 +233,7 @@ pub struct UpdatePlaylist {
     pub public: Option<bool>,
 }
 
-fn check(name: Option<&str>, description: Option<&str>) -> ApiResult<()> {
+pub(crate) fn check(name: Option<&str>, description: Option<&str>) -> ApiResult<()> {
     let mut checks = Checks::new();
     if let Some(name) = name {
         checks.text("name", name, 1, 200);
@@ -256,16 +252,14 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Playlist>)> {
     check(Some(&body.name), body.description.as_deref())?;
     let mut tx = state.db.begin().await?;
-    let id = Uuid::now_v7();
-    // Inserted at version 0; publishing makes it 1.
-    sqlx::query("INSERT INTO playlists (id, owner_id, name, description, public, version) VALUES ($1, $2, $3, $4, $5, 0)")
-        .bind(id)
-        .bind(user.id)
-        .bind(body.name.trim())
-        .bind(clean(body.description))
-        .bind(body.public)
-        .execute(&mut *tx)
-        .await?;
+    let id = edits::insert(
+        &mut tx,
+        user.id,
+        &body.name,
+        clean(body.description),
+        body.public,
+    )
+    .await?;
     let row = publish(&mut tx, id).await?;
     outbox::commit(&state, tx).await?;
     Ok((StatusCode::CREATED, Json(row.into_api(Some(Vec::new())))))
@@ -327,16 +321,13 @@ pub async fn update(
     check(body.name.as_deref(), body.description.as_deref())?;
     let mut tx = state.db.begin().await?;
     lock_own(&mut tx, id, &user).await?;
-    sqlx::query(
-        "UPDATE playlists SET name = COALESCE($2, name), \
-         description = CASE WHEN $3::text IS NULL THEN description ELSE NULLIF($3, '') END, \
-         public = COALESCE($4, public) WHERE id = $1",
+    edits::set_fields(
+        &mut tx,
+        id,
+        body.name.as_deref(),
+        body.description.as_deref(),
+        body.public,
     )
-    .bind(id)
-    .bind(body.name.as_deref().map(str::trim))
-    .bind(body.description.as_deref().map(str::trim))
-    .bind(body.public)
-    .execute(&mut *tx)
     .await?;
     let row = publish(&mut tx, id).await?;
     let items = items(&mut tx, id).await?;
@@ -356,11 +347,7 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
     let row = lock_own(&mut tx, id, &user).await?;
-    sqlx::query("DELETE FROM playlists WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    outbox::delete(&mut tx, EntityType::Playlist, id, row.version + 1).await?;
+    edits::delete(&mut tx, id, row.version).await?;
     outbox::commit(&state, tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,187 @@
+//! Who a Subsonic request is from. Three ways, each checked against the
+//! user's app passwords and API keys ([`crate::auth::apps`]), never against
+//! the account password:
+//!
+//! - `apiKey` (OpenSubsonic), alone: sending `u` too is error 43;
+//! - `u` + `p` (plain, or `enc:` and hex);
+//! - `u` + `t` + `s`, where `t = md5(app password + s)`.
+//!
+//! Every failure counts against the account and the client address
+//! ([`crate::auth::throttle`]); past the limit a login is refused (error 40
+//! naming the wait, with `Retry-After`) before anything is checked.
+
+use uuid::Uuid;
+
+use super::params::{Failure, Params};
+use crate::auth::apps::{self, Proof};
+use crate::auth::throttle::{self, Attempt, ClientAddr};
+use crate::auth::{AuthUser, Role};
+use crate::AppState;
+use encore_common::metrics::GATEWAY_LOGINS_THROTTLED_TOTAL as LOGINS_THROTTLED;
+
+/// The authenticated caller of a Subsonic request.
+#[derive(Debug, Clone)]
+pub(super) struct Caller {
+    pub(super) id: Uuid,
+    pub(super) username: String,
+    pub(super) role: Role,
+}
+
+impl Caller {
+    /// The same caller as the native API knows it.
+    pub(super) fn user(&self) -> AuthUser {
+        AuthUser {
+            id: self.id,
+            role: self.role,
+        }
+    }
+
+    pub(super) fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// The credentials a request carries, before any are checked.
+#[derive(Debug, PartialEq, Eq)]
+enum Presented<'a> {
+    ApiKey(&'a str),
+    Password {
+        user: &'a str,
+        password: String,
+    },
+    Token {
+        user: &'a str,
+        token: &'a str,
+        salt: &'a str,
+    },
+}
+
+fn presented(params: &Params) -> Result<Presented<'_>, Failure> {
+    if let Some(key) = params.get("apiKey") {
+        if params.get("u").is_some() {
+            return Err(Failure::new(
+                43,
+                "multiple conflicting authentication mechanisms provided: send apiKey or u, not both",
+            ));
+        }
+        return Ok(Presented::ApiKey(key));
+    }
+    let user = params.required("u")?;
+    if let Some(p) = params.get("p") {
+        let password = match p.strip_prefix("enc:") {
+            Some(hex_text) => hex::decode(hex_text)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| Failure::invalid("p", "after enc: must be hex-encoded UTF-8"))?,
+            None => p.to_string(),
+        };
+        return Ok(Presented::Password { user, password });
+    }
+    match (params.get("t"), params.get("s")) {
+        (Some(token), Some(salt)) => Ok(Presented::Token { user, token, salt }),
+        (Some(_), None) => Err(Failure::missing("s")),
+        _ => Err(Failure::missing("p, or t and s")),
+    }
+}
+
+/// Checks the request's credentials; the caller, or the protocol's error.
+pub(super) async fn authenticate(
+    state: &AppState,
+    params: &Params,
+    from: ClientAddr,
+) -> Result<Caller, Failure> {
+    let limits = state.config.auth.login;
+    let presented = presented(params)?;
+    let (attempt, login) = match &presented {
+        // An API key names no account until it matches; its guesses count
+        // against the address only.
+        Presented::ApiKey(_) => (Attempt::address_only(limits, from), None),
+        Presented::Password { user, .. } | Presented::Token { user, .. } => {
+            let found: Option<(Uuid, String, String)> = sqlx::query_as(
+                "SELECT id, username, role FROM users \
+                 WHERE deleted_at IS NULL AND lower(username) = lower($1)",
+            )
+            .bind(*user)
+            .fetch_optional(&state.db)
+            .await?;
+            let account = found.as_ref().map(|f| f.0).ok_or(*user);
+            (Attempt::new(limits, account, from), found)
+        }
+    };
+    let standing = throttle::standing(&state.db, &attempt).await?;
+    if let Some(secs) = standing.refused_for {
+        metrics::counter!(LOGINS_THROTTLED.name, "path" => "subsonic").increment(1);
+        return Err(Failure {
+            retry_after: Some(secs),
+            ..Failure::new(40, format!("too many failed logins; try again in {secs} s"))
+        });
+    }
+    let matched = match (&presented, &login) {
+        (Presented::ApiKey(key), _) => apps::by_api_key(&state.db, key).await?,
+        (Presented::Password { password, .. }, Some((id, ..))) => {
+            apps::by_app_password(&state.db, &state.sealer, *id, Proof::Password(password)).await?
+        }
+        (Presented::Token { token, salt, .. }, Some((id, ..))) => {
+            let proof = Proof::Token { token, salt };
+            apps::by_app_password(&state.db, &state.sealer, *id, proof).await?
+        }
+        (_, None) => None,
+    };
+    let Some(matched) = matched else {
+        throttle::failed(&state.db, &attempt, limits.window).await?;
+        return Err(match presented {
+            Presented::ApiKey(_) => Failure::new(44, "invalid API key"),
+            _ => Failure::wrong_credentials(),
+        });
+    };
+    throttle::succeeded(&state.db, &attempt, standing).await?;
+    let (username, role) = match login {
+        Some((_, username, role)) => (username, role),
+        None => {
+            sqlx::query_as("SELECT username, role FROM users WHERE id = $1")
+                .bind(matched.user)
+                .fetch_one(&state.db)
+                .await?
+        }
+    };
+    Ok(Caller {
+        id: matched.user,
+        username,
+        role: Role::parse(&role).unwrap_or(Role::Listener),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(query: &str) -> Result<Presented<'static>, u16> {
+        let params: &'static Params = Box::leak(Box::new(Params::parse(Some(query), None)));
+        presented(params).map_err(|f| f.code)
+    }
+
+    #[test]
+    fn each_mechanism_is_recognised_and_conflicts_are_43() {
+        assert_eq!(of("apiKey=k"), Ok(Presented::ApiKey("k")));
+        assert_eq!(of("apiKey=k&u=ada"), Err(43));
+        assert_eq!(
+            of("u=ada&p=enc:73656372657421"),
+            Ok(Presented::Password {
+                user: "ada",
+                password: "secret!".into()
+            })
+        );
+        assert_eq!(
+            of("u=ada&t=abc&s=xyz"),
+            Ok(Presented::Token {
+                user: "ada",
+                token: "abc",
+                salt: "xyz"
+            })
+        );
+        assert_eq!(of("p=x"), Err(10));
+        assert_eq!(of("u=ada"), Err(10));
+        assert_eq!(of("u=ada&t=abc"), Err(10));
+        assert_eq!(of("u=ada&p=enc:zz"), Err(10));
+    }
+}

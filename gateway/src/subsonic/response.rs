@@ -1,0 +1,381 @@
+//! The `subsonic-response` envelope, in XML (the protocol's default) or
+//! JSON (`f=json`), from one tree of elements.
+//!
+//! Subsonic's JSON is its XML turned inside out: attributes become fields
+//! (keeping their types), a child element becomes an object, and repeated
+//! children become an array under their element name. Whether a child is
+//! one or a list is part of each response's shape, not of the data (an
+//! album with one song still has `"song": [...]`), so the tree says which.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use quick_xml::events::BytesText;
+use quick_xml::Writer;
+use serde_json::{Map, Value as Json};
+
+/// The protocol version Encore speaks.
+pub const VERSION: &str = "1.16.1";
+const NAMESPACE: &str = "http://subsonic.org/restapi";
+
+/// An attribute's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Value {
+    fn text(&self) -> String {
+        match self {
+            Value::Text(t) => t.clone(),
+            Value::Int(n) => n.to_string(),
+            Value::Float(x) => x.to_string(),
+            Value::Bool(b) => b.to_string(),
+        }
+    }
+
+    fn json(&self) -> Json {
+        match self {
+            Value::Text(t) => Json::from(t.as_str()),
+            Value::Int(n) => Json::from(*n),
+            Value::Float(x) => Json::from(*x),
+            Value::Bool(b) => Json::from(*b),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(t: &str) -> Self {
+        Value::Text(t.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(t: String) -> Self {
+        Value::Text(t)
+    }
+}
+impl From<&String> for Value {
+    fn from(t: &String) -> Self {
+        Value::Text(t.clone())
+    }
+}
+impl From<uuid::Uuid> for Value {
+    fn from(id: uuid::Uuid) -> Self {
+        Value::Text(id.to_string())
+    }
+}
+impl From<i64> for Value {
+    fn from(n: i64) -> Self {
+        Value::Int(n)
+    }
+}
+impl From<i32> for Value {
+    fn from(n: i32) -> Self {
+        Value::Int(i64::from(n))
+    }
+}
+impl From<usize> for Value {
+    fn from(n: usize) -> Self {
+        Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+impl From<f64> for Value {
+    fn from(x: f64) -> Self {
+        Value::Float(x)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Child {
+    One(Element),
+    Many(&'static str, Vec<Element>),
+    Values(&'static str, Vec<Value>),
+}
+
+/// One element of a response: attributes, children and perhaps text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    name: &'static str,
+    attrs: Vec<(&'static str, Value)>,
+    children: Vec<Child>,
+    text: Option<String>,
+}
+
+impl Element {
+    pub fn new(name: &'static str) -> Self {
+        Element {
+            name,
+            attrs: Vec::new(),
+            children: Vec::new(),
+            text: None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn attr(mut self, name: &'static str, value: impl Into<Value>) -> Self {
+        self.attrs.push((name, value.into()));
+        self
+    }
+
+    /// An attribute only when there is a value: Subsonic omits unknowns.
+    pub fn opt<V: Into<Value>>(self, name: &'static str, value: Option<V>) -> Self {
+        match value {
+            Some(value) => self.attr(name, value),
+            None => self,
+        }
+    }
+
+    pub fn child(mut self, child: Element) -> Self {
+        self.children.push(Child::One(child));
+        self
+    }
+
+    /// Children named `name`; an array in JSON even when there is one or none.
+    pub fn list(mut self, name: &'static str, items: Vec<Element>) -> Self {
+        self.children.push(Child::Many(name, items));
+        self
+    }
+
+    /// Repeated elements holding only text (`<folder>1</folder>`): an array
+    /// of plain values in JSON.
+    pub fn values(mut self, name: &'static str, values: Vec<Value>) -> Self {
+        self.children.push(Child::Values(name, values));
+        self
+    }
+
+    /// Text content (`value` in JSON).
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(text.into());
+        self
+    }
+
+    fn json(&self) -> Map<String, Json> {
+        let mut map = Map::new();
+        for (name, value) in &self.attrs {
+            map.insert((*name).to_string(), value.json());
+        }
+        for child in &self.children {
+            match child {
+                Child::One(e) => {
+                    map.insert(e.name.to_string(), Json::Object(e.json()));
+                }
+                Child::Many(name, items) => {
+                    let items = items.iter().map(|e| Json::Object(e.json())).collect();
+                    map.insert((*name).to_string(), Json::Array(items));
+                }
+                Child::Values(name, values) => {
+                    let values = values.iter().map(Value::json).collect();
+                    map.insert((*name).to_string(), Json::Array(values));
+                }
+            }
+        }
+        if let Some(text) = &self.text {
+            map.insert("value".to_string(), Json::from(text.as_str()));
+        }
+        map
+    }
+
+    fn xml<W: std::io::Write>(&self, writer: &mut Writer<W>) -> std::io::Result<()> {
+        let texts: Vec<(&str, String)> = self.attrs.iter().map(|(n, v)| (*n, v.text())).collect();
+        let start = writer
+            .create_element(self.name)
+            .with_attributes(texts.iter().map(|(n, v)| (*n, v.as_str())));
+        if self.children.is_empty() && self.text.is_none() {
+            start.write_empty()?;
+            return Ok(());
+        }
+        start.write_inner_content(|writer| {
+            if let Some(text) = &self.text {
+                writer.write_event(quick_xml::events::Event::Text(BytesText::new(text)))?;
+            }
+            for child in &self.children {
+                match child {
+                    Child::One(e) => e.xml(writer)?,
+                    Child::Many(_, items) => {
+                        for e in items {
+                            e.xml(writer)?;
+                        }
+                    }
+                    Child::Values(name, values) => {
+                        for value in values {
+                            writer
+                                .create_element(*name)
+                                .write_text_content(BytesText::new(&value.text()))?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
+
+/// The answer's format, from `f`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xml,
+    Json,
+}
+
+impl Format {
+    /// `json` (any case) is JSON; anything else, or nothing, is XML.
+    pub fn of(f: Option<&str>) -> Self {
+        match f {
+            Some(f) if f.eq_ignore_ascii_case("json") => Format::Json,
+            _ => Format::Xml,
+        }
+    }
+}
+
+/// What goes inside the envelope.
+#[derive(Debug, Clone, Copy)]
+pub enum Inner<'a> {
+    Nothing,
+    /// One element under its own name (`album`, `error`, ...).
+    Element(&'a Element),
+    /// The children of this element, straight in the envelope (a response
+    /// that is a list, like `openSubsonicExtensions`).
+    Spliced(&'a Element),
+}
+
+fn envelope(format: Format, ok: bool, inner: Inner<'_>) -> Response {
+    let mut root = Element::new("subsonic-response");
+    if format == Format::Xml {
+        root = root.attr("xmlns", NAMESPACE);
+    }
+    root = root
+        .attr("status", if ok { "ok" } else { "failed" })
+        .attr("version", VERSION)
+        .attr("type", "encore")
+        .attr("serverVersion", env!("CARGO_PKG_VERSION"))
+        .attr("openSubsonic", true);
+    match inner {
+        Inner::Nothing => {}
+        Inner::Element(element) => root = root.child(element.clone()),
+        Inner::Spliced(element) => root.children.extend(element.children.iter().cloned()),
+    }
+    let (content_type, body) = match format {
+        Format::Json => {
+            let mut wrapper = Map::new();
+            wrapper.insert(root.name.to_string(), Json::Object(root.json()));
+            (
+                "application/json",
+                Json::Object(wrapper).to_string().into_bytes(),
+            )
+        }
+        Format::Xml => {
+            let mut out = br#"<?xml version="1.0" encoding="UTF-8"?>"#.to_vec();
+            let mut writer = Writer::new(&mut out);
+            // Writing into a Vec cannot fail.
+            let _ = root.xml(&mut writer);
+            ("text/xml; charset=utf-8", out)
+        }
+    };
+    let mut response = (StatusCode::OK, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// A successful answer, with its payload if it has one.
+pub fn ok(format: Format, inner: Inner<'_>) -> Response {
+    envelope(format, true, inner)
+}
+
+/// A failed answer: still HTTP 200, as the protocol wants.
+pub fn failed(format: Format, code: u16, message: &str) -> Response {
+    let error = Element::new("error")
+        .attr("code", i64::from(code))
+        .attr("message", message);
+    envelope(format, false, Inner::Element(&error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn text(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("a body");
+        String::from_utf8(bytes.to_vec()).expect("UTF-8")
+    }
+
+    fn album() -> Element {
+        Element::new("album")
+            .attr("id", "a1")
+            .attr("name", "Fish & <Chips>")
+            .attr("songCount", 1_i64)
+            .opt::<i64>("year", None)
+            .list(
+                "song",
+                vec![Element::new("song").attr("id", "s1").attr("isDir", false)],
+            )
+    }
+
+    #[tokio::test]
+    async fn json_keeps_types_and_lists_stay_arrays() {
+        let body: Json =
+            serde_json::from_str(&text(ok(Format::Json, Inner::Element(&album()))).await)
+                .expect("JSON");
+        let root = &body["subsonic-response"];
+        assert_eq!(root["status"], "ok");
+        assert_eq!(root["version"], VERSION);
+        assert_eq!(root["type"], "encore");
+        assert_eq!(root["openSubsonic"], true);
+        assert_eq!(root["album"]["songCount"], 1);
+        assert!(root["album"].get("year").is_none());
+        assert_eq!(root["album"]["song"][0]["isDir"], false);
+    }
+
+    #[tokio::test]
+    async fn xml_escapes_and_nests() {
+        let xml = text(ok(Format::Xml, Inner::Element(&album()))).await;
+        assert!(xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?><subsonic-response xmlns="http://subsonic.org/restapi" status="ok" version="1.16.1" type="encore""#), "{xml}");
+        assert!(!text(ok(Format::Json, Inner::Nothing))
+            .await
+            .contains("xmlns"));
+        assert!(xml.contains(r#"<album id="a1" name="Fish &amp; &lt;Chips&gt;" songCount="1"><song id="s1" isDir="false"/></album></subsonic-response>"#), "{xml}");
+    }
+
+    #[tokio::test]
+    async fn lists_can_be_the_whole_answer_and_values_stay_plain() {
+        let list = Element::new("list").list(
+            "openSubsonicExtensions",
+            vec![Element::new("openSubsonicExtensions")
+                .attr("name", "formPost")
+                .values("versions", vec![Value::Int(1)])],
+        );
+        let body: Json = serde_json::from_str(&text(ok(Format::Json, Inner::Spliced(&list))).await)
+            .expect("JSON");
+        assert_eq!(
+            body["subsonic-response"]["openSubsonicExtensions"],
+            serde_json::json!([{"name": "formPost", "versions": [1]}])
+        );
+        let xml = text(ok(Format::Xml, Inner::Spliced(&list))).await;
+        assert!(xml.contains(r#"<openSubsonicExtensions name="formPost"><versions>1</versions></openSubsonicExtensions></subsonic-response>"#), "{xml}");
+    }
+
+    #[tokio::test]
+    async fn errors_are_http_200_with_a_code() {
+        let response = failed(Format::Json, 70, "not found");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Json = serde_json::from_str(&text(response).await).expect("JSON");
+        assert_eq!(body["subsonic-response"]["status"], "failed");
+        assert_eq!(body["subsonic-response"]["error"]["code"], 70);
+        assert_eq!(Format::of(Some("JSON")), Format::Json);
+        assert_eq!(Format::of(Some("jsonp")), Format::Xml);
+    }
+}
