@@ -4,6 +4,7 @@
 //! and every protocol error.
 
 mod client;
+mod clients;
 mod errors;
 
 use encore_indexer::client::SearchClient;

@@ -1,0 +1,71 @@
+"""A listener's journey through Encore's Subsonic API with py-opensonic
+(PyPI, `import libopensonic`): form POST and the md5 token, as the library
+does by default. Run by tests/e2e/subsonic/clients.rs, which sets up the
+catalogue and checks what lands in the warehouse.
+
+Environment: ENCORE_HOST (http://127.0.0.1), ENCORE_PORT, ENCORE_USER,
+ENCORE_APP_PASSWORD, ENCORE_ALBUM, ENCORE_SONG (with audio), ENCORE_LISTENED_AT
+(Unix seconds), ENCORE_AUDIO_BYTES (the stored file's size).
+Exits non-zero, naming the step, on the first thing that is not as expected.
+"""
+
+import asyncio
+import os
+import sys
+
+import libopensonic
+
+
+def check(step, condition, detail=""):
+    if not condition:
+        sys.exit(f"py-opensonic: {step} failed {detail}")
+    print(f"py-opensonic: {step} ok", flush=True)
+
+
+async def journey():
+    env = os.environ
+    conn = libopensonic.AsyncConnection(
+        env["ENCORE_HOST"],
+        username=env["ENCORE_USER"],
+        password=env["ENCORE_APP_PASSWORD"],
+        port=int(env["ENCORE_PORT"]),
+        app_name="py-opensonic-e2e",
+    )
+    album_id, song_id = env["ENCORE_ALBUM"], env["ENCORE_SONG"]
+    try:
+        check("ping", await conn.ping())
+        artists = await conn.get_artists()
+        names = [a.name for index in artists.index or [] for a in index.artist or []]
+        check("browse: getArtists", "Sonic Youth Orchestra" in names, names)
+        album = await conn.get_album(album_id)
+        check("browse: getAlbum", album.song_count == 2 and len(album.song) == 2, album)
+        song = await conn.get_song(song_id)
+        check("browse: getSong", song.id == song_id and song.album_id == album_id, song)
+        found = await conn.search3("daydreem nation")
+        check("search3", any(a.id == album_id for a in found.album or []), found)
+        everything = await conn.search3("", song_count=500)
+        check("search3, everything", len(everything.song or []) == 4, everything)
+        created = await conn.create_playlist(name="From py-opensonic", song_ids=[song_id])
+        check("createPlaylist", created)
+        mine = await conn.get_playlists()
+        playlist = next((p for p in mine if p.name == "From py-opensonic"), None)
+        check("getPlaylists", playlist is not None and playlist.song_count == 1, mine)
+        check("star", await conn.star(sids=[song_id]))
+        starred = await conn.get_starred2()
+        check("getStarred2", [s.id for s in starred.song or []] == [song_id], starred)
+        listened_at = int(env["ENCORE_LISTENED_AT"])
+        check("scrobble, now playing",
+              await conn.scrobble(song_id, submission=False, listen_time=listened_at))
+        check("scrobble, listened",
+              await conn.scrobble(song_id, submission=True, listen_time=listened_at))
+        response = await conn.stream(song_id, tformat="raw")
+        body = await response.read()
+        check("stream, raw", len(body) == int(env["ENCORE_AUDIO_BYTES"]), len(body))
+        ranged = await conn.stream(song_id, byte_range="bytes=0-99")
+        check("stream, a range", ranged.status == 206 and len(await ranged.read()) == 100)
+        check("deletePlaylist", await conn.delete_playlist(playlist.id))
+    finally:
+        await conn.cleanup()
+
+
+asyncio.run(journey())
