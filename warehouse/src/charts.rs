@@ -357,3 +357,27 @@ pub async fn listener_albums(
         .filter_map(|r| r.album_text.parse().ok())
         .collect())
 }
+
+#[derive(Row, Deserialize)]
+struct TrackIdRow {
+    track_text: String,
+}
+
+/// An artist's most played tracks of all time (what the warehouse holds).
+pub async fn artist_top_tracks(db: &Client, artist: Uuid, limit: u64) -> Result<Vec<Uuid>, Error> {
+    let rows: Vec<TrackIdRow> = db
+        .query(
+            "SELECT toString(track_id) AS track_text FROM track_daily \
+             ALL INNER JOIN (SELECT id AS track_id FROM dim_tracks FINAL WHERE artist_id = toUUID(?)) AS mine \
+             USING track_id \
+             GROUP BY track_id HAVING sum(plays) > 0 ORDER BY sum(plays) DESC, track_text LIMIT ?",
+        )
+        .bind(artist.to_string())
+        .bind(limit)
+        .fetch_all()
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.track_text.parse().ok())
+        .collect())
+}

@@ -95,6 +95,39 @@ pub(super) async fn star(ctx: &Ctx, star: bool) -> Outcome {
     Ok(Reply::Empty)
 }
 
+/// `setRating`: `id` (a song, album or artist) and `rating`, 1 to 5, or 0
+/// to remove it.
+pub(super) async fn rate(ctx: &Ctx) -> Outcome {
+    let id = ctx.params.id("id")?;
+    let rating = ctx
+        .params
+        .int("rating")?
+        .ok_or_else(|| Failure::missing("rating"))?;
+    if !(0..=5).contains(&rating) {
+        return Err(Failure::invalid("rating", "must be 0 (none) to 5"));
+    }
+    let Some((kind, _)) = classify(ctx, &[id]).await?.into_iter().next() else {
+        return Err(Failure::not_found("the item with this id"));
+    };
+    let sql = match (kind, rating) {
+        (Kind::Track, 0) => "DELETE FROM track_ratings WHERE user_id = $1 AND track_id = $2",
+        (Kind::Album, 0) => "DELETE FROM album_ratings WHERE user_id = $1 AND album_id = $2",
+        (Kind::Artist, 0) => "DELETE FROM artist_ratings WHERE user_id = $1 AND artist_id = $2",
+        (Kind::Track, _) => "INSERT INTO track_ratings (user_id, track_id, rating) VALUES ($1, $2, $3) \
+                             ON CONFLICT (user_id, track_id) DO UPDATE SET rating = EXCLUDED.rating",
+        (Kind::Album, _) => "INSERT INTO album_ratings (user_id, album_id, rating) VALUES ($1, $2, $3) \
+                             ON CONFLICT (user_id, album_id) DO UPDATE SET rating = EXCLUDED.rating",
+        (Kind::Artist, _) => "INSERT INTO artist_ratings (user_id, artist_id, rating) VALUES ($1, $2, $3) \
+                              ON CONFLICT (user_id, artist_id) DO UPDATE SET rating = EXCLUDED.rating",
+    };
+    let mut query = sqlx::query(sql).bind(ctx.caller.id).bind(id);
+    if rating > 0 {
+        query = query.bind(rating as i16);
+    }
+    query.execute(&ctx.state.db).await?;
+    Ok(Reply::Empty)
+}
+
 /// Namespace of the event ids a scrobble derives.
 const SCROBBLE_IDS: Uuid = Uuid::from_u128(0x6a1c_5f0e_93b4_4c61_9d0b_5e2f_0c7a_8b31);
 
@@ -120,11 +153,53 @@ pub(super) fn scrobble_events(
     client: &str,
     received_at: i64,
 ) -> Vec<PlaybackEvent> {
-    let event = |kind: PlaybackKind, position_ms: i64, occurred_at: i64| PlaybackEvent {
-        event_id: event_id(user, track, started_ms, kind.as_str()),
+    let session = event_id(user, track, started_ms, "session");
+    let event = |kind: PlaybackKind, position_ms: i64, occurred_at: i64| {
+        let id = event_id(user, track, started_ms, kind.as_str());
+        subsonic_event(
+            id,
+            session,
+            user,
+            track,
+            kind,
+            position_ms,
+            duration_ms,
+            occurred_at,
+            client,
+            received_at,
+        )
+    };
+    let mut events = vec![event(PlaybackKind::Start, 0, started_ms)];
+    if submission {
+        events.push(event(
+            PlaybackKind::Complete,
+            duration_ms,
+            started_ms + duration_ms,
+        ));
+    }
+    events
+}
+
+/// A playback event from a Subsonic client, on the contract every client's
+/// events follow.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn subsonic_event(
+    event_id: Uuid,
+    session_id: Uuid,
+    user: Uuid,
+    track: Uuid,
+    kind: PlaybackKind,
+    position_ms: i64,
+    duration_ms: i64,
+    occurred_at: i64,
+    client: &str,
+    received_at: i64,
+) -> PlaybackEvent {
+    PlaybackEvent {
+        event_id,
         user_id: user,
         track_id: track,
-        session_id: event_id(user, track, started_ms, "session"),
+        session_id,
         kind,
         position_ms,
         track_duration_ms: duration_ms,
@@ -142,16 +217,7 @@ pub(super) fn scrobble_events(
             kind: ContextKind::Other,
             id: None,
         },
-    };
-    let mut events = vec![event(PlaybackKind::Start, 0, started_ms)];
-    if submission {
-        events.push(event(
-            PlaybackKind::Complete,
-            duration_ms,
-            started_ms + duration_ms,
-        ));
     }
-    events
 }
 
 /// Earliest and latest `time` a scrobble may carry, as the native events'.

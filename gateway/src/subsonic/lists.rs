@@ -3,8 +3,8 @@
 //!
 //! `frequent` and `recent` are the caller's own plays, from the warehouse
 //! (`plays_by_user`); everything else is read from PostgreSQL. `highest`
-//! (top rated) orders by how many listeners starred an album: Encore has
-//! stars, not ratings.
+//! orders by the average rating (`setRating`), then by how many listeners
+//! starred the album.
 
 use encore_warehouse::charts::{self, AlbumOrder};
 use uuid::Uuid;
@@ -91,7 +91,8 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
                 "starred" => ("WHERE alk.user_id IS NOT NULL", "alk.created_at DESC, al.id"),
                 "highest" => (
                     "",
-                    "(SELECT count(*) FROM album_likes x WHERE x.album_id = al.id) DESC, lower(al.title), al.id",
+                    "(SELECT avg(x.rating) FROM album_ratings x WHERE x.album_id = al.id) DESC NULLS LAST, \
+                     (SELECT count(*) FROM album_likes x WHERE x.album_id = al.id) DESC, lower(al.title), al.id",
                 ),
                 _ => {
                     return Err(Failure::invalid(

@@ -8,7 +8,8 @@
 //! - [`auth`]: API keys and app passwords, never the account password;
 //! - [`model`]: artists, albums and songs as elements;
 //! - the endpoints, by the protocol's own grouping: [`system`], [`browse`],
-//!   [`lists`], [`search`], [`playlists`], [`media`], [`annotate`].
+//!   [`lists`], [`discover`], [`search`], [`playlists`], [`media`],
+//!   [`annotate`], [`playback`].
 //!
 //! Every endpoint answers with or without `.view`, to GET and to form POST.
 //! A method Encore does not implement answers a protocol error, never a 404.
@@ -16,10 +17,12 @@
 mod annotate;
 mod auth;
 mod browse;
+mod discover;
 mod lists;
 mod media;
 pub mod model;
 mod params;
+mod playback;
 mod playlists;
 pub mod response;
 mod search;
@@ -201,6 +204,16 @@ async fn dispatch(method: &str, ctx: &Ctx) -> Outcome {
         "star" => annotate::star(ctx, true).await,
         "unstar" => annotate::star(ctx, false).await,
         "scrobble" => annotate::scrobble(ctx).await,
+        "setRating" => annotate::rate(ctx).await,
+        "reportPlayback" => playback::report(ctx).await,
+        "getNowPlaying" => playback::now_playing(ctx).await,
+        "savePlayQueue" => playback::save_queue(ctx).await,
+        "getPlayQueue" => playback::queue(ctx).await,
+        "getTopSongs" => discover::top_songs(ctx).await,
+        "getSimilarSongs" => discover::similar_songs(ctx, false).await,
+        "getSimilarSongs2" => discover::similar_songs(ctx, true).await,
+        "getLyricsBySongId" => discover::lyrics_by_song(ctx).await,
+        "getLyrics" => discover::lyrics(ctx),
         other => Err(Failure::generic(format!(
             "{other} is not implemented by Encore"
         ))),

@@ -11,10 +11,11 @@ use crate::rfc3339;
 pub const SONGS: &str =
     "SELECT t.id, t.title, t.duration_ms, t.genre, t.release_year, t.track_number, \
        t.audio_content_type, t.audio_size, t.created_at, t.album_id, al.title AS album, \
-       t.artist_id, ar.name AS artist, tl.created_at AS starred \
+       t.artist_id, ar.name AS artist, tl.created_at AS starred, tr.rating \
      FROM tracks t JOIN artists ar ON ar.id = t.artist_id \
      LEFT JOIN albums al ON al.id = t.album_id \
-     LEFT JOIN track_likes tl ON tl.track_id = t.id AND tl.user_id = $1";
+     LEFT JOIN track_likes tl ON tl.track_id = t.id AND tl.user_id = $1 \
+     LEFT JOIN track_ratings tr ON tr.track_id = t.id AND tr.user_id = $1";
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct SongRow {
@@ -32,6 +33,7 @@ pub struct SongRow {
     pub artist_id: Uuid,
     pub artist: String,
     pub starred: Option<OffsetDateTime>,
+    pub rating: Option<i16>,
 }
 
 /// The file suffix clients show and pick players by.
@@ -87,17 +89,20 @@ impl SongRow {
             .attr("mediaType", "song")
             .attr("isVideo", false)
             .opt("starred", self.starred.map(rfc3339))
+            .opt("userRating", self.rating.map(i64::from))
     }
 }
 
 /// An album with its artist's name, its songs' count and length, and the
 /// caller's star.
 pub const ALBUMS: &str = "SELECT al.id, al.title, al.release_year, al.genres, al.created_at, \
-       al.artist_id, ar.name AS artist, c.song_count, c.duration_ms, alk.created_at AS starred \
+       al.artist_id, ar.name AS artist, c.song_count, c.duration_ms, alk.created_at AS starred, \
+       alr.rating \
      FROM albums al JOIN artists ar ON ar.id = al.artist_id \
      LEFT JOIN LATERAL (SELECT count(*) AS song_count, coalesce(sum(t.duration_ms), 0)::bigint AS duration_ms \
                         FROM tracks t WHERE t.album_id = al.id) c ON true \
-     LEFT JOIN album_likes alk ON alk.album_id = al.id AND alk.user_id = $1";
+     LEFT JOIN album_likes alk ON alk.album_id = al.id AND alk.user_id = $1 \
+     LEFT JOIN album_ratings alr ON alr.album_id = al.id AND alr.user_id = $1";
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct AlbumRow {
@@ -111,6 +116,7 @@ pub struct AlbumRow {
     pub song_count: i64,
     pub duration_ms: i64,
     pub starred: Option<OffsetDateTime>,
+    pub rating: Option<i16>,
 }
 
 impl AlbumRow {
@@ -127,6 +133,7 @@ impl AlbumRow {
             .opt("year", self.release_year)
             .opt("genre", self.genres.first())
             .opt("starred", self.starred.map(rfc3339))
+            .opt("userRating", self.rating.map(i64::from))
     }
 
     /// A directory `child` (the folder-based responses).
@@ -142,14 +149,16 @@ impl AlbumRow {
             .opt("genre", self.genres.first())
             .attr("created", rfc3339(self.created_at))
             .opt("starred", self.starred.map(rfc3339))
+            .opt("userRating", self.rating.map(i64::from))
     }
 }
 
 /// An artist with its albums' count and the caller's star.
 pub const ARTISTS: &str = "SELECT ar.id, ar.name, \
        (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id) AS album_count, \
-       arl.created_at AS starred \
-     FROM artists ar LEFT JOIN artist_likes arl ON arl.artist_id = ar.id AND arl.user_id = $1";
+       arl.created_at AS starred, arr.rating \
+     FROM artists ar LEFT JOIN artist_likes arl ON arl.artist_id = ar.id AND arl.user_id = $1 \
+     LEFT JOIN artist_ratings arr ON arr.artist_id = ar.id AND arr.user_id = $1";
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct ArtistRow {
@@ -157,6 +166,7 @@ pub struct ArtistRow {
     pub name: String,
     pub album_count: i64,
     pub starred: Option<OffsetDateTime>,
+    pub rating: Option<i16>,
 }
 
 impl ArtistRow {
@@ -167,6 +177,7 @@ impl ArtistRow {
             .attr("name", &self.name)
             .attr("albumCount", self.album_count)
             .opt("starred", self.starred.map(rfc3339))
+            .opt("userRating", self.rating.map(i64::from))
     }
 }
 
@@ -208,6 +219,7 @@ mod tests {
             name: name.into(),
             album_count: 1,
             starred: None,
+            rating: None,
         }
     }
 

@@ -15,14 +15,19 @@ pub(super) fn license() -> Reply {
 
 /// The OpenSubsonic extensions Encore implements, each at version 1.
 pub(super) fn extensions() -> Reply {
-    let items = ["apiKeyAuthentication", "formPost"]
-        .into_iter()
-        .map(|name| {
-            Element::new("openSubsonicExtensions")
-                .attr("name", name)
-                .values("versions", vec![Value::Int(1)])
-        })
-        .collect();
+    let items = [
+        "apiKeyAuthentication",
+        "formPost",
+        "playbackReport",
+        "songLyrics",
+    ]
+    .into_iter()
+    .map(|name| {
+        Element::new("openSubsonicExtensions")
+            .attr("name", name)
+            .values("versions", vec![Value::Int(1)])
+    })
+    .collect();
     Reply::List(Element::new("openSubsonicExtensions").list("openSubsonicExtensions", items))
 }
 

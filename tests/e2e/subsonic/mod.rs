@@ -6,6 +6,7 @@
 mod client;
 mod clients;
 mod errors;
+mod listening;
 
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};
@@ -136,7 +137,7 @@ pub(crate) async fn clients(api: &Api, base: &str) -> Clients {
     }
 }
 
-fn ids(list: &Value) -> Vec<String> {
+pub(crate) fn ids(list: &Value) -> Vec<String> {
     list.as_array()
         .into_iter()
         .flatten()

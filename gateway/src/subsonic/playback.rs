@@ -1,0 +1,360 @@
+//! Listening across devices: reportPlayback (the OpenSubsonic
+//! `playbackReport` extension), getNowPlaying, savePlayQueue, getPlayQueue.
+
+use encore_schemas::{PlaybackEvent, PlaybackKind};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::annotate::subsonic_event;
+use super::model::{SongRow, SONGS};
+use super::params::{parse_id, Failure};
+use super::response::Element;
+use super::{Ctx, Outcome, Reply};
+use crate::rfc3339;
+
+/// Whether stopping at `position_ms` of `duration_ms` is a listen (a
+/// complete) or a skip: half the song or four minutes, whichever comes
+/// first, the rule scrobbling clients use for `submission=true`.
+pub(super) fn listened(position_ms: i64, duration_ms: i64) -> bool {
+    position_ms >= (duration_ms / 2).min(240_000)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Starting,
+    Playing,
+    Paused,
+    Stopped,
+}
+
+impl State {
+    fn parse(text: &str) -> Option<State> {
+        Some(match text {
+            "starting" => State::Starting,
+            "playing" => State::Playing,
+            "paused" => State::Paused,
+            "stopped" => State::Stopped,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Starting => "starting",
+            State::Playing => "playing",
+            State::Paused => "paused",
+            State::Stopped => "stopped",
+        }
+    }
+}
+
+/// The listener's last report: its track, session and state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Last {
+    track: Uuid,
+    session: Uuid,
+    state: State,
+    position_ms: i64,
+}
+
+/// Which events a report stands for, given the last one, and the session
+/// it continues or opens. A report equal to the last is a resend: nothing.
+///
+/// A new session's id derives from the one before it, so a report retried
+/// after a failed publish opens the same session with the same event ids.
+fn transition(
+    last: Option<&Last>,
+    user: Uuid,
+    track: Uuid,
+    state: State,
+    position_ms: i64,
+    duration_ms: i64,
+) -> (Uuid, Vec<(PlaybackKind, i64)>) {
+    let same_track = last.filter(|l| l.track == track);
+    if let Some(l) = same_track {
+        if l.state == state && l.position_ms == position_ms {
+            return (l.session, Vec::new());
+        }
+    }
+    let open = same_track.filter(|l| l.state != State::Stopped);
+    let new_session = || {
+        let before = last.map_or(Uuid::nil(), |l| l.session);
+        Uuid::new_v5(&before, format!("{user}/{track}").as_bytes())
+    };
+    match (state, open) {
+        (State::Starting, _) => (new_session(), vec![(PlaybackKind::Start, position_ms)]),
+        (State::Playing, Some(l)) if l.state == State::Paused => {
+            (l.session, vec![(PlaybackKind::Resume, position_ms)])
+        }
+        (State::Playing, Some(l)) => (l.session, vec![(PlaybackKind::Progress, position_ms)]),
+        (State::Paused, Some(l)) => (l.session, vec![(PlaybackKind::Pause, position_ms)]),
+        (State::Stopped, Some(l)) => {
+            let end = if listened(position_ms, duration_ms) {
+                PlaybackKind::Complete
+            } else {
+                PlaybackKind::Skip
+            };
+            (l.session, vec![(end, position_ms)])
+        }
+        // Playing or paused without a start: the start was not reported.
+        (State::Playing, None) => (new_session(), vec![(PlaybackKind::Start, position_ms)]),
+        (State::Paused, None) => (
+            new_session(),
+            vec![
+                (PlaybackKind::Start, position_ms),
+                (PlaybackKind::Pause, position_ms),
+            ],
+        ),
+        // Nothing is playing: there is nothing to stop.
+        (State::Stopped, None) => (last.map_or(Uuid::nil(), |l| l.session), Vec::new()),
+    }
+}
+
+/// `reportPlayback`: `mediaId`, `mediaType` (song), `positionMs`, `state`
+/// (starting, playing, paused, stopped), `ignoreScrobble`.
+pub(super) async fn report(ctx: &Ctx) -> Outcome {
+    let track = ctx.params.id("mediaId")?;
+    let media_type = ctx.params.required("mediaType")?;
+    if media_type != "song" {
+        return Err(Failure::not_found("podcast episode"));
+    }
+    let position_ms = ctx
+        .params
+        .int("positionMs")?
+        .ok_or_else(|| Failure::missing("positionMs"))?;
+    if position_ms < 0 {
+        return Err(Failure::invalid("positionMs", "must not be negative"));
+    }
+    let state = State::parse(ctx.params.required("state")?)
+        .ok_or_else(|| Failure::invalid("state", "must be starting, playing, paused or stopped"))?;
+    let ignore = ctx.params.bool("ignoreScrobble")?.unwrap_or(false);
+    let duration: Option<i64> = sqlx::query_scalar("SELECT duration_ms FROM tracks WHERE id = $1")
+        .bind(track)
+        .fetch_optional(&ctx.state.db)
+        .await?;
+    let duration = duration.ok_or_else(|| Failure::not_found("song"))?;
+    let user = ctx.caller.id;
+    let mut tx = ctx.state.db.begin().await?;
+    let row: Option<(Uuid, Uuid, String, i64)> = sqlx::query_as(
+        "SELECT track_id, session_id, state, position_ms FROM playback_reports WHERE user_id = $1 FOR UPDATE",
+    )
+    .bind(user)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let last = row.and_then(|(track, session, state, position_ms)| {
+        Some(Last {
+            track,
+            session,
+            state: State::parse(&state)?,
+            position_ms,
+        })
+    });
+    let (session, kinds) = transition(last.as_ref(), user, track, state, position_ms, duration);
+    if kinds.is_empty()
+        && last
+            .as_ref()
+            .is_some_and(|l| l.track == track && l.state == state)
+    {
+        return Ok(Reply::Empty);
+    }
+    let now = encore_common::now_millis();
+    let client = ctx.params.get("c").unwrap_or("subsonic");
+    let events: Vec<PlaybackEvent> = kinds
+        .into_iter()
+        .map(|(kind, position)| {
+            let id = Uuid::new_v5(&session, format!("{}/{position}", kind.as_str()).as_bytes());
+            subsonic_event(
+                id, session, user, track, kind, position, duration, now, client, now,
+            )
+        })
+        .collect();
+    if !ignore && !events.is_empty() {
+        crate::playback::publish::publish(&ctx.state, &events).await?;
+        crate::library::history::record(&ctx.state.db, &events).await?;
+    }
+    sqlx::query(
+        "INSERT INTO playback_reports (user_id, track_id, session_id, state, position_ms) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET \
+         track_id = EXCLUDED.track_id, session_id = EXCLUDED.session_id, state = EXCLUDED.state, \
+         position_ms = EXCLUDED.position_ms, reported_at = now()",
+    )
+    .bind(user)
+    .bind(track)
+    .bind(session)
+    .bind(state.as_str())
+    .bind(position_ms)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::Empty)
+}
+
+/// What each listener started in the last ten minutes, by any client: the
+/// newest start of each from the listening history.
+pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
+    let rows: Vec<(Uuid, Uuid, String, OffsetDateTime)> = sqlx::query_as(
+        "SELECT DISTINCT ON (h.user_id) h.user_id, h.track_id, u.username, h.occurred_at \
+         FROM listening_history h JOIN users u ON u.id = h.user_id AND u.deleted_at IS NULL \
+         WHERE h.occurred_at > now() - interval '10 minutes' \
+         ORDER BY h.user_id, h.occurred_at DESC",
+    )
+    .fetch_all(&ctx.state.db)
+    .await?;
+    let tracks: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
+    let songs: Vec<SongRow> = sqlx::query_as(&format!("{SONGS} WHERE t.id = ANY($2)"))
+        .bind(ctx.caller.id)
+        .bind(&tracks)
+        .fetch_all(&ctx.state.db)
+        .await?;
+    let now = OffsetDateTime::now_utc();
+    let entries = rows
+        .iter()
+        .filter_map(|(_, track, username, at)| {
+            let song = songs.iter().find(|s| s.id == *track)?;
+            Some(
+                song.element("entry")
+                    .attr("username", username)
+                    .attr("minutesAgo", (now - *at).whole_minutes().max(0))
+                    .attr("playerId", 0_i64),
+            )
+        })
+        .collect();
+    Ok(Reply::Payload(
+        Element::new("nowPlaying").list("entry", entries),
+    ))
+}
+
+/// `savePlayQueue`: `id` (repeatable; none clears the queue), `current`,
+/// `position` (ms).
+pub(super) async fn save_queue(ctx: &Ctx) -> Outcome {
+    let ids = ctx
+        .params
+        .all("id")
+        .into_iter()
+        .map(parse_id)
+        .collect::<Result<Vec<_>, _>>()?;
+    if ids.is_empty() {
+        sqlx::query("DELETE FROM play_queues WHERE user_id = $1")
+            .bind(ctx.caller.id)
+            .execute(&ctx.state.db)
+            .await?;
+        return Ok(Reply::Empty);
+    }
+    let current = ctx.params.get("current").map(parse_id).transpose()?;
+    if current.is_some_and(|c| !ids.contains(&c)) {
+        return Err(Failure::invalid(
+            "current",
+            "must be one of the queue's ids",
+        ));
+    }
+    let position = ctx.params.int("position")?.unwrap_or(0).max(0);
+    let known: i64 = sqlx::query_scalar("SELECT count(DISTINCT id) FROM tracks WHERE id = ANY($1)")
+        .bind(&ids)
+        .fetch_one(&ctx.state.db)
+        .await?;
+    let distinct = ids.iter().collect::<std::collections::HashSet<_>>().len();
+    if known != distinct as i64 {
+        return Err(Failure::not_found("song"));
+    }
+    sqlx::query(
+        "INSERT INTO play_queues (user_id, track_ids, current_id, position_ms, changed_by) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET \
+         track_ids = EXCLUDED.track_ids, current_id = EXCLUDED.current_id, \
+         position_ms = EXCLUDED.position_ms, changed_by = EXCLUDED.changed_by, changed_at = now()",
+    )
+    .bind(ctx.caller.id)
+    .bind(&ids)
+    .bind(current)
+    .bind(position)
+    .bind(ctx.params.get("c").unwrap_or("subsonic"))
+    .execute(&ctx.state.db)
+    .await?;
+    Ok(Reply::Empty)
+}
+
+/// Track ids, current, position, when and by which client.
+type SavedQueue = (Vec<Uuid>, Option<Uuid>, i64, OffsetDateTime, String);
+
+/// The queue another device saved; nothing when there is none.
+pub(super) async fn queue(ctx: &Ctx) -> Outcome {
+    let saved: Option<SavedQueue> = sqlx::query_as(
+        "SELECT track_ids, current_id, position_ms, changed_at, changed_by FROM play_queues WHERE user_id = $1",
+    )
+    .bind(ctx.caller.id)
+    .fetch_optional(&ctx.state.db)
+    .await?;
+    let Some((ids, current, position, changed, by)) = saved else {
+        return Ok(Reply::Empty);
+    };
+    let songs: Vec<SongRow> = sqlx::query_as(&format!("{SONGS} WHERE t.id = ANY($2)"))
+        .bind(ctx.caller.id)
+        .bind(&ids)
+        .fetch_all(&ctx.state.db)
+        .await?;
+    // A track in the queue twice is listed twice.
+    let entries = ids
+        .iter()
+        .filter_map(|id| songs.iter().find(|s| s.id == *id))
+        .map(|s| s.element("entry"))
+        .collect();
+    Ok(Reply::Payload(
+        Element::new("playQueue")
+            .opt("current", current)
+            .attr("position", position)
+            .attr("username", &ctx.caller.username)
+            .attr("changed", rfc3339(changed))
+            .attr("changedBy", by)
+            .list("entry", entries),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    fn step(
+        last: Option<&Last>,
+        state: State,
+        position: i64,
+    ) -> (Uuid, Vec<(PlaybackKind, i64)>, Last) {
+        let (user, track) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let (session, kinds) = transition(last, user, track, state, position, 4 * MIN);
+        let next = Last {
+            track,
+            session,
+            state,
+            position_ms: position,
+        };
+        (session, kinds, next)
+    }
+
+    #[test]
+    fn reports_become_start_pause_resume_and_an_end_by_the_position_rule() {
+        let (session, kinds, last) = step(None, State::Starting, 0);
+        assert_eq!(kinds, [(PlaybackKind::Start, 0)]);
+        let (_, again, _) = step(Some(&last), State::Starting, 0);
+        assert!(again.is_empty(), "a resend is nothing");
+        let (s, kinds, last) = step(Some(&last), State::Paused, 30_000);
+        assert_eq!((s, kinds), (session, vec![(PlaybackKind::Pause, 30_000)]));
+        let (_, kinds, last) = step(Some(&last), State::Playing, 30_000);
+        assert_eq!(kinds, [(PlaybackKind::Resume, 30_000)]);
+        let (_, kinds, stopped) = step(Some(&last), State::Stopped, 2 * MIN);
+        assert_eq!(kinds, [(PlaybackKind::Complete, 2 * MIN)], "half of 4 min");
+        let (_, kinds, _) = step(Some(&last), State::Stopped, MIN);
+        assert_eq!(kinds, [(PlaybackKind::Skip, MIN)]);
+        let (_, kinds, _) = step(Some(&stopped), State::Stopped, 3 * MIN);
+        assert!(kinds.is_empty(), "nothing is playing");
+        let (next, kinds, _) = step(Some(&stopped), State::Starting, 0);
+        assert_eq!(kinds, [(PlaybackKind::Start, 0)]);
+        assert_ne!(next, session, "a new listen is a new session");
+    }
+
+    #[test]
+    fn four_minutes_count_on_long_songs() {
+        assert!(listened(240_000, 20 * MIN));
+        assert!(!listened(239_999, 20 * MIN));
+        assert!(listened(MIN, 2 * MIN));
+    }
+}

@@ -1,0 +1,253 @@
+//! Listening across devices and what to play next, through `/rest`:
+//! playback reports become the native events, a play queue moves between
+//! devices, ratings order the "highest" list, and top and similar songs
+//! come from the warehouse.
+
+use encore_tests::api::Api;
+use encore_tests::{eventually, TestRun};
+
+use super::{catalogue, clients, ids, Clients};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_queues_ratings_now_playing_top_and_similar_songs() {
+    let run = TestRun::new("subsonic-listening");
+    let etl = run.start_etl(run.etl_config()).await;
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let admin = run.account_with_role(&api, "listen-admin", "admin").await;
+    let cat = catalogue(&run, &admin).await;
+    let Clients {
+        listener,
+        username,
+        by_key,
+        by_token,
+        ..
+    } = clients(&api, &gateway.url("")).await;
+    let other = clients(&api, &gateway.url("")).await;
+    // The second song: no audio uploaded, so it keeps its 3 minutes.
+    let song = cat.tracks[1].as_str();
+
+    // A report per state change; a report sent twice counts once.
+    for (state, position) in [
+        ("starting", "0"),
+        ("starting", "0"),
+        ("paused", "20000"),
+        ("playing", "20000"),
+        ("stopped", "150000"),
+        ("stopped", "150000"),
+    ] {
+        by_key
+            .ok(
+                "reportPlayback",
+                &[
+                    ("mediaId", song),
+                    ("mediaType", "song"),
+                    ("positionMs", position),
+                    ("state", state),
+                ],
+            )
+            .await;
+    }
+    let user = listener.id;
+    let kinds = format!(
+        "SELECT count() FROM plays FINAL WHERE user_id = toUUID('{user}') AND kind IN ('start', 'pause', 'resume', 'complete')"
+    );
+    run.wait_for_scalar(&kinds, 4).await;
+    assert_eq!(
+        run.scalar(&format!(
+            "SELECT count() FROM plays FINAL WHERE user_id = toUUID('{user}')"
+        ))
+        .await,
+        4,
+        "nothing doubled"
+    );
+    // A stop before half the song is a skip.
+    for (state, position) in [("starting", "0"), ("stopped", "30000")] {
+        by_token
+            .ok(
+                "reportPlayback",
+                &[
+                    ("mediaId", song),
+                    ("mediaType", "song"),
+                    ("positionMs", position),
+                    ("state", state),
+                ],
+            )
+            .await;
+    }
+    run.wait_for_scalar(
+        &format!(
+            "SELECT count() FROM plays FINAL WHERE user_id = toUUID('{user}') AND kind = 'skip'"
+        ),
+        1,
+    )
+    .await;
+    assert_eq!(
+        by_key
+            .error(
+                "reportPlayback",
+                &[
+                    ("mediaId", song),
+                    ("mediaType", "song"),
+                    ("positionMs", "0"),
+                    ("state", "rewinding")
+                ]
+            )
+            .await,
+        10
+    );
+    assert_eq!(
+        by_key
+            .error(
+                "reportPlayback",
+                &[
+                    ("mediaId", song),
+                    ("mediaType", "podcast"),
+                    ("positionMs", "0"),
+                    ("state", "starting")
+                ]
+            )
+            .await,
+        70
+    );
+
+    // Now playing: the latest start of each listener, from any client.
+    let playing = by_token.ok("getNowPlaying", &[]).await;
+    let entries = playing["nowPlaying"]["entry"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(entries.len(), 1, "{playing}");
+    assert_eq!(entries[0]["username"], username.as_str());
+    assert_eq!(entries[0]["id"], song);
+
+    // The play queue, saved on one device and read on another.
+    by_key
+        .ok(
+            "savePlayQueue",
+            &[
+                ("id", &cat.tracks[2]),
+                ("id", song),
+                ("id", &cat.tracks[2]),
+                ("current", song),
+                ("position", "61000"),
+            ],
+        )
+        .await;
+    let queue = by_token.ok("getPlayQueue", &[]).await;
+    assert_eq!(
+        ids(&queue["playQueue"]["entry"]),
+        [
+            cat.tracks[2].clone(),
+            song.to_string(),
+            cat.tracks[2].clone()
+        ]
+    );
+    assert_eq!(queue["playQueue"]["current"], song);
+    assert_eq!(queue["playQueue"]["position"], 61000);
+    assert_eq!(queue["playQueue"]["changedBy"], "encore-tests");
+    assert_eq!(
+        by_key
+            .error(
+                "savePlayQueue",
+                &[("id", song), ("current", &cat.tracks[3])]
+            )
+            .await,
+        10
+    );
+    by_key.ok("savePlayQueue", &[]).await;
+    assert!(by_token
+        .ok("getPlayQueue", &[])
+        .await
+        .get("playQueue")
+        .is_none());
+
+    // Ratings show on the item and order the "highest" list.
+    by_key
+        .ok("setRating", &[("id", &cat.albums[1]), ("rating", "5")])
+        .await;
+    by_key
+        .ok("setRating", &[("id", &cat.albums[0]), ("rating", "2")])
+        .await;
+    by_key
+        .ok("setRating", &[("id", song), ("rating", "4")])
+        .await;
+    assert_eq!(
+        by_key.ok("getSong", &[("id", song)]).await["song"]["userRating"],
+        4
+    );
+    let highest = by_token.ok("getAlbumList2", &[("type", "highest")]).await;
+    assert_eq!(
+        ids(&highest["albumList2"]["album"]),
+        [cat.albums[1].clone(), cat.albums[0].clone()]
+    );
+    by_key
+        .ok("setRating", &[("id", song), ("rating", "0")])
+        .await;
+    assert!(by_key.ok("getSong", &[("id", song)]).await["song"]
+        .get("userRating")
+        .is_none());
+    assert_eq!(
+        by_key
+            .error("setRating", &[("id", song), ("rating", "6")])
+            .await,
+        10
+    );
+
+    // Lyrics: none stored, an empty list for a song that exists.
+    let lyrics = by_key.ok("getLyricsBySongId", &[("id", song)]).await;
+    assert_eq!(
+        lyrics["lyricsList"]["structuredLyrics"],
+        serde_json::json!([])
+    );
+
+    // Two listeners play the first song and then the third in one session:
+    // the third becomes similar to the first; top songs follow the plays.
+    let base = encore_common::now_millis() - 3_600_000;
+    for who in [&by_key, &other.by_key] {
+        for (track, offset) in [(song, 0), (cat.tracks[2].as_str(), 200_000)] {
+            let at = (base + offset).to_string();
+            who.ok("scrobble", &[("id", track), ("time", &at)]).await;
+        }
+    }
+    let similar = eventually("the third song similar to the first", || async {
+        let answer = by_token
+            .ok("getSimilarSongs", &[("id", song), ("count", "5")])
+            .await;
+        let found = ids(&answer["similarSongs"]["song"]);
+        if found.first() == Some(&cat.tracks[2]) {
+            Ok(found)
+        } else {
+            Err(format!("{answer}"))
+        }
+    })
+    .await;
+    assert!(!similar.contains(&song.to_string()));
+    let by_artist = by_key
+        .ok("getSimilarSongs2", &[("id", &cat.tracks[2])])
+        .await;
+    assert!(ids(&by_artist["similarSongs2"]["song"]).contains(&song.to_string()));
+    let top = eventually("the most played first in top songs", || async {
+        let answer = by_key
+            .ok(
+                "getTopSongs",
+                &[("artist", "sonic youth orchestra"), ("count", "3")],
+            )
+            .await;
+        let found = ids(&answer["topSongs"]["song"]);
+        if found.len() == 3 && found[0] == song {
+            Ok(found)
+        } else {
+            Err(format!("{answer}"))
+        }
+    })
+    .await;
+    assert_eq!(top[1], cat.tracks[2], "then the next most played");
+    let nobody = by_key
+        .ok("getTopSongs", &[("artist", "Nobody At All")])
+        .await;
+    assert_eq!(nobody["topSongs"]["song"], serde_json::json!([]));
+    gateway.stop().await;
+    etl.stop().await;
+    run.cleanup().await;
+}
