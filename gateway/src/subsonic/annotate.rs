@@ -45,7 +45,7 @@ async fn classify(ctx: &Ctx, ids: &[Uuid]) -> Result<Vec<(Kind, Uuid)>, Failure>
             Some("track") => Kind::Track,
             Some("album") => Kind::Album,
             Some("artist") => Kind::Artist,
-            _ => return Err(Failure::not_found("the item with this id")),
+            _ => return Err(Failure::not_found("item")),
         };
         out.push((kind, *id));
     }
@@ -88,7 +88,7 @@ pub(super) async fn star(ctx: &Ctx, star: bool) -> Outcome {
             .fetch_one(&ctx.state.db)
             .await?;
             if known < ids.len() as i64 {
-                return Err(Failure::not_found("the item with this id"));
+                return Err(Failure::not_found("item"));
             }
         }
     }
@@ -107,7 +107,7 @@ pub(super) async fn rate(ctx: &Ctx) -> Outcome {
         return Err(Failure::invalid("rating", "must be 0 (none) to 5"));
     }
     let Some((kind, _)) = classify(ctx, &[id]).await?.into_iter().next() else {
-        return Err(Failure::not_found("the item with this id"));
+        return Err(Failure::not_found("item"));
     };
     let sql = match (kind, rating) {
         (Kind::Track, 0) => "DELETE FROM track_ratings WHERE user_id = $1 AND track_id = $2",

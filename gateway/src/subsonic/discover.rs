@@ -120,7 +120,7 @@ async fn seeds(ctx: &Ctx, id: Uuid) -> Result<Vec<Uuid>, Failure> {
         .await?;
     match artist {
         Some(artist) => top_of(ctx, artist, 10).await,
-        None => Err(Failure::not_found("the item with this id")),
+        None => Err(Failure::not_found("item")),
     }
 }
 

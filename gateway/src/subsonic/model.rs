@@ -75,11 +75,11 @@ impl SongRow {
             .attr(
                 "path",
                 format!(
-                    "{}/{}/{}.{}",
+                    "{}/{}/{}{}",
                     self.artist,
                     self.album.as_deref().unwrap_or("Singles"),
                     self.title,
-                    suffix.unwrap_or("bin")
+                    suffix.map(|s| format!(".{s}")).unwrap_or_default()
                 ),
             )
             .attr("created", rfc3339(self.created_at))

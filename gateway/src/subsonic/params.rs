@@ -157,7 +157,7 @@ pub(super) fn parse_bool(name: &str, value: &str) -> Result<bool, Failure> {
 pub(super) fn parse_id(text: &str) -> Result<Uuid, Failure> {
     text.trim()
         .parse::<Uuid>()
-        .map_err(|_| Failure::not_found("the item with this id"))
+        .map_err(|_| Failure::not_found("item"))
 }
 
 #[cfg(test)]

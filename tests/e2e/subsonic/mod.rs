@@ -7,6 +7,7 @@ mod client;
 mod clients;
 mod errors;
 mod listening;
+mod snapshots;
 
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};

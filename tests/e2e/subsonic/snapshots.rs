@@ -1,0 +1,163 @@
+//! Every Subsonic response type, in XML and JSON, against a snapshot
+//! (`snapshots/`, reviewed with `cargo insta review`), so that an accidental
+//! change of shape fails a test. What differs from run to run (ids, times,
+//! the generated username) is replaced by placeholders first; ids keep
+//! their order of appearance, so the structure between them still shows.
+
+use regex::Regex;
+
+use encore_tests::api::Api;
+use encore_tests::TestRun;
+
+use super::{catalogue, clients, Clients};
+
+/// The answer's text with run-specific values replaced.
+fn normalized(text: &str, username: &str, email: &str) -> String {
+    let mut text = text
+        .replace(username, "<username>")
+        .replace(email, "<email>");
+    let uuid = Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+        .expect("a regex");
+    let mut seen: Vec<String> = Vec::new();
+    text = uuid
+        .replace_all(&text, |c: &regex::Captures<'_>| {
+            let id = c[0].to_string();
+            let n = match seen.iter().position(|s| *s == id) {
+                Some(n) => n,
+                None => {
+                    seen.push(id);
+                    seen.len() - 1
+                }
+            };
+            format!("<id{}>", n + 1)
+        })
+        .into_owned();
+    let time = Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z").expect("a regex");
+    text = time.replace_all(&text, "<time>").into_owned();
+    let modified = Regex::new(r#"(lastModified"?\s*[=:]\s*"?)\d+"#).expect("a regex");
+    text = modified.replace_all(&text, "${1}<ms>").into_owned();
+    let version = Regex::new(r#"(serverVersion"?\s*[=:]\s*"?)[0-9.]+"#).expect("a regex");
+    version.replace_all(&text, "${1}<version>").into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_type_keeps_its_shape_in_xml_and_json() {
+    let run = TestRun::new("subsonic-snapshots");
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let admin = run.account_with_role(&api, "snap-admin", "admin").await;
+    let cat = catalogue(&run, &admin).await;
+    let Clients {
+        listener,
+        username,
+        by_key,
+        ..
+    } = clients(&api, &gateway.url("")).await;
+    let (artist, album, song) = (
+        cat.artist.as_str(),
+        cat.albums[0].as_str(),
+        cat.tracks[0].as_str(),
+    );
+    // State for the lists that read it.
+    by_key
+        .ok(
+            "star",
+            &[("id", song), ("albumId", album), ("artistId", artist)],
+        )
+        .await;
+    by_key
+        .ok("setRating", &[("id", song), ("rating", "4")])
+        .await;
+    let created = by_key
+        .ok(
+            "createPlaylist",
+            &[
+                ("name", "Snapshot"),
+                ("songId", song),
+                ("songId", &cat.tracks[2]),
+            ],
+        )
+        .await;
+    let playlist = created["playlist"]["id"].as_str().expect("id").to_string();
+    by_key
+        .ok(
+            "savePlayQueue",
+            &[
+                ("id", song),
+                ("id", &cat.tracks[1]),
+                ("current", song),
+                ("position", "1000"),
+            ],
+        )
+        .await;
+    by_key
+        .ok(
+            "reportPlayback",
+            &[
+                ("mediaId", &cat.tracks[1]),
+                ("mediaType", "song"),
+                ("positionMs", "0"),
+                ("state", "starting"),
+            ],
+        )
+        .await;
+
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("ping", vec![]),
+        ("getLicense", vec![]),
+        ("getOpenSubsonicExtensions", vec![]),
+        ("tokenInfo", vec![]),
+        ("getUser", vec![("username", &username)]),
+        ("getMusicFolders", vec![]),
+        ("getIndexes", vec![]),
+        ("getArtists", vec![]),
+        ("getArtist", vec![("id", artist)]),
+        ("getAlbum", vec![("id", album)]),
+        ("getSong", vec![("id", song)]),
+        ("getMusicDirectory", vec![("id", album)]),
+        ("getGenres", vec![]),
+        ("getAlbumList", vec![("type", "alphabeticalByName")]),
+        ("getAlbumList2", vec![("type", "alphabeticalByName")]),
+        ("getSongsByGenre", vec![("genre", "Rock")]),
+        ("getStarred", vec![]),
+        ("getStarred2", vec![]),
+        ("search2", vec![("query", "")]),
+        ("search3", vec![("query", ""), ("songCount", "2")]),
+        ("getPlaylists", vec![]),
+        ("getPlaylist", vec![("id", &playlist)]),
+        ("getPlayQueue", vec![]),
+        ("getNowPlaying", vec![]),
+        (
+            "getTopSongs",
+            vec![("artist", "Sonic Youth Orchestra"), ("count", "2")],
+        ),
+        ("getSimilarSongs2", vec![("id", artist)]),
+        ("getLyricsBySongId", vec![("id", song)]),
+        (
+            "getLyrics",
+            vec![("artist", "Sonic Youth Orchestra"), ("title", "Goo Part 1")],
+        ),
+        ("getAlbum", vec![]),
+        ("getSong", vec![("id", "not-an-id")]),
+    ];
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("snapshots");
+    let _guard = settings.bind_to_scope();
+    for (n, (method, params)) in calls.iter().enumerate() {
+        for format in ["json", "xml"] {
+            let raw = by_key.raw(method, format, params).await;
+            assert_eq!(raw.status, 200, "{method}");
+            let mut text = String::from_utf8(raw.bytes).expect("UTF-8");
+            if format == "json" {
+                // Pretty, so a change shows as a line in the diff.
+                let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+                text = serde_json::to_string_pretty(&value).expect("JSON");
+            }
+            let name = format!("{n:02}_{method}.{format}");
+            insta::assert_snapshot!(name, normalized(&text, &username, &listener.email));
+        }
+    }
+    gateway.stop().await;
+    run.cleanup().await;
+}
