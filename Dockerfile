@@ -49,15 +49,16 @@ FROM debian:bookworm-slim
 
 # ca-certificates for TLS to managed services; zlib1g is what the binaries link
 # dynamically besides libc (librdkafka is linked statically); curl serves the
-# compose healthchecks (GET /health).
+# compose healthchecks (GET /health); ffmpeg transcodes streams (the gateway).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl zlib1g \
+ && apt-get install -y --no-install-recommends ca-certificates curl zlib1g ffmpeg \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 encore \
  && useradd --system --uid 10001 --gid encore --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin encore \
- && mkdir -p /var/lib/encore/objects && chown encore:encore /var/lib/encore/objects
+ && mkdir -p /var/lib/encore/objects /var/lib/encore/transcodes \
+ && chown encore:encore /var/lib/encore/objects /var/lib/encore/transcodes
 
 COPY --from=builder /out/gateway /out/indexer /out/etl /out/ingest /usr/local/bin/
 

@@ -70,6 +70,30 @@ pub const GATEWAY_LOGINS_THROTTLED_TOTAL: Metric = Metric {
     help: "logins refused (429, or Subsonic error 40) because their account or address failed too often; path is native or subsonic",
 };
 
+/// Transcodes (ffmpeg) running now.
+pub const GATEWAY_TRANSCODES_RUNNING: Metric = Metric {
+    name: "encore_gateway_transcodes_running",
+    kind: Kind::Gauge,
+    labels: &[],
+    help: "transcodes (ffmpeg processes) running now; at most ENCORE_TRANSCODE_MAX",
+};
+
+/// Transcode requests by how they ended.
+pub const GATEWAY_TRANSCODES_TOTAL: Metric = Metric {
+    name: "encore_gateway_transcodes_total",
+    kind: Kind::Counter,
+    labels: &["result"],
+    help: "transcode requests by result: ok, failed (ffmpeg could not read the file), busy (no slot in time: 503), cached (served from the cache)",
+};
+
+/// Bytes of transcoded audio sent as ffmpeg made them.
+pub const GATEWAY_TRANSCODED_BYTES_TOTAL: Metric = Metric {
+    name: "encore_gateway_transcoded_bytes_total",
+    kind: Kind::Counter,
+    labels: &[],
+    help: "bytes of transcoded audio sent as ffmpeg made them (not from the cache)",
+};
+
 /// Search requests to the search server.
 pub const GATEWAY_SEARCH_SECONDS: Metric = Metric {
     name: "encore_gateway_search_seconds",
@@ -295,6 +319,9 @@ pub const ALL: &[&Metric] = &[
     &GATEWAY_PRODUCE_FAILURES_TOTAL,
     &GATEWAY_SEARCH_SECONDS,
     &GATEWAY_LOGINS_THROTTLED_TOTAL,
+    &GATEWAY_TRANSCODES_RUNNING,
+    &GATEWAY_TRANSCODES_TOTAL,
+    &GATEWAY_TRANSCODED_BYTES_TOTAL,
     &OUTBOX_BACKLOG,
     &OUTBOX_PUBLISHED_TOTAL,
     &OUTBOX_RELAY_FAILURES_TOTAL,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use encore_common::config::{millis, parse, string, ConfigError};
 use encore_common::KafkaConfig;
 
+use crate::audio::transcode::TranscodeConfig;
 use crate::auth::seal;
 use crate::auth::throttle::Limits;
 
@@ -54,6 +55,7 @@ pub struct GatewayConfig {
     /// whose pages may call `/rest` from a browser: Subsonic web clients
     /// served elsewhere. None by default.
     pub subsonic_cors_origins: Vec<String>,
+    pub transcode: TranscodeConfig,
 }
 
 /// Token settings.
@@ -95,6 +97,9 @@ impl GatewayConfig {
         let default_storage = std::env::current_dir()
             .map(|d| format!("file://{}", d.join(".stack/objects").display()))
             .unwrap_or_else(|_| "file:///tmp/encore-objects".to_string());
+        let default_cache = std::env::current_dir()
+            .map(|d| d.join(".stack/transcodes").display().to_string())
+            .unwrap_or_else(|_| "/tmp/encore-transcodes".to_string());
         Ok(GatewayConfig {
             kafka: KafkaConfig::from_env()?,
             addr: parse(
@@ -139,6 +144,16 @@ impl GatewayConfig {
                 .map(|o| o.trim().trim_end_matches('/').to_string())
                 .filter(|o| !o.is_empty())
                 .collect(),
+            transcode: TranscodeConfig {
+                ffmpeg: string("ENCORE_FFMPEG", "ffmpeg"),
+                max: parse("ENCORE_TRANSCODE_MAX", 4)?,
+                wait: millis("ENCORE_TRANSCODE_WAIT_MS", 2_000)?,
+                cache_dir: std::path::PathBuf::from(string(
+                    "ENCORE_TRANSCODE_CACHE_DIR",
+                    &default_cache,
+                )),
+                cache_bytes: parse::<u64>("ENCORE_TRANSCODE_CACHE_MB", 1_024)? * 1024 * 1024,
+            },
         })
     }
 }

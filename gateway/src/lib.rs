@@ -79,6 +79,8 @@ pub struct AppState {
     /// The ClickHouse warehouse the ETL fills, and a short cache of answers read from it.
     pub warehouse: clickhouse::Client,
     pub cache: Arc<cache::TtlCache>,
+    /// ffmpeg transcodes: their bound and their cache.
+    pub transcoder: Arc<audio::transcode::Transcoder>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +122,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
         search_names: encore_search::indices::Names::new(&config.search_prefix),
         warehouse: encore_warehouse::client(&config.clickhouse_url, &config.clickhouse_database),
         cache: Arc::new(cache::TtlCache::new(10_000)),
+        transcoder: Arc::new(audio::transcode::Transcoder::new(config.transcode.clone())),
         tokens: Arc::new(TokenKeys::new(&config.auth)),
         sealer,
         config: Arc::new(config),

@@ -78,6 +78,15 @@ impl Storage {
         Ok(axum::body::Body::from_stream(result.into_stream()))
     }
 
+    /// The whole object as a stream of chunks (a transcoder's input).
+    pub async fn stream(
+        &self,
+        key: &str,
+    ) -> Result<futures_util::stream::BoxStream<'static, object_store::Result<Bytes>>, StorageError>
+    {
+        Ok(self.store.get(&Path::from(key)).await?.into_stream())
+    }
+
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         match self.store.delete(&Path::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),

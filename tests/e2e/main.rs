@@ -27,3 +27,4 @@ mod search_relevance;
 mod subsonic;
 mod support;
 mod transactions;
+mod transcode;

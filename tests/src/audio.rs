@@ -61,3 +61,17 @@ fn sox_then_read(args: &[&str], out: &Path) -> Vec<u8> {
     sox(args);
     std::fs::read(out).expect("the generated file")
 }
+
+/// A long mono WAV (8 kHz, 16-bit) of `seconds`: a transcode of it runs
+/// for seconds, long enough to watch it hold its slot.
+pub fn long_tone(dir: &Path, seconds: u32) -> Vec<u8> {
+    let out = dir.join(format!("long-{seconds}.wav"));
+    let path = out.to_str().expect("path").to_string();
+    let length = seconds.to_string();
+    sox_then_read(
+        &[
+            "-n", "-r", "8000", "-c", "1", "-b", "16", &path, "synth", &length, "sine", "330",
+        ],
+        &out,
+    )
+}

@@ -104,6 +104,9 @@ impl TestRun {
                 .join(format!("encore-test-{}", self.id))
                 .display()
         );
+        config.transcode.cache_dir = std::env::temp_dir()
+            .join(format!("encore-test-{}", self.id))
+            .join("transcodes");
         config.outbox_poll = Duration::from_millis(100);
         config.search_prefix = self.search_prefix();
         config.search_url = self.search_url.clone();

@@ -7,6 +7,7 @@
 
 pub mod probe;
 pub mod range;
+pub mod transcode;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
@@ -23,7 +24,7 @@ use self::range::RangeAnswer;
 use crate::auth::AuthUser;
 use crate::catalog::tracks::{self, Track, TrackRow, COLUMNS};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::PathParams;
+use crate::extract::{PathParams, QueryParams};
 use crate::outbox;
 use crate::AppState;
 
@@ -161,29 +162,58 @@ async fn read_upload(request: Request) -> ApiResult<Bytes> {
     Ok(bytes)
 }
 
-/// Streams a track's audio; honours `Range` (one range), `If-None-Match` and `If-Range`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct StreamQuery {
+    /// `mp3`, `opus` or `aac` to transcode; `raw` (or nothing) for the stored file.
+    pub format: Option<String>,
+    /// The most kbps wanted (32 to 320); at or above the file's own, the file is sent.
+    pub bitrate: Option<u32>,
+}
+
+/// What a stream request asks for besides the range: a format and a bitrate.
+#[derive(Debug, Clone, Default)]
+pub struct Wanted {
+    pub format: Option<String>,
+    pub kbps: Option<u32>,
+}
+
+/// Streams a track's audio; honours `Range` (one range), `If-None-Match` and
+/// `If-Range`. With `format` or `bitrate`, transcodes ([`transcode`]).
 #[utoipa::path(get, path = "/v1/tracks/{id}/stream", tag = "audio", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("Range" = Option<String>, Header, description = "bytes=START-END")),
-    responses((status = 200, description = "The whole file", content_type = "audio/*"),
+    params(("id" = Uuid, Path), StreamQuery, ("Range" = Option<String>, Header, description = "bytes=START-END")),
+    responses((status = 200, description = "The whole file, or the transcoded stream", content_type = "audio/*"),
               (status = 206, description = "The requested range", content_type = "audio/*"),
               (status = 304, description = "Unchanged since the given ETag"),
+              (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 416, description = "The range starts past the end")))]
+              (status = 416, description = "The range starts past the end"),
+              (status = 422, description = "The stored file could not be transcoded", body = ErrorBody),
+              (status = 503, description = "Every transcoder is busy", body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
     _user: AuthUser,
     PathParams(id): PathParams<Uuid>,
+    QueryParams(query): QueryParams<StreamQuery>,
     request_headers: HeaderMap,
 ) -> ApiResult<Response> {
-    send(&state, id, &request_headers).await
+    let wanted = Wanted {
+        format: query.format,
+        kbps: query.bitrate,
+    };
+    send(&state, id, &request_headers, &wanted).await
 }
 
 /// A track's stored audio as an HTTP answer to `request_headers` (ranges,
-/// validators); a 404 when the track has none. Every API that streams
-/// (native, Subsonic) answers through this.
-pub async fn send(state: &AppState, id: Uuid, request_headers: &HeaderMap) -> ApiResult<Response> {
+/// validators), transcoded when `wanted` asks; a 404 when the track has
+/// none. Every API that streams (native, Subsonic) answers through this.
+pub async fn send(
+    state: &AppState,
+    id: Uuid,
+    request_headers: &HeaderMap,
+    wanted: &Wanted,
+) -> ApiResult<Response> {
     let stored: Option<StoredAudio> = sqlx::query_as(
-        "SELECT audio_key, audio_content_type, audio_size, audio_etag FROM tracks WHERE id = $1",
+        "SELECT audio_key, audio_content_type, audio_size, audio_etag, duration_ms FROM tracks WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&state.db)
@@ -193,10 +223,26 @@ pub async fn send(state: &AppState, id: Uuid, request_headers: &HeaderMap) -> Ap
         audio_content_type: Some(content_type),
         audio_size: Some(size),
         audio_etag: Some(etag),
+        duration_ms,
     }) = stored
     else {
         return Err(ApiError::not_found("audio of this track"));
     };
+    // kbps = bytes × 8 / ms.
+    let source_kbps = u32::try_from(size * 8 / duration_ms.max(1)).ok();
+    let plan = transcode::plan(wanted.format.as_deref(), wanted.kbps, source_kbps)
+        .map_err(|why| ApiError::invalid_field("format", why))?;
+    if let transcode::Plan::Transcode { target, kbps } = plan {
+        let source = transcode::Source {
+            storage: &state.storage,
+            key: &key,
+            etag: &etag,
+        };
+        return state
+            .transcoder
+            .respond(source, target, kbps, request_headers)
+            .await;
+    }
     let size = size as u64;
     let etag = format!("\"{etag}\"");
     let header_text = |name| {
@@ -270,6 +316,7 @@ struct StoredAudio {
     audio_content_type: Option<String>,
     audio_size: Option<i64>,
     audio_etag: Option<String>,
+    duration_ms: i64,
 }
 
 fn respond(

@@ -3,14 +3,16 @@
 // Run by tests/e2e/subsonic/clients.rs, which sets up the catalogue and
 // checks what lands in the warehouse.
 //
-// Environment: ENCORE_URL, ENCORE_API_KEY, ENCORE_ALBUM, ENCORE_SONG (with
-// audio), ENCORE_LISTENED_AT (Unix ms), ENCORE_AUDIO_BYTES.
+// Environment (set by the test): JOURNEY_URL, JOURNEY_API_KEY, JOURNEY_ALBUM, JOURNEY_SONG (with
+// audio), JOURNEY_LISTENED_AT (Unix ms), JOURNEY_AUDIO_BYTES, JOURNEY_TRANSCODED_OUT
+// (where to write the transcoded stream, for ffprobe).
 // Exits non-zero, naming the step, on the first thing that is not as expected.
 
+import { writeFileSync } from "node:fs";
 import { SubsonicAPI } from "subsonic-api";
 
 const env = process.env;
-const api = new SubsonicAPI({ url: env.ENCORE_URL, auth: { apiKey: env.ENCORE_API_KEY } });
+const api = new SubsonicAPI({ url: env.JOURNEY_URL, auth: { apiKey: env.JOURNEY_API_KEY } });
 
 function check(step, condition, detail = "") {
 	if (!condition) {
@@ -21,8 +23,8 @@ function check(step, condition, detail = "") {
 }
 
 const ok = (answer) => answer && answer.status === "ok";
-const album = env.ENCORE_ALBUM;
-const song = env.ENCORE_SONG;
+const album = env.JOURNEY_ALBUM;
+const song = env.JOURNEY_SONG;
 
 check("ping", ok(await api.ping()));
 const artists = await api.getArtists();
@@ -36,10 +38,14 @@ check("createPlaylist", ok(created) && created.playlist.songCount === 1, created
 check("star", ok(await api.star({ id: song })));
 const starred = await api.getStarred2();
 check("getStarred2", starred.starred2.song.some((s) => s.id === song), starred);
-const at = Number(env.ENCORE_LISTENED_AT);
+const at = Number(env.JOURNEY_LISTENED_AT);
 check("scrobble, listened", ok(await api.scrobble({ id: song, time: at, submission: true })));
 check("scrobble, sent again", ok(await api.scrobble({ id: song, time: at, submission: true })));
 const stream = await api.stream({ id: song, format: "raw" });
 const bytes = new Uint8Array(await stream.arrayBuffer());
-check("stream, raw", bytes.length === Number(env.ENCORE_AUDIO_BYTES), bytes.length);
+check("stream, raw", bytes.length === Number(env.JOURNEY_AUDIO_BYTES), bytes.length);
+const opus = await api.stream({ id: song, format: "opus", maxBitRate: 64 });
+const transcoded = new Uint8Array(await opus.arrayBuffer());
+check("stream, transcoded", opus.headers.get("content-type") === "audio/ogg" && transcoded.length > 0);
+writeFileSync(env.JOURNEY_TRANSCODED_OUT, transcoded);
 check("deletePlaylist", ok(await api.deletePlaylist({ id: created.playlist.id })));

@@ -3,9 +3,10 @@
 does by default. Run by tests/e2e/subsonic/clients.rs, which sets up the
 catalogue and checks what lands in the warehouse.
 
-Environment: ENCORE_HOST (http://127.0.0.1), ENCORE_PORT, ENCORE_USER,
-ENCORE_APP_PASSWORD, ENCORE_ALBUM, ENCORE_SONG (with audio), ENCORE_LISTENED_AT
-(Unix seconds), ENCORE_AUDIO_BYTES (the stored file's size).
+Environment (set by the test): JOURNEY_HOST (http://127.0.0.1), JOURNEY_PORT, JOURNEY_USER,
+JOURNEY_APP_PASSWORD, JOURNEY_ALBUM, JOURNEY_SONG (with audio), JOURNEY_LISTENED_AT
+(Unix seconds), JOURNEY_AUDIO_BYTES (the stored file's size),
+JOURNEY_TRANSCODED_OUT (where to write the transcoded stream, for ffprobe).
 Exits non-zero, naming the step, on the first thing that is not as expected.
 """
 
@@ -25,13 +26,13 @@ def check(step, condition, detail=""):
 async def journey():
     env = os.environ
     conn = libopensonic.AsyncConnection(
-        env["ENCORE_HOST"],
-        username=env["ENCORE_USER"],
-        password=env["ENCORE_APP_PASSWORD"],
-        port=int(env["ENCORE_PORT"]),
+        env["JOURNEY_HOST"],
+        username=env["JOURNEY_USER"],
+        password=env["JOURNEY_APP_PASSWORD"],
+        port=int(env["JOURNEY_PORT"]),
         app_name="py-opensonic-e2e",
     )
-    album_id, song_id = env["ENCORE_ALBUM"], env["ENCORE_SONG"]
+    album_id, song_id = env["JOURNEY_ALBUM"], env["JOURNEY_SONG"]
     try:
         check("ping", await conn.ping())
         artists = await conn.get_artists()
@@ -53,14 +54,20 @@ async def journey():
         check("star", await conn.star(sids=[song_id]))
         starred = await conn.get_starred2()
         check("getStarred2", [s.id for s in starred.song or []] == [song_id], starred)
-        listened_at = int(env["ENCORE_LISTENED_AT"])
+        listened_at = int(env["JOURNEY_LISTENED_AT"])
         check("scrobble, now playing",
               await conn.scrobble(song_id, submission=False, listen_time=listened_at))
         check("scrobble, listened",
               await conn.scrobble(song_id, submission=True, listen_time=listened_at))
         response = await conn.stream(song_id, tformat="raw")
         body = await response.read()
-        check("stream, raw", len(body) == int(env["ENCORE_AUDIO_BYTES"]), len(body))
+        check("stream, raw", len(body) == int(env["JOURNEY_AUDIO_BYTES"]), len(body))
+        transcoded = await conn.stream(song_id, tformat="mp3", max_bit_rate=64)
+        mp3 = await transcoded.read()
+        check("stream, transcoded", transcoded.status == 200
+              and transcoded.headers.get("Content-Type") == "audio/mpeg" and len(mp3) > 0)
+        with open(env["JOURNEY_TRANSCODED_OUT"], "wb") as out:
+            out.write(mp3)
         ranged = await conn.stream(song_id, byte_range="bytes=0-99")
         check("stream, a range", ranged.status == 206 and len(await ranged.read()) == 100)
         check("deletePlaylist", await conn.delete_playlist(playlist.id))

@@ -1,8 +1,9 @@
 //! The reference Subsonic clients themselves, against the real stack: PyPI
 //! `py-opensonic` (form POST, md5 token) and npm `subsonic-api` (GET, API
 //! key), each through `tests/clients/`. Each browses, searches, creates a
-//! playlist, stars, scrobbles and streams; their scrobbles land in
-//! ClickHouse exactly once.
+//! playlist, stars, scrobbles and streams raw and transcoded audio; their
+//! scrobbles land in ClickHouse exactly once, and the transcoded streams
+//! last as long as the source (probed).
 
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};
@@ -13,6 +14,7 @@ use encore_tests::{wait_for_live_count, TestRun};
 
 use super::client::Auth;
 use super::{catalogue, clients, Clients};
+use crate::transcode::probed_seconds;
 
 /// Runs a client script; its output is the test's when it fails.
 async fn run_client(program: &str, script: &str, env: &[(&str, String)]) {
@@ -67,27 +69,43 @@ async fn py_opensonic_and_subsonic_api_browse_search_edit_star_scrobble_and_stre
     let url = url.trim_end_matches('/');
     let (host, port) = url.rsplit_once(':').expect("host:port");
     let now_s = encore_common::now_millis() / 1000;
+    let dir = std::env::temp_dir().join(format!("encore-clients-{}", run.id));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let (py_out, npm_out) = (dir.join("py.mp3"), dir.join("npm.opus"));
     let shared = [
-        ("ENCORE_ALBUM", cat.albums[0].clone()),
-        ("ENCORE_SONG", cat.tracks[0].clone()),
-        ("ENCORE_AUDIO_BYTES", cat.audio.len().to_string()),
+        ("JOURNEY_ALBUM", cat.albums[0].clone()),
+        ("JOURNEY_SONG", cat.tracks[0].clone()),
+        ("JOURNEY_AUDIO_BYTES", cat.audio.len().to_string()),
     ];
     let mut py = vec![
-        ("ENCORE_HOST", host.to_string()),
-        ("ENCORE_PORT", port.to_string()),
-        ("ENCORE_USER", username),
-        ("ENCORE_APP_PASSWORD", password),
-        ("ENCORE_LISTENED_AT", (now_s - 1_200).to_string()),
+        ("JOURNEY_HOST", host.to_string()),
+        ("JOURNEY_PORT", port.to_string()),
+        ("JOURNEY_USER", username),
+        ("JOURNEY_APP_PASSWORD", password),
+        ("JOURNEY_LISTENED_AT", (now_s - 1_200).to_string()),
+        ("JOURNEY_TRANSCODED_OUT", py_out.display().to_string()),
     ];
     py.extend(shared.clone());
     run_client(&python(), "python/opensonic_journey.py", &py).await;
     let mut npm = vec![
-        ("ENCORE_URL", url.to_string()),
-        ("ENCORE_API_KEY", key),
-        ("ENCORE_LISTENED_AT", ((now_s - 600) * 1_000).to_string()),
+        ("JOURNEY_URL", url.to_string()),
+        ("JOURNEY_API_KEY", key),
+        ("JOURNEY_LISTENED_AT", ((now_s - 600) * 1_000).to_string()),
+        ("JOURNEY_TRANSCODED_OUT", npm_out.display().to_string()),
     ];
     npm.extend(shared);
     run_client("node", "npm/journey.mjs", &npm).await;
+
+    for out in [&py_out, &npm_out] {
+        let bytes = std::fs::read(out).expect("the transcoded stream");
+        let seconds = probed_seconds(&dir, &bytes);
+        assert!(
+            (seconds - 3.0).abs() < 1.0,
+            "{}: {seconds} s",
+            out.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 
     // Two listens (each a start and a complete), however often each was sent.
     let user = listener.id;

@@ -1,0 +1,513 @@
+//! On-the-fly transcoding to MP3, Opus or AAC with ffmpeg, for clients on
+//! slow links or without a codec (`format` and `maxBitRate`/`bitrate` on the
+//! native and the Subsonic stream).
+//!
+//! - ffmpeg runs as a child process, fed the stored file on stdin; its
+//!   output is sent as it comes, so the first bytes leave within a few
+//!   hundred milliseconds, and it is written to a cache file beside.
+//! - At most `ENCORE_TRANSCODE_MAX` run at once; one more waits up to
+//!   `ENCORE_TRANSCODE_WAIT_MS` for a slot, then gets a 503.
+//! - The cache is keyed by (audio ETag, format, bitrate), bounded by
+//!   `ENCORE_TRANSCODE_CACHE_MB` (oldest used first out), and serves ranges.
+//! - A client that disconnects drops the response body, which kills its
+//!   ffmpeg and removes the half-written cache file.
+//! - A file ffmpeg cannot read is a clear error, never a stuck process.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::{Child, ChildStdout, Command};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::range::{self, RangeAnswer};
+use crate::error::{ApiError, ApiResult};
+use crate::storage::Storage;
+use encore_common::metrics::{GATEWAY_TRANSCODES_RUNNING, GATEWAY_TRANSCODES_TOTAL};
+
+/// Transcoding settings (`ENCORE_TRANSCODE_*`, `ENCORE_FFMPEG`).
+#[derive(Debug, Clone)]
+pub struct TranscodeConfig {
+    /// `ENCORE_FFMPEG`: the ffmpeg to run (Debian's `ffmpeg` package).
+    pub ffmpeg: String,
+    /// `ENCORE_TRANSCODE_MAX`: transcodes running at once.
+    pub max: usize,
+    /// `ENCORE_TRANSCODE_WAIT_MS`: how long one more waits for a slot.
+    pub wait: Duration,
+    /// `ENCORE_TRANSCODE_CACHE_DIR`: where finished transcodes are kept.
+    pub cache_dir: PathBuf,
+    /// `ENCORE_TRANSCODE_CACHE_MB`: the cache's bound.
+    pub cache_bytes: u64,
+}
+
+/// A format Encore transcodes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Mp3,
+    Opus,
+    Aac,
+}
+
+impl Target {
+    fn parse(text: &str) -> Option<Target> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "mp3" => Target::Mp3,
+            "opus" | "ogg" => Target::Opus,
+            "aac" | "m4a" => Target::Aac,
+            _ => return None,
+        })
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Target::Mp3 => "audio/mpeg",
+            Target::Opus => "audio/ogg",
+            Target::Aac => "audio/aac",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Target::Mp3 => "mp3",
+            Target::Opus => "opus",
+            Target::Aac => "aac",
+        }
+    }
+
+    /// ffmpeg's encoder and container: each streamable from the first byte.
+    fn ffmpeg_args(self) -> [&'static str; 4] {
+        match self {
+            Target::Mp3 => ["-c:a", "libmp3lame", "-f", "mp3"],
+            Target::Opus => ["-c:a", "libopus", "-f", "ogg"],
+            Target::Aac => ["-c:a", "aac", "-f", "adts"],
+        }
+    }
+
+    fn default_kbps(self) -> u32 {
+        match self {
+            Target::Mp3 => 192,
+            Target::Opus => 128,
+            Target::Aac => 160,
+        }
+    }
+}
+
+/// What a stream request gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    Original,
+    Transcode { target: Target, kbps: u32 },
+}
+
+/// Decides from `format` and the bitrate asked for (kbps; 0 means no limit)
+/// against the source's. The original is sent for `format=raw`, when
+/// nothing is asked, and when the bitrate asked is at or above the
+/// source's. Otherwise the format asked (MP3 when only a bitrate is),
+/// between 32 and 320 kbps. An unknown format is the caller's mistake.
+pub fn plan(
+    format: Option<&str>,
+    kbps: Option<u32>,
+    source_kbps: Option<u32>,
+) -> Result<Plan, String> {
+    let kbps = kbps.filter(|k| *k > 0);
+    let target = match format.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(f) if f.eq_ignore_ascii_case("raw") => return Ok(Plan::Original),
+        Some(f) => Some(Target::parse(f).ok_or_else(|| {
+            format!("{f:?} is not a format Encore transcodes to: use mp3, opus, aac or raw")
+        })?),
+        None => None,
+    };
+    if target.is_none() && kbps.is_none() {
+        return Ok(Plan::Original);
+    }
+    if let (Some(asked), Some(source)) = (kbps, source_kbps) {
+        if asked >= source {
+            return Ok(Plan::Original);
+        }
+    }
+    let target = target.unwrap_or(Target::Mp3);
+    Ok(Plan::Transcode {
+        target,
+        kbps: kbps.unwrap_or(target.default_kbps()).clamp(32, 320),
+    })
+}
+
+/// The running transcodes' bound and the cache.
+#[derive(Debug)]
+pub struct Transcoder {
+    config: TranscodeConfig,
+    slots: Arc<Semaphore>,
+}
+
+/// The stored audio a transcode reads.
+pub struct Source<'a> {
+    pub storage: &'a Storage,
+    pub key: &'a str,
+    pub etag: &'a str,
+}
+
+impl Transcoder {
+    pub fn new(config: TranscodeConfig) -> Self {
+        Transcoder {
+            slots: Arc::new(Semaphore::new(config.max.max(1))),
+            config,
+        }
+    }
+
+    fn cached_path(&self, source: &Source<'_>, target: Target, kbps: u32) -> PathBuf {
+        let key = Sha256::digest(format!("{}/{}/{kbps}", source.etag, target.name()));
+        self.config
+            .cache_dir
+            .join(format!("{}.{}", hex::encode(&key[..16]), target.name()))
+    }
+
+    /// The transcoded audio: from the cache (with `Range`), or from a new
+    /// ffmpeg, streamed as it is made.
+    pub async fn respond(
+        &self,
+        source: Source<'_>,
+        target: Target,
+        kbps: u32,
+        headers: &HeaderMap,
+    ) -> ApiResult<Response> {
+        let path = self.cached_path(&source, target, kbps);
+        if let Ok(file) = tokio::fs::File::open(&path).await {
+            metrics::counter!(GATEWAY_TRANSCODES_TOTAL.name, "result" => "cached").increment(1);
+            return cached(file, target, headers).await;
+        }
+        let permit = match tokio::time::timeout(
+            self.config.wait,
+            self.slots.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                metrics::counter!(GATEWAY_TRANSCODES_TOTAL.name, "result" => "busy").increment(1);
+                return Err(ApiError::unavailable(format!(
+                    "all {} transcoders are busy; retry shortly, or stream with format=raw",
+                    self.config.max
+                )));
+            }
+        };
+        let mut child = Command::new(&self.config.ffmpeg)
+            .args([
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-i",
+                "pipe:0",
+                "-vn",
+                "-map_metadata",
+                "-1",
+            ])
+            .args(target.ffmpeg_args())
+            .args(["-b:a", &format!("{kbps}k"), "pipe:1"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| ApiError::internal(format!("starting {}: {e}", self.config.ffmpeg)))?;
+        let running = Running::new(permit);
+        feed(&mut child, source).await?;
+        let mut stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| ApiError::internal("ffmpeg has no stdout"))?;
+        let mut first = vec![0u8; 64 * 1024];
+        let n = stdout.read(&mut first).await.map_err(ApiError::internal)?;
+        if n == 0 {
+            // Nothing came out: the input is not audio ffmpeg can read.
+            let why = failure(&mut child).await;
+            metrics::counter!(GATEWAY_TRANSCODES_TOTAL.name, "result" => "failed").increment(1);
+            tracing::warn!(reason = %why, "a transcode failed");
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "transcode_failed",
+                format!(
+                    "this track's audio could not be transcoded to {}; stream it with format=raw",
+                    target.name()
+                ),
+            ));
+        }
+        first.truncate(n);
+        tokio::fs::create_dir_all(&self.config.cache_dir)
+            .await
+            .map_err(ApiError::internal)?;
+        let partial = Partial::create(&path).await?;
+        let state = Streaming {
+            child,
+            stdout,
+            partial: Some(partial),
+            first: Some(Bytes::from(first)),
+            cache_dir: self.config.cache_dir.clone(),
+            cache_bytes: self.config.cache_bytes,
+            _running: running,
+        };
+        let body = Body::from_stream(futures_util::stream::unfold(state, Streaming::next));
+        Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, target.content_type())
+            .header(header::ACCEPT_RANGES, "none")
+            .header(header::CACHE_CONTROL, "private, max-age=3600")
+            .body(body)
+            .map_err(ApiError::internal)
+    }
+}
+
+/// Writes the stored file into ffmpeg's stdin, in the background.
+async fn feed(child: &mut Child, source: Source<'_>) -> ApiResult<()> {
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| ApiError::internal("ffmpeg has no stdin"))?;
+    let mut chunks = source
+        .storage
+        .stream(source.key)
+        .await
+        .map_err(ApiError::internal)?;
+    tokio::spawn(async move {
+        while let Some(Ok(chunk)) = chunks.next().await {
+            // ffmpeg stopped reading (finished, failed or killed): stop too.
+            if stdin.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// ffmpeg's exit and first error line, after it produced nothing.
+async fn failure(child: &mut Child) -> String {
+    let status = child.wait().await;
+    let mut text = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut text).await;
+    }
+    let line = text.lines().next().unwrap_or("no output").to_string();
+    format!("{status:?}: {line}")
+}
+
+/// Counts a running transcode and holds its slot until dropped.
+struct Running {
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Running {
+    fn new(permit: OwnedSemaphorePermit) -> Self {
+        metrics::gauge!(GATEWAY_TRANSCODES_RUNNING.name).increment(1.0);
+        Running { _permit: permit }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        metrics::gauge!(GATEWAY_TRANSCODES_RUNNING.name).decrement(1.0);
+    }
+}
+
+/// A cache file being written: renamed into place when complete, removed
+/// if dropped before (a client that left, ffmpeg that failed).
+struct Partial {
+    file: tokio::fs::File,
+    temp: PathBuf,
+    path: PathBuf,
+    done: bool,
+}
+
+impl Partial {
+    async fn create(path: &Path) -> ApiResult<Partial> {
+        let temp = path.with_extension(format!("part-{}", uuid::Uuid::new_v4().simple()));
+        let file = tokio::fs::File::create(&temp)
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(Partial {
+            file,
+            temp,
+            path: path.to_path_buf(),
+            done: false,
+        })
+    }
+
+    async fn finish(mut self) -> std::io::Result<()> {
+        self.file.flush().await?;
+        tokio::fs::rename(&self.temp, &self.path).await?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// The state of a response body fed by ffmpeg. Dropping it (the client
+/// disconnected) kills ffmpeg (`kill_on_drop`) and removes the partial file.
+struct Streaming {
+    child: Child,
+    stdout: ChildStdout,
+    partial: Option<Partial>,
+    first: Option<Bytes>,
+    cache_dir: PathBuf,
+    cache_bytes: u64,
+    _running: Running,
+}
+
+impl Streaming {
+    async fn next(mut self) -> Option<(std::io::Result<Bytes>, Streaming)> {
+        let chunk = match self.first.take() {
+            Some(first) => first,
+            None => {
+                let mut buffer = vec![0u8; 64 * 1024];
+                match self.stdout.read(&mut buffer).await {
+                    Ok(0) => {
+                        self.complete().await;
+                        return None;
+                    }
+                    Ok(n) => {
+                        buffer.truncate(n);
+                        Bytes::from(buffer)
+                    }
+                    Err(e) => return Some((Err(e), self)),
+                }
+            }
+        };
+        if let Some(partial) = self.partial.as_mut() {
+            if partial.file.write_all(&chunk).await.is_err() {
+                // A full disk loses the cache entry, not the stream.
+                self.partial = None;
+            }
+        }
+        metrics::counter!(encore_common::metrics::GATEWAY_TRANSCODED_BYTES_TOTAL.name)
+            .increment(chunk.len() as u64);
+        Some((Ok(chunk), self))
+    }
+
+    /// ffmpeg's output ended: keep the file if it succeeded.
+    async fn complete(&mut self) {
+        let ok = self.child.wait().await.is_ok_and(|s| s.success());
+        let result = if ok { "ok" } else { "failed" };
+        metrics::counter!(GATEWAY_TRANSCODES_TOTAL.name, "result" => result).increment(1);
+        if let (true, Some(partial)) = (ok, self.partial.take()) {
+            if partial.finish().await.is_ok() {
+                evict(&self.cache_dir, self.cache_bytes).await;
+            }
+        }
+    }
+}
+
+/// Removes the least recently used cache files until the cache fits.
+async fn evict(dir: &Path, budget: u64) {
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return;
+    };
+    let mut files = Vec::new();
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let Ok(meta) = entry.metadata().await else {
+            continue;
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if meta.is_file() && !name.contains(".part-") {
+            let used = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+            files.push((used, meta.len(), entry.path()));
+        }
+    }
+    let mut total: u64 = files.iter().map(|f| f.1).sum();
+    files.sort();
+    for (_, len, path) in files {
+        if total <= budget {
+            break;
+        }
+        if tokio::fs::remove_file(&path).await.is_ok() {
+            total = total.saturating_sub(len);
+        }
+    }
+}
+
+/// A cached transcode, with `Range`. Serving it marks it recently used.
+async fn cached(file: tokio::fs::File, target: Target, headers: &HeaderMap) -> ApiResult<Response> {
+    let size = file.metadata().await.map_err(ApiError::internal)?.len();
+    let std_file = file.into_std().await;
+    let _ = std_file.set_modified(std::time::SystemTime::now());
+    let mut file = tokio::fs::File::from_std(std_file);
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let builder = Response::builder()
+        .header(header::CONTENT_TYPE, target.content_type())
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::CACHE_CONTROL, "private, max-age=3600");
+    let (builder, start, end) = match range::answer(range, size) {
+        RangeAnswer::Full => (builder.status(StatusCode::OK), 0, size),
+        RangeAnswer::Partial { start, end } => (
+            builder.status(StatusCode::PARTIAL_CONTENT).header(
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{}/{size}", end - 1),
+            ),
+            start,
+            end,
+        ),
+        RangeAnswer::Unsatisfiable => {
+            return builder
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_RANGE, format!("bytes */{size}"))
+                .body(Body::empty())
+                .map_err(ApiError::internal)
+        }
+    };
+    use tokio::io::AsyncSeekExt;
+    file.seek(std::io::SeekFrom::Start(start))
+        .await
+        .map_err(ApiError::internal)?;
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file.take(end - start)));
+    builder
+        .header(header::CONTENT_LENGTH, end - start)
+        .body(body)
+        .map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_original_unless_a_lower_bitrate_or_another_format_is_asked() {
+        let mp3_128 = Some(128);
+        assert_eq!(plan(None, None, mp3_128), Ok(Plan::Original));
+        assert_eq!(plan(Some("raw"), Some(64), mp3_128), Ok(Plan::Original));
+        assert_eq!(plan(None, Some(0), mp3_128), Ok(Plan::Original));
+        assert_eq!(plan(None, Some(320), mp3_128), Ok(Plan::Original));
+        assert_eq!(plan(Some("opus"), Some(128), mp3_128), Ok(Plan::Original));
+        assert_eq!(
+            plan(None, Some(96), mp3_128),
+            Ok(Plan::Transcode {
+                target: Target::Mp3,
+                kbps: 96
+            })
+        );
+        assert_eq!(
+            plan(Some("OPUS"), None, mp3_128),
+            Ok(Plan::Transcode {
+                target: Target::Opus,
+                kbps: 128
+            })
+        );
+        assert_eq!(
+            plan(Some("aac"), Some(8), None),
+            Ok(Plan::Transcode {
+                target: Target::Aac,
+                kbps: 32
+            })
+        );
+        assert!(plan(Some("flac"), None, mp3_128).is_err());
+    }
+}
