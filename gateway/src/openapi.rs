@@ -21,6 +21,7 @@ use crate::{
         catalog::artists::update, catalog::artists::delete,
         catalog::albums::list, catalog::albums::get, catalog::albums::create,
         catalog::albums::update, catalog::albums::delete,
+        catalog::covers::put_cover, catalog::covers::get_cover,
         catalog::tracks::list, catalog::tracks::get, catalog::tracks::create,
         catalog::tracks::update, catalog::tracks::delete,
         audio::upload, audio::stream,

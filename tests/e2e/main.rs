@@ -11,6 +11,7 @@ mod audio;
 mod bad_input;
 mod catalog;
 mod compliance;
+mod covers;
 mod credentials;
 mod etl_plays;
 mod faults;

@@ -192,7 +192,11 @@ pub async fn create(
 }
 
 /// Locks the album and authorises the caller on its artist.
-async fn authorize(tx: &mut sqlx::PgConnection, user: &AuthUser, id: Uuid) -> ApiResult<()> {
+pub(crate) async fn authorize(
+    tx: &mut sqlx::PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> ApiResult<()> {
     let artist: Option<Uuid> = sqlx::query_scalar("SELECT artist_id FROM albums WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *tx)

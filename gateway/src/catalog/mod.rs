@@ -7,6 +7,7 @@
 
 pub mod albums;
 pub mod artists;
+pub mod covers;
 pub mod import;
 pub mod keys;
 pub mod matching;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(artists::router())
         .merge(albums::router())
+        .merge(covers::router())
         .merge(tracks::router())
         .merge(import::router())
         .merge(matching::router())

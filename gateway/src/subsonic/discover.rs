@@ -1,12 +1,14 @@
 //! What to play next, from the warehouse: getTopSongs (an artist's most
 //! played), getSimilarSongs and getSimilarSongs2 (the co-listening features
-//! the etl computes), and the lyrics endpoints, which answer empty: Encore
-//! stores no lyrics.
+//! the etl computes), getArtistInfo2 and getAlbumInfo2 (similar artists from
+//! the same features; MusicBrainz ids and images where the catalogue has
+//! them), and the lyrics endpoints, which answer empty: Encore stores no
+//! lyrics.
 
 use encore_warehouse::{charts, features};
 use uuid::Uuid;
 
-use super::model::{SongRow, SONGS};
+use super::model::{ArtistRow, SongRow, ARTISTS, SONGS};
 use super::params::Failure;
 use super::response::Element;
 use super::search::ordered;
@@ -161,5 +163,81 @@ pub(super) fn lyrics(ctx: &Ctx) -> Outcome {
         Element::new("lyrics")
             .opt("artist", ctx.params.get("artist"))
             .opt("title", ctx.params.get("title")),
+    ))
+}
+
+/// A catalogue's external id, when it is a MusicBrainz id (a UUID).
+fn musicbrainz_id(external: Option<String>) -> Option<String> {
+    external.filter(|e| e.parse::<Uuid>().is_ok())
+}
+
+/// `getArtistInfo2`: `id` (an artist), `count` similar artists (default 20).
+pub(super) async fn artist_info(ctx: &Ctx) -> Outcome {
+    let id = ctx.params.id("id")?;
+    let count = ctx.params.count("count", 20, 100)?;
+    let found: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT external_id, image_url FROM artists WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&ctx.state.db)
+            .await?;
+    let (external, image) = found.ok_or_else(|| Failure::not_found("artist"))?;
+    // The artists of the songs listened to with this artist's most played.
+    let seeds = top_of(ctx, id, 10).await?;
+    let similar = similar_to(ctx, &seeds, 200).await?;
+    let artists: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT t.artist_id FROM unnest($1::uuid[]) WITH ORDINALITY AS s(track, n) \
+         JOIN tracks t ON t.id = s.track WHERE t.artist_id <> $2 \
+         GROUP BY t.artist_id ORDER BY min(s.n) LIMIT $3",
+    )
+    .bind(&similar)
+    .bind(id)
+    .bind(count)
+    .fetch_all(&ctx.state.db)
+    .await?;
+    let rows: Vec<ArtistRow> = sqlx::query_as(&format!("{ARTISTS} WHERE ar.id = ANY($2)"))
+        .bind(ctx.caller.id)
+        .bind(&artists)
+        .fetch_all(&ctx.state.db)
+        .await?;
+    let rows = ordered(rows, &artists, |a| a.id);
+    Ok(Reply::Payload(
+        Element::new("artistInfo2")
+            .opt("musicBrainzId", musicbrainz_id(external))
+            .opt("largeImageUrl", image)
+            .list("similarArtist", rows.iter().map(ArtistRow::id3).collect()),
+    ))
+}
+
+/// `getAlbumInfo2`: `id` (an album): its MusicBrainz id and cover, when known.
+pub(super) async fn album_info(ctx: &Ctx) -> Outcome {
+    let id = ctx.params.id("id")?;
+    let found: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT external_id, cover_key FROM albums WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&ctx.state.db)
+            .await?;
+    let (external, cover) = found.ok_or_else(|| Failure::not_found("album"))?;
+    // Absolute, as clients fetch it themselves: the gateway's own public cover.
+    let host = ctx
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let scheme = ctx
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    let image = |size: u32| {
+        cover
+            .as_ref()
+            .zip(host)
+            .map(|(_, host)| format!("{scheme}://{host}/v1/albums/{id}/cover?size={size}"))
+    };
+    Ok(Reply::Payload(
+        Element::new("albumInfo")
+            .opt("musicBrainzId", musicbrainz_id(external))
+            .opt("smallImageUrl", image(64))
+            .opt("mediumImageUrl", image(300))
+            .opt("largeImageUrl", image(1200)),
     ))
 }

@@ -2,6 +2,10 @@
 //! native stream's code. Streaming is not listening: only scrobbles and
 //! playback reports count as plays.
 //!
+//! `getCoverArt` serves album covers (`crate::catalog::covers`): the id is an
+//! album's (what `coverArt` names), a song's (its album's cover) or an
+//! artist's (the cover of its newest album that has one).
+//!
 //! `stream` transcodes as `format` and `maxBitRate` ask
 //! (`crate::audio::transcode`); `download` always sends the original.
 
@@ -27,5 +31,28 @@ pub(super) async fn stream(ctx: &Ctx, download: bool) -> Outcome {
         }
     };
     let response = crate::audio::send(&ctx.state, id, &ctx.headers, &wanted).await?;
+    Ok(Reply::Raw(response))
+}
+
+/// `getCoverArt`: `id`, `size` (pixels a side).
+pub(super) async fn cover_art(ctx: &Ctx) -> Outcome {
+    let id = ctx.params.id("id")?;
+    let size = ctx
+        .params
+        .int("size")?
+        .map(|s| u32::try_from(s.clamp(16, 4096)).unwrap_or(4096));
+    let album: Option<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT id FROM albums WHERE id = $1 AND cover_key IS NOT NULL \
+         UNION ALL SELECT al.id FROM tracks t JOIN albums al ON al.id = t.album_id \
+                   WHERE t.id = $1 AND al.cover_key IS NOT NULL \
+         UNION ALL (SELECT id FROM albums WHERE artist_id = $1 AND cover_key IS NOT NULL \
+                    ORDER BY release_year DESC NULLS LAST, id LIMIT 1) \
+         LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&ctx.state.db)
+    .await?;
+    let album = album.ok_or_else(|| Failure::not_found("cover art"))?;
+    let response = crate::catalog::covers::cover(&ctx.state, album, size).await?;
     Ok(Reply::Raw(response))
 }

@@ -202,6 +202,7 @@ async fn dispatch(method: &str, ctx: &Ctx) -> Outcome {
         "deletePlaylist" => playlists::delete(ctx).await,
         "stream" => media::stream(ctx, false).await,
         "download" => media::stream(ctx, true).await,
+        "getCoverArt" => media::cover_art(ctx).await,
         "star" => annotate::star(ctx, true).await,
         "unstar" => annotate::star(ctx, false).await,
         "scrobble" => annotate::scrobble(ctx).await,
@@ -215,6 +216,8 @@ async fn dispatch(method: &str, ctx: &Ctx) -> Outcome {
         "getSimilarSongs2" => discover::similar_songs(ctx, true).await,
         "getLyricsBySongId" => discover::lyrics_by_song(ctx).await,
         "getLyrics" => discover::lyrics(ctx),
+        "getArtistInfo2" => discover::artist_info(ctx).await,
+        "getAlbumInfo2" => discover::album_info(ctx).await,
         other => Err(Failure::generic(format!(
             "{other} is not implemented by Encore"
         ))),

@@ -11,7 +11,8 @@ use crate::rfc3339;
 pub const SONGS: &str =
     "SELECT t.id, t.title, t.duration_ms, t.genre, t.release_year, t.track_number, \
        t.audio_content_type, t.audio_size, t.created_at, t.album_id, al.title AS album, \
-       t.artist_id, ar.name AS artist, tl.created_at AS starred, tr.rating \
+       t.artist_id, ar.name AS artist, tl.created_at AS starred, tr.rating, \
+       al.cover_key IS NOT NULL AS has_cover \
      FROM tracks t JOIN artists ar ON ar.id = t.artist_id \
      LEFT JOIN albums al ON al.id = t.album_id \
      LEFT JOIN track_likes tl ON tl.track_id = t.id AND tl.user_id = $1 \
@@ -34,6 +35,8 @@ pub struct SongRow {
     pub artist: String,
     pub starred: Option<OffsetDateTime>,
     pub rating: Option<i16>,
+    /// Whether its album has a cover (`coverArt` is then the album's id).
+    pub has_cover: bool,
 }
 
 /// The file suffix clients show and pick players by.
@@ -62,6 +65,7 @@ impl SongRow {
             .opt("parent", self.album_id)
             .attr("isDir", false)
             .attr("title", &self.title)
+            .opt("coverArt", self.album_id.filter(|_| self.has_cover))
             .opt("album", self.album.as_deref())
             .attr("artist", &self.artist)
             .opt("track", self.track_number)
@@ -97,7 +101,7 @@ impl SongRow {
 /// caller's star.
 pub const ALBUMS: &str = "SELECT al.id, al.title, al.release_year, al.genres, al.created_at, \
        al.artist_id, ar.name AS artist, c.song_count, c.duration_ms, alk.created_at AS starred, \
-       alr.rating \
+       alr.rating, al.cover_key IS NOT NULL AS has_cover \
      FROM albums al JOIN artists ar ON ar.id = al.artist_id \
      LEFT JOIN LATERAL (SELECT count(*) AS song_count, coalesce(sum(t.duration_ms), 0)::bigint AS duration_ms \
                         FROM tracks t WHERE t.album_id = al.id) c ON true \
@@ -117,6 +121,7 @@ pub struct AlbumRow {
     pub duration_ms: i64,
     pub starred: Option<OffsetDateTime>,
     pub rating: Option<i16>,
+    pub has_cover: bool,
 }
 
 impl AlbumRow {
@@ -127,6 +132,7 @@ impl AlbumRow {
             .attr("name", &self.title)
             .attr("artist", &self.artist)
             .attr("artistId", self.artist_id)
+            .opt("coverArt", self.has_cover.then_some(self.id))
             .attr("songCount", self.song_count)
             .attr("duration", self.duration_ms / 1000)
             .attr("created", rfc3339(self.created_at))
@@ -144,6 +150,7 @@ impl AlbumRow {
             .attr("isDir", true)
             .attr("title", &self.title)
             .attr("album", &self.title)
+            .opt("coverArt", self.has_cover.then_some(self.id))
             .attr("artist", &self.artist)
             .opt("year", self.release_year)
             .opt("genre", self.genres.first())

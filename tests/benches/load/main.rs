@@ -31,6 +31,9 @@
 //!   10k events/s.
 //! - `memory` ([`memory`]): peak RSS of the release `gateway`, `etl` and
 //!   `indexer` binaries (built by the bench) under steady load.
+//! - `subsonic` ([`subsonic`]): `getAlbumList2` and `search3` p99 at 50
+//!   clients against the release gateway, a transcode's first byte, and the
+//!   gateway's RSS while 20 transcodes run at once.
 //!
 //! Knobs (environment variables, all optional):
 //!
@@ -41,8 +44,8 @@
 //! | `BENCH_ETL_ROWS` | 200000 | etl | playback events produced, then loaded both ways |
 //! | `BENCH_COPIES` | 5 | search, query | copies of the Chinook catalogue indexed (about 4,100 documents each) |
 //! | `BENCH_SAMPLES` | 100 | search | artists created and timed until searchable |
-//! | `BENCH_QUERY_CLIENTS` | 50 | query | concurrent clients, closed loop |
-//! | `BENCH_QUERY_SECONDS` | 15 | query | seconds of each of the eight runs |
+//! | `BENCH_QUERY_CLIENTS` | 50 | query, subsonic | concurrent clients |
+//! | `BENCH_QUERY_SECONDS` | 15 | query, subsonic | seconds of each run |
 //! | `BENCH_QUERY_PACE_MS` | 1000 | query | a paced client's time between requests |
 //! | `BENCH_SECONDS` | 20 | freshness | seconds at each rate |
 //! | `BENCH_MEMORY_SECONDS` | 60 | memory | seconds of steady load |
@@ -57,6 +60,7 @@ mod ingest;
 mod memory;
 mod query;
 mod search;
+mod subsonic;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -102,13 +106,14 @@ impl Row {
 
 type Section = fn() -> Pin<Box<dyn Future<Output = Vec<Row>> + Send>>;
 
-const SECTIONS: [(&str, Section); 6] = [
+const SECTIONS: [(&str, Section); 7] = [
     ("ingest", || Box::pin(ingest::measure())),
     ("etl", || Box::pin(etl::measure())),
     ("search", || Box::pin(search::measure())),
     ("query", || Box::pin(query::measure())),
     ("freshness", || Box::pin(freshness::measure())),
     ("memory", || Box::pin(memory::measure())),
+    ("subsonic", || Box::pin(subsonic::measure())),
 ];
 
 fn main() {

@@ -43,7 +43,7 @@ const SEARCH_TARGET_MS: f64 = 50.0;
 const SUGGEST_TARGET_MS: f64 = 30.0;
 
 /// What listeners type, one of each kind the relevance table covers.
-const QUERIES: &[&str] = &[
+pub(crate) const QUERIES: &[&str] = &[
     "metalica",
     "motorhead",
     "led zepelin",
@@ -78,10 +78,11 @@ const QUERIES: &[&str] = &[
 
 /// One client request (for the reference: every engine request the gateway
 /// would send for it), the `n`th of a client's loop.
-type Request = Arc<dyn Fn(usize) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+pub(crate) type Request =
+    Arc<dyn Fn(usize) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// Sends `request` and reads its answer, which must be a success.
-async fn answered(request: reqwest::RequestBuilder) -> Value {
+pub(crate) async fn answered(request: reqwest::RequestBuilder) -> Value {
     let answer = request.send().await.expect("a request");
     let status = answer.status();
     assert!(status.is_success(), "{status}");
@@ -110,7 +111,7 @@ async fn engine_search(http: reqwest::Client, url: String, boost: Value, q: Stri
 /// Requests/s and sorted latencies of `clients` loops for `seconds`: each
 /// sends its next request as soon as the last is answered (`pace` `None`,
 /// saturation), or one every `pace` (a listener's typing pace, open loop).
-async fn clients_loop(
+pub(crate) async fn clients_loop(
     clients: usize,
     seconds: u64,
     pace: Option<Duration>,
@@ -151,7 +152,7 @@ async fn clients_loop(
     (rate, all)
 }
 
-fn figure(rate: f64, latencies: &[Duration]) -> String {
+pub(crate) fn figure(rate: f64, latencies: &[Duration]) -> String {
     format!(
         "{} requests/s, p50 {}, p99 {}",
         thousands(rate),

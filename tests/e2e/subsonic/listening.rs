@@ -203,9 +203,17 @@ async fn reports_queues_ratings_now_playing_top_and_similar_songs() {
 
     // Two listeners play the first song and then the third in one session:
     // the third becomes similar to the first; top songs follow the plays.
+    let (other_artist, _, other_song) = admin
+        .artist_album_track("Other Band", "Other Album", "Other Song")
+        .await;
+    let other_song = other_song["id"].as_str().expect("id").to_string();
     let base = encore_common::now_millis() - 3_600_000;
     for who in [&by_key, &other.by_key] {
-        for (track, offset) in [(song, 0), (cat.tracks[2].as_str(), 200_000)] {
+        for (track, offset) in [
+            (song, 0),
+            (cat.tracks[2].as_str(), 200_000),
+            (other_song.as_str(), 400_000),
+        ] {
             let at = (base + offset).to_string();
             who.ok("scrobble", &[("id", track), ("time", &at)]).await;
         }

@@ -42,7 +42,7 @@ use encore_tests::{chinook, TestRun};
 use crate::{env_usize, thousands, Row};
 
 mod load;
-mod procs;
+pub(crate) mod procs;
 
 use load::{catalog_load, playback_load};
 use procs::{build, free_port, mb, stack_jvms, status_kb, wait_healthy, Children, Service};

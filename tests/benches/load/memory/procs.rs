@@ -11,7 +11,7 @@ use super::SERVICES;
 
 /// `cargo build --release` of the three services into the target directory
 /// this bench runs from; returns the directory holding the binaries.
-pub(super) fn build() -> PathBuf {
+pub(crate) fn build() -> PathBuf {
     let exe = std::env::current_exe().expect("the bench's own path");
     // <target>/release/deps/load-<hash>
     let bin_dir = exe
@@ -55,7 +55,7 @@ pub(super) fn build() -> PathBuf {
     bin_dir
 }
 
-pub(super) fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -63,15 +63,15 @@ pub(super) fn free_port() -> u16 {
 }
 
 /// One service process and its RSS samples (kB).
-pub(super) struct Service {
-    pub(super) name: &'static str,
-    pub(super) process: Child,
-    pub(super) log: PathBuf,
-    pub(super) samples: Vec<(Duration, u64)>,
+pub(crate) struct Service {
+    pub(crate) name: &'static str,
+    pub(crate) process: Child,
+    pub(crate) log: PathBuf,
+    pub(crate) samples: Vec<(Duration, u64)>,
 }
 
 impl Service {
-    pub(super) fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.process.id()
     }
 
@@ -98,9 +98,9 @@ impl Service {
 /// An engine's JVM of the local stack, found by its main class, and its RSS
 /// samples (kB): the engines' memory is part of what a deployment pays.
 pub(super) struct Jvm {
-    pub(super) name: &'static str,
+    pub(crate) name: &'static str,
     pub(super) pid: u32,
-    pub(super) samples: Vec<(Duration, u64)>,
+    pub(crate) samples: Vec<(Duration, u64)>,
 }
 
 /// The stack's Kafka and OpenSearch JVMs (whichever run on this machine).
@@ -142,11 +142,11 @@ pub(super) fn stack_jvms() -> Vec<Jvm> {
 }
 
 /// The children; dropping them (also while a panic unwinds) kills them.
-pub(super) struct Children(pub(super) Vec<Service>);
+pub(crate) struct Children(pub(crate) Vec<Service>);
 
 impl Children {
     /// SIGTERM, then up to 10 s for each to finish, then SIGKILL.
-    pub(super) fn terminate(&mut self) {
+    pub(crate) fn terminate(&mut self) {
         for service in &self.0 {
             let _ = Command::new("kill")
                 .args(["-TERM", &service.pid().to_string()])
@@ -173,7 +173,7 @@ impl Drop for Children {
 }
 
 /// A field of `/proc/PID/status` in kB (`VmRSS`, `VmHWM`).
-pub(super) fn status_kb(pid: u32, field: &str) -> Option<u64> {
+pub(crate) fn status_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -182,11 +182,11 @@ pub(super) fn status_kb(pid: u32, field: &str) -> Option<u64> {
         .and_then(|kb| kb.parse().ok())
 }
 
-pub(super) fn mb(kb: u64) -> f64 {
+pub(crate) fn mb(kb: u64) -> f64 {
     kb as f64 * 1024.0 / 1e6
 }
 
-pub(super) async fn wait_healthy(client: &reqwest::Client, service: &mut Service, url: &str) {
+pub(crate) async fn wait_healthy(client: &reqwest::Client, service: &mut Service, url: &str) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         service.assert_running();

@@ -1,0 +1,240 @@
+//! Album covers: `PUT /v1/albums/{id}/cover` (the album's artist accounts
+//! or an admin) and `GET /v1/albums/{id}/cover?size=N` (anyone), which
+//! Subsonic's `getCoverArt` serves too.
+//!
+//! An upload is checked to be a PNG, JPEG, GIF or WebP image by its content,
+//! stored under a content-addressed key, and becomes the album's
+//! `cover_url` (a published change, so the index shows it). A `size` answers
+//! the image scaled to fit that many pixels a side, as JPEG, made once and
+//! kept in storage beside the original.
+
+use std::io::Cursor;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::put;
+use axum::{Json, Router};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::albums::{self, Album, COLUMNS};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{PathParams, QueryParams};
+use crate::outbox;
+use crate::AppState;
+
+/// The largest cover accepted.
+pub const MAX_COVER_BYTES: usize = 10 * 1024 * 1024;
+/// The largest side of a cover, and of a scaled copy.
+const MAX_SIDE: u32 = 4096;
+
+/// Upload and serve covers.
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/v1/albums/{id}/cover",
+        put(put_cover)
+            .get(get_cover)
+            .layer(DefaultBodyLimit::max(MAX_COVER_BYTES)),
+    )
+}
+
+/// An image's format, by content; `None` for anything else.
+fn image_format(bytes: &[u8]) -> Option<(image::ImageFormat, &'static str)> {
+    match image::guess_format(bytes).ok()? {
+        image::ImageFormat::Png => Some((image::ImageFormat::Png, "png")),
+        image::ImageFormat::Jpeg => Some((image::ImageFormat::Jpeg, "jpeg")),
+        image::ImageFormat::Gif => Some((image::ImageFormat::Gif, "gif")),
+        image::ImageFormat::WebP => Some((image::ImageFormat::WebP, "webp")),
+        _ => None,
+    }
+}
+
+/// Sets an album's cover from the raw image in the body.
+#[utoipa::path(put, path = "/v1/albums/{id}/cover", tag = "catalog", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "PNG, JPEG, GIF or WebP bytes, up to 10 MiB and 4096 pixels a side"),
+    responses((status = 200, body = Album), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 415, body = ErrorBody)))]
+pub async fn put_cover(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParams(id): PathParams<Uuid>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Album>> {
+    let body = body.map_err(|r| {
+        ApiError::new(
+            r.status(),
+            "invalid_body",
+            format!("a cover is at most {MAX_COVER_BYTES} bytes"),
+        )
+    })?;
+    let (format, kind) = image_format(&body).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the cover must be a PNG, JPEG, GIF or WebP image",
+        )
+    })?;
+    let (width, height) = image::ImageReader::with_format(Cursor::new(&body[..]), format)
+        .into_dimensions()
+        .map_err(|_| ApiError::invalid_field("body", "the image does not decode"))?;
+    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+        return Err(ApiError::invalid_field(
+            "body",
+            format!("the image must be 1 to {MAX_SIDE} pixels a side"),
+        ));
+    }
+    let key = format!(
+        "covers/{}.{kind}",
+        hex::encode(&Sha256::digest(&body)[..16])
+    );
+    let mut tx = state.db.begin().await?;
+    albums::authorize(&mut tx, &user, id).await?;
+    state
+        .storage
+        .put(&key, body)
+        .await
+        .map_err(ApiError::internal)?;
+    let album: Album = sqlx::query_as(&format!(
+        "UPDATE albums SET cover_key = $2, cover_url = '/v1/albums/' || id || '/cover', \
+         version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(&key)
+    .fetch_one(&mut *tx)
+    .await?;
+    outbox::upsert(&mut tx, album.body(), album.version).await?;
+    outbox::commit(&state, tx).await?;
+    Ok(Json(album))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct CoverQuery {
+    /// Scale to fit this many pixels a side (16 to 4096), as JPEG; the
+    /// original when absent or larger than it.
+    pub size: Option<u32>,
+}
+
+/// An album's cover, scaled when asked.
+#[utoipa::path(get, path = "/v1/albums/{id}/cover", tag = "catalog",
+    params(("id" = Uuid, Path), CoverQuery),
+    responses((status = 200, description = "The image", content_type = "image/*"),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_cover(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<Uuid>,
+    QueryParams(query): QueryParams<CoverQuery>,
+) -> ApiResult<Response> {
+    if query.size.is_some_and(|s| !(16..=MAX_SIDE).contains(&s)) {
+        return Err(ApiError::invalid_field(
+            "size",
+            format!("must be 16 to {MAX_SIDE} pixels"),
+        ));
+    }
+    cover(&state, id, query.size).await
+}
+
+/// The cover of an album as an answer: `NotFound` when it has none.
+pub async fn cover(state: &AppState, album: Uuid, size: Option<u32>) -> ApiResult<Response> {
+    let key: Option<Option<String>> =
+        sqlx::query_scalar("SELECT cover_key FROM albums WHERE id = $1")
+            .bind(album)
+            .fetch_optional(&state.db)
+            .await?;
+    let Some(Some(key)) = key else {
+        return Err(ApiError::not_found("cover"));
+    };
+    let original = || async {
+        state
+            .storage
+            .get(&key)
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::not_found("cover"))
+    };
+    let (kind, bytes) = match size {
+        None => (
+            key.rsplit_once('.').map_or("png", |(_, k)| k),
+            original().await?,
+        ),
+        Some(size) => {
+            let stem = key.rsplit_once('.').map_or(key.as_str(), |(stem, _)| stem);
+            let scaled = format!("{stem}-{size}.jpeg");
+            match state
+                .storage
+                .get(&scaled)
+                .await
+                .map_err(ApiError::internal)?
+            {
+                Some(bytes) => ("jpeg", bytes),
+                None => {
+                    let bytes = scale(original().await?, size).await?;
+                    if let Err(error) = state.storage.put(&scaled, bytes.clone()).await {
+                        tracing::warn!(%error, key = %scaled, "keeping a scaled cover failed");
+                    }
+                    ("jpeg", bytes)
+                }
+            }
+        }
+    };
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&format!("image/{kind}")) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok((headers, bytes).into_response())
+}
+
+/// The image scaled to fit `size` pixels a side (never enlarged), as JPEG.
+/// Decoding is CPU work, so it runs off the request threads.
+async fn scale(original: Bytes, size: u32) -> ApiResult<Bytes> {
+    tokio::task::spawn_blocking(move || {
+        let image = image::load_from_memory(&original).map_err(ApiError::internal)?;
+        let image = if image.width() > size || image.height() > size {
+            image.thumbnail(size, size)
+        } else {
+            image
+        };
+        let mut out = Cursor::new(Vec::new());
+        image
+            .to_rgb8()
+            .write_to(&mut out, image::ImageFormat::Jpeg)
+            .map_err(ApiError::internal)?;
+        Ok(Bytes::from(out.into_inner()))
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Bytes {
+        let image = image::RgbImage::from_pixel(width, height, image::Rgb([200, 30, 30]));
+        let mut out = Cursor::new(Vec::new());
+        image
+            .write_to(&mut out, image::ImageFormat::Png)
+            .expect("a PNG");
+        Bytes::from(out.into_inner())
+    }
+
+    #[tokio::test]
+    async fn scaled_copies_fit_the_size_keep_the_shape_and_never_grow() {
+        let scaled = scale(png(400, 200), 100).await.expect("scaled");
+        let image = image::load_from_memory(&scaled).expect("a JPEG");
+        assert_eq!((image.width(), image.height()), (100, 50));
+        assert_eq!(image_format(&scaled).map(|f| f.1), Some("jpeg"));
+        let small = scale(png(40, 40), 100).await.expect("scaled");
+        let image = image::load_from_memory(&small).expect("a JPEG");
+        assert_eq!((image.width(), image.height()), (40, 40));
+        assert!(image_format(b"<svg/>").is_none());
+    }
+}

@@ -1,0 +1,140 @@
+//! Album covers: uploaded by the album's artist accounts or an admin,
+//! scaled on request, and served to Subsonic apps by `getCoverArt`.
+
+use std::path::Path;
+use std::process::Command;
+
+use encore_tests::api::{register, Api};
+use encore_tests::TestRun;
+use serde_json::json;
+
+use crate::subsonic::client::{Auth, Subsonic};
+
+/// A `width`×`height` PNG made by ffmpeg, and ffprobe's reading of an image.
+fn png(dir: &Path, width: u32, height: u32) -> Vec<u8> {
+    let out = dir.join(format!("cover-{width}x{height}.png"));
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("color=c=orange:s={width}x{height}"))
+        .args(["-frames:v", "1"])
+        .arg(&out)
+        .status();
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "ffmpeg (scripts/stack installs it)"
+    );
+    std::fs::read(&out).expect("the PNG")
+}
+
+fn dimensions(dir: &Path, bytes: &[u8]) -> (String, String) {
+    let path = dir.join(format!("probe-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, bytes).expect("a probe file");
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&path)
+        .output()
+        .expect("ffprobe");
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let (codec, size) = text.split_once(',').unwrap_or((&text, ""));
+    (codec.to_string(), size.replace(',', "x"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn covers_upload_scale_and_reach_subsonic_apps() {
+    let run = TestRun::new("covers");
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let admin = run.account_with_role(&api, "cover-admin", "admin").await;
+    let (artist, album, track) = admin
+        .artist_album_track("Painters", "Orange", "Tangerine")
+        .await;
+    let album_id = album["id"].as_str().expect("id").to_string();
+    let dir = std::env::temp_dir().join(format!("encore-covers-{}", run.id));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let image = png(&dir, 640, 480);
+    let put = |who: &Api, body: Vec<u8>| {
+        let request = who
+            .request(
+                reqwest::Method::PUT,
+                &format!("/v1/albums/{album_id}/cover"),
+            )
+            .header("content-type", "image/png")
+            .body(body);
+        let who = who.clone();
+        async move { who.send(request).await }
+    };
+
+    let listener = register(&api, "viewer").await;
+    assert_eq!(put(&listener.api, image.clone()).await.status, 403);
+    assert_eq!(put(&admin.api, b"<svg/>".to_vec()).await.status, 415);
+    let updated = put(&admin.api, image.clone()).await.expect(200);
+    assert_eq!(updated["cover_url"], format!("/v1/albums/{album_id}/cover"));
+    assert_eq!(updated["version"], 2, "a published change");
+
+    let original = reqwest::get(gateway.url(&format!("/v1/albums/{album_id}/cover")))
+        .await
+        .expect("an answer");
+    assert_eq!(original.headers()["content-type"], "image/png");
+    assert_eq!(original.bytes().await.expect("bytes"), image);
+    for _ in 0..2 {
+        // Made once, then read back from storage.
+        let scaled = reqwest::get(gateway.url(&format!("/v1/albums/{album_id}/cover?size=100")))
+            .await
+            .expect("an answer");
+        assert_eq!(scaled.headers()["content-type"], "image/jpeg");
+        let bytes = scaled.bytes().await.expect("bytes");
+        assert_eq!(dimensions(&dir, &bytes), ("mjpeg".into(), "100x75".into()));
+    }
+    let tiny = api
+        .get(&format!("/v1/albums/{album_id}/cover?size=5"))
+        .await;
+    assert_eq!(tiny.error_fields(), ["size"]);
+
+    // Subsonic: albums and their songs name the cover; any of them finds it.
+    let key = listener
+        .api
+        .post("/v1/me/api-keys", json!({"name": "art"}))
+        .await
+        .expect(201)["secret"]
+        .as_str()
+        .expect("a key")
+        .to_string();
+    let app = Subsonic::new(&gateway.url(""), Auth::ApiKey(key), false);
+    let got = app.ok("getAlbum", &[("id", &album_id)]).await;
+    assert_eq!(got["album"]["coverArt"], album_id.as_str());
+    assert_eq!(got["album"]["song"][0]["coverArt"], album_id.as_str());
+    let ids = [
+        album_id.clone(),
+        track["id"].as_str().expect("id").to_string(),
+        artist["id"].as_str().expect("id").to_string(),
+    ];
+    for id in &ids {
+        let art = app
+            .raw("getCoverArt", "json", &[("id", id), ("size", "64")])
+            .await;
+        assert_eq!(art.headers["content-type"], "image/jpeg", "{id}");
+        assert_eq!(dimensions(&dir, &art.bytes).1, "64x48");
+    }
+    let info = app.ok("getAlbumInfo2", &[("id", &album_id)]).await;
+    let large = info["albumInfo"]["largeImageUrl"]
+        .as_str()
+        .expect("a cover URL");
+    assert!(
+        large.ends_with(&format!("/v1/albums/{album_id}/cover?size=1200")),
+        "{large}"
+    );
+    let fetched = reqwest::get(large).await.expect("an answer");
+    assert_eq!(fetched.status(), 200, "{large}");
+    let nothing = uuid::Uuid::new_v4().to_string();
+    assert_eq!(app.error("getCoverArt", &[("id", &nothing)]).await, 70);
+    let _ = std::fs::remove_dir_all(&dir);
+    gateway.stop().await;
+    run.cleanup().await;
+}
