@@ -251,6 +251,17 @@ async fn reports_queues_ratings_now_playing_top_and_similar_songs() {
     })
     .await;
     assert_eq!(top[1], cat.tracks[2], "then the next most played");
+    let info = by_key.ok("getArtistInfo2", &[("id", &cat.artist)]).await;
+    assert_eq!(
+        ids(&info["artistInfo2"]["similarArtist"]),
+        [other_artist["id"].as_str().expect("id").to_string()],
+        "listened to in the same sessions"
+    );
+    let album_info = by_key.ok("getAlbumInfo2", &[("id", &cat.albums[0])]).await;
+    assert!(
+        album_info["albumInfo"].get("largeImageUrl").is_none(),
+        "no cover yet"
+    );
     let nobody = by_key
         .ok("getTopSongs", &[("artist", "Nobody At All")])
         .await;
