@@ -43,6 +43,8 @@ fn normalized(text: &str, username: &str, email: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_type_keeps_its_shape_in_xml_and_json() {
     let run = TestRun::new("subsonic-snapshots");
+    // The etl creates the warehouse the discovery methods read.
+    let etl = run.start_etl(run.etl_config()).await;
     let gateway = run.start_gateway().await;
     let api = Api::new(&gateway);
     let admin = run.account_with_role(&api, "snap-admin", "admin").await;
@@ -137,6 +139,10 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
             "getLyrics",
             vec![("artist", "Sonic Youth Orchestra"), ("title", "Goo Part 1")],
         ),
+        ("getSimilarSongs", vec![("id", song)]),
+        ("getArtistInfo2", vec![("id", artist)]),
+        ("getAlbumInfo2", vec![("id", album)]),
+        ("getRandomSongs", vec![("size", "0")]),
         ("getAlbum", vec![]),
         ("getSong", vec![("id", "not-an-id")]),
     ];
@@ -159,5 +165,6 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
         }
     }
     gateway.stop().await;
+    etl.stop().await;
     run.cleanup().await;
 }
