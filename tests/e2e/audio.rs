@@ -3,22 +3,12 @@
 use encore_tests::api::{Account, Api};
 use encore_tests::audio::tone;
 use encore_tests::TestRun;
-use serde_json::json;
 
+/// A new track without audio yet; its id.
 async fn new_track(admin: &Account) -> String {
-    let artist = admin
-        .api
-        .post("/v1/artists", json!({"name": "Tone Generator"}))
-        .await
-        .expect(201);
-    let track = admin
-        .api
-        .post(
-            "/v1/tracks",
-            json!({"artist_id": artist["id"], "title": "Sine"}),
-        )
-        .await
-        .expect(201);
+    let (_, _, track) = admin
+        .artist_album_track("Tone Generator", "Tones", "Sine")
+        .await;
     track["id"].as_str().expect("id").to_string()
 }
 

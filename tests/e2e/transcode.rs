@@ -7,10 +7,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use encore_tests::api::{Account, Api};
+use encore_tests::api::Api;
 use encore_tests::audio::{long_tone, tone};
 use encore_tests::{eventually_within, TestRun};
-use serde_json::json;
 
 /// ffprobe's duration of `bytes`, in seconds.
 pub(crate) fn probed_seconds(dir: &Path, bytes: &[u8]) -> f64 {
@@ -33,37 +32,6 @@ pub(crate) fn probed_seconds(dir: &Path, bytes: &[u8]) -> f64 {
         .trim()
         .parse()
         .unwrap_or_else(|_| panic!("ffprobe: {}", String::from_utf8_lossy(&out.stderr)))
-}
-
-async fn track_with(admin: &Account, title: &str, audio: Vec<u8>) -> String {
-    let artist = admin
-        .api
-        .post("/v1/artists", json!({"name": "Transcoders"}))
-        .await
-        .expect(201);
-    let track = admin
-        .api
-        .post(
-            "/v1/tracks",
-            json!({"artist_id": artist["id"], "title": title}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    admin
-        .api
-        .send(
-            admin
-                .api
-                .request(reqwest::Method::POST, &format!("/v1/tracks/{track}/audio"))
-                .header("content-type", "application/octet-stream")
-                .body(audio),
-        )
-        .await
-        .expect(200);
-    track
 }
 
 /// The number of ffmpeg processes this test process started (the gateway
@@ -98,9 +66,15 @@ async fn streams_transcode_cache_serve_ranges_and_stay_bounded() {
     std::fs::create_dir_all(&dir).expect("a temp dir");
     let wav = tone(&dir, "wav");
     let mp3 = tone(&dir, "mp3");
-    let lossless = track_with(&admin, "Lossless", wav.clone()).await;
-    let lossy = track_with(&admin, "Lossy", mp3.clone()).await;
-    let long = track_with(&admin, "Twenty minutes", long_tone(&dir, 1_200)).await;
+    let lossless = admin
+        .track_with_audio("Transcoders", "Lossless", wav.clone())
+        .await;
+    let lossy = admin
+        .track_with_audio("Transcoders", "Lossy", mp3.clone())
+        .await;
+    let long = admin
+        .track_with_audio("Transcoders", "Twenty minutes", long_tone(&dir, 1_200))
+        .await;
     let stream = |track: &str, query: &str| {
         let url = format!("/v1/tracks/{track}/stream{query}");
         admin.api.request(reqwest::Method::GET, &url)

@@ -214,6 +214,41 @@ impl Account {
             .expect(201);
         (artist, album, track)
     }
+
+    /// Uploads `audio` as a track's file through `POST /v1/tracks/{id}/audio`.
+    pub async fn upload_audio(&self, track: &str, audio: Vec<u8>) -> Value {
+        self.api
+            .send(
+                self.api
+                    .request(Method::POST, &format!("/v1/tracks/{track}/audio"))
+                    .header("content-type", "application/octet-stream")
+                    .body(audio),
+            )
+            .await
+            .expect(200)
+    }
+
+    /// A new artist with one track (no album) whose file is `audio`; the track's id.
+    pub async fn track_with_audio(&self, artist: &str, title: &str, audio: Vec<u8>) -> String {
+        let artist = self
+            .api
+            .post("/v1/artists", json!({"name": artist}))
+            .await
+            .expect(201);
+        let track = self
+            .api
+            .post(
+                "/v1/tracks",
+                json!({"artist_id": artist["id"], "title": title}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .expect("a track id")
+            .to_string();
+        self.upload_audio(&track, audio).await;
+        track
+    }
 }
 
 /// Registers `name` (made unique) with a fixed password, `correct horse battery`.

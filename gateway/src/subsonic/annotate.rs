@@ -4,7 +4,7 @@
 use encore_schemas::{Client, ContextKind, Device, PlaybackContext, PlaybackEvent, PlaybackKind};
 use uuid::Uuid;
 
-use super::params::{parse_id, Failure};
+use super::params::Failure;
 use super::{Ctx, Outcome, Reply};
 
 /// Which likes table an id belongs in.
@@ -55,12 +55,19 @@ async fn classify(ctx: &Ctx, ids: &[Uuid]) -> Result<Vec<(Kind, Uuid)>, Failure>
 /// `star` or `unstar`: `id` (a song, or an album or artist folder),
 /// `albumId`, `artistId`, each repeatable.
 pub(super) async fn star(ctx: &Ctx, star: bool) -> Outcome {
-    let parse = |name| -> Result<Vec<Uuid>, Failure> {
-        ctx.params.all(name).into_iter().map(parse_id).collect()
-    };
-    let mut targets = classify(ctx, &parse("id")?).await?;
-    targets.extend(parse("albumId")?.into_iter().map(|id| (Kind::Album, id)));
-    targets.extend(parse("artistId")?.into_iter().map(|id| (Kind::Artist, id)));
+    let mut targets = classify(ctx, &ctx.params.ids("id")?).await?;
+    targets.extend(
+        ctx.params
+            .ids("albumId")?
+            .into_iter()
+            .map(|id| (Kind::Album, id)),
+    );
+    targets.extend(
+        ctx.params
+            .ids("artistId")?
+            .into_iter()
+            .map(|id| (Kind::Artist, id)),
+    );
     if targets.is_empty() {
         return Err(Failure::missing("id, albumId or artistId"));
     }
@@ -226,12 +233,7 @@ const MAX_AHEAD_MS: i64 = 86_400_000;
 
 /// `scrobble`: `id` and `time` pairs (repeatable), `submission` (default true).
 pub(super) async fn scrobble(ctx: &Ctx) -> Outcome {
-    let ids = ctx
-        .params
-        .all("id")
-        .into_iter()
-        .map(parse_id)
-        .collect::<Result<Vec<_>, _>>()?;
+    let ids = ctx.params.ids("id")?;
     if ids.is_empty() {
         return Err(Failure::missing("id"));
     }

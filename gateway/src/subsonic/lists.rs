@@ -9,7 +9,7 @@
 use encore_warehouse::charts::{self, AlbumOrder};
 use uuid::Uuid;
 
-use super::model::{AlbumRow, ArtistRow, SongRow, ALBUMS, ARTISTS, SONGS};
+use super::model::{AlbumRow, ArtistRow, SongRow, ALBUMS, ALBUM_IDS, ARTISTS, SONGS};
 use super::params::Failure;
 use super::response::Element;
 use super::search::ordered;
@@ -25,14 +25,16 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
     let offset = ctx.params.count("offset", 0, i64::from(i32::MAX))?;
     let db = &ctx.state.db;
     let user = ctx.caller.id;
-    let rows: Vec<AlbumRow> = match kind {
+    // The page's ids first, then their rows: the counts and stars are read
+    // for the page alone, not for every album the ordering looks at.
+    let ids: Vec<Uuid> = match kind {
         "frequent" | "recent" => {
             let order = if kind == "frequent" {
                 AlbumOrder::Frequent
             } else {
                 AlbumOrder::Recent
             };
-            let ids = charts::listener_albums(
+            charts::listener_albums(
                 &ctx.state.warehouse,
                 user,
                 order,
@@ -43,8 +45,7 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
             .map_err(|error| {
                 tracing::warn!(%error, "the warehouse did not answer an album list");
                 Failure::generic("play statistics are unavailable right now; retry shortly")
-            })?;
-            in_order(ctx, &ids).await?
+            })?
         }
         "byYear" => {
             let from = ctx
@@ -57,8 +58,8 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
                 .ok_or_else(|| Failure::missing("toYear"))?;
             // fromYear > toYear lists newest first, as the protocol says.
             let direction = if from > to { "DESC" } else { "ASC" };
-            sqlx::query_as(&format!(
-                "{ALBUMS} WHERE al.release_year BETWEEN $2 AND $3 \
+            sqlx::query_scalar(&format!(
+                "{ALBUM_IDS} WHERE al.release_year BETWEEN $2 AND $3 \
                  ORDER BY al.release_year {direction}, lower(al.title), al.id LIMIT $4 OFFSET $5"
             ))
             .bind(user)
@@ -71,8 +72,8 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
         }
         "byGenre" => {
             let genre = ctx.params.required("genre")?;
-            sqlx::query_as(&format!(
-                "{ALBUMS} WHERE EXISTS (SELECT 1 FROM unnest(al.genres) g WHERE lower(g) = lower($2)) \
+            sqlx::query_scalar(&format!(
+                "{ALBUM_IDS} WHERE EXISTS (SELECT 1 FROM unnest(al.genres) g WHERE lower(g) = lower($2)) \
                  ORDER BY lower(al.title), al.id LIMIT $3 OFFSET $4"
             ))
             .bind(user)
@@ -102,8 +103,8 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
                     ))
                 }
             };
-            sqlx::query_as(&format!(
-                "{ALBUMS} {filter} ORDER BY {order} LIMIT $2 OFFSET $3"
+            sqlx::query_scalar(&format!(
+                "{ALBUM_IDS} {filter} ORDER BY {order} LIMIT $2 OFFSET $3"
             ))
             .bind(user)
             .bind(size)
@@ -112,6 +113,7 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
             .await?
         }
     };
+    let rows = in_order(ctx, &ids).await?;
     let (name, items) = if id3 {
         ("albumList2", rows.iter().map(|a| a.id3("album")).collect())
     } else {

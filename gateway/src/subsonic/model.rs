@@ -108,6 +108,12 @@ pub const ALBUMS: &str = "SELECT al.id, al.title, al.release_year, al.genres, al
      LEFT JOIN album_likes alk ON alk.album_id = al.id AND alk.user_id = $1 \
      LEFT JOIN album_ratings alr ON alr.album_id = al.id AND alr.user_id = $1";
 
+/// The albums [`ALBUMS`] reads, ids only, with the same names (`al`, `ar`,
+/// `alk`) to filter and order by: a list pages with this, then reads the
+/// page's rows.
+pub const ALBUM_IDS: &str = "SELECT al.id FROM albums al JOIN artists ar ON ar.id = al.artist_id \
+     LEFT JOIN album_likes alk ON alk.album_id = al.id AND alk.user_id = $1";
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct AlbumRow {
     pub id: Uuid,

@@ -139,6 +139,12 @@ impl Params {
         Ok(self.int(name)?.unwrap_or(default).clamp(0, max))
     }
 
+    /// Every value of `name` as ids (`id=..&id=..`); one that is not a UUID
+    /// names nothing: 70.
+    pub(super) fn ids(&self, name: &str) -> Result<Vec<Uuid>, Failure> {
+        self.all(name).into_iter().map(parse_id).collect()
+    }
+
     /// An id Encore gave out. One that is not a UUID names nothing: 70.
     pub(super) fn id(&self, name: &str) -> Result<Uuid, Failure> {
         parse_id(self.required(name)?)

@@ -227,12 +227,7 @@ pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
 /// `savePlayQueue`: `id` (repeatable; none clears the queue), `current`,
 /// `position` (ms).
 pub(super) async fn save_queue(ctx: &Ctx) -> Outcome {
-    let ids = ctx
-        .params
-        .all("id")
-        .into_iter()
-        .map(parse_id)
-        .collect::<Result<Vec<_>, _>>()?;
+    let ids = ctx.params.ids("id")?;
     if ids.is_empty() {
         sqlx::query("DELETE FROM play_queues WHERE user_id = $1")
             .bind(ctx.caller.id)

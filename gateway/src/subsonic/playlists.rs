@@ -121,14 +121,10 @@ pub(super) async fn get(ctx: &Ctx) -> Outcome {
     Ok(Reply::Payload(read(ctx, id).await?))
 }
 
-fn song_ids(ctx: &Ctx, name: &str) -> Result<Vec<Uuid>, Failure> {
-    ctx.params.all(name).into_iter().map(parse_id).collect()
-}
-
 /// Creates a playlist (`name`), or replaces the songs of one (`playlistId`),
 /// with the `songId`s in order; answers the playlist.
 pub(super) async fn create(ctx: &Ctx) -> Outcome {
-    let songs = song_ids(ctx, "songId")?;
+    let songs = ctx.params.ids("songId")?;
     let user = ctx.caller.user();
     let mut tx = ctx.state.db.begin().await?;
     let id = match ctx.params.get("playlistId") {
@@ -165,7 +161,7 @@ pub(super) async fn update(ctx: &Ctx) -> Outcome {
     let comment = ctx.params.get("comment");
     playlists::check(name, comment)?;
     let public = ctx.params.bool("public")?;
-    let add = song_ids(ctx, "songIdToAdd")?;
+    let add = ctx.params.ids("songIdToAdd")?;
     let remove = ctx
         .params
         .all("songIndexToRemove")

@@ -231,33 +231,7 @@ pub(crate) async fn measure() -> Vec<Row> {
     })
     .await
     .expect("the WAV");
-    let artist = admin
-        .api
-        .post("/v1/artists", json!({"name": "Bench Tone"}))
-        .await
-        .expect(201);
-    let track = admin
-        .api
-        .post(
-            "/v1/tracks",
-            json!({"artist_id": artist["id"], "title": "A minute"}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    admin
-        .api
-        .send(
-            admin
-                .api
-                .request(reqwest::Method::POST, &format!("/v1/tracks/{track}/audio"))
-                .header("content-type", "application/octet-stream")
-                .body(wav),
-        )
-        .await
-        .expect(200);
+    let track = admin.track_with_audio("Bench Tone", "A minute", wav).await;
     let transcode = |kbps: usize| {
         http.get(format!(
             "{base}/rest/stream?{auth}&id={track}&format=mp3&maxBitRate={kbps}"

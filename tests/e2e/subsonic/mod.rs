@@ -72,16 +72,7 @@ pub(crate) async fn catalogue(run: &TestRun, admin: &Account) -> Catalogue {
     std::fs::create_dir_all(&dir).expect("a temp dir");
     let audio = tone(&dir, "mp3");
     let _ = std::fs::remove_dir_all(&dir);
-    api.send(
-        api.request(
-            reqwest::Method::POST,
-            &format!("/v1/tracks/{}/audio", tracks[0]),
-        )
-        .header("content-type", "application/octet-stream")
-        .body(audio.clone()),
-    )
-    .await
-    .expect(200);
+    admin.upload_audio(&tracks[0], audio.clone()).await;
     Catalogue {
         artist,
         albums: [albums[0].clone(), albums[1].clone()],
