@@ -3,13 +3,13 @@
 //! Encore. It is another face of the same data: the playlists, stars and
 //! plays are the native API's, and a scrobble is a playback event.
 //!
-//! - [`params`]: parameters (query or form POST) and the protocol's errors;
+//! - `params`: parameters (query or form POST) and the protocol's errors;
 //! - [`response`]: the `subsonic-response` envelope in XML or JSON;
-//! - [`auth`]: API keys and app passwords, never the account password;
+//! - `auth`: API keys and app passwords, never the account password;
 //! - [`model`]: artists, albums and songs as elements;
-//! - the endpoints, by the protocol's own grouping: [`system`], [`browse`],
-//!   [`lists`], [`discover`], [`search`], [`playlists`], [`media`],
-//!   [`annotate`], [`playback`].
+//! - the endpoints, by the protocol's own grouping: `system`, `browse`,
+//!   `lists`, `discover`, `search`, `playlists`, `media`, `annotate`,
+//!   `playback`.
 //!
 //! Every endpoint answers with or without `.view`, to GET and to form POST.
 //! A method Encore does not implement answers a protocol error, never a 404.

@@ -1,7 +1,7 @@
 //! Playlist changes as plain functions over a transaction, shared by the
 //! native handlers and the Subsonic API. Each caller locks the playlist
-//! first ([`super::lock_own`]) and publishes once at the end
-//! ([`super::publish`]), so a change of several parts is one version.
+//! first (`lock_own` in the parent module) and publishes once at the end
+//! (`publish`), so a change of several parts is one version.
 
 use encore_schemas::EntityType;
 use sqlx::PgConnection;
