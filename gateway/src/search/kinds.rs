@@ -1,7 +1,9 @@
 //! One search, several kinds, each paged on its own: what APIs that list
 //! results by kind need (Subsonic's `search3`: so many artists from this
-//! offset, so many albums from that one). One `_msearch` per typo step;
-//! each kind climbs the ladder on its own until it finds something.
+//! offset, so many albums from that one). One `_msearch` per typo step, and
+//! as in the native search, the first step that finds anything in any kind
+//! answers: a query naming a song must not send its artist and album
+//! searches on to the costliest typo matching, where they find nothing.
 
 use elasticsearch::http::request::JsonBody;
 use elasticsearch::MsearchParts;
@@ -65,8 +67,8 @@ pub async fn ids_by_kind(
         metrics::histogram!(encore_common::metrics::GATEWAY_SEARCH_SECONDS.name)
             .record(started.elapsed().as_secs_f64());
         let answer = answer.map_err(engine_error)?;
-        let last = step + 1 == Typos::LADDER.len();
-        for (n, i) in pending.into_iter().enumerate() {
+        let mut answers = Vec::with_capacity(pending.len());
+        for n in 0..pending.len() {
             let response = &answer["responses"][n];
             if let Some(error) = response.get("error") {
                 tracing::warn!(%error, "one search of a multi-search failed");
@@ -75,13 +77,20 @@ pub async fn ids_by_kind(
                 ));
             }
             let total = response["hits"]["total"]["value"].as_u64().unwrap_or(0);
-            if total > 0 || last {
-                let ids = response["hits"]["hits"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|hit| hit["_source"]["id"].as_str()?.parse().ok())
-                    .collect();
+            let ids: Vec<Uuid> = response["hits"]["hits"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|hit| hit["_source"]["id"].as_str()?.parse().ok())
+                .collect();
+            answers.push((total, ids));
+        }
+        // As the native search: the first step that finds anything, in any
+        // kind, answers for every kind. A kind the words match nothing of
+        // does not climb on to costlier typos alone.
+        let last = step + 1 == Typos::LADDER.len();
+        if last || answers.iter().any(|(total, _)| *total > 0) {
+            for (i, (_, ids)) in pending.into_iter().zip(answers) {
                 found[i] = Some(ids);
             }
         }
