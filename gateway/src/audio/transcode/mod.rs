@@ -13,7 +13,7 @@
 //!   ffmpeg and removes the half-written cache file.
 //! - A file ffmpeg cannot read is a clear error, never a stuck process.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,10 +26,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::range::{self, RangeAnswer};
+use self::cache::{cached, evict, Partial};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::Storage;
 use encore_common::metrics::{GATEWAY_TRANSCODES_RUNNING, GATEWAY_TRANSCODES_TOTAL};
+
+mod cache;
 
 /// Transcoding settings (`ENCORE_TRANSCODE_*`, `ENCORE_FFMPEG`).
 #[derive(Debug, Clone)]
@@ -313,45 +315,6 @@ impl Drop for Running {
     }
 }
 
-/// A cache file being written: renamed into place when complete, removed
-/// if dropped before (a client that left, ffmpeg that failed).
-struct Partial {
-    file: tokio::fs::File,
-    temp: PathBuf,
-    path: PathBuf,
-    done: bool,
-}
-
-impl Partial {
-    async fn create(path: &Path) -> ApiResult<Partial> {
-        let temp = path.with_extension(format!("part-{}", uuid::Uuid::new_v4().simple()));
-        let file = tokio::fs::File::create(&temp)
-            .await
-            .map_err(ApiError::internal)?;
-        Ok(Partial {
-            file,
-            temp,
-            path: path.to_path_buf(),
-            done: false,
-        })
-    }
-
-    async fn finish(mut self) -> std::io::Result<()> {
-        self.file.flush().await?;
-        tokio::fs::rename(&self.temp, &self.path).await?;
-        self.done = true;
-        Ok(())
-    }
-}
-
-impl Drop for Partial {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
 /// The state of a response body fed by ffmpeg. Dropping it (the client
 /// disconnected) kills ffmpeg (`kill_on_drop`) and removes the partial file.
 struct Streaming {
@@ -405,74 +368,6 @@ impl Streaming {
             }
         }
     }
-}
-
-/// Removes the least recently used cache files until the cache fits.
-async fn evict(dir: &Path, budget: u64) {
-    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
-        return;
-    };
-    let mut files = Vec::new();
-    while let Ok(Some(entry)) = entries.next_entry().await {
-        let Ok(meta) = entry.metadata().await else {
-            continue;
-        };
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if meta.is_file() && !name.contains(".part-") {
-            let used = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
-            files.push((used, meta.len(), entry.path()));
-        }
-    }
-    let mut total: u64 = files.iter().map(|f| f.1).sum();
-    files.sort();
-    for (_, len, path) in files {
-        if total <= budget {
-            break;
-        }
-        if tokio::fs::remove_file(&path).await.is_ok() {
-            total = total.saturating_sub(len);
-        }
-    }
-}
-
-/// A cached transcode, with `Range`. Serving it marks it recently used.
-async fn cached(file: tokio::fs::File, target: Target, headers: &HeaderMap) -> ApiResult<Response> {
-    let size = file.metadata().await.map_err(ApiError::internal)?.len();
-    let std_file = file.into_std().await;
-    let _ = std_file.set_modified(std::time::SystemTime::now());
-    let mut file = tokio::fs::File::from_std(std_file);
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    let builder = Response::builder()
-        .header(header::CONTENT_TYPE, target.content_type())
-        .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::CACHE_CONTROL, "private, max-age=3600");
-    let (builder, start, end) = match range::answer(range, size) {
-        RangeAnswer::Full => (builder.status(StatusCode::OK), 0, size),
-        RangeAnswer::Partial { start, end } => (
-            builder.status(StatusCode::PARTIAL_CONTENT).header(
-                header::CONTENT_RANGE,
-                format!("bytes {start}-{}/{size}", end - 1),
-            ),
-            start,
-            end,
-        ),
-        RangeAnswer::Unsatisfiable => {
-            return builder
-                .status(StatusCode::RANGE_NOT_SATISFIABLE)
-                .header(header::CONTENT_RANGE, format!("bytes */{size}"))
-                .body(Body::empty())
-                .map_err(ApiError::internal)
-        }
-    };
-    use tokio::io::AsyncSeekExt;
-    file.seek(std::io::SeekFrom::Start(start))
-        .await
-        .map_err(ApiError::internal)?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file.take(end - start)));
-    builder
-        .header(header::CONTENT_LENGTH, end - start)
-        .body(body)
-        .map_err(ApiError::internal)
 }
 
 #[cfg(test)]
