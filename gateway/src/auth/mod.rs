@@ -8,6 +8,7 @@
 //!   native login (Subsonic clients).
 //! - [`seal`]: app passwords encrypted at rest.
 //! - [`throttle`]: failed logins, limited per account and per address.
+//! - [`web`]: cookie sessions for the web app, with CSRF protection.
 //!
 //! A token proves identity only. The caller's role is read from the database
 //! on every request, so a role change or a deleted account takes effect at once.
@@ -19,6 +20,7 @@ pub mod routes;
 pub mod seal;
 pub mod throttle;
 pub mod token;
+pub mod web;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -13,6 +13,11 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// For cookie sessions: how recent a rotation must be for a second use of the
+/// same token to count as a race between two tabs of one browser (which share
+/// the cookie) rather than a stolen token.
+pub const RACE_GRACE: Duration = Duration::from_secs(10);
+
 /// What presenting a refresh token led to.
 #[derive(Debug)]
 pub enum Refreshed {
@@ -22,6 +27,10 @@ pub enum Refreshed {
     Refused,
     /// Already rotated before: the family is now revoked.
     Reused,
+    /// Rotated moments ago (within the grace given to [`rotate`]) by another
+    /// request with the same token: two tabs of one browser renewing at once.
+    /// Refused, but the family lives on; the browser holds the successor.
+    Raced,
 }
 
 #[derive(sqlx::FromRow)]
@@ -65,11 +74,13 @@ pub async fn issue(
 }
 
 /// Rotates `presented`. The row is locked, so two concurrent uses of one
-/// token cannot both succeed: the second sees it used and revokes the family.
+/// token cannot both succeed: the second sees it used and revokes the family,
+/// unless it came within `race_grace` of the first (cookie sessions only).
 pub async fn rotate(
     pool: &PgPool,
     presented: &str,
     ttl: Duration,
+    race_grace: Duration,
 ) -> Result<Refreshed, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let row: Option<TokenRow> = sqlx::query_as(
@@ -95,6 +106,9 @@ pub async fn rotate(
     };
     if revoked_at.is_some() || deleted || expires_at <= OffsetDateTime::now_utc() {
         return Ok(Refreshed::Refused);
+    }
+    if used_at.is_some_and(|at| OffsetDateTime::now_utc() - at < race_grace) {
+        return Ok(Refreshed::Raced);
     }
     if used_at.is_some() {
         revoke_family(&mut tx, family).await?;

@@ -1,17 +1,22 @@
 //! `POST /v1/auth/register`, `/login`, `/refresh`, `/logout`.
+//!
+//! Each answers the refresh token in JSON, or, for a web client that sends
+//! `X-Encore-Session: cookie`, in an HttpOnly cookie ([`super::web`]).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Json;
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
+use std::time::Duration;
 use uuid::Uuid;
 
 use super::refresh::{self, Refreshed};
 use super::throttle::{self, Attempt, ClientAddr};
-use super::{password, Role};
+use super::{password, web, Role};
 use crate::checks::Checks;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::JsonBody;
@@ -55,7 +60,10 @@ pub struct LoginRequest {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    pub refresh_token: String,
+    /// Leave it out for a cookie session (`X-Encore-Session: cookie`): the
+    /// refresh cookie is read instead, and `X-CSRF-Token` must repeat the
+    /// `encore_csrf` cookie.
+    pub refresh_token: Option<String>,
 }
 
 /// A new session: a short-lived access token and a refresh token for the next one.
@@ -68,7 +76,31 @@ pub struct Session {
     /// Seconds until the access token expires.
     pub expires_in: u64,
     /// Single use: each refresh returns a new one; using an old one again ends every session of its family.
-    pub refresh_token: String,
+    /// Absent for a cookie session, whose refresh token is an HttpOnly cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+impl Session {
+    /// The answer for this client: the refresh token in JSON, or moved into
+    /// cookies when the client asked for a cookie session.
+    fn answer(
+        mut self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        state: &AppState,
+    ) -> ApiResult<Response> {
+        if !web::wants_cookie(headers) {
+            return Ok((status, Json(self)).into_response());
+        }
+        let token = self.refresh_token.take().unwrap_or_default();
+        let mut response = (status, Json(self)).into_response();
+        web::set_cookies(
+            response.headers_mut(),
+            web::session_cookies(&token, state.config.auth.refresh_ttl)?,
+        );
+        Ok(response)
+    }
 }
 
 pub fn check_email(checks: &mut Checks, email: &str) {
@@ -112,8 +144,9 @@ pub fn check_password(checks: &mut Checks, field: &str, password: &str) {
         (status = 409, description = "Email or username taken", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<RegisterRequest>,
-) -> ApiResult<(StatusCode, Json<Session>)> {
+) -> ApiResult<Response> {
     let email = body.email.trim().to_string();
     let username = body.username.trim().to_string();
     let mut checks = Checks::new();
@@ -138,7 +171,7 @@ pub async fn register(
     let session = start_session(&state, &mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(user = %id, "account registered");
-    Ok((StatusCode::CREATED, Json(session)))
+    session.answer(StatusCode::CREATED, &headers, &state)
 }
 
 /// Logs in with email or username and password.
@@ -151,8 +184,9 @@ pub async fn register(
 pub async fn login(
     State(state): State<AppState>,
     from: ClientAddr,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<LoginRequest>,
-) -> ApiResult<Json<Session>> {
+) -> ApiResult<Response> {
     let login = body.login.trim();
     let mut checks = Checks::new();
     checks.text("login", login, 1, 254);
@@ -190,48 +224,72 @@ pub async fn login(
     let mut tx = state.db.begin().await?;
     let session = start_session(&state, &mut tx, id).await?;
     tx.commit().await?;
-    Ok(Json(session))
+    session.answer(StatusCode::OK, &headers, &state)
 }
 
 /// Trades a refresh token for a new session.
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "accounts", request_body = RefreshRequest,
+    params(("X-Encore-Session" = Option<String>, Header, description = "`cookie` for a cookie session"),
+           ("X-CSRF-Token" = Option<String>, Header, description = "Cookie sessions: the `encore_csrf` cookie's value")),
     responses(
         (status = 200, description = "A new access and refresh token", body = Session),
-        (status = 401, description = "Unknown, expired, revoked or reused token", body = ErrorBody)))]
+        (status = 401, description = "Unknown, expired, revoked or reused token", body = ErrorBody),
+        (status = 403, description = "Cookie session: `X-CSRF-Token` does not repeat the `encore_csrf` cookie", body = ErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<RefreshRequest>,
-) -> ApiResult<Json<Session>> {
+) -> ApiResult<Response> {
+    let (presented, grace) = match body.refresh_token {
+        Some(token) => (token.trim().to_string(), Duration::ZERO),
+        None => (web::refresh_token(&headers)?, refresh::RACE_GRACE),
+    };
     let ttl = state.config.auth.refresh_ttl;
-    match refresh::rotate(&state.db, body.refresh_token.trim(), ttl).await? {
-        Refreshed::Rotated { user, token } => {
-            let access_token = access_token(&state, user)?;
-            Ok(Json(Session {
-                user: load_profile(&state.db, user).await?,
-                access_token,
-                token_type: "Bearer",
-                expires_in: state.tokens.access_ttl().as_secs(),
-                refresh_token: token,
-            }))
+    match refresh::rotate(&state.db, &presented, ttl, grace).await? {
+        Refreshed::Rotated { user, token } => Session {
+            user: load_profile(&state.db, user).await?,
+            access_token: access_token(&state, user)?,
+            token_type: "Bearer",
+            expires_in: state.tokens.access_ttl().as_secs(),
+            refresh_token: Some(token),
         }
+        .answer(StatusCode::OK, &headers, &state),
         Refreshed::Refused => Err(ApiError::unauthorized(
             "the refresh token is not valid; log in again",
         )),
         Refreshed::Reused => Err(ApiError::unauthorized(
             "the refresh token was already used; every session of it was ended; log in again",
         )),
+        Refreshed::Raced => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "refresh_raced",
+            "another tab renewed this session a moment ago; retry with the new cookie",
+        )),
     }
 }
 
 /// Ends the session the refresh token belongs to.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "accounts", request_body = RefreshRequest,
-    responses((status = 204, description = "The session's refresh tokens are revoked")))]
+    responses((status = 204, description = "The session's refresh tokens are revoked (and, for a cookie session, its cookies cleared)"),
+              (status = 403, description = "Cookie session: `X-CSRF-Token` does not repeat the `encore_csrf` cookie", body = ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<RefreshRequest>,
-) -> ApiResult<StatusCode> {
-    refresh::revoke(&state.db, body.refresh_token.trim()).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> ApiResult<Response> {
+    if let Some(token) = body.refresh_token {
+        refresh::revoke(&state.db, token.trim()).await?;
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    // Without a refresh cookie there is nothing to revoke, only cookies to clear.
+    match web::refresh_token(&headers) {
+        Ok(token) => refresh::revoke(&state.db, &token).await?,
+        Err(refused) if refused.status == StatusCode::FORBIDDEN => return Err(refused),
+        Err(_) => {}
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    web::set_cookies(response.headers_mut(), web::cleared_cookies()?);
+    Ok(response)
 }
 
 fn access_token(state: &AppState, user: Uuid) -> ApiResult<String> {
@@ -249,7 +307,7 @@ async fn start_session(state: &AppState, tx: &mut PgConnection, user: Uuid) -> A
         access_token: access_token(state, user)?,
         token_type: "Bearer",
         expires_in: state.tokens.access_ttl().as_secs(),
-        refresh_token,
+        refresh_token: Some(refresh_token),
     })
 }
 
