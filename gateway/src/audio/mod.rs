@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use self::probe::{AudioInfo, ProbeError};
 use self::range::RangeAnswer;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MaybeUser};
 use crate::catalog::tracks::{self, Track, TrackRow, COLUMNS};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
@@ -36,6 +36,7 @@ pub fn router(max_audio_bytes: usize) -> Router<AppState> {
             post(upload).layer(DefaultBodyLimit::max(max_audio_bytes)),
         )
         .route("/v1/tracks/{id}/stream", get(stream))
+        .route("/v1/tracks/{id}/stream-url", get(stream_url))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -168,6 +169,48 @@ pub struct StreamQuery {
     pub format: Option<String>,
     /// The most kbps wanted (32 to 320); at or above the file's own, the file is sent.
     pub bitrate: Option<u32>,
+    /// A stream ticket from `GET /v1/tracks/{id}/stream-url`, in place of the
+    /// Authorization header (for `<audio src>`, which cannot send one).
+    pub ticket: Option<String>,
+}
+
+/// Where an `<audio>` element can stream a track from without sending headers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StreamUrl {
+    /// `/v1/tracks/{id}/stream?ticket=...`: opens this track only, Range requests included.
+    pub url: String,
+    /// RFC 3339; six hours from now.
+    pub expires_at: String,
+}
+
+/// A URL that streams the track without an Authorization header, for a
+/// browser's `<audio>` element. It opens this one track, for six hours.
+#[utoipa::path(get, path = "/v1/tracks/{id}/stream-url", tag = "audio", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = StreamUrl), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn stream_url(
+    State(state): State<AppState>,
+    user: AuthUser,
+    PathParams(id): PathParams<Uuid>,
+) -> ApiResult<Json<StreamUrl>> {
+    let exists: Option<bool> =
+        sqlx::query_scalar("SELECT audio_key IS NOT NULL FROM tracks WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.db)
+            .await?;
+    if exists != Some(true) {
+        return Err(ApiError::not_found("audio of this track"));
+    }
+    let now = encore_common::now_millis() / 1000;
+    let (ticket, exp) = state
+        .tokens
+        .issue_ticket(user.id, id, now)
+        .map_err(ApiError::internal)?;
+    let expires_at = time::OffsetDateTime::from_unix_timestamp(exp).map_err(ApiError::internal)?;
+    Ok(Json(StreamUrl {
+        url: format!("/v1/tracks/{id}/stream?ticket={ticket}"),
+        expires_at: crate::rfc3339(expires_at),
+    }))
 }
 
 /// What a stream request asks for besides the range: a format and a bitrate.
@@ -191,11 +234,25 @@ pub struct Wanted {
               (status = 503, description = "Every transcoder is busy", body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
-    _user: AuthUser,
+    MaybeUser(user): MaybeUser,
     PathParams(id): PathParams<Uuid>,
     QueryParams(query): QueryParams<StreamQuery>,
     request_headers: HeaderMap,
 ) -> ApiResult<Response> {
+    if user.is_none() {
+        let ticket = query.ticket.as_deref().ok_or_else(|| {
+            ApiError::unauthorized("send Authorization: Bearer <access token>, or a ticket from /v1/tracks/{id}/stream-url")
+        })?;
+        state
+            .tokens
+            .verify_ticket(ticket, id)
+            .map_err(|e| match e {
+                crate::auth::token::TokenError::Expired => ApiError::unauthorized(
+                    "the stream ticket has expired; ask /v1/tracks/{id}/stream-url again",
+                ),
+                _ => ApiError::unauthorized("the stream ticket is not valid for this track"),
+            })?;
+    }
     let wanted = Wanted {
         format: query.format,
         kbps: query.bitrate,

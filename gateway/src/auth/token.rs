@@ -1,6 +1,11 @@
 //! Access tokens: JWTs signed with HMAC-SHA256. The algorithm is pinned (a
 //! token naming any other, `none` included, is refused) and issuer, audience
 //! and expiry are required and checked.
+//!
+//! Stream tickets are JWTs too, for one track only, with an audience of their
+//! own so neither kind can pass for the other. An `<audio>` element cannot
+//! send an Authorization header, and an access token in a URL would land in
+//! browser history; a ticket there can only ever play that one track.
 
 use std::time::Duration;
 
@@ -22,11 +27,27 @@ pub struct Claims {
     pub exp: i64,
 }
 
+/// What a stream ticket says: who may stream which track, until when.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TicketClaims {
+    sub: Uuid,
+    /// The one track the ticket opens.
+    trk: Uuid,
+    iss: String,
+    aud: String,
+    exp: i64,
+}
+
+/// How long a stream ticket lasts: long enough to pause a track for hours and
+/// seek in it again, short enough that a copied URL soon stops working.
+pub const TICKET_TTL: Duration = Duration::from_secs(6 * 3600);
+
 /// Keys and validation rules, built once at start.
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    ticket_validation: Validation,
     issuer: String,
     audience: String,
     access_ttl: Duration,
@@ -49,7 +70,10 @@ impl TokenKeys {
         validation.set_audience(&[&config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
+        let mut ticket_validation = validation.clone();
+        ticket_validation.set_audience(&[ticket_audience(&config.audience)]);
         TokenKeys {
+            ticket_validation,
             encoding: EncodingKey::from_secret(config.jwt_secret.as_bytes()),
             decoding: DecodingKey::from_secret(config.jwt_secret.as_bytes()),
             validation,
@@ -76,6 +100,41 @@ impl TokenKeys {
             .map_err(TokenError::Signing)
     }
 
+    /// A stream ticket for `track`, and when it expires (Unix seconds).
+    pub fn issue_ticket(
+        &self,
+        user: Uuid,
+        track: Uuid,
+        now: i64,
+    ) -> Result<(String, i64), TokenError> {
+        let exp = now + TICKET_TTL.as_secs() as i64;
+        let claims = TicketClaims {
+            sub: user,
+            trk: track,
+            iss: self.issuer.clone(),
+            aud: ticket_audience(&self.audience),
+            exp,
+        };
+        jsonwebtoken::encode(&Header::new(ALGORITHM), &claims, &self.encoding)
+            .map(|t| (t, exp))
+            .map_err(TokenError::Signing)
+    }
+
+    /// The user a ticket was issued to, if it is valid and for `track`.
+    pub fn verify_ticket(&self, ticket: &str, track: Uuid) -> Result<Uuid, TokenError> {
+        let claims =
+            jsonwebtoken::decode::<TicketClaims>(ticket, &self.decoding, &self.ticket_validation)
+                .map(|data| data.claims)
+                .map_err(|e| match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                    _ => TokenError::Invalid,
+                })?;
+        if claims.trk != track {
+            return Err(TokenError::Invalid);
+        }
+        Ok(claims.sub)
+    }
+
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
@@ -84,6 +143,10 @@ impl TokenKeys {
                 _ => TokenError::Invalid,
             })
     }
+}
+
+fn ticket_audience(audience: &str) -> String {
+    format!("{audience}:stream")
 }
 
 #[cfg(test)]
@@ -134,6 +197,30 @@ mod tests {
         other_audience.audience = "someone-else".into();
         let foreign = TokenKeys::new(&other_audience).issue(user, now()).unwrap();
         assert!(matches!(keys.verify(&foreign), Err(TokenError::Invalid)));
+    }
+
+    #[test]
+    fn a_ticket_opens_one_track_and_is_no_access_token() {
+        let keys = TokenKeys::new(&config("s3cret"));
+        let (user, track) = (Uuid::new_v4(), Uuid::new_v4());
+        let (ticket, exp) = keys.issue_ticket(user, track, now()).unwrap();
+        assert!(exp > now() + 3600);
+        assert_eq!(keys.verify_ticket(&ticket, track).unwrap(), user);
+        assert!(matches!(
+            keys.verify_ticket(&ticket, Uuid::new_v4()),
+            Err(TokenError::Invalid)
+        ));
+        assert!(matches!(keys.verify(&ticket), Err(TokenError::Invalid)));
+        let access = keys.issue(user, now()).unwrap();
+        assert!(matches!(
+            keys.verify_ticket(&access, track),
+            Err(TokenError::Invalid)
+        ));
+        let (old, _) = keys.issue_ticket(user, track, now() - 7 * 3600).unwrap();
+        assert!(matches!(
+            keys.verify_ticket(&old, track),
+            Err(TokenError::Expired)
+        ));
     }
 
     #[test]
