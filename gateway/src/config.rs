@@ -56,6 +56,13 @@ pub struct GatewayConfig {
     /// served elsewhere. None by default.
     pub subsonic_cors_origins: Vec<String>,
     pub transcode: TranscodeConfig,
+    /// `ENCORE_WEB_DIR`: the built web app (`npm run build` in `web/`), served
+    /// at `/` with the API reference at `/docs`. Relative paths are from the
+    /// working directory; the default suits running from the repository root.
+    pub web_dir: std::path::PathBuf,
+    /// `ENCORE_ETL_ADDR` and `ENCORE_INDEXER_ADDR`: where the consumers serve
+    /// `/metrics`, which the admin dashboard's live figures are read from.
+    pub consumers_ops: Vec<(String, String)>,
 }
 
 /// Token settings.
@@ -144,6 +151,14 @@ impl GatewayConfig {
                 .map(|o| o.trim().trim_end_matches('/').to_string())
                 .filter(|o| !o.is_empty())
                 .collect(),
+            web_dir: string("ENCORE_WEB_DIR", "web/dist").into(),
+            consumers_ops: vec![
+                ("etl".into(), string("ENCORE_ETL_ADDR", "127.0.0.1:8081")),
+                (
+                    "indexer".into(),
+                    string("ENCORE_INDEXER_ADDR", "127.0.0.1:8082"),
+                ),
+            ],
             transcode: TranscodeConfig {
                 ffmpeg: string("ENCORE_FFMPEG", "ffmpeg"),
                 max: parse("ENCORE_TRANSCODE_MAX", 4)?,

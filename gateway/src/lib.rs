@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod charts;
 pub mod checks;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod extract;
@@ -35,6 +36,7 @@ pub mod search;
 pub mod search_events;
 pub mod storage;
 pub mod subsonic;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,7 +50,6 @@ use sqlx::PgPool;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{watch, Notify};
 use utoipa::OpenApi;
-use utoipa_scalar::Servable;
 
 pub use config::GatewayConfig;
 
@@ -81,6 +82,8 @@ pub struct AppState {
     pub cache: Arc<cache::TtlCache>,
     /// ffmpeg transcodes: their bound and their cache.
     pub transcoder: Arc<audio::transcode::Transcoder>,
+    /// The dashboard's recent readings of the consumers' counters.
+    pub live: Arc<dashboard::LiveSamples>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +112,9 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
     if config.auth.app_password_key == auth::seal::DEV_KEY_HEX {
         tracing::warn!("ENCORE_APP_PASSWORD_KEY is the local development key; set a real one outside the local stack");
     }
+    if !web::built(&config.web_dir) {
+        tracing::warn!(dir = %config.web_dir.display(), "the web app is not built there: `/` and `/docs` answer 404 until `npm ci && npm run build` in web/");
+    }
     let sealer = auth::seal::Sealer::from_hex(&config.auth.app_password_key)?;
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     db::migrate(&db).await?;
@@ -123,6 +129,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
         warehouse: encore_warehouse::client(&config.clickhouse_url, &config.clickhouse_database),
         cache: Arc::new(cache::TtlCache::new(10_000)),
         transcoder: Arc::new(audio::transcode::Transcoder::new(config.transcode.clone())),
+        live: Arc::default(),
         tokens: Arc::new(TokenKeys::new(&config.auth)),
         sealer,
         config: Arc::new(config),
@@ -151,17 +158,16 @@ pub fn app(state: AppState) -> Router {
         .merge(charts::router())
         .merge(recommend::router())
         .merge(admin::router())
+        .merge(dashboard::router())
         .merge(subsonic::router(&state.config.subsonic_cors_origins));
+    let web_dir = state.config.web_dir.clone();
     api.route(
         "/openapi.json",
         get(|| async { axum::Json(openapi::ApiDoc::openapi()) }),
     )
-    .merge(utoipa_scalar::Scalar::with_url(
-        "/docs",
-        openapi::ApiDoc::openapi(),
-    ))
     .merge(telemetry::ops_routes(readiness(&state)))
-    .fallback(|| async { ApiError::not_found("route") })
+    // The web app and /docs: whatever no route above matched.
+    .fallback(move |request| web::fallback(web_dir.clone(), request))
     .method_not_allowed_fallback(|| async {
         ApiError::new(
             axum::http::StatusCode::METHOD_NOT_ALLOWED,
@@ -174,6 +180,7 @@ pub fn app(state: AppState) -> Router {
         state.clone(),
         error::retry_after,
     ))
+    .layer(axum::middleware::from_fn(web::security_headers))
     .layer(axum::middleware::from_fn(telemetry::track_requests))
     .with_state(state)
 }

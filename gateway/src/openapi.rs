@@ -1,11 +1,12 @@
 //! The OpenAPI description of every endpoint, served at `/openapi.json`, with
-//! a browsable reference (Scalar) at `/docs`.
+//! a browsable reference (Scalar, served from the web build) at `/docs`.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    admin, audio, auth, catalog, charts, library, me, playback, recommend, search, search_events,
+    admin, audio, auth, catalog, charts, dashboard, library, me, playback, recommend, search,
+    search_events,
 };
 
 #[derive(OpenApi)]
@@ -24,7 +25,7 @@ use crate::{
         catalog::covers::put_cover, catalog::covers::get_cover,
         catalog::tracks::list, catalog::tracks::get, catalog::tracks::create,
         catalog::tracks::update, catalog::tracks::delete,
-        audio::upload, audio::stream,
+        audio::upload, audio::stream, audio::stream_url,
         library::playlists::create, library::playlists::get, library::playlists::list_mine,
         library::playlists::update, library::playlists::delete, library::playlists::items::add_item,
         library::playlists::items::remove_item, library::playlists::items::move_item,
@@ -36,6 +37,7 @@ use crate::{
         recommend::similar, recommend::mine,
         admin::set_role, admin::add_member, admin::remove_member,
         admin::request_sync, admin::get_sync, admin::claim_sync, admin::finish_sync,
+        dashboard::analytics, dashboard::live,
         catalog::import::import, catalog::matching::match_tracks,
     ),
     components(schemas(library::likes::LikeKind)),
@@ -49,7 +51,7 @@ use crate::{
         (name = "search", description = "Search and autocomplete"),
         (name = "charts", description = "Charts and a listener's statistics"),
         (name = "recommendations", description = "Similar tracks and personal recommendations"),
-        (name = "admin", description = "Roles and artist membership"),
+        (name = "admin", description = "Roles, artist membership, syncs and the analyst dashboard"),
     )
 )]
 pub struct ApiDoc;

@@ -29,3 +29,4 @@ mod subsonic;
 mod support;
 mod transactions;
 mod transcode;
+mod web;

@@ -112,6 +112,8 @@ impl TestRun {
         config.search_url = self.search_url.clone();
         config.clickhouse_url = self.clickhouse_url.clone();
         config.clickhouse_database = self.database.clone();
+        // The tests run from tests/; the web app is built in web/dist.
+        config.web_dir = crate::interop::repo_root().join("web/dist");
         config
     }
 

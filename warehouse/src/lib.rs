@@ -11,6 +11,7 @@
 use clickhouse::Client;
 
 pub mod charts;
+pub mod dashboard;
 pub mod features;
 pub mod names;
 

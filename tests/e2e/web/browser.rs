@@ -1,0 +1,108 @@
+//! The web app in Debian's Chromium, against the real stack: the Playwright
+//! suite (`web/e2e/`, playwright-core under `node --test`) drives the built
+//! app the gateway serves, and checks what lands in PostgreSQL and ClickHouse.
+//! Screenshots and the budget table go to `web/e2e-output/`.
+
+use std::time::Duration;
+
+use encore_indexer::client::SearchClient;
+use encore_indexer::indices::Names;
+use encore_schemas::EntityType;
+use encore_tests::api::Api;
+use encore_tests::audio::long_tone;
+use encore_tests::interop::repo_root;
+use encore_tests::{wait_for_live_count, TestRun};
+
+/// The catalogue the suite finds by name (`JOURNEY_ARTIST`).
+const ARTIST: &str = "Aurora Lindqvist";
+const ALBUM: &str = "Northern Lights";
+const TRACKS: [&str; 4] = ["Polar Night", "Midnight Sun", "Aurora Dawn", "Frozen Lake"];
+/// Short, so the suite can watch a session renew after its token expired.
+const ACCESS_TTL: Duration = Duration::from_secs(10);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_app_in_chromium() {
+    let web = repo_root().join("web");
+    assert!(
+        web.join("dist/index.html").is_file(),
+        "build the web app first: `npm ci && npm run build` in web/ (scripts/stack test does)"
+    );
+    let run = TestRun::new("web");
+    let indexer = run.start_indexer(run.indexer_config()).await;
+    let etl = run.start_etl(run.etl_config()).await;
+    let mut config = run.gateway_config().await;
+    config.auth.access_ttl = ACCESS_TTL;
+    config.consumers_ops = vec![
+        ("etl".into(), etl.addr.to_string()),
+        ("indexer".into(), indexer.addr.to_string()),
+    ];
+    let gateway = run.start_gateway_with(config).await;
+    let api = Api::new(&gateway);
+    // `register` gives every test account this password.
+    let password = "correct horse battery";
+    let admin = run.account_with_role(&api, "web-admin", "admin").await;
+
+    let dir = std::env::temp_dir().join(format!("encore-web-{}", run.id));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let audio = long_tone(&dir, 30);
+    let (artist, album, first) = admin.artist_album_track(ARTIST, ALBUM, TRACKS[0]).await;
+    let mut tracks = vec![first["id"].as_str().expect("an id").to_string()];
+    for title in &TRACKS[1..] {
+        let track = admin
+            .api
+            .post(
+                "/v1/tracks",
+                serde_json::json!({"artist_id": artist["id"], "album_id": album["id"], "title": title, "genre": "Ambient"}),
+            )
+            .await
+            .expect(201);
+        tracks.push(track["id"].as_str().expect("an id").to_string());
+    }
+    for track in &tracks {
+        admin.upload_audio(track, audio.clone()).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let search = SearchClient::new(&run.indexer_config().search_url).expect("a client");
+    let names = Names::new(&run.search_prefix());
+    wait_for_live_count(
+        &search,
+        &names.alias(EntityType::Track),
+        TRACKS.len() as u64,
+    )
+    .await;
+
+    let output = web.join("e2e-output");
+    let chromium =
+        std::env::var("JOURNEY_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
+    let suite = tokio::process::Command::new("node")
+        .args(["--test", "--test-concurrency=1", "e2e/"])
+        .current_dir(&web)
+        .env("JOURNEY_URL", gateway.url("").trim_end_matches('/'))
+        .env("JOURNEY_ADMIN_LOGIN", &admin.email)
+        .env("JOURNEY_ADMIN_PASSWORD", password)
+        .env("JOURNEY_ARTIST", ARTIST)
+        .env("JOURNEY_CLICKHOUSE_URL", &run.clickhouse_url)
+        .env("JOURNEY_CLICKHOUSE_DATABASE", &run.database)
+        .env("JOURNEY_ACCESS_TTL", ACCESS_TTL.as_secs().to_string())
+        .env("JOURNEY_OUTPUT", &output)
+        .env("JOURNEY_CHROMIUM", chromium)
+        .output()
+        .await
+        .expect("running node (scripts/stack test installs it and the web app's packages)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&suite.stdout),
+        String::from_utf8_lossy(&suite.stderr)
+    );
+    // The figures and the screenshots' paths belong in the run's output either way.
+    eprintln!("{text}");
+    assert!(
+        suite.status.success(),
+        "the Playwright suite failed:\n{text}"
+    );
+
+    gateway.stop().await;
+    etl.stop().await;
+    indexer.stop().await;
+    run.cleanup().await;
+}

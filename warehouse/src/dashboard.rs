@@ -1,0 +1,99 @@
+//! The analyst dashboard's queries: plays and listeners per hour and per day,
+//! new listeners, and skip rate by genre, over the aggregates the etl keeps.
+//!
+//! Distinct listeners come from the per-track `uniqExact` states merged across
+//! tracks, which is the union of their listeners: exact, and untouched by
+//! duplicated events. A listener is new on the day of their first play
+//! (`user_first_play`, a `min` state).
+
+use clickhouse::error::Error;
+use clickhouse::{Client, Row};
+use serde::Deserialize;
+
+/// Plays and distinct listeners in one hour.
+#[derive(Debug, Clone, PartialEq, Row, Deserialize)]
+pub struct Hourly {
+    /// The hour's start, Unix seconds.
+    pub hour: u32,
+    pub plays: u64,
+    pub listeners: u64,
+}
+
+/// Plays, distinct listeners and first-time listeners in one day.
+#[derive(Debug, Clone, PartialEq, Row, Deserialize)]
+pub struct Daily {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub plays: u64,
+    pub listeners: u64,
+    pub new_listeners: u64,
+}
+
+/// How often plays of a genre were skipped.
+#[derive(Debug, Clone, PartialEq, Row, Deserialize)]
+pub struct GenreSkips {
+    /// The track's genre; empty when the catalog names none.
+    pub genre: String,
+    pub plays: u64,
+    pub skips: u64,
+}
+
+/// Per hour since `since` (Unix seconds, rounded down to the hour by the caller).
+pub async fn hourly(db: &Client, since: u32) -> Result<Vec<Hourly>, Error> {
+    db.query(
+        "SELECT toUInt32(hour) AS hour, plays, listeners FROM ( \
+           SELECT toStartOfHour(minute) AS hour, sum(plays) AS plays \
+           FROM track_minutely FINAL WHERE minute >= toDateTime(?) GROUP BY hour \
+         ) AS totals ANY LEFT JOIN ( \
+           SELECT hour, toUInt64(uniqExactMerge(listeners)) AS listeners \
+           FROM track_hourly_listeners WHERE hour >= toDateTime(?) GROUP BY hour \
+         ) AS distinct_listeners USING hour \
+         ORDER BY hour",
+    )
+    .bind(since)
+    .bind(since)
+    .fetch_all()
+    .await
+}
+
+/// Per day since `since` (Unix seconds; the day it falls in is the first).
+pub async fn daily(db: &Client, since: u32) -> Result<Vec<Daily>, Error> {
+    db.query(
+        "SELECT toString(day) AS day, plays, listeners, new_listeners FROM ( \
+           SELECT day, plays, listeners FROM ( \
+             SELECT toDate(minute) AS day, sum(plays) AS plays \
+             FROM track_minutely FINAL WHERE minute >= toDateTime(toDate(toDateTime(?))) GROUP BY day \
+           ) AS totals ANY LEFT JOIN ( \
+             SELECT day, toUInt64(uniqExactMerge(listeners)) AS listeners \
+             FROM track_daily_listeners WHERE day >= toDate(toDateTime(?)) GROUP BY day \
+           ) AS distinct_listeners USING day \
+         ) AS days ANY LEFT JOIN ( \
+           SELECT day, count() AS new_listeners FROM ( \
+             SELECT toDate(minMerge(first_play)) AS day FROM user_first_play GROUP BY user_id \
+           ) WHERE day >= toDate(toDateTime(?)) GROUP BY day \
+         ) AS firsts USING day \
+         ORDER BY day",
+    )
+    .bind(since)
+    .bind(since)
+    .bind(since)
+    .fetch_all()
+    .await
+}
+
+/// Plays and skips per genre since `since`, most played first.
+pub async fn skips_by_genre(db: &Client, since: u32, limit: u64) -> Result<Vec<GenreSkips>, Error> {
+    db.query(
+        "SELECT genre, sum(plays) AS plays, sum(skips) AS skips FROM ( \
+           SELECT track_id, sum(plays) AS plays, sum(skips) AS skips \
+           FROM track_minutely FINAL WHERE minute >= toDateTime(?) GROUP BY track_id \
+         ) AS totals ANY LEFT JOIN ( \
+           SELECT id AS track_id, genre FROM dim_tracks FINAL WHERE deleted = 0 \
+         ) AS tracks USING track_id \
+         GROUP BY genre HAVING plays > 0 ORDER BY plays DESC, genre LIMIT ?",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all()
+    .await
+}
