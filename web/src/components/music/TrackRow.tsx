@@ -1,0 +1,89 @@
+// One track in a list: play it (with the list after it), play it next, add
+// it to the queue, like it, or add it to a playlist. Every action is a
+// button named after the track, so keyboard and screen-reader users reach
+// each one directly.
+import type { ReactNode, Ref, CSSProperties } from "react";
+import { Link } from "react-router";
+import { useTranslation } from "react-i18next";
+import type { QueueTrack } from "../../player/PlayerProvider";
+import { ActionMenu } from "../ActionMenu";
+import { formatDuration } from "./format";
+import "./tracks.css";
+
+export interface TrackRowProps {
+  track: QueueTrack;
+  index: number;
+  playing: boolean;
+  liked: boolean;
+  detail?: ReactNode;
+  onPlay: () => void;
+  onPlayNext: () => void;
+  onEnqueue: () => void;
+  onToggleLike: () => void;
+  onAddToPlaylist: () => void;
+  /** Before the number: a drag handle on an editable playlist. */
+  leading?: ReactNode;
+  /** After the menu: a remove button on an editable playlist. */
+  trailing?: ReactNode;
+  rowRef?: Ref<HTMLLIElement>;
+  style?: CSSProperties;
+  className?: string;
+}
+
+export function TrackRow(props: TrackRowProps) {
+  const { t } = useTranslation();
+  const { track, index, playing, liked } = props;
+  const title = track.title || t("catalog.track.untitled");
+  return (
+    <li
+      ref={props.rowRef}
+      style={props.style}
+      data-testid="track-row"
+      className={`track-row${playing ? " playing" : ""}${props.className ? ` ${props.className}` : ""}`}
+      aria-current={playing ? "true" : undefined}
+    >
+      {props.leading}
+      <span className="track-num" aria-hidden="true">
+        {playing ? "♪" : index + 1}
+      </span>
+      <button type="button" className="icon-button play" aria-label={t("catalog.track.play", { title })} onClick={props.onPlay}>
+        <span aria-hidden="true">▶</span>
+      </button>
+      <div className="track-main">
+        <span className="track-title">
+          {title}
+          {playing && <span className="visually-hidden"> ({t("catalog.track.nowPlaying")})</span>}
+        </span>
+        <span className="track-sub">
+          {track.artistId && track.artist ? <Link to={`/artists/${track.artistId}`}>{track.artist}</Link> : track.artist}
+          {track.album && (
+            <>
+              {track.artist ? " · " : ""}
+              {track.albumId ? <Link to={`/albums/${track.albumId}`}>{track.album}</Link> : track.album}
+            </>
+          )}
+        </span>
+        {props.detail && <span className="track-detail">{props.detail}</span>}
+      </div>
+      <span className="track-time">{formatDuration(track.durationMs)}</span>
+      <button
+        type="button"
+        className={`icon-button like${liked ? " on" : ""}`}
+        aria-label={t("catalog.track.like", { title })}
+        aria-pressed={liked}
+        onClick={props.onToggleLike}
+      >
+        <span aria-hidden="true">{liked ? "♥" : "♡"}</span>
+      </button>
+      <ActionMenu
+        label={t("catalog.track.more", { title })}
+        items={[
+          { label: t("catalog.track.playNext"), onSelect: props.onPlayNext },
+          { label: t("catalog.track.enqueue"), onSelect: props.onEnqueue },
+          { label: t("catalog.track.addToPlaylist"), onSelect: props.onAddToPlaylist },
+        ]}
+      />
+      {props.trailing}
+    </li>
+  );
+}

@@ -1,0 +1,17 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+
+/**
+ * `value` once it has stopped changing for `ms`; `flush` settles it at once
+ * (Enter should not wait).
+ */
+export function useDebounced<T>(value: T, ms: number): [T, () => void] {
+  const [settled, setSettled] = useState(value);
+  const latest = useRef(value);
+  latest.current = value;
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  const flush = useCallback(() => setSettled(latest.current), []);
+  return [settled, flush];
+}

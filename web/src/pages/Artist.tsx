@@ -1,0 +1,87 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link, useParams } from "react-router";
+import { useTranslation } from "react-i18next";
+import { ErrorNote, Loading } from "../components/Status";
+import { LikeButton } from "../components/music/LikeButton";
+import { PlayAll } from "../components/music/PlayAll";
+import { TrackList } from "../components/music/TrackList";
+import { sameOriginImage } from "../components/music/format";
+import { CATALOG_STALE_MS, fetchAll, keys, toQueueTrack, useArtist } from "../components/music/queries";
+import type { Album, Track } from "../components/music/types";
+import "../components/music/pages.css";
+
+export default function Artist() {
+  const { t } = useTranslation();
+  const { id = "" } = useParams();
+  const artist = useArtist(id);
+  const albums = useQuery({
+    queryKey: keys.albumsOf(id),
+    queryFn: ({ signal }) => fetchAll<Album>("/v1/albums", { artist_id: id }, signal),
+    staleTime: CATALOG_STALE_MS,
+  });
+  const tracks = useQuery({
+    queryKey: keys.tracksOf({ artistId: id }),
+    // An artist with more than 500 tracks shows their first 500.
+    queryFn: ({ signal }) => fetchAll<Track>("/v1/tracks", { artist_id: id }, signal, 5),
+    staleTime: CATALOG_STALE_MS,
+  });
+
+  if (artist.isPending) return <Loading />;
+  if (artist.error) return <ErrorNote error={artist.error} retry={() => void artist.refetch()} />;
+
+  const a = artist.data;
+  const names = new Map([[a.id, a.name]]);
+  const titles = new Map((albums.data ?? []).map((al) => [al.id, al.title]));
+  const queue = (tracks.data ?? []).map((tr) => toQueueTrack(tr, names, titles));
+  const image = sameOriginImage(a.image_url);
+
+  return (
+    <article className="entity">
+      <header className="entity-head">
+        {image && <img src={image} alt="" className="entity-art round" width={160} height={160} />}
+        <div>
+          <p className="muted kicker">{t("catalog.artist.kind")}</p>
+          <h1>{a.name}</h1>
+          <p className="muted">{[a.genres.join(", "), a.country].filter(Boolean).join(" · ")}</p>
+          <div className="entity-actions">
+            <PlayAll tracks={queue} name={a.name} />
+            <LikeButton kind="artists" id={a.id} name={a.name} />
+          </div>
+        </div>
+      </header>
+
+      <section aria-labelledby="artist-albums">
+        <h2 id="artist-albums">{t("catalog.artist.albums")}</h2>
+        {albums.isPending && <Loading />}
+        {albums.error && <ErrorNote error={albums.error} retry={() => void albums.refetch()} />}
+        {albums.data?.length === 0 && <p className="muted">{t("catalog.artist.noAlbums")}</p>}
+        {albums.data && albums.data.length > 0 && (
+          <ul className="album-grid">
+            {albums.data.map((al) => {
+              const cover = sameOriginImage(al.cover_url);
+              return (
+                <li key={al.id}>
+                  <Link to={`/albums/${al.id}`}>
+                    {cover && <img src={`${cover}?size=200`} alt="" width={100} height={100} loading="lazy" />}
+                    <span className="album-title">{al.title}</span>
+                  </Link>
+                  {al.release_year && <span className="muted">{al.release_year}</span>}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="artist-tracks">
+        <h2 id="artist-tracks">{t("catalog.artist.tracks")}</h2>
+        {tracks.isPending && <Loading />}
+        {tracks.error && <ErrorNote error={tracks.error} retry={() => void tracks.refetch()} />}
+        {tracks.data?.length === 0 && <p className="muted">{t("catalog.artist.noTracks")}</p>}
+        {queue.length > 0 && (
+          <TrackList label={t("catalog.artist.tracksOf", { name: a.name })} rows={queue.map((tr) => ({ key: tr.id, track: tr }))} />
+        )}
+      </section>
+    </article>
+  );
+}

@@ -1,0 +1,120 @@
+// Search as you type: the field settles 80 ms after the last keystroke (the
+// budget is 150 ms to results on screen), suggestions and results are asked
+// for together, and the query lives in the URL (?q=, ?type=).
+import { useEffect, useMemo, useState } from "react";
+import { useNavigate, useSearchParams } from "react-router";
+import { useTranslation } from "react-i18next";
+import { usePlayer } from "../player/PlayerProvider";
+import { ErrorNote } from "../components/Status";
+import type { Hit } from "../components/music/types";
+import { useSearch, useSuggestions, type Filter } from "../components/search/api";
+import { groupHits, hitPath, hitToTrack, KINDS } from "../components/search/logic";
+import { SearchBox } from "../components/search/SearchBox";
+import { SearchResults } from "../components/search/SearchResults";
+import { useDebounced } from "../components/search/useDebounced";
+import "../components/search/search.css";
+
+const SETTLE_MS = 80;
+const FILTERS: Filter[] = ["all", ...KINDS];
+
+export default function Search() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const player = usePlayer();
+  const [params, setParams] = useSearchParams();
+  const urlQ = params.get("q") ?? "";
+  const typeParam = params.get("type");
+  const filter: Filter = FILTERS.includes(typeParam as Filter) ? (typeParam as Filter) : "all";
+
+  const [text, setText] = useState(urlQ);
+  const [settled, flush] = useDebounced(text.trim(), SETTLE_MS);
+
+  // Mirror the settled query into the URL (replacing: typing is not history)...
+  useEffect(() => {
+    if (settled !== urlQ) {
+      setParams(
+        (p) => {
+          const next = new URLSearchParams(p);
+          if (settled) next.set("q", settled);
+          else next.delete("q");
+          return next;
+        },
+        { replace: true },
+      );
+    }
+    // Only a new settled query writes the URL; the URL changing is handled below.
+  }, [settled]);
+  // ...and take the URL's when it changes from outside (back, a link).
+  useEffect(() => {
+    if (urlQ !== settled) setText(urlQ);
+  }, [urlQ]);
+
+  const suggestions = useSuggestions(settled);
+  const results = useSearch(settled, filter);
+  const pages = useMemo(() => results.data?.pages ?? [], [results.data]);
+  const groups = useMemo(() => groupHits(pages), [pages]);
+  const first = pages[0];
+  const total = first?.total ?? 0;
+  const didYouMean = first?.did_you_mean;
+
+  function setFilter(next: Filter) {
+    setParams(
+      (p) => {
+        const out = new URLSearchParams(p);
+        if (next === "all") out.delete("type");
+        else out.set("type", next);
+        return out;
+      },
+      { replace: true },
+    );
+  }
+
+  function choose(hit: Hit) {
+    const path = hitPath(hit);
+    if (path) navigate(path);
+    else player.play([hitToTrack(hit)], 0);
+  }
+
+  return (
+    <section className="search-page">
+      <h1>{t("search.title")}</h1>
+      <SearchBox
+        value={text}
+        onChange={setText}
+        onSubmit={flush}
+        suggestions={suggestions.data?.items ?? []}
+        onChoose={choose}
+      />
+      <div role="group" aria-label={t("search.filter")} className="filters">
+        {FILTERS.map((f) => (
+          <button key={f} type="button" aria-pressed={filter === f} onClick={() => setFilter(f)}>
+            {t(`search.filters.${f}`)}
+          </button>
+        ))}
+      </div>
+      <p role="status" className="muted search-status">
+        {settled && first && !results.isPlaceholderData ? t("search.count", { n: total, q: settled }) : ""}
+      </p>
+      {!settled && <p className="muted">{t("search.empty")}</p>}
+      {settled && results.error && <ErrorNote error={results.error} retry={() => void results.refetch()} />}
+      {settled && first && total === 0 && <p>{t("search.nothing", { q: settled })}</p>}
+      {settled && didYouMean && (
+        <p className="did-you-mean">
+          {t("search.didYouMean")}{" "}
+          <button type="button" className="link-button" onClick={() => setText(didYouMean)}>
+            {didYouMean}
+          </button>
+          ?
+        </p>
+      )}
+      <div aria-busy={results.isFetching}>
+        {settled && <SearchResults groups={groups} />}
+      </div>
+      {results.hasNextPage && (
+        <button type="button" onClick={() => void results.fetchNextPage()} disabled={results.isFetchingNextPage}>
+          {t("search.more")}
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,214 @@
+// Keeps the one <audio> element in step with the queue state, and turns what
+// the element does into queue actions and playback events.
+//
+// The queue state says what should play and whether the listener wants
+// sound; the element reports what really happens (it may be paused by the
+// OS, end, or fail), and those reports flow back as actions.
+import { useCallback, useEffect, useRef, useState, type Dispatch, type RefObject } from "react";
+import { ApiError, call, errorOf } from "../api/client";
+import type { PlaybackTracker } from "./events";
+import { currentItem, type QueueAction, type QueueState } from "./queue";
+import { streamPath, streamUrl } from "./stream";
+import type { Entry, PlayerError, PlayerTime } from "./types";
+
+const ms = (seconds: number) => (Number.isFinite(seconds) ? seconds * 1000 : 0);
+const durationMs = (audio: HTMLAudioElement) => (Number.isFinite(audio.duration) && audio.duration > 0 ? audio.duration * 1000 : null);
+
+export function useAudioEngine(
+  audioRef: RefObject<HTMLAudioElement | null>,
+  state: QueueState<Entry>,
+  dispatch: Dispatch<QueueAction<Entry>>,
+  trackerRef: RefObject<PlaybackTracker | null>,
+) {
+  const [time, setTime] = useState<PlayerTime>({ position: 0, duration: 0 });
+  const [error, setError] = useState<PlayerError | null>(null);
+  const latest = useRef(state);
+  /** The entry (and restart count) the element holds. */
+  const loaded = useRef<{ key: number | null; restarts: number }>({ key: null, restarts: -1 });
+  /** Bumped on every load, so an answer for an older one is ignored. */
+  const generation = useRef(0);
+  /** True while the stream URL is being made: the element still holds the old track. */
+  const busy = useRef(false);
+  /** One quiet reload per load, for a token that expired during a long play. */
+  const retried = useRef(false);
+
+  useEffect(() => {
+    latest.current = state;
+  });
+
+  const playAudio = useCallback(() => {
+    const audio = audioRef.current;
+    if (!audio) return;
+    // Older engines return nothing rather than a promise.
+    const started: Promise<void> | undefined = audio.play();
+    started?.catch((e: unknown) => {
+      // AbortError: a newer load interrupted this one. Failures to load come as the "error" event.
+      // NotAllowedError: autoplay refused; NotSupportedError: a source that already failed.
+      if (e instanceof DOMException && (e.name === "NotAllowedError" || e.name === "NotSupportedError")) {
+        dispatch({ type: "setPlaying", playing: false });
+      }
+    });
+  }, [audioRef, dispatch]);
+
+  const item = currentItem(state);
+  const key = item?.key ?? null;
+
+  // Load what the queue says is current.
+  useEffect(() => {
+    const audio = audioRef.current;
+    if (!audio) return;
+    const before = loaded.current;
+    if (before.key === key && before.restarts === state.restarts) return;
+    const now = Date.now();
+    trackerRef.current?.stop(ms(audio.currentTime), now);
+    loaded.current = { key, restarts: state.restarts };
+    const mine = ++generation.current;
+    retried.current = false;
+    setError(null);
+    if (!item) {
+      busy.current = false;
+      audio.pause();
+      audio.removeAttribute("src");
+      audio.load();
+      setTime({ position: 0, duration: 0 });
+      return;
+    }
+    const track = item.track;
+    trackerRef.current?.load(track.id, track.context, track.durationMs ?? null, now);
+    if (before.key === key && !busy.current) {
+      audio.currentTime = 0;
+      // An element already playing fires no new "playing" for a seek, so the new play starts here.
+      if (!audio.paused) trackerRef.current?.playing(0, durationMs(audio), now);
+      else if (latest.current.playing) playAudio();
+      return;
+    }
+    busy.current = true;
+    audio.pause();
+    setTime({ position: 0, duration: (track.durationMs ?? 0) / 1000 });
+    streamUrl(track.id).then(
+      (url) => {
+        if (mine !== generation.current) return;
+        busy.current = false;
+        audio.src = url;
+        if (latest.current.playing) playAudio();
+      },
+      (e: unknown) => {
+        // No URL: the track has no audio (404) or the gateway is unreachable.
+        if (mine !== generation.current) return;
+        busy.current = false;
+        const noAudio = e instanceof ApiError && e.status === 404;
+        setError({ kind: noAudio ? "noAudio" : "failed", title: track.title, message: noAudio ? undefined : e instanceof Error ? e.message : undefined });
+        dispatch({ type: "setPlaying", playing: false });
+      },
+    );
+    // `item` changes only with `key`; a new `restarts` starts the same entry again.
+  }, [key, state.restarts, audioRef, trackerRef, playAudio]);
+
+  // Follow the listener's play/pause.
+  useEffect(() => {
+    const audio = audioRef.current;
+    if (!audio || busy.current || !audio.getAttribute("src")) return;
+    if (state.playing && audio.paused) playAudio();
+    else if (!state.playing && !audio.paused) audio.pause();
+  }, [state.playing, audioRef, playAudio]);
+
+  // Report what the element does.
+  useEffect(() => {
+    const audio = audioRef.current;
+    if (!audio) return;
+    const tracker = () => trackerRef.current;
+    const now = () => Date.now();
+    const onPlaying = () => {
+      retried.current = false;
+      tracker()?.playing(ms(audio.currentTime), durationMs(audio), now());
+    };
+    // Media keys or the OS may start or stop the element without us.
+    const onPlay = () => {
+      if (!audio.paused) dispatch({ type: "setPlaying", playing: true });
+    };
+    const onPause = () => {
+      // A pause on the way to the end, or while a new track loads, is not the listener's.
+      if (busy.current || !audio.paused || audio.ended) return;
+      tracker()?.paused(ms(audio.currentTime), now());
+      dispatch({ type: "setPlaying", playing: false });
+    };
+    const onEnded = () => {
+      tracker()?.ended(now());
+      dispatch({ type: "next", auto: true });
+    };
+    const onTime = () => {
+      tracker()?.time(ms(audio.currentTime), now());
+      setTime({ position: audio.currentTime, duration: (durationMs(audio) ?? 0) / 1000 });
+    };
+    const onDuration = () => {
+      const known = durationMs(audio);
+      if (known) setTime({ position: audio.currentTime, duration: known / 1000 });
+    };
+    const onError = () => void recover(audio);
+    const listeners: [string, () => void][] = [
+      ["playing", onPlaying],
+      ["play", onPlay],
+      ["pause", onPause],
+      ["ended", onEnded],
+      ["timeupdate", onTime],
+      ["seeked", onTime],
+      ["durationchange", onDuration],
+      ["error", onError],
+    ];
+    for (const [name, listener] of listeners) audio.addEventListener(name, listener);
+    return () => {
+      for (const [name, listener] of listeners) audio.removeEventListener(name, listener);
+    };
+    // `recover` reads only refs, so the listeners need not be replaced when it is.
+  }, [audioRef, dispatch, trackerRef]);
+
+  /** After a load error: retry once with a fresh token, else ask the gateway why and say so. */
+  async function recover(audio: HTMLAudioElement): Promise<void> {
+    const entry = currentItem(latest.current);
+    if (!entry || busy.current || !audio.getAttribute("src")) return;
+    const mine = generation.current;
+    const at = audio.currentTime;
+    if (!retried.current) {
+      retried.current = true;
+      // A failure here is explained by the probe below.
+      const url = await streamUrl(entry.track.id).catch(() => null);
+      if (mine !== generation.current) return;
+      if (url && new URL(url, window.location.href).href !== audio.src) {
+        audio.src = url;
+        audio.currentTime = at;
+        if (latest.current.playing) playAudio();
+        return;
+      }
+    }
+    let found: PlayerError = { kind: "failed", title: entry.track.title };
+    try {
+      const response = await call(streamPath(entry.track.id), { headers: { Range: "bytes=0-0" } });
+      // The stream answers, so the element failed on the bytes, unless the network dropped mid-way.
+      const networkFault = audio.error?.code === 2; // MEDIA_ERR_NETWORK
+      if (response.status === 404) found = { ...found, kind: "noAudio" };
+      else if (response.ok && !networkFault) found = { ...found, kind: "unsupported" };
+      else found = { ...found, message: (await errorOf(response)).message };
+      if (response.ok) void response.body?.cancel();
+    } catch (e) {
+      found = { ...found, message: e instanceof Error ? e.message : undefined };
+    }
+    if (mine !== generation.current) return;
+    trackerRef.current?.stop(ms(at), Date.now());
+    setError(found);
+    dispatch({ type: "setPlaying", playing: false });
+  }
+
+  const seek = useCallback(
+    (seconds: number) => {
+      const audio = audioRef.current;
+      if (!audio || !audio.getAttribute("src")) return;
+      const end = durationMs(audio);
+      const to = Math.max(0, end ? Math.min(seconds, end / 1000) : seconds);
+      audio.currentTime = to;
+      setTime((t) => ({ ...t, position: to }));
+    },
+    [audioRef],
+  );
+
+  return { time, error, seek };
+}
