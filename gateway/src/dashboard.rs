@@ -102,7 +102,7 @@ pub async fn analytics(
     let hourly = hourly
         .into_iter()
         .map(|h| {
-            let at = time::OffsetDateTime::from_unix_timestamp(i64::from(h.hour))
+            let at = time::OffsetDateTime::from_unix_timestamp(i64::from(h.at))
                 .map_err(ApiError::internal)?;
             Ok(HourPoint {
                 at: crate::rfc3339(at),
@@ -118,7 +118,7 @@ pub async fn analytics(
         daily: daily
             .into_iter()
             .map(|d| DayPoint {
-                day: d.day,
+                day: d.date,
                 plays: d.plays,
                 listeners: d.listeners,
                 new_listeners: d.new_listeners,

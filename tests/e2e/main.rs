@@ -13,6 +13,7 @@ mod catalog;
 mod compliance;
 mod covers;
 mod credentials;
+mod dashboard;
 mod etl_plays;
 mod faults;
 mod gateway_playback;

@@ -5,6 +5,9 @@
 //! tracks, which is the union of their listeners: exact, and untouched by
 //! duplicated events. A listener is new on the day of their first play
 //! (`user_first_play`, a `min` state).
+//!
+//! Outer columns are named apart from the `USING` keys (`at`, not `hour`):
+//! ClickHouse 18.16 would otherwise resolve the key to the outer alias.
 
 use clickhouse::error::Error;
 use clickhouse::{Client, Row};
@@ -14,7 +17,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Row, Deserialize)]
 pub struct Hourly {
     /// The hour's start, Unix seconds.
-    pub hour: u32,
+    pub at: u32,
     pub plays: u64,
     pub listeners: u64,
 }
@@ -23,7 +26,7 @@ pub struct Hourly {
 #[derive(Debug, Clone, PartialEq, Row, Deserialize)]
 pub struct Daily {
     /// `YYYY-MM-DD`, UTC.
-    pub day: String,
+    pub date: String,
     pub plays: u64,
     pub listeners: u64,
     pub new_listeners: u64,
@@ -41,7 +44,7 @@ pub struct GenreSkips {
 /// Per hour since `since` (Unix seconds, rounded down to the hour by the caller).
 pub async fn hourly(db: &Client, since: u32) -> Result<Vec<Hourly>, Error> {
     db.query(
-        "SELECT toUInt32(hour) AS hour, plays, listeners FROM ( \
+        "SELECT toUInt32(hour) AS at, plays, listeners FROM ( \
            SELECT toStartOfHour(minute) AS hour, sum(plays) AS plays \
            FROM track_minutely FINAL WHERE minute >= toDateTime(?) GROUP BY hour \
          ) AS totals ANY LEFT JOIN ( \
@@ -59,7 +62,7 @@ pub async fn hourly(db: &Client, since: u32) -> Result<Vec<Hourly>, Error> {
 /// Per day since `since` (Unix seconds; the day it falls in is the first).
 pub async fn daily(db: &Client, since: u32) -> Result<Vec<Daily>, Error> {
     db.query(
-        "SELECT toString(day) AS day, plays, listeners, new_listeners FROM ( \
+        "SELECT toString(day) AS date, plays, listeners, new_listeners FROM ( \
            SELECT day, plays, listeners FROM ( \
              SELECT toDate(minute) AS day, sum(plays) AS plays \
              FROM track_minutely FINAL WHERE minute >= toDateTime(toDate(toDateTime(?))) GROUP BY day \
