@@ -8,10 +8,10 @@ Ogg Opus with opusenc, and uploads it through the API
 play hears something. Tracks that already have audio are skipped, and the
 generated files are cached, so running it again is quick.
 
-Tracks come from well-known Chinook artists first, so searching any of them
-finds playable tracks.
+Tracks come from well-known Chinook artists, at most --per-artist of each, so
+searching any of them finds playable tracks.
 
-Usage: demo_audio.py --api URL --login EMAIL --password PW [--tracks N] [--cache DIR]
+Usage: demo_audio.py --api URL --login EMAIL --password PW [--tracks N] [--per-artist N] [--cache DIR]
 """
 
 import argparse
@@ -116,6 +116,8 @@ def main():
     parser.add_argument("--login", required=True, help="an admin's email or username")
     parser.add_argument("--password", required=True, help="that admin's password")
     parser.add_argument("--tracks", type=int, default=300, help="how many tracks get audio (default 300)")
+    parser.add_argument("--per-artist", type=int, default=15,
+                        help="at most this many tracks of one artist (default 15)")
     parser.add_argument("--cache", default=os.path.expanduser("~/.cache/encore/demo-audio"),
                         help="where generated files are kept between runs")
     args = parser.parse_args()
@@ -127,10 +129,10 @@ def main():
         artist = api.artist_id(name)
         if artist is None:
             continue
-        for track in api.tracks_of(artist):
-            chosen.append((track, name))
-            if len(chosen) >= args.tracks:
+        for n, track in enumerate(api.tracks_of(artist)):
+            if n >= args.per_artist or len(chosen) >= args.tracks:
                 break
+            chosen.append((track, name))
         if len(chosen) >= args.tracks:
             break
     waiting = [(t, a) for t, a in chosen if not t.get("stream_url")]

@@ -13,7 +13,9 @@ export default defineConfig({
     // The CSP forbids inline scripts, and Vite's module preload polyfill is one.
     modulePreload: { polyfill: false },
     sourcemap: false,
-    chunkSizeWarningLimit: 400,
+    // The entry (React, the router, react-query, i18next, the player) is ~460 kB
+    // raw, ~150 kB gzipped; the 250 kB gzipped budget is checked by e2e/.
+    chunkSizeWarningLimit: 520,
   },
   server: {
     proxy: { "/v1": gateway, "/rest": gateway, "/openapi.json": gateway },

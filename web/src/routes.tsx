@@ -1,9 +1,12 @@
 // Every page of the app. Pages load lazily, so the first load carries only the
-// shell, the player and the page opened; the chart library comes with the
-// pages that draw charts.
+// shell, the player, sign-in and the page opened; the chart library comes
+// with the pages that draw charts.
 import { createBrowserRouter } from "react-router";
 import { Layout } from "./components/Layout";
 import { RequireAuth } from "./components/RequireAuth";
+// The pages a visitor lands on first come with the shell, not one request later.
+import SignIn from "./pages/SignIn";
+import SignUp from "./pages/SignUp";
 
 const page = (load: () => Promise<{ default: React.ComponentType }>) => async () => ({
   Component: (await load()).default,
@@ -13,8 +16,8 @@ export const router = createBrowserRouter([
   {
     Component: Layout,
     children: [
-      { path: "/signin", lazy: page(() => import("./pages/SignIn")) },
-      { path: "/signup", lazy: page(() => import("./pages/SignUp")) },
+      { path: "/signin", Component: SignIn },
+      { path: "/signup", Component: SignUp },
       {
         Component: RequireAuth,
         children: [

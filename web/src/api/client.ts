@@ -30,6 +30,9 @@ export function csrfToken(): string {
 export const COOKIE_SESSION = { "X-Encore-Session": "cookie" } as const;
 
 async function renewFromCookie(): Promise<Session | null> {
+  // The CSRF cookie is set and cleared with the refresh cookie: without it
+  // there is no session to renew, and asking would only log a 401.
+  if (!csrfToken()) return null;
   const response = await fetch("/v1/auth/refresh", {
     method: "POST",
     credentials: "same-origin",
