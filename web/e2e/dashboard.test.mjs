@@ -49,6 +49,11 @@ browserTest("the analyst dashboard shows this hour's plays in its per-hour table
   await waitForTrack(page, second, 1);
   await player(page).getByRole("button", { name: "Pause", exact: true }).click();
 
+  // The player sends its events in batches, every few seconds.
+  await poll("the page to send its 2 start events", () => log.summary(), () => log.ofKind("start").length >= 2 && log.unaccepted.length === 0, {
+    timeoutMs: 30_000,
+    everyMs: 500,
+  });
   const starts = log.ofKind("start");
   assert.equal(starts.length, 2, `the page should have started 2 plays: ${JSON.stringify(log.summary())}`);
   const ids = starts.map((e) => uuid(e.event_id)).join(", ");

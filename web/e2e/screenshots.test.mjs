@@ -14,9 +14,17 @@ browserTest("screenshots of every page (1280×800, and 375 px for home, search a
   const dir = outputDir("screenshots");
   const saved = [];
 
+  // The player bar is fixed to the bottom of the window; a full-page capture
+  // of a short window would leave it halfway down the picture, so the window
+  // is made as tall as the page first.
   async function shoot(page, name) {
     const path = join(dir, `${name}.png`);
+    const size = page.viewportSize();
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    if (height > size.height) await page.setViewportSize({ width: size.width, height });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
     await page.screenshot({ path, fullPage: true, animations: "disabled" });
+    await page.setViewportSize(size);
     assert.ok(statSync(path).size > 1_000, `${path} should be a real picture`);
     saved.push(path);
   }

@@ -13,6 +13,7 @@ import { heading, navigate } from "./lib/ui.mjs";
 const JS_BUDGET = 250 * 1024;
 const INTERACTIVE_MS = 1000;
 const SEARCH_P95_MS = 150;
+const COLD_VISITS = 3;
 
 /** Catalogue names and the typos people make in them; each distinct, so none is answered from cache. */
 const QUERIES = [
@@ -67,13 +68,10 @@ function armSearchTimer(q) {
   });
 }
 
-browserTest("budgets: first-load JavaScript, first interactive page, search as you type, console errors", { timeout: 300_000 }, async (run) => {
-  const rows = [];
-
-  // First visit to /signin, on an empty cache.
-  const page = run.page;
+/** One first visit to /signin on a page of a new context: how long until it is usable, and its JavaScript. */
+async function coldSignIn(page) {
   await page.addInitScript(markSignInHeading);
-  const signinJs = new ScriptSizes().attach(page);
+  const js = new ScriptSizes().attach(page);
   const started = Date.now();
   await page.goto("/signin", { waitUntil: "commit" });
   await heading(page, "Sign in").waitFor();
@@ -84,21 +82,46 @@ browserTest("budgets: first-load JavaScript, first interactive page, search as y
   const login = page.getByLabel("Email or username", { exact: true });
   await login.press("a");
   await page.waitForFunction(() => document.getElementById("auth-login")?.value === "a");
-  const interactiveMs = Date.now() - started;
+  const ms = Date.now() - started;
   const timing = await page.evaluate(() => ({
     domInteractive: performance.getEntriesByType("navigation")[0]?.domInteractive ?? NaN,
     heading: performance.getEntriesByName("signin-heading")[0]?.startTime ?? NaN,
   }));
+  await login.fill("");
   await page.waitForLoadState("networkidle");
-  const signin = await signinJs.total();
+  return { page, ms, ...timing, js: await js.total() };
+}
+
+// In the page: the duration of the last GET /v1/search for `q` (resource timing).
+function searchAnswerMs(q) {
+  const mine = performance
+    .getEntriesByType("resource")
+    .map((r) => ({ r, url: new URL(r.name) }))
+    .filter(({ url }) => url.pathname === "/v1/search" && url.searchParams.get("q") === q)
+    .map(({ r }) => r);
+  const last = mine.at(-1);
+  return last ? last.responseEnd - last.startTime : NaN;
+}
+
+browserTest("budgets: first-load JavaScript, first interactive page, search as you type, console errors", { timeout: 300_000 }, async (run) => {
+  const rows = [];
+
+  // First visits to /signin, each in a new context (empty cache); the
+  // figure is the median of three, the JavaScript that of the first.
+  const visits = [];
+  for (let i = 0; i < COLD_VISITS; i++) visits.push(await coldSignIn(i === 0 ? run.page : await (await run.newContext()).newPage()));
+  const signin = visits[0].js;
+  const interactive = visits.map((v) => v.ms);
+  const { page } = visits[0];
+  for (const v of visits.slice(1)) await v.page.close();
 
   // Signed in, then "/" in a new context with this one's cookies: a first visit to Home on an empty cache.
   const user = await register("budget");
-  await login.fill(user.username);
+  await page.getByLabel("Email or username", { exact: true }).fill(user.username);
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await heading(page, "Home").waitFor();
-  const state = await run.context.storageState();
+  const state = await page.context().storageState();
   // Its refresh token now belongs to the new context; this page must not use it again.
   await page.close();
   const home = await (await run.newContext({ storageState: state })).newPage();
@@ -112,12 +135,17 @@ browserTest("budgets: first-load JavaScript, first interactive page, search as y
   await navigate(home, "Search");
   const box = home.getByRole("combobox", { name: "Search" });
   const timings = [];
+  const answers = [];
   for (const q of QUERIES) {
     await box.fill("");
     await home.waitForTimeout(200);
+    // The resource-timing buffer holds 250 entries; start each query with it empty.
+    await home.evaluate(() => performance.clearResourceTimings());
     await home.evaluate(armSearchTimer, q);
     await box.pressSequentially(q, { delay: 50 });
     timings.push(Math.round(await home.evaluate(() => window.__searchTimer)));
+    // How long the gateway's answer took, to tell the server's share from the page's.
+    answers.push(Math.round(await home.evaluate(searchAnswerMs, q)));
   }
   const p95 = percentile(timings, 95);
 
@@ -142,15 +170,19 @@ browserTest("budgets: first-load JavaScript, first interactive page, search as y
       met: signedIn.gzip <= JS_BUDGET,
     },
     {
-      measurement: "first page interactive: /signin, goto → heading shown, submit enabled, a keystroke echoed",
-      figure: `${interactiveMs} ms (domInteractive ${Math.round(timing.domInteractive)} ms, heading at ${Math.round(timing.heading)} ms)`,
+      measurement: `first page interactive: /signin, goto → heading shown, submit enabled, a keystroke echoed (median of ${COLD_VISITS} cold visits)`,
+      figure:
+        `${percentile(interactive, 50)} ms (${interactive.join(", ")} ms; in page time: domInteractive ` +
+        `${visits.map((v) => Math.round(v.domInteractive)).join("/")} ms, heading ${visits.map((v) => Math.round(v.heading)).join("/")} ms)`,
       budget: `< ${INTERACTIVE_MS} ms`,
-      met: interactiveMs < INTERACTIVE_MS,
+      met: percentile(interactive, 50) < INTERACTIVE_MS,
       note: "reported, not asserted",
     },
     {
       measurement: `search as you type: last keystroke → results painted, ${timings.length} queries`,
-      figure: `p95 ${p95} ms (p50 ${percentile(timings, 50)} ms, max ${Math.max(...timings)} ms; includes the 80 ms settle)`,
+      figure:
+        `p95 ${p95} ms (p50 ${percentile(timings, 50)} ms, max ${Math.max(...timings)} ms; includes the 80 ms settle ` +
+        `and the gateway's answer, p50 ${percentile(answers, 50)} ms, p95 ${percentile(answers, 95)} ms)`,
       budget: `p95 < ${SEARCH_P95_MS} ms`,
       met: p95 < SEARCH_P95_MS,
       note: "reported, not asserted",
@@ -177,9 +209,10 @@ browserTest("budgets: first-load JavaScript, first interactive page, search as y
 
   assert.ok(signin.gzip <= JS_BUDGET, `first-load JavaScript of /signin should be ≤ 250 KB gzipped, is ${kb(signin.gzip)}`);
   assert.ok(signedIn.gzip <= JS_BUDGET, `first-load JavaScript of / should be ≤ 250 KB gzipped, is ${kb(signedIn.gzip)}`);
-  assert.deepEqual(
-    problems.map((m) => `${m.test}: [${m.csp ? "CSP" : m.kind}] on ${m.page}: ${m.text}`),
-    [],
-    "no page of the suite should log a console error or CSP violation",
+  assert.equal(
+    problems.length,
+    0,
+    `no page of the suite should log a console error or CSP violation; ${problems.length} did:\n` +
+      problems.map((m) => `  ${m.test}: [${m.csp ? "CSP" : m.kind}] on ${m.page}: ${m.text}${m.source ? ` (${m.source})` : ""}`).join("\n"),
   );
 });

@@ -75,7 +75,8 @@ export class ConsoleWatch {
     });
     page.on("pageerror", (error) => this.add(page, "exception", error.message));
     page.on("framenavigated", (frame) => {
-      if (frame === page.mainFrame() && frame.url().startsWith(env.url)) this.pages.add(pathOf(frame.url()));
+      // By path: search rewrites its ?q= as you type, which is still one page.
+      if (frame === page.mainFrame() && frame.url().startsWith(env.url)) this.pages.add(new URL(frame.url()).pathname);
     });
   }
 

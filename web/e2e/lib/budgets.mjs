@@ -45,22 +45,17 @@ export const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
 /**
  * Rows { measurement, figure, budget, met, note } as a Markdown table, written
- * to JOURNEY_OUTPUT/budgets.md; returns the text (the caller prints it).
+ * to JOURNEY_OUTPUT/budgets.md; returns the table (the caller prints it).
  */
 export function writeTable(rows, preface = "") {
   const cell = (s) => String(s).replace(/\|/g, "\\|");
-  const text = [
-    "# Web app budgets",
-    "",
-    preface,
-    "",
+  const table = [
     "| measurement | figure | budget | met/missed |",
     "| --- | --- | --- | --- |",
     ...rows.map((r) => `| ${cell(r.measurement)} | ${cell(r.figure)} | ${cell(r.budget)} | ${r.met ? "met" : "missed"}${r.note ? ` (${cell(r.note)})` : ""} |`),
-    "",
   ].join("\n");
-  writeFileSync(join(env.output, "budgets.md"), text);
-  return text;
+  writeFileSync(join(env.output, "budgets.md"), `# Web app budgets\n\n${preface}\n\n${table}\n`);
+  return table;
 }
 
 /**

@@ -60,6 +60,3 @@ export function outputDir(...parts) {
   return dir;
 }
 
-/** The catalogue's track titles, in album order (browser.rs seeds them). */
-export const TRACKS = ["Polar Night", "Midnight Sun", "Aurora Dawn", "Frozen Lake"];
-export const ALBUM = "Northern Lights";

@@ -1,7 +1,5 @@
 // Steps through the app as a person takes them, found by role and accessible
 // name (the names the app gives its controls in src/i18n/locales/en).
-import { TRACKS } from "./env.mjs";
-
 export function heading(page, name) {
   return page.getByRole("heading", { level: 1, name, exact: true });
 }
@@ -20,14 +18,14 @@ export async function signUp(page, user) {
   await heading(page, "Home").waitFor();
 }
 
-/** Signs in on /signin (going on to `next`, Home by default) and waits for that page's heading. */
-export async function signIn(page, login, password, { next, landing = "Home" } = {}) {
-  await page.goto(next ? `/signin?next=${encodeURIComponent(next)}` : "/signin");
+/** Signs in on /signin and waits for Home. */
+export async function signIn(page, login, password) {
+  await page.goto("/signin");
   await heading(page, "Sign in").waitFor();
   await page.getByLabel("Email or username", { exact: true }).fill(login);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await heading(page, landing).waitFor();
+  await heading(page, "Home").waitFor();
 }
 
 /** The main navigation's link to a page (client-side navigation, no reload). */
@@ -123,4 +121,3 @@ export async function waitForTrack(page, track, seconds = 0.5) {
   await waitForPlayback(page, seconds, { trackId: track.id });
 }
 
-export { TRACKS };
