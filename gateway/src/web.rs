@@ -14,7 +14,7 @@ use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderName, HeaderValue, Method};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
@@ -81,17 +81,29 @@ pub async fn fallback(dir: PathBuf, request: Request) -> Response {
         .into_response();
     }
     let docs = path == "/docs" || path == "/docs/";
+    // The build writes a gzipped twin of each text file (web/scripts/postbuild.mjs).
     let served = if docs {
         ServeFile::new(dir.join("docs/index.html"))
+            .precompressed_gzip()
+            .oneshot(request)
+            .await
+    } else if immutable(&path) {
+        // A missing asset is a stale page asking for an old build: a 404, not the app.
+        ServeDir::new(&dir)
+            .precompressed_gzip()
             .oneshot(request)
             .await
     } else {
         ServeDir::new(&dir)
-            .fallback(ServeFile::new(&index))
+            .precompressed_gzip()
+            .fallback(ServeFile::new(&index).precompressed_gzip())
             .oneshot(request)
             .await
     };
     let mut response = match served {
+        Ok(response) if response.status() == StatusCode::NOT_FOUND => {
+            return ApiError::not_found("file").into_response();
+        }
         Ok(response) => response.into_response(),
         Err(never) => match never {},
     };

@@ -181,8 +181,8 @@ browserTest("budgets: first-load JavaScript, first interactive page, search as y
     {
       measurement: `search as you type: last keystroke → results painted, ${timings.length} queries`,
       figure:
-        `p95 ${p95} ms (p50 ${percentile(timings, 50)} ms, max ${Math.max(...timings)} ms; includes the 80 ms settle ` +
-        `and the gateway's answer, p50 ${percentile(answers, 50)} ms, p95 ${percentile(answers, 95)} ms)`,
+        `p95 ${p95} ms (p50 ${percentile(timings, 50)} ms, max ${Math.max(...timings)} ms; of it, ` +
+        `the gateway's answer (debug build, in-process with the etl and indexer): p50 ${percentile(answers, 50)} ms, p95 ${percentile(answers, 95)} ms)`,
       budget: `p95 < ${SEARCH_P95_MS} ms`,
       met: p95 < SEARCH_P95_MS,
       note: "reported, not asserted",

@@ -175,6 +175,42 @@ async fn every_answer_carries_the_security_headers_and_unknown_api_paths_stay_js
             .await
             .expect("get");
         assert_eq!(script.status(), StatusCode::OK);
+        // Hashed assets: cached for good, and sent gzipped (built once) to
+        // browsers that take it.
+        let index = std::fs::read_to_string(&built).expect("index.html");
+        let asset = index
+            .split('"')
+            .find(|s| s.starts_with("/assets/") && s.ends_with(".js"))
+            .expect("the entry script");
+        // A client that leaves the body as sent, so the encoding shows.
+        let raw = reqwest::Client::builder()
+            .no_gzip()
+            .build()
+            .expect("a client");
+        let zipped = raw
+            .get(gateway.url(asset))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(zipped.status(), StatusCode::OK);
+        assert_eq!(zipped.headers()["content-encoding"], "gzip", "{asset}");
+        assert!(
+            zipped.headers()["cache-control"]
+                .to_str()
+                .is_ok_and(|c| c.contains("immutable")),
+            "{asset}"
+        );
+        let missing = http
+            .get(gateway.url("/assets/gone.js"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(
+            missing.status(),
+            StatusCode::NOT_FOUND,
+            "a missing asset is no page"
+        );
     }
     run.cleanup().await;
 }
