@@ -16,11 +16,14 @@ const SEARCH_P95_MS = 150;
 const COLD_VISITS = 3;
 
 /** Catalogue names and the typos people make in them; each distinct, so none is answered from cache. */
+// The budget is for the demo catalogue: the harness indexes Chinook (3,503
+// tracks, 347 albums, 275 artists) beside the journey's own artist. Real
+// names, prefixes and typos, as people type them.
 const QUERIES = [
-  "Aurora Lindqvist", "Aurora Lindkvist", "Lindqvst", "aurora", "Northern Lights",
-  "Northen Lights", "northern", "Polar Night", "Polar Nite", "polar",
-  "Midnight Sun", "Midnite Sun", "midnight", "Aurora Dawn", "Auora Dawn",
-  "dawn", "Frozen Lake", "Frozn Lake", "lake", "Lindqvist Northern",
+  "Iron Maiden", "iron maidn", "Metallica", "metalica", "Led Zeppelin",
+  "led zepelin", "Queen", "Aerosmith", "aerosmth", "Black Sabbath",
+  "Pearl Jam", "pearl", "Nirvana", "nirvna", "Deep Purple",
+  "deep purpel", "Van Halen", "Ozzy Osbourne", "Foo Fighters", "stairway",
 ];
 
 // In the page: marks when the sign-in heading first exists, in page time.
@@ -179,7 +182,7 @@ browserTest("budgets: first-load JavaScript, first interactive page, search as y
       note: "reported, not asserted",
     },
     {
-      measurement: `search as you type: last keystroke → results painted, ${timings.length} queries`,
+      measurement: `search as you type on the demo catalogue (Chinook): last keystroke → results painted, ${timings.length} queries`,
       figure:
         `p95 ${p95} ms (p50 ${percentile(timings, 50)} ms, max ${Math.max(...timings)} ms; of it, ` +
         `the gateway's answer (debug build, in-process with the etl and indexer): p50 ${percentile(answers, 50)} ms, p95 ${percentile(answers, 95)} ms)`,

@@ -1,4 +1,4 @@
-// The suite's settings. tests/e2e/web/browser.rs starts the stack, seeds the
+// The suite's settings. tests/web/main.rs starts the stack, seeds the
 // catalogue and sets these; read lazily, so a missing one fails the test that
 // needs it with a message saying where it should have come from.
 import { mkdirSync } from "node:fs";
@@ -8,7 +8,7 @@ function required(name) {
   const value = process.env[name];
   if (!value) {
     throw new Error(
-      `${name} is not set. The suite runs from \`cargo test -p encore-tests --test e2e web::browser\`, ` +
+      `${name} is not set. The suite runs from \`cargo test -p encore-tests --test web\`, ` +
         "which starts the services and sets JOURNEY_*; to run it by hand, set them yourself.",
     );
   }

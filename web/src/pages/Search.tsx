@@ -2,7 +2,7 @@
 // answer still on its way for the previous one), so results are on screen one
 // gateway answer after the last keystroke; the budget is 150 ms. Suggestions
 // and results are asked for together, and the query lives in the URL.
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { usePlayer } from "../player/PlayerProvider";
@@ -17,6 +17,8 @@ import "../components/search/search.css";
 
 /** No settling: a pause would only add to the time to results. */
 const SETTLE_MS = 0;
+/** How long the query must rest before the URL (and history entry) follows. */
+const URL_SETTLE_MS = 400;
 const FILTERS: Filter[] = ["all", ...KINDS];
 
 export default function Search() {
@@ -30,14 +32,20 @@ export default function Search() {
 
   const [text, setText] = useState(urlQ);
   const [settled, flush] = useDebounced(text.trim(), SETTLE_MS);
+  // The URL follows after a pause: writing it is a router navigation that
+  // re-renders the whole app, which would sit between a keystroke and its
+  // results.
+  const [forUrl] = useDebounced(settled, URL_SETTLE_MS);
+  const written = useRef(urlQ);
 
-  // Mirror the settled query into the URL (replacing: typing is not history)...
+  // Mirror the query into the URL (replacing: typing is not history)...
   useEffect(() => {
-    if (settled !== urlQ) {
+    if (forUrl !== urlQ) {
+      written.current = forUrl;
       setParams(
         (p) => {
           const next = new URLSearchParams(p);
-          if (settled) next.set("q", settled);
+          if (forUrl) next.set("q", forUrl);
           else next.delete("q");
           return next;
         },
@@ -45,10 +53,14 @@ export default function Search() {
       );
     }
     // Only a new settled query writes the URL; the URL changing is handled below.
-  }, [settled]);
-  // ...and take the URL's when it changes from outside (back, a link).
+  }, [forUrl]);
+  // ...and take the URL's when it changes from outside (back, a link), not
+  // when it is catching up with what is being typed.
   useEffect(() => {
-    if (urlQ !== settled) setText(urlQ);
+    if (urlQ !== written.current && urlQ !== settled) {
+      written.current = urlQ;
+      setText(urlQ);
+    }
   }, [urlQ]);
 
   const suggestions = useSuggestions(settled);

@@ -25,8 +25,9 @@ export function useSearch(q: string, filter: Filter) {
         withQuery("/v1/search", {
           q,
           type: filter === "all" ? undefined : filter,
-          // One answer for every kind at once, enough to fill each group.
-          limit: filter === "all" ? 40 : 20,
+          // One answer for every kind at once; a page of 20 fills the groups
+          // and keeps each keystroke's answer small enough to paint at once.
+          limit: 20,
           cursor: pageParam,
         }),
         { signal },

@@ -1,6 +1,6 @@
 //! The gateway's side of the web app, over plain HTTP: cookie sessions with
 //! CSRF protection, the security headers, the served app and API reference,
-//! and stream tickets.
+//! and stream tickets. The app itself, in Chromium, is `tests/web`.
 
 use encore_tests::api::{register, Api};
 use encore_tests::audio::tone;
