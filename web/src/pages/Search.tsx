@@ -17,6 +17,8 @@ import "../components/search/search.css";
 
 /** No settling: a pause would only add to the time to results. */
 const SETTLE_MS = 0;
+/** How long the query must rest before suggestions are asked for. */
+const SUGGEST_SETTLE_MS = 120;
 /** How long the query must rest before the URL (and history entry) follows. */
 const URL_SETTLE_MS = 400;
 const FILTERS: Filter[] = ["all", ...KINDS];
@@ -63,7 +65,10 @@ export default function Search() {
     }
   }, [urlQ]);
 
-  const suggestions = useSuggestions(settled);
+  // Suggestions wait for a short pause: while someone is typing fast they
+  // would only double the requests that results are waiting behind.
+  const [suggestFor] = useDebounced(settled, SUGGEST_SETTLE_MS);
+  const suggestions = useSuggestions(suggestFor);
   const results = useSearch(settled, filter);
   const pages = useMemo(() => results.data?.pages ?? [], [results.data]);
   const groups = useMemo(() => groupHits(pages), [pages]);
