@@ -1,5 +1,6 @@
-// The gateway's shapes that the listener pages read (see gateway/src/catalog,
-// library, search, charts.rs and recommend.rs).
+// The gateway's shapes (see gateway/src/catalog, library, search, charts.rs
+// and recommend.rs), written once: the listener pages, the studio and the
+// dashboard all read them from here.
 
 export interface Page<T> {
   items: T[];
@@ -12,6 +13,7 @@ export interface Artist {
   genres: string[];
   country: string | null;
   image_url: string | null;
+  version: number;
 }
 
 export interface Album {
@@ -21,6 +23,7 @@ export interface Album {
   release_year: number | null;
   genres: string[];
   cover_url: string | null;
+  version: number;
 }
 
 export interface Track {
@@ -34,6 +37,7 @@ export interface Track {
   release_year: number | null;
   track_number: number | null;
   stream_url: string | null;
+  version: number;
 }
 
 export interface PlaylistItem {

@@ -16,28 +16,8 @@ export interface Live {
   unreachable?: string[];
 }
 
-export type ChartPeriod = "day" | "week" | "month";
-
-export interface Chart<T> {
-  period: ChartPeriod;
-  items: T[];
-}
-
-export interface TrackEntry {
-  track_id: string;
-  title: string | null;
-  artist_id: string | null;
-  artist_name: string | null;
-  plays: number;
-  minutes: number;
-}
-
-export interface ArtistEntry {
-  artist_id: string;
-  name: string | null;
-  plays: number;
-  minutes: number;
-}
+export type { Chart, ChartArtist as ArtistEntry, ChartTrack as TrackEntry, Period as ChartPeriod } from "../../components/music/types";
+import type { Period as ChartPeriod } from "../../components/music/types";
 
 /** The dashboard's periods, in days, and the chart period each matches. */
 export const DAYS = [1, 7, 30] as const;

@@ -2,42 +2,8 @@
 
 export type EntityKind = "artist" | "album" | "track";
 
-export interface Artist {
-  id: string;
-  name: string;
-  genres: string[];
-  country: string | null;
-  image_url: string | null;
-  version: number;
-}
-
-export interface Album {
-  id: string;
-  artist_id: string;
-  title: string;
-  release_year: number | null;
-  genres: string[];
-  cover_url: string | null;
-  version: number;
-}
-
-export interface Track {
-  id: string;
-  artist_id: string;
-  album_id: string | null;
-  title: string;
-  duration_ms: number;
-  genre: string | null;
-  release_year: number | null;
-  track_number: number | null;
-  stream_url: string | null;
-  version: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+export type { Album, Artist, Page, Track } from "../../components/music/types";
+import type { Track } from "../../components/music/types";
 
 export interface SearchHit {
   type: "track" | "album" | "artist" | "playlist";
