@@ -60,8 +60,8 @@ pub struct LoginRequest {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    /// Leave it out for a cookie session (`X-Encore-Session: cookie`): the
-    /// refresh cookie is read instead, and `X-CSRF-Token` must repeat the
+    /// Required, except for a cookie session (`X-Encore-Session: cookie`):
+    /// the refresh cookie is read instead, and `X-CSRF-Token` must repeat the
     /// `encore_csrf` cookie.
     pub refresh_token: Option<String>,
 }
@@ -242,7 +242,8 @@ pub async fn refresh(
 ) -> ApiResult<Response> {
     let (presented, grace) = match body.refresh_token {
         Some(token) => (token.trim().to_string(), Duration::ZERO),
-        None => (web::refresh_token(&headers)?, refresh::RACE_GRACE),
+        None if web::wants_cookie(&headers) => (web::refresh_token(&headers)?, refresh::RACE_GRACE),
+        None => return Err(missing_refresh_token()),
     };
     let ttl = state.config.auth.refresh_ttl;
     match refresh::rotate(&state.db, &presented, ttl, grace).await? {
@@ -281,6 +282,9 @@ pub async fn logout(
         refresh::revoke(&state.db, token.trim()).await?;
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
+    if !web::wants_cookie(&headers) {
+        return Err(missing_refresh_token());
+    }
     // Without a refresh cookie there is nothing to revoke, only cookies to clear.
     match web::refresh_token(&headers) {
         Ok(token) => refresh::revoke(&state.db, &token).await?,
@@ -290,6 +294,14 @@ pub async fn logout(
     let mut response = StatusCode::NO_CONTENT.into_response();
     web::set_cookies(response.headers_mut(), web::cleared_cookies()?);
     Ok(response)
+}
+
+/// A JSON client must name its refresh token; only a cookie session may leave it out.
+fn missing_refresh_token() -> ApiError {
+    ApiError::invalid_field(
+        "refresh_token",
+        "is required (a web app's cookie session sends X-Encore-Session: cookie instead)",
+    )
 }
 
 fn access_token(state: &AppState, user: Uuid) -> ApiResult<String> {
