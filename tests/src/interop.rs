@@ -6,7 +6,13 @@ use std::process::{Command, Output};
 
 /// The repository root, where `tests/interop/` and `schemas/` are.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    // cargo sets CARGO_MANIFEST_DIR when it runs a test too. That one names the
+    // checkout being tested; the compile-time one names wherever this library
+    // was first built, which another checkout sharing the target directory
+    // may reuse.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+    PathBuf::from(manifest).join("..")
 }
 
 /// `ENCORE_PYTHON`, or the stack's virtualenv.

@@ -2,7 +2,7 @@
 //! offsets back out, and the run's topics deleted at the end.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use encore_common::{fixtures, KafkaConfig};
@@ -46,8 +46,8 @@ pub fn catalog_records(changes: &[encore_schemas::CatalogChange]) -> Vec<fixture
 
 /// The absolute path of a fixture in `tests/fixtures/`.
 pub fn fixture_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
+    crate::interop::repo_root()
+        .join("tests/fixtures")
         .join(name)
 }
 

@@ -48,8 +48,8 @@ fn program(var: &str, fallback: impl FnOnce() -> PathBuf) -> PathBuf {
 /// One of the stack's engine scripts (`scripts/engines/NAME.sh`), which
 /// install the engine if needed and exec it in the foreground.
 fn engine_script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scripts/engines")
+    crate::interop::repo_root()
+        .join("scripts/engines")
         .join(format!("{name}.sh"))
 }
 

@@ -24,6 +24,10 @@ const QUERIES = [
   "led zepelin", "Queen", "Aerosmith", "aerosmth", "Black Sabbath",
   "Pearl Jam", "pearl", "Nirvana", "nirvna", "Deep Purple",
   "deep purpel", "Van Halen", "Ozzy Osbourne", "Foo Fighters", "stairway",
+  "Guns N Roses", "gun n roses", "Red Hot Chili Peppers", "red hot chilli", "The Rolling Stones",
+  "roling stones", "Eric Clapton", "eric clapon", "Jimi Hendrix", "jimi hendrx",
+  "Miles Davis", "miles davies", "Antonio Carlos Jobim", "Santana", "santanna",
+  "Billy Cobham", "Audioslave", "audio slave", "Soundgarden", "Chris Cornell",
 ];
 
 // In the page: marks when the sign-in heading first exists, in page time.

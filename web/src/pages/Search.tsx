@@ -15,8 +15,6 @@ import { SearchResults } from "../components/search/SearchResults";
 import { useDebounced } from "../components/search/useDebounced";
 import "../components/search/search.css";
 
-/** No settling: a pause would only add to the time to results. */
-const SETTLE_MS = 0;
 /** How long the query must rest before suggestions are asked for. */
 const SUGGEST_SETTLE_MS = 120;
 /** How long the query must rest before the URL (and history entry) follows. */
@@ -33,7 +31,9 @@ export default function Search() {
   const filter: Filter = FILTERS.includes(typeParam as Filter) ? (typeParam as Filter) : "all";
 
   const [text, setText] = useState(urlQ);
-  const [settled, flush] = useDebounced(text.trim(), SETTLE_MS);
+  // No settling: a pause (even a zero timer, one more render) would only add
+  // to the time to results.
+  const settled = text.trim();
   // The URL follows after a pause: writing it is a router navigation that
   // re-renders the whole app, which would sit between a keystroke and its
   // results.
@@ -100,7 +100,6 @@ export default function Search() {
       <SearchBox
         value={text}
         onChange={setText}
-        onSubmit={flush}
         suggestions={suggestions.data?.items ?? []}
         onChoose={choose}
       />

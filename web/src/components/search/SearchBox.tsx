@@ -16,8 +16,8 @@ export function SearchBox({
 }: {
   value: string;
   onChange: (value: string) => void;
-  /** Enter without a chosen suggestion: search now. */
-  onSubmit: () => void;
+  /** Enter without a chosen suggestion, for a page that waits before searching. */
+  onSubmit?: () => void;
   suggestions: Hit[];
   onChoose: (hit: Hit) => void;
 }) {
@@ -48,7 +48,7 @@ export function SearchBox({
       if (shown && active >= 0 && suggestions[active]) choose(suggestions[active]);
       else {
         setOpen(false);
-        onSubmit();
+        onSubmit?.();
       }
     } else if (e.key === "Escape") {
       if (shown) {
