@@ -155,6 +155,51 @@ mod tests {
         assert_eq!(decode::<PlaybackEvent>(&bytes).unwrap(), event);
     }
 
+    /// The serde writer and reader are the fast paths; the `Value` tree is the
+    /// reference apache-avro validates against the schema. Both must agree to
+    /// the byte, with the optional fields present and absent.
+    #[test]
+    fn the_direct_serde_path_writes_and_reads_what_the_value_path_does() {
+        use apache_avro::reader::datum::GenericDatumReader;
+        use apache_avro::writer::datum::GenericDatumWriter;
+        let schema = PlaybackEvent::schema_set().current();
+        let bare = PlaybackEvent {
+            client: Client {
+                app: "a".into(),
+                version: None,
+            },
+            context: PlaybackContext {
+                kind: ContextKind::Other,
+                id: None,
+            },
+            ..sample()
+        };
+        for event in [sample(), bare] {
+            let value = apache_avro::to_value(&event)
+                .unwrap()
+                .resolve(schema)
+                .unwrap();
+            let mut reference = Vec::new();
+            GenericDatumWriter::builder(schema)
+                .build()
+                .unwrap()
+                .write_value_ref(&mut reference, &value)
+                .unwrap();
+            let bytes = encode(&event).unwrap();
+            assert_eq!(bytes[10..], reference[..]);
+            let read = GenericDatumReader::builder(schema)
+                .build()
+                .unwrap()
+                .read_value(&mut &reference[..])
+                .unwrap();
+            assert_eq!(
+                apache_avro::from_value::<PlaybackEvent>(&read).unwrap(),
+                event
+            );
+            assert_eq!(decode::<PlaybackEvent>(&bytes).unwrap(), event);
+        }
+    }
+
     #[test]
     fn every_kind_round_trips() {
         for kind in PlaybackKind::ALL {
