@@ -230,12 +230,12 @@ pub const ETL_ROWS_WRITTEN_TOTAL: Metric = Metric {
     help: "plays rows written to ClickHouse",
 };
 
-/// Recomputing the aggregate cells a batch touched.
+/// Bringing the co-listening sessions up to date before a features run.
 pub const ETL_ROLLUP_SECONDS: Metric = Metric {
     name: "encore_etl_rollup_seconds",
     kind: Kind::Histogram,
     labels: &["cells"],
-    help: "recomputing the aggregate cells a batch touched",
+    help: "recomputing the sessions written since the last features run",
 };
 
 /// Catalog dimension rows written.

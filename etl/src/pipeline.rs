@@ -1,10 +1,12 @@
-//! The plays sink: decode → insert plays → recompute the aggregate cells the
-//! batch touched. The [`encore_common::driver::Driver`] around it commits the
-//! batch's offsets, with its poison records' dead letters, only after that.
+//! The plays sink: decode → insert plays. The aggregates are filled by
+//! materialized views in that same insert (sets, idempotent by nature;
+//! migration 0007), so the batch is done when the insert is. The
+//! [`encore_common::driver::Driver`] around it commits the batch's offsets,
+//! with its poison records' dead letters, only after that.
 //!
 //! A crash anywhere before the commit means the batch is delivered again:
-//! `plays` (ReplacingMergeTree by `event_id`) absorbs the repeat, and
-//! recomputing the cells writes the same numbers again.
+//! `plays` (ReplacingMergeTree by `event_id`) absorbs the repeat, and the
+//! aggregates' sets already hold every event id it carries.
 
 use std::time::Instant;
 
@@ -16,7 +18,6 @@ use encore_schemas::{decode, PlaybackEvent};
 use rdkafka::message::{Message, OwnedMessage};
 
 use crate::plays::PlayRow;
-use crate::rollup::{self, Touched};
 
 /// Writes batches of `playback-events` into `plays` and the aggregates.
 pub struct PlaysSink {
@@ -24,23 +25,32 @@ pub struct PlaysSink {
 }
 
 /// A batch, decoded: the rows to write and the records that cannot be rows.
-struct Decoded {
+pub struct Decoded {
     rows: Vec<PlayRow>,
-    touched: Touched,
     poison: Vec<(usize, String)>,
 }
 
 impl BatchSink for PlaysSink {
     type Error = clickhouse::error::Error;
+    type Prepared = Decoded;
 
     fn name(&self) -> &'static str {
         "plays"
     }
 
-    async fn write(&mut self, batch: &[OwnedMessage]) -> Result<Vec<DeadLetter>, Self::Error> {
+    /// Decoding is most of the ETL's own CPU; done while the previous batch
+    /// is inserted, it costs ClickHouse no idle time.
+    fn prepare(batch: &[OwnedMessage]) -> Decoded {
+        decode_batch(batch)
+    }
+
+    async fn write(
+        &mut self,
+        batch: &[OwnedMessage],
+        decoded: &Decoded,
+    ) -> Result<Vec<DeadLetter>, Self::Error> {
         let started = Instant::now();
-        let decoded = decode_batch(batch);
-        self.insert(&decoded).await?;
+        self.insert(decoded).await?;
         // Freshness: how long the batch's oldest event waited between the
         // gateway accepting it and its row being written.
         if let Some(oldest) = decoded.rows.iter().map(|r| r.received_at_ms).min() {
@@ -56,11 +66,11 @@ impl BatchSink for PlaysSink {
             .increment(decoded.rows.len() as u64);
         Ok(decoded
             .poison
-            .into_iter()
+            .iter()
             .map(|(at, reason)| DeadLetter {
-                at,
-                reason,
-                topic: Topics::dlq_of(batch[at].topic()),
+                at: *at,
+                reason: reason.clone(),
+                topic: Topics::dlq_of(batch[*at].topic()),
             })
             .collect())
     }
@@ -75,8 +85,7 @@ impl PlaysSink {
         for row in &decoded.rows {
             insert.write(row).await?;
         }
-        insert.end().await?;
-        rollup::rollup(&self.clickhouse, &decoded.touched, version()).await
+        insert.end().await
     }
 }
 
@@ -103,7 +112,6 @@ pub fn version() -> u64 {
 fn decode_batch(batch: &[OwnedMessage]) -> Decoded {
     let mut decoded = Decoded {
         rows: Vec::with_capacity(batch.len()),
-        touched: Touched::default(),
         poison: Vec::new(),
     };
     for (at, message) in batch.iter().enumerate() {
@@ -113,15 +121,11 @@ fn decode_batch(batch: &[OwnedMessage]) -> Decoded {
                 .map_err(|e| format!("undecodable PlaybackEvent: {e}"))
                 .and_then(|event| {
                     PlayRow::from_event(&event, message.partition(), message.offset())
-                        .map(|row| (row, event))
                         .map_err(|e| e.to_string())
                 }),
         };
         match row {
-            Ok((row, event)) => {
-                decoded.touched.add(&event);
-                decoded.rows.push(row);
-            }
+            Ok(row) => decoded.rows.push(row),
             Err(reason) => decoded.poison.push((at, reason)),
         }
     }

@@ -1,117 +1,115 @@
-//! Recomputes the aggregate cells a batch of plays touched.
+//! Keeps the co-listening sessions (`session_pairs`) up to date, off the
+//! plays path.
 //!
-//! Every cell (a minute of a track, a listener × track, a listener's 3-hour
-//! session bucket) is recomputed from the deduplicated copies of plays
-//! (`plays_by_track`, `plays_by_user_track`, `plays_by_user`, read with
-//! FINAL) and written as a new version of the cell. Recomputing is idempotent: a batch delivered twice,
-//! or an ETL killed half-way, ends with the same numbers, and a duplicated
-//! event is counted once because it collapsed in the copies.
-//!
-//! Track cells are chosen generously (every touched track × every touched
-//! minute): recomputing an untouched cell rewrites the same numbers. A cell
-//! is a minute so the work per batch is bounded by a minute of a track's
-//! plays, however popular it is.
+//! The play aggregates need nothing from the ETL after its insert: they are
+//! idempotent sets filled by materialized views (migration 0007,
+//! docs/analytics.md). Sessions are different: whether two plays share a
+//! session depends on every play of the listener around them, so a late or
+//! duplicated play can move a session's start or split it. The only reader of
+//! sessions is the features job, so it brings them up to date itself before
+//! each run: every (listener, 3-hour bucket) that `session_buckets_written`
+//! says received a play start since the last run is recomputed from the
+//! deduplicated copy `plays_by_user` (read with FINAL), and written as a new
+//! version of its pairs. Recomputing is idempotent, so the overlap between
+//! runs ([`OVERLAP_SECONDS`]) and a run repeated after a crash cost time, not
+//! exactness.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use clickhouse::{Client, Row};
-use encore_schemas::PlaybackEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::sessions::{self, Start, BUCKET_MS};
 
-/// What one batch touched.
-#[derive(Debug, Default)]
-pub struct Touched {
-    tracks: BTreeSet<Uuid>,
-    minutes: BTreeSet<u32>,
-    /// "user|track" pairs, the form the affinity query splits.
-    listens: BTreeSet<String>,
-    /// (listener, 3-hour bucket) of every play start.
-    session_buckets: HashSet<(Uuid, i64)>,
-}
-
-impl Touched {
-    pub fn add(&mut self, event: &PlaybackEvent) {
-        let seconds = event.occurred_at.div_euclid(1_000);
-        self.tracks.insert(event.track_id);
-        self.minutes
-            .insert((seconds - seconds.rem_euclid(60)) as u32);
-        self.listens
-            .insert(format!("{}|{}", event.user_id, event.track_id));
-        if event.kind == encore_schemas::PlaybackKind::Start {
-            self.session_buckets
-                .insert((event.user_id, sessions::bucket(event.occurred_at)));
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tracks.is_empty()
-    }
-}
-
-/// The metrics every play aggregate carries, computed the same way everywhere.
-const METRICS: &str = "countIf(kind = 'start') AS plays, \
-     sumIf(position_ms, kind IN ('skip', 'complete')) AS listened_ms, \
-     countIf(kind = 'complete') AS completions, \
-     countIf(kind = 'skip' OR (kind = 'complete' AND position_ms < 30000)) AS skips";
+/// Each run re-reads buckets logged this long before the previous run began:
+/// an insert stamps its rows when it starts and shows them when it ends, so
+/// a slow insert must not fall between two runs.
+pub const OVERLAP_SECONDS: u32 = 60;
+/// Buckets recomputed per pair of queries, so one run's reads stay bounded.
+const CHUNK: usize = 2_000;
+/// The name of this job's row in `etl_progress`.
+const JOB: &str = "session_pairs";
 
 fn texts(ids: &BTreeSet<Uuid>) -> Vec<String> {
     ids.iter().map(Uuid::to_string).collect()
 }
 
-/// Recomputes every cell `touched` names, stamping the rows with `version`
-/// (newer than any earlier write of the same cells).
-pub async fn rollup(
-    db: &Client,
-    touched: &Touched,
-    version: u64,
-) -> Result<(), clickhouse::error::Error> {
-    if touched.is_empty() {
-        return Ok(());
-    }
-    let tracks = texts(&touched.tracks);
-    let minutes: Vec<u32> = touched.minutes.iter().copied().collect();
-    let listens: Vec<&String> = touched.listens.iter().collect();
-    let started = std::time::Instant::now();
-    db.query(&format!(
-        "INSERT INTO track_minutely (minute, track_id, plays, listened_ms, completions, skips, version) \
-         SELECT minute, track_id, {METRICS}, ? AS version \
-         FROM plays_by_track FINAL \
-         WHERE track_id IN (SELECT toUUID(arrayJoin(?))) AND minute IN (SELECT toDateTime(arrayJoin(?))) \
-         GROUP BY minute, track_id"
-    ))
-    .bind(version)
-    .bind(&tracks)
-    .bind(&minutes)
-    .execute()
-    .await?;
-    step("track_minutely", started);
-    let started = std::time::Instant::now();
-    db.query(&format!(
-        "INSERT INTO user_track_affinity (user_id, track_id, plays, listened_ms, completions, skips, last_played, version) \
-         SELECT user_id, track_id, {METRICS}, max(occurred_at) AS last_played, ? AS version \
-         FROM plays_by_user_track FINAL \
-         WHERE (user_id, track_id) IN ( \
-           SELECT toUUID(substring(listen, 1, 36)), toUUID(substring(listen, 38, 36)) FROM (SELECT arrayJoin(?) AS listen)) \
-         GROUP BY user_id, track_id"
-    ))
-    .bind(version)
-    .bind(&listens)
-    .execute()
-    .await?;
-    step("user_track_affinity", started);
-    let started = std::time::Instant::now();
-    recompute_sessions(db, &touched.session_buckets, version).await?;
-    step("session_pairs", started);
-    Ok(())
+#[derive(Row, Deserialize)]
+struct Clock {
+    now: u32,
+    done_through: u32,
 }
 
-/// Records how long one kind of cell took to recompute.
-fn step(cells: &'static str, started: std::time::Instant) {
-    metrics::histogram!(encore_common::metrics::ETL_ROLLUP_SECONDS.name, "cells" => cells)
+#[derive(Row, Deserialize)]
+struct BucketRow {
+    user_id: String,
+    bucket: i64,
+}
+
+/// Recomputes the sessions of every bucket written since the last run and
+/// records how far it got; returns how many buckets it recomputed.
+pub async fn catch_up(db: &Client) -> Result<usize, clickhouse::error::Error> {
+    let started = std::time::Instant::now();
+    let clock: Clock = db
+        .query(
+            "SELECT toUInt32(now()) AS now, toUInt32(max(done_through)) AS done_through \
+             FROM etl_progress FINAL WHERE name = ?",
+        )
+        .bind(JOB)
+        .fetch_one()
+        .await?;
+    let since = clock.done_through.saturating_sub(OVERLAP_SECONDS);
+    let rows: Vec<BucketRow> = db
+        .query(
+            "SELECT DISTINCT toString(user_id) AS user_text, bucket \
+             FROM session_buckets_written WHERE written_at >= toDateTime(?)",
+        )
+        .bind(since)
+        .fetch_all()
+        .await?;
+    let buckets: Vec<(Uuid, i64)> = rows
+        .iter()
+        .filter_map(|row| Some((Uuid::parse_str(&row.user_id).ok()?, row.bucket)))
+        .collect();
+    for chunk in buckets.chunks(CHUNK) {
+        let chunk: HashSet<(Uuid, i64)> = chunk.iter().copied().collect();
+        recompute_sessions(db, &chunk, crate::pipeline::version()).await?;
+    }
+    db.query("INSERT INTO etl_progress (name, done_through, version) VALUES (?, toDateTime(?), ?)")
+        .bind(JOB)
+        .bind(clock.now)
+        .bind(crate::pipeline::version())
+        .execute()
+        .await?;
+    forget_old_days(db).await?;
+    metrics::histogram!(encore_common::metrics::ETL_ROLLUP_SECONDS.name, "cells" => JOB)
         .record(started.elapsed().as_secs_f64());
+    Ok(buckets.len())
+}
+
+/// Drops the bucket log's daily partitions older than two days: every run
+/// since has read them.
+async fn forget_old_days(db: &Client) -> Result<(), clickhouse::error::Error> {
+    let old: Vec<String> = db
+        .query(
+            "SELECT DISTINCT partition FROM system.parts \
+             WHERE database = currentDatabase() AND table = 'session_buckets_written' AND active \
+               AND partition < toString(toYYYYMMDD(today() - 2))",
+        )
+        .fetch_all()
+        .await?;
+    for partition in old {
+        // The partition ids come from system.parts, and are digits only.
+        if partition.chars().all(|c| c.is_ascii_digit()) {
+            db.query(&format!(
+                "ALTER TABLE session_buckets_written DROP PARTITION {partition}"
+            ))
+            .execute()
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 #[derive(Row, Deserialize)]

@@ -1,9 +1,9 @@
 //! The analyst dashboard's queries: plays and listeners per hour and per day,
 //! new listeners, and skip rate by genre, over the aggregates the etl keeps.
 //!
-//! Distinct listeners come from the per-track `uniqExact` states merged across
-//! tracks, which is the union of their listeners: exact, and untouched by
-//! duplicated events. A listener is new on the day of their first play
+//! Every figure merges the per-track, per-hour sets of `track_hourly_state`
+//! across tracks (and hours, for a day): the union of their events and
+//! listeners, so exact, and untouched by duplicated events. A listener is new on the day of their first play
 //! (`user_first_play`, a `min` state).
 //!
 //! Outer columns are named apart from the `USING` keys (`at`, not `hour`):
@@ -44,16 +44,11 @@ pub struct GenreSkips {
 /// Per hour since `since` (Unix seconds, rounded down to the hour by the caller).
 pub async fn hourly(db: &Client, since: u32) -> Result<Vec<Hourly>, Error> {
     db.query(
-        "SELECT toUInt32(hour) AS at, plays, listeners FROM ( \
-           SELECT toStartOfHour(minute) AS hour, sum(plays) AS plays \
-           FROM track_minutely FINAL WHERE minute >= toDateTime(?) GROUP BY hour \
-         ) AS totals ANY LEFT JOIN ( \
-           SELECT hour, toUInt64(uniqExactMerge(listeners)) AS listeners \
-           FROM track_hourly_listeners WHERE hour >= toDateTime(?) GROUP BY hour \
-         ) AS distinct_listeners USING hour \
+        "SELECT toUInt32(hour) AS at, uniqExactIfMerge(plays_state) AS plays, \
+                uniqExactMerge(listeners_state) AS listeners \
+         FROM track_hourly_state WHERE hour >= toDateTime(?) GROUP BY hour \
          ORDER BY hour",
     )
-    .bind(since)
     .bind(since)
     .fetch_all()
     .await
@@ -63,13 +58,9 @@ pub async fn hourly(db: &Client, since: u32) -> Result<Vec<Hourly>, Error> {
 pub async fn daily(db: &Client, since: u32) -> Result<Vec<Daily>, Error> {
     db.query(
         "SELECT toString(day) AS date, plays, listeners, new_listeners FROM ( \
-           SELECT day, plays, listeners FROM ( \
-             SELECT toDate(minute) AS day, sum(plays) AS plays \
-             FROM track_minutely FINAL WHERE minute >= toDateTime(toDate(toDateTime(?))) GROUP BY day \
-           ) AS totals ANY LEFT JOIN ( \
-             SELECT day, toUInt64(uniqExactMerge(listeners)) AS listeners \
-             FROM track_daily_listeners WHERE day >= toDate(toDateTime(?)) GROUP BY day \
-           ) AS distinct_listeners USING day \
+           SELECT toDate(hour) AS day, uniqExactIfMerge(plays_state) AS plays, \
+                  uniqExactMerge(listeners_state) AS listeners \
+           FROM track_hourly_state WHERE hour >= toDateTime(toDate(toDateTime(?))) GROUP BY day \
          ) AS days ANY LEFT JOIN ( \
            SELECT day, count() AS new_listeners FROM ( \
              SELECT toDate(minMerge(first_play)) AS day FROM user_first_play GROUP BY user_id \
@@ -77,7 +68,6 @@ pub async fn daily(db: &Client, since: u32) -> Result<Vec<Daily>, Error> {
          ) AS firsts USING day \
          ORDER BY day",
     )
-    .bind(since)
     .bind(since)
     .bind(since)
     .fetch_all()
@@ -88,8 +78,8 @@ pub async fn daily(db: &Client, since: u32) -> Result<Vec<Daily>, Error> {
 pub async fn skips_by_genre(db: &Client, since: u32, limit: u64) -> Result<Vec<GenreSkips>, Error> {
     db.query(
         "SELECT genre, sum(plays) AS plays, sum(skips) AS skips FROM ( \
-           SELECT track_id, sum(plays) AS plays, sum(skips) AS skips \
-           FROM track_minutely FINAL WHERE minute >= toDateTime(?) GROUP BY track_id \
+           SELECT track_id, uniqExactIfMerge(plays_state) AS plays, uniqExactIfMerge(skips_state) AS skips \
+           FROM track_hourly_state WHERE hour >= toStartOfHour(toDateTime(?)) GROUP BY track_id \
          ) AS totals ANY LEFT JOIN ( \
            SELECT id AS track_id, genre FROM dim_tracks FINAL WHERE deleted = 0 \
          ) AS tracks USING track_id \

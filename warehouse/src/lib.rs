@@ -47,6 +47,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0006_search_events",
         include_str!("../migrations/0006_search_events.sql"),
     ),
+    (
+        7,
+        "0007_idempotent_aggregates",
+        include_str!("../migrations/0007_idempotent_aggregates.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -6,8 +6,9 @@
 //! Each user with at least five ratings keeps their last one (by time) as
 //! the held-out item; the rest is the training stream. The training stream
 //! goes through the production path: rows into `plays` in a scratch
-//! database, the same cell recomputation ([`rollup`], sessions and pairs
-//! included), the same feature SQL ([`features::compute`]) and the same read
+//! database (its materialized views fill the aggregates), the same feature
+//! SQL ([`features::compute`], which first brings the sessions up to date)
+//! and the same read
 //! path with its fallback ([`features::recommend`]). Encore's top 10 is
 //! compared, on the same split and with the same exclusions, with the
 //! anchors in [`baselines`]: most popular, ItemKNN and EASE (λ chosen on a
@@ -31,7 +32,6 @@ use crate::dims::{insert_all, TrackRow};
 use crate::features::{self, FeatureSettings};
 use crate::model::top_share;
 use crate::plays::PlayRow;
-use crate::rollup::{self, Touched};
 use crate::warehouse;
 
 #[derive(Debug, thiserror::Error)]
@@ -276,11 +276,9 @@ pub async fn run(url: &str, database: &str, dir: &Path) -> Result<Report, Evalua
     let users: Vec<u32> = by_user.keys().copied().collect();
     for (done, chunk) in users.chunks(50).enumerate() {
         let mut rows = Vec::new();
-        let mut touched = Touched::default();
         for user in chunk {
             for (n, interaction) in &by_user[user] {
                 for event in events(interaction, *n) {
-                    touched.add(&event);
                     rows.push(
                         PlayRow::from_event(&event, 0, rows.len() as i64).map_err(|e| {
                             EvaluateError::Parse {
@@ -294,7 +292,6 @@ pub async fn run(url: &str, database: &str, dir: &Path) -> Result<Report, Evalua
             }
         }
         insert_all(&db, "plays", &rows).await?;
-        rollup::rollup(&db, &touched, crate::pipeline::version()).await?;
         eprintln!(
             "  {} of {} users loaded",
             ((done + 1) * 50).min(users.len()),

@@ -47,6 +47,8 @@ pub async fn compute(
     db: &Client,
     settings: &FeatureSettings,
 ) -> Result<Generation, clickhouse::error::Error> {
+    // Sessions are the co-listening input; bring them up to date first.
+    crate::rollup::catch_up(db).await?;
     let generation = crate::pipeline::version();
     tracing::Span::current().record("generation", generation);
     db.query(

@@ -3,9 +3,9 @@
 //! The `freshness` section of the load bench. The ETL runs with its default
 //! batch settings. Events
 //! are produced to `playback-events` at a steady rate (1,000 and then 10,000
-//! per second, `BENCH_SECONDS` each, default 20); every 100 ms one of them is a
+//! per second, `BENCH_SECONDS` each, default 60); every 100 ms one of them is a
 //! marker, a start of a track nothing else plays. A poller reads
-//! `track_minutely FINAL` (the cells `track_hourly` sums) every 50 ms and
+//! `track_hourly_state` (the cells `track_hourly` merges) every 50 ms and
 //! times each marker from its send to its
 //! row appearing; a side consumer times the same markers until they are
 //! readable from the topic, the broker's share. Traffic comes from 50,000 listeners over 5,000 tracks, a
@@ -33,7 +33,7 @@ const SUSTAINED: f64 = 0.95;
 
 /// Runs the ETL and both rates; the rows of the table.
 pub(crate) async fn measure() -> Vec<Row> {
-    let seconds = env_usize("BENCH_SECONDS", 20).max(1) as u64;
+    let seconds = env_usize("BENCH_SECONDS", 60).max(1) as u64;
     let run = TestRun::new("bench-fresh");
     run.create_playback_topics().await;
     let mut config = run.etl_config();
@@ -283,8 +283,9 @@ async fn poll_markers(
         if !waiting.is_empty() {
             let seen: Vec<String> = db
                 .query(
-                    "SELECT toString(track_id) FROM track_minutely FINAL \
-                     WHERE track_id IN (SELECT toUUID(arrayJoin(?))) AND plays > 0",
+                    "SELECT toString(track_id) FROM track_hourly_state \
+                     WHERE track_id IN (SELECT toUUID(arrayJoin(?))) \
+                     GROUP BY track_id HAVING uniqExactIfMerge(plays_state) > 0",
                 )
                 .bind(&waiting)
                 .fetch_all()
