@@ -16,8 +16,9 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::StreamConsumer;
+use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::OwnedMessage;
+use rdkafka::TopicPartitionList;
 use tracing::Instrument;
 
 use crate::backoff::Backoff;
@@ -29,8 +30,18 @@ pub trait BatchSink: Send {
     /// Why a write failed; the driver logs it and retries the batch.
     type Error: std::fmt::Display + Send;
 
+    /// What the sink makes of a batch before writing it (decoded records,
+    /// say); `()` for a sink that works on the records as they are.
+    type Prepared: Send + Sync;
+
     /// The consumer's name in metrics (`consumer` label) and spans.
     fn name(&self) -> &'static str;
+
+    /// The CPU work on a batch that needs no I/O. The driver runs it while
+    /// the previous batch is being written, so that the sink's store is not
+    /// left waiting while a batch is decoded; it takes no `self` because the
+    /// sink is busy writing meanwhile.
+    fn prepare(batch: &[OwnedMessage]) -> Self::Prepared;
 
     /// Writes the batch durably and returns the records that can never be
     /// written, each with the reason and its dead-letter topic. An error
@@ -39,6 +50,7 @@ pub trait BatchSink: Send {
     fn write(
         &mut self,
         batch: &[OwnedMessage],
+        prepared: &Self::Prepared,
     ) -> impl Future<Output = Result<Vec<DeadLetter>, Self::Error>> + Send;
 
     /// Periodic work between batches (at most every [`Batching::idle`]), and
@@ -78,11 +90,26 @@ impl Driver {
             _ = self.committer.prepare() => {},
         }
         let mut last_tick = Instant::now();
+        // Three batches are in flight at once: the one being gathered from
+        // Kafka, the one being written, and the one written before it, whose
+        // offsets are being committed. Each stage waits on a different
+        // server, so the sink's store is never idle waiting for the other two.
+        // A batch gathered or written but not yet committed when the process
+        // stops or loses its partitions is simply delivered again.
+        let mut gathered: Option<Gathered<S::Prepared>> = None;
+        let mut written: Option<Written> = None;
         loop {
             let batching = self.batching;
-            let batch = tokio::select! {
-                _ = &mut shutdown => return,
-                batch = kafka::collect_batch(&self.consumer, batching.size, batching.wait, batching.idle) => batch,
+            let Gathered {
+                batch,
+                prepared,
+                read_to,
+            } = match gathered.take() {
+                Some(gathered) => gathered,
+                None => tokio::select! {
+                    _ = &mut shutdown => return,
+                    gathered = gather::<S>(&self.consumer, batching) => gathered,
+                },
             };
             if last_tick.elapsed() >= batching.idle {
                 last_tick = Instant::now();
@@ -91,37 +118,112 @@ impl Driver {
                     _ = sink.tick() => {},
                 }
             }
-            if batch.is_empty() {
-                continue;
-            }
+            let (consumer, committer) = (&self.consumer, &mut self.committer);
+            let commit = commit(committer, consumer, written.take(), name);
             let span = tracing::info_span!("batch", consumer = name, batch = %kafka::batch_id(&batch), records = batch.len());
-            let handled = async {
-                let started = Instant::now();
-                let dead = write_until_done(&mut sink, &batch).await;
-                match self.committer.commit(&self.consumer, &batch, &dead).await {
-                    Ok(()) => {
-                        metrics::counter!(crate::metrics::CONSUMER_RECORDS_COMMITTED_TOTAL.name, "consumer" => name)
-                            .increment(batch.len() as u64);
-                        metrics::histogram!(crate::metrics::CONSUMER_BATCH_SECONDS.name, "consumer" => name)
-                            .record(started.elapsed().as_secs_f64());
-                    }
-                    Err(error) => tracing::warn!(%error, "batch not committed"),
+            let write = async {
+                if batch.is_empty() {
+                    return None;
                 }
-            };
+                let started = Instant::now();
+                let dead = write_until_done(&mut sink, &batch, &prepared).await;
+                Some(Written {
+                    batch,
+                    dead,
+                    read_to,
+                    started,
+                })
+            }
+            .instrument(span);
+            let gather = gather::<S>(consumer, batching);
             tokio::select! {
                 _ = &mut shutdown => return,
-                _ = handled.instrument(span) => {},
+                (done, (), next) = async { tokio::join!(write, commit, gather) } => {
+                    written = done;
+                    gathered = Some(next);
+                }
             }
         }
     }
 }
 
+/// A batch read from Kafka and prepared for the sink.
+struct Gathered<P> {
+    batch: Vec<OwnedMessage>,
+    prepared: P,
+    /// The consumer's position once the batch was complete.
+    read_to: Option<TopicPartitionList>,
+}
+
+/// The next batch from Kafka, prepared for the sink.
+async fn gather<S: BatchSink>(
+    consumer: &StreamConsumer,
+    batching: Batching,
+) -> Gathered<S::Prepared> {
+    let batch = kafka::collect_batch(consumer, batching.size, batching.wait, batching.idle).await;
+    let read_to = consumer.position().ok();
+    let prepared = S::prepare(&batch);
+    Gathered {
+        batch,
+        prepared,
+        read_to,
+    }
+}
+
+/// A batch written to the sink, its offsets not committed yet.
+struct Written {
+    batch: Vec<OwnedMessage>,
+    dead: Vec<DeadLetter>,
+    read_to: Option<TopicPartitionList>,
+    /// When its write began, for the batch duration metric.
+    started: Instant,
+}
+
+/// Commits a written batch's offsets with its dead letters, if there is one.
+async fn commit(
+    committer: &mut TransactionalCommitter,
+    consumer: &StreamConsumer,
+    written: Option<Written>,
+    name: &'static str,
+) {
+    let Some(Written {
+        batch,
+        dead,
+        read_to,
+        started,
+    }) = written
+    else {
+        return;
+    };
+    let span = tracing::info_span!("commit", consumer = name, batch = %kafka::batch_id(&batch), records = batch.len());
+    async {
+        match committer
+            .commit(consumer, &batch, &dead, read_to.as_ref())
+            .await
+        {
+            Ok(()) => {
+                metrics::counter!(crate::metrics::CONSUMER_RECORDS_COMMITTED_TOTAL.name, "consumer" => name)
+                    .increment(batch.len() as u64);
+                metrics::histogram!(crate::metrics::CONSUMER_BATCH_SECONDS.name, "consumer" => name)
+                    .record(started.elapsed().as_secs_f64());
+            }
+            Err(error) => tracing::warn!(%error, "batch not committed"),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
 /// Writes `batch`, retrying with backoff until it is written.
-async fn write_until_done<S: BatchSink>(sink: &mut S, batch: &[OwnedMessage]) -> Vec<DeadLetter> {
+async fn write_until_done<S: BatchSink>(
+    sink: &mut S,
+    batch: &[OwnedMessage],
+    prepared: &S::Prepared,
+) -> Vec<DeadLetter> {
     let name = sink.name();
     let mut backoff = Backoff::default();
     loop {
-        match sink.write(batch).await {
+        match sink.write(batch, prepared).await {
             Ok(dead) => return dead,
             Err(error) => {
                 metrics::counter!(crate::metrics::CONSUMER_BATCH_FAILURES_TOTAL.name, "consumer" => name)

@@ -86,16 +86,22 @@ impl TransactionalCommitter {
     /// away. Gives up only when the consumer no longer owns the batch's
     /// partitions; then the transaction is aborted and the consumer rewound,
     /// so nothing of the batch is lost.
+    ///
+    /// `read_to` is the consumer's position when the batch was complete: it
+    /// may be past transaction markers after the batch's last record, and
+    /// it is the only position that says so, because by commit time the
+    /// consumer has already read on into the next batch.
     pub async fn commit(
         &mut self,
         consumer: &StreamConsumer,
         batch: &[OwnedMessage],
         dead: &[DeadLetter],
+        read_to: Option<&TopicPartitionList>,
     ) -> Result<(), CommitError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let offsets = next_offsets(consumer, batch);
+        let offsets = next_offsets(read_to, batch);
         let mut backoff = Backoff::default();
         loop {
             let producer = match self.producer().await {
@@ -251,11 +257,15 @@ fn per_partition(
 }
 
 /// The offset to resume each partition of `batch` from: past its last record,
-/// or past the transaction markers after it when the consumer is already there
-/// (its position skips control records, which are never delivered).
-fn next_offsets(consumer: &StreamConsumer, batch: &[OwnedMessage]) -> TopicPartitionList {
+/// or past the transaction markers after it when the consumer had already
+/// got there when the batch was complete (`read_to`: its position skips
+/// control records, which are never delivered).
+fn next_offsets(
+    read_to: Option<&TopicPartitionList>,
+    batch: &[OwnedMessage],
+) -> TopicPartitionList {
     let next = per_partition(batch, 0, |after, offset| after.max(offset + 1));
-    let position = consumer.position().ok();
+    let position = read_to;
     let mut offsets = TopicPartitionList::new();
     for ((topic, partition), after_batch) in next {
         let at = position

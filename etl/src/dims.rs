@@ -150,12 +150,19 @@ pub async fn insert_all<T: clickhouse::RowOwned + clickhouse::RowWrite>(
 
 impl BatchSink for DimsSink {
     type Error = clickhouse::error::Error;
+    type Prepared = ();
 
     fn name(&self) -> &'static str {
         "dims"
     }
 
-    async fn write(&mut self, batch: &[OwnedMessage]) -> Result<Vec<DeadLetter>, Self::Error> {
+    fn prepare(_: &[OwnedMessage]) {}
+
+    async fn write(
+        &mut self,
+        batch: &[OwnedMessage],
+        _: &(),
+    ) -> Result<Vec<DeadLetter>, Self::Error> {
         let mut rows = Rows::default();
         let mut poison = Vec::new();
         let dlq = self.topics.name(CATALOG_DLQ);

@@ -63,12 +63,19 @@ fn row(event: SearchEvent) -> Result<SearchRow, String> {
 
 impl BatchSink for SearchesSink {
     type Error = clickhouse::error::Error;
+    type Prepared = ();
 
     fn name(&self) -> &'static str {
         "searches"
     }
 
-    async fn write(&mut self, batch: &[OwnedMessage]) -> Result<Vec<DeadLetter>, Self::Error> {
+    fn prepare(_: &[OwnedMessage]) {}
+
+    async fn write(
+        &mut self,
+        batch: &[OwnedMessage],
+        _: &(),
+    ) -> Result<Vec<DeadLetter>, Self::Error> {
         let mut rows = Vec::with_capacity(batch.len());
         let mut poison = Vec::new();
         for (at, message) in batch.iter().enumerate() {

@@ -35,12 +35,19 @@ impl<'a> IndexSink<'a> {
 
 impl BatchSink for IndexSink<'_> {
     type Error = crate::client::SearchError;
+    type Prepared = ();
 
     fn name(&self) -> &'static str {
         "index"
     }
 
-    async fn write(&mut self, batch: &[OwnedMessage]) -> Result<Vec<DeadLetter>, Self::Error> {
+    fn prepare(_: &[OwnedMessage]) {}
+
+    async fn write(
+        &mut self,
+        batch: &[OwnedMessage],
+        _: &(),
+    ) -> Result<Vec<DeadLetter>, Self::Error> {
         let (changes, mut refused) = decode_batch(batch);
         let (applied, rejected) = writer::apply(
             &self.indexer.client,

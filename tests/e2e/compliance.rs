@@ -38,12 +38,21 @@ struct Checked<S> {
 
 impl<S: BatchSink> BatchSink for Checked<S> {
     type Error = S::Error;
+    type Prepared = S::Prepared;
 
     fn name(&self) -> &'static str {
         self.inner.name()
     }
 
-    async fn write(&mut self, batch: &[OwnedMessage]) -> Result<Vec<DeadLetter>, S::Error> {
+    fn prepare(batch: &[OwnedMessage]) -> S::Prepared {
+        S::prepare(batch)
+    }
+
+    async fn write(
+        &mut self,
+        batch: &[OwnedMessage],
+        prepared: &S::Prepared,
+    ) -> Result<Vec<DeadLetter>, S::Error> {
         // The first offset of the batch on each partition, by topic.
         let mut first: std::collections::BTreeMap<&str, std::collections::BTreeMap<i32, i64>> =
             Default::default();
@@ -74,7 +83,7 @@ impl<S: BatchSink> BatchSink for Checked<S> {
                 }
             }
         }
-        let written = self.inner.write(batch).await?;
+        let written = self.inner.write(batch, prepared).await?;
         self.written.fetch_add(batch.len(), Ordering::Relaxed);
         Ok(written)
     }
