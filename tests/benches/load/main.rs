@@ -22,8 +22,13 @@
 //!   beside a raw librdkafka producer on the same broker: events/s, p50/p99.
 //! - `etl` ([`etl`]): the ETL's rows/s from Kafka into ClickHouse beside a
 //!   direct insert of the same rows.
+//! - `scale` ([`scale`]): the same ETL load through 1, 2 and 4 consumers in
+//!   one group.
 //! - `search` ([`search`]): the indexer's docs/s beside a direct `_bulk`,
 //!   and catalog change → searchable latency.
+//! - `import` ([`import`]): a generated catalog file through `ingest
+//!   catalog`, the gateway, the outbox and the indexer until searchable:
+//!   rows/s, and each process's peak RSS.
 //! - `query` ([`query`]): search and autocomplete p50/p99 at 50 concurrent
 //!   clients through the gateway, beside the same requests to the engine's
 //!   own `_search`.
@@ -41,13 +46,15 @@
 //! |---|---|---|---|
 //! | `BENCH_EVENTS` | 100000 | ingest | events per ingest measurement |
 //! | `BENCH_CLIENTS` | 8 | ingest | concurrent HTTP clients of the saturated run |
-//! | `BENCH_ETL_ROWS` | 200000 | etl | playback events produced, then loaded both ways |
+//! | `BENCH_ETL_ROWS` | 1000000 | etl | playback events produced, then loaded both ways |
+//! | `BENCH_SCALE_ROWS` | 400000 | scale | playback events loaded by each consumer count |
 //! | `BENCH_COPIES` | 5 | search, query | copies of the Chinook catalogue indexed (about 4,100 documents each) |
 //! | `BENCH_SAMPLES` | 100 | search | artists created and timed until searchable |
+//! | `BENCH_IMPORT_ROWS` | 100000 | import | rows of the generated catalog file |
 //! | `BENCH_QUERY_CLIENTS` | 50 | query, subsonic | concurrent clients |
 //! | `BENCH_QUERY_SECONDS` | 15 | query, subsonic | seconds of each run |
 //! | `BENCH_QUERY_PACE_MS` | 1000 | query | a paced client's time between requests |
-//! | `BENCH_SECONDS` | 20 | freshness | seconds at each rate |
+//! | `BENCH_SECONDS` | 60 | freshness | seconds at each rate |
 //! | `BENCH_MEMORY_SECONDS` | 60 | memory | seconds of steady load |
 //! | `BENCH_MEMORY_RATE` | 1000 | memory | playback events/s through the gateway |
 //! | `BENCH_MEMORY_CATALOG_RATE` | 100 | memory | catalog changes/s produced for the indexer and the ETL's dimensions |
@@ -56,9 +63,11 @@
 
 mod etl;
 mod freshness;
+mod import;
 mod ingest;
 mod memory;
 mod query;
+mod scale;
 mod search;
 mod subsonic;
 
@@ -106,10 +115,12 @@ impl Row {
 
 type Section = fn() -> Pin<Box<dyn Future<Output = Vec<Row>> + Send>>;
 
-const SECTIONS: [(&str, Section); 7] = [
+const SECTIONS: [(&str, Section); 9] = [
     ("ingest", || Box::pin(ingest::measure())),
     ("etl", || Box::pin(etl::measure())),
+    ("scale", || Box::pin(scale::measure())),
     ("search", || Box::pin(search::measure())),
+    ("import", || Box::pin(import::measure())),
     ("query", || Box::pin(query::measure())),
     ("freshness", || Box::pin(freshness::measure())),
     ("memory", || Box::pin(memory::measure())),
