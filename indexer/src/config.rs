@@ -41,7 +41,7 @@ impl IndexerConfig {
             search_url: string("ENCORE_SEARCH_URL", "http://127.0.0.1:9200"),
             search_prefix: string("ENCORE_SEARCH_PREFIX", ""),
             group: string("ENCORE_INDEXER_GROUP", "encore-indexer"),
-            batch_size: parse("ENCORE_INDEXER_BATCH_SIZE", 1_000)?,
+            batch_size: parse("ENCORE_INDEXER_BATCH_SIZE", 5_000)?,
             batch_wait: millis("ENCORE_INDEXER_BATCH_MS", 100)?,
             addr: parse(
                 "ENCORE_INDEXER_ADDR",

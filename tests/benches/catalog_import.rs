@@ -9,15 +9,12 @@
 //! the CLI does, and the outbox relay publishes every change to the broker
 //! while the import runs.
 
-use std::io::Write;
-use std::path::Path;
 use std::time::Instant;
 
 use encore_ingest::catalog::import_file;
 use encore_ingest::client::Gateway;
 use encore_tests::api::Api;
 use encore_tests::TestRun;
-use serde_json::json;
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -25,43 +22,6 @@ fn main() {
         .build()
         .expect("a runtime");
     runtime.block_on(bench());
-}
-
-/// Writes a catalog of `rows` rows, parents before children.
-fn write_catalog(path: &Path, rows: usize, title_suffix: &str) {
-    let artists = rows / 20;
-    let albums = rows * 3 / 20;
-    let tracks = rows - artists - albums;
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("a catalog file"));
-    let genres = [
-        "rock",
-        "pop",
-        "jazz",
-        "hip-hop",
-        "electronic",
-        "classical",
-        "metal",
-        "folk",
-    ];
-    for a in 0..artists {
-        let row = json!({"kind": "artist", "external_id": format!("a{a}"), "name": format!("Bench Artist {a}"),
-                         "genres": [genres[a % genres.len()]]});
-        writeln!(out, "{row}").expect("writing");
-    }
-    for b in 0..albums {
-        let row = json!({"kind": "album", "external_id": format!("b{b}"), "artist_external_id": format!("a{}", b % artists),
-                         "title": format!("Bench Album {b}"), "release_year": 1960 + (b % 60) as i32});
-        writeln!(out, "{row}").expect("writing");
-    }
-    for t in 0..tracks {
-        let album = t % albums;
-        let row = json!({"kind": "track", "external_id": format!("t{t}"), "artist_external_id": format!("a{}", album % artists),
-                         "album_external_id": format!("b{album}"), "title": format!("Bench Track {t}{title_suffix}"),
-                         "duration_ms": 120_000 + (t % 240) as i64 * 1_000, "genre": genres[t % genres.len()],
-                         "track_number": (t / albums) as i32 + 1});
-        writeln!(out, "{row}").expect("writing");
-    }
-    out.flush().expect("flushing");
 }
 
 async fn bench() {
@@ -78,8 +38,8 @@ async fn bench() {
     let dir = std::env::temp_dir().join(format!("encore-bench-import-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     let (file, retitled) = (dir.join("catalog.jsonl"), dir.join("retitled.jsonl"));
-    write_catalog(&file, rows, "");
-    write_catalog(&retitled, rows, " (remastered)");
+    encore_tests::catalog_file::write(&file, rows, "");
+    encore_tests::catalog_file::write(&retitled, rows, " (remastered)");
     let size_mb = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
 
     let mut table = Vec::new();
@@ -102,7 +62,10 @@ async fn bench() {
     }
 
     println!();
-    println!("catalog import, {rows} rows (5% artists, 15% albums, 80% tracks), JSON lines, {size_mb:.1} MB, batches of 500");
+    println!(
+        "catalog import, {rows} rows (5% artists, 15% albums, 80% tracks), JSON lines, {size_mb:.1} MB, batches of {}",
+        encore_ingest::catalog::BATCH
+    );
     println!("| run | seconds | rows/s | rows with that outcome |");
     println!("| --- | ---: | ---: | ---: |");
     for (what, secs, rate, n) in table {

@@ -591,3 +591,86 @@ async fn run_to(
         .await
         .expect("a simulation run")
 }
+
+/// One import request is applied kind by kind, so a row may name a parent
+/// that comes later in the same request; a repeated external id and a
+/// missing parent are answered on their own rows, and the rest go in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_import_request_takes_parents_anywhere_in_it_and_answers_each_row() {
+    let run = TestRun::new("import-rows");
+    let gateway = run.start_gateway().await;
+    let admin = run
+        .account_with_role(&Api::new(&gateway), "importer", "admin")
+        .await;
+    let rows = json!({"rows": [
+        {"kind": "track", "external_id": "t1", "artist_external_id": "a1", "album_external_id": "b1", "title": "Early Child"},
+        {"kind": "album", "external_id": "b1", "artist_external_id": "a1", "title": "Late Parent"},
+        {"kind": "artist", "external_id": "a1", "name": "Last Of All"},
+        {"kind": "artist", "external_id": "a1", "name": "Said Twice"},
+        {"kind": "track", "external_id": "t2", "artist_external_id": "a1", "album_external_id": "nope", "title": "Orphan"},
+        {"kind": "track", "external_id": "t3", "artist_external_id": "a1", "title": ""}
+    ]});
+    let answer = admin
+        .api
+        .post("/v1/admin/import", rows.clone())
+        .await
+        .expect(200);
+    let results = answer["results"].as_array().expect("results").clone();
+    let statuses: Vec<&str> = results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["created", "created", "created", "rejected", "rejected", "rejected"],
+        "{answer:?}"
+    );
+    let field = |n: usize| {
+        results[n]["errors"][0]["field"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(field(3), "external_id");
+    assert!(
+        results[3]["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("row 2")),
+        "{:?}",
+        results[3]
+    );
+    assert_eq!(field(4), "album_external_id");
+    assert_eq!(field(5), "title");
+    let track = admin
+        .api
+        .get(&format!(
+            "/v1/tracks/{}",
+            results[0]["id"].as_str().expect("an id")
+        ))
+        .await
+        .expect(200);
+    assert_eq!(track["album_id"], results[1]["id"]);
+    assert_eq!(track["artist_id"], results[2]["id"]);
+
+    // The same request again: every accepted row unchanged, the same answers otherwise.
+    let again = admin.api.post("/v1/admin/import", rows).await.expect(200);
+    let statuses: Vec<&str> = again["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "unchanged",
+            "unchanged",
+            "unchanged",
+            "rejected",
+            "rejected",
+            "rejected"
+        ]
+    );
+    gateway.stop().await;
+    run.cleanup().await;
+}

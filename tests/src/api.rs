@@ -251,14 +251,17 @@ impl Account {
     }
 }
 
-/// Registers `name` (made unique) with a fixed password, `correct horse battery`.
+/// The password [`register`] gives every account.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Registers `name` (made unique) with a fixed password, [`PASSWORD`].
 pub async fn register(api: &Api, name: &str) -> Account {
     let unique = format!("{name}-{}", &Uuid::new_v4().simple().to_string()[..8]);
     let email = format!("{unique}@example.com");
     let session = api
         .post(
             "/v1/auth/register",
-            json!({"email": email, "username": unique, "password": "correct horse battery"}),
+            json!({"email": email, "username": unique, "password": PASSWORD}),
         )
         .await
         .expect(201);

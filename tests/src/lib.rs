@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod audio;
+pub mod catalog_file;
 pub mod chinook;
 pub mod interop;
 pub mod servers;

@@ -46,6 +46,11 @@ impl Body {
 
 /// Records that the entity now looks like `body` at `version`.
 pub async fn upsert(conn: &mut PgConnection, body: Body, version: i64) -> Result<(), DbError> {
+    insert(conn, &upsert_change(body, version), false).await
+}
+
+/// The change that publishes `body` at `version`.
+fn upsert_change(body: Body, version: i64) -> CatalogChange {
     let (entity_type, entity_id) = body.entity();
     let mut change = envelope(entity_type, entity_id, version, ChangeOp::Upsert);
     match body {
@@ -54,11 +59,42 @@ pub async fn upsert(conn: &mut PgConnection, body: Body, version: i64) -> Result
         Body::Track(t) => change.track = Some(t),
         Body::Playlist(p) => change.playlist = Some(p),
     }
-    insert(conn, &change, false).await
+    change
 }
 
-/// Records that the entity was deleted at `version` (its last version + 1);
-/// the relay follows the change with a tombstone.
+/// Writes the upserts of many entities (with their new versions) in one
+/// statement, in the given order: the bulk import's share of the outbox.
+pub async fn upsert_all(conn: &mut PgConnection, changed: Vec<(Body, i64)>) -> Result<(), DbError> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut topics = Vec::with_capacity(changed.len());
+    let mut ids = Vec::with_capacity(changed.len());
+    let mut versions = Vec::with_capacity(changed.len());
+    let mut payloads = Vec::with_capacity(changed.len());
+    for (body, version) in changed {
+        let change = upsert_change(body, version);
+        topics.push(catalog_topic(change.entity_type));
+        ids.push(change.entity_id);
+        versions.push(change.version);
+        payloads.push(encode(&change).map_err(|e| DbError::Encode(e.to_string()))?);
+    }
+    sqlx::query(
+        "INSERT INTO outbox (topic, entity_id, version, payload, tombstone) \
+         SELECT topic, entity_id, version, payload, false \
+         FROM UNNEST($1::text[], $2::uuid[], $3::bigint[], $4::bytea[]) WITH ORDINALITY \
+           AS o(topic, entity_id, version, payload, n) \
+         ORDER BY n",
+    )
+    .bind(topics)
+    .bind(ids)
+    .bind(versions)
+    .bind(payloads)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn delete(
     conn: &mut PgConnection,
     entity_type: EntityType,

@@ -36,8 +36,9 @@ use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-/// Rows per round.
-const BATCH: i64 = 500;
+/// Rows per round, published in one Kafka transaction: a bulk import's
+/// backlog goes out in a few large transactions rather than many small ones.
+const BATCH: i64 = 5_000;
 /// `pg_try_advisory_xact_lock` key of the relay ("encore-outbox" in ASCII, truncated).
 const LOCK_KEY: i64 = 0x656e_636f_7265_6f62;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);

@@ -10,7 +10,7 @@
 //!    rate, the floor under the gateway's;
 //! 3. the gateway saturated: `POST /v1/events/playback` batches of 100 from
 //!    concurrent clients, events/s and request latency;
-//! 4. the gateway paced at half the reference rate (the brief's throughput
+//! 4. the gateway paced at half the reference rate (the brief's latency
 //!    target), open loop, to read p99 latency at that rate.
 //!
 //! `BENCH_EVENTS` (default 100000) sets the events per measurement and
@@ -32,6 +32,9 @@ use uuid::Uuid;
 use crate::{env_usize, ms, thousands, Row};
 
 const BATCH: usize = 100;
+/// The brief: the gateway saturated at least 0.7 x the raw producer ...
+const SATURATED_TARGET: f64 = 0.7;
+/// ... and, paced at 0.5 x the raw producer, p99 under 50 ms.
 const THROUGHPUT_TARGET: f64 = 0.5;
 const P99_TARGET_MS: f64 = 50.0;
 
@@ -114,8 +117,8 @@ pub(crate) async fn measure() -> Vec<Row> {
         )
         .ratio(ratio)
         .target(
-            format!(">= {THROUGHPUT_TARGET:.2} x the raw producer's events/s"),
-            ratio >= THROUGHPUT_TARGET && saturated.failed == 0,
+            format!(">= {SATURATED_TARGET:.2} x the raw producer's events/s"),
+            ratio >= SATURATED_TARGET && saturated.failed == 0,
         ),
         Row::info(
             format!(

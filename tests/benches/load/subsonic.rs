@@ -26,7 +26,9 @@ use encore_tests::api::{self, Api};
 use encore_tests::{chinook, wait_for_live_count, TestRun};
 use serde_json::{json, Value};
 
-use crate::memory::procs::{build, free_port, mb, status_kb, wait_healthy, Children, Service};
+use crate::memory::procs::{
+    build, free_port, mb, stack_env, status_kb, wait_healthy, Children, Service,
+};
 use crate::query::{answered, clients_loop, figure, Request, QUERIES};
 use crate::{env_usize, ms, percentile_ms, Row};
 
@@ -83,14 +85,8 @@ pub(crate) async fn measure() -> Vec<Row> {
     let base = format!("http://127.0.0.1:{port}");
     let scratch = std::env::temp_dir().join(format!("encore-test-{}", run.id));
     std::fs::create_dir_all(&scratch).expect("a scratch directory");
-    let env: Vec<(&str, String)> = vec![
-        ("ENCORE_KAFKA_BROKERS", run.kafka.brokers.clone()),
-        ("ENCORE_TOPIC_PREFIX", run.kafka.topic_prefix.clone()),
-        ("ENCORE_CLICKHOUSE_URL", run.clickhouse_url.clone()),
-        ("ENCORE_CLICKHOUSE_DATABASE", run.database.clone()),
-        ("ENCORE_DATABASE_URL", run.postgres_url().await),
-        ("ENCORE_SEARCH_URL", run.indexer_config().search_url),
-        ("ENCORE_SEARCH_PREFIX", run.search_prefix()),
+    let mut env = stack_env(&run).await;
+    env.extend([
         ("ENCORE_GATEWAY_ADDR", format!("127.0.0.1:{port}")),
         (
             "ENCORE_STORAGE_URL",
@@ -101,7 +97,7 @@ pub(crate) async fn measure() -> Vec<Row> {
             scratch.join("transcodes").display().to_string(),
         ),
         ("ENCORE_TRANSCODE_MAX", TRANSCODES.to_string()),
-    ];
+    ]);
     let log = scratch.join("gateway.log");
     let out = std::fs::File::create(&log).expect("a log file");
     let process = std::process::Command::new(bin_dir.join("gateway"))

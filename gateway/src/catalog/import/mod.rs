@@ -3,10 +3,11 @@
 //! `POST /v1/admin/import` takes up to 1,000 rows (artists, albums, tracks)
 //! identified by their source's external ids, and upserts each: created if
 //! the external id is new, updated (version bumped, change published) if a
-//! field differs, left alone if nothing does. Each row runs in its own
-//! savepoint, so a bad row is reported and the others go in. Parents must
-//! come before their children (an album's artist, a track's artist and album),
-//! in the same request or an earlier one.
+//! field differs, left alone if nothing does. A bad row is reported with its
+//! field and the others go in. Parents (an album's artist, a track's artist
+//! and album) must be in the same request, anywhere in it, or an earlier
+//! one. The writes are set-based, a few statements per request
+//! ([`upsert`]).
 //!
 //! Listen matching is in [`super::matching`]; the start-up backfill of
 //! normalised keys in [`crate::db`].
@@ -19,16 +20,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use self::upsert::upsert;
+use self::upsert::apply;
 use super::YEARS;
 use crate::auth::AuthUser;
 use crate::checks::Checks;
-use crate::db::DbError;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::JsonBody;
 use crate::outbox;
 use crate::AppState;
 
+mod rows;
 mod upsert;
 
 /// The bulk import endpoint.
@@ -117,44 +118,42 @@ pub async fn import(
             format!("must hold 1 to {MAX_ROWS} rows"),
         ));
     }
-    let mut tx = state.db.begin().await?;
-    let mut results = Vec::with_capacity(body.rows.len());
-    for raw in body.rows {
+    let mut results: Vec<Option<RowResult>> = Vec::with_capacity(body.rows.len());
+    let mut checked = Vec::with_capacity(body.rows.len());
+    for (at, raw) in body.rows.into_iter().enumerate() {
         let row = match serde_json::from_value::<ImportRow>(raw) {
             Ok(row) => row,
             Err(e) => {
-                results.push(rejected(vec![field("row", e.to_string())]));
+                results.push(Some(rejected(vec![field("row", e.to_string())])));
                 continue;
             }
         };
-        if let Err(errors) = check(&row) {
-            results.push(rejected(errors));
-            continue;
-        }
-        let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-        match upsert(&mut savepoint, &row).await {
-            Ok((status, id)) => {
-                savepoint.commit().await?;
-                results.push(RowResult {
-                    status,
-                    id: Some(id),
-                    errors: Vec::new(),
-                });
+        match check(&row) {
+            Ok(()) => {
+                checked.push((at, row));
+                results.push(None);
             }
-            Err(error) => {
-                savepoint.rollback().await?;
-                // The row's own fault is reported with the row; anything
-                // else (the database going away) fails the request, which
-                // the client retries: every row is idempotent.
-                let (name, message) = match error {
-                    DbError::Invalid { field, message } => (field, message),
-                    DbError::Conflict { field, message } => (field, message.to_string()),
-                    other => return Err(other.into()),
-                };
-                results.push(rejected(vec![field(name, message)]));
-            }
+            Err(errors) => results.push(Some(rejected(errors))),
         }
     }
+    let mut tx = state.db.begin().await?;
+    // A row's own fault comes back with the row; anything else (the database
+    // going away) fails the request, which the client retries: every row is
+    // idempotent.
+    for (at, outcome) in apply(&mut tx, checked).await? {
+        results[at] = Some(match outcome {
+            Ok((status, id)) => RowResult {
+                status,
+                id: Some(id),
+                errors: Vec::new(),
+            },
+            Err((name, message)) => rejected(vec![field(name, message)]),
+        });
+    }
+    let results = results
+        .into_iter()
+        .map(|r| r.ok_or_else(|| ApiError::internal("an import row was given no outcome")))
+        .collect::<Result<Vec<_>, _>>()?;
     outbox::commit(&state, tx).await?;
     Ok(Json(ImportResponse { results }))
 }

@@ -1,10 +1,29 @@
-//! The idempotent upserts behind an import row: find the row's parents by
-//! their external ids, then insert the entity or update it (bumping its
-//! version and writing the change to the outbox) only when a field differs.
+//! The idempotent upserts behind an import request, a statement per kind
+//! rather than per row.
+//!
+//! Artists first, then albums, then tracks, so a request may name parents
+//! it creates itself, in any order. For each kind: the rows' parents are
+//! resolved by external id in one query, the existing entities are read (and
+//! locked) in one query, rows whose fields all match are left alone, and the
+//! rest are written with one `INSERT … SELECT FROM UNNEST … ON CONFLICT`,
+//! whose new versions go to the outbox in one more statement. Several round
+//! trips per row became a handful per request: the `catalog_import` bench
+//! went from 2,285 to 15,905 new rows/s (docs/ingest.md).
+//!
+//! Nothing here can fail because of one row once [`super::check`] passed it:
+//! a row whose parent is missing, or whose external id repeats an earlier
+//! row's, is answered with its field before anything is written, and the
+//! only constraint left, each table's unique external id, is what the
+//! upserts are keyed on.
+
+use std::collections::HashMap;
 
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::rows::{
+    first_of_each, genres_json, ids_by_external, missing, record, stored, to_write, Stored,
+};
 use super::{ImportRow, Outcome};
 use crate::catalog::albums::{Album, COLUMNS as ALBUM_COLUMNS};
 use crate::catalog::artists::{trimmed, Artist, COLUMNS as ARTIST_COLUMNS};
@@ -14,193 +33,227 @@ use crate::checks::clean;
 use crate::db::DbError;
 use crate::outbox;
 
-/// A parent an import row names by its external id.
-#[derive(Clone, Copy)]
-enum Parent {
-    Artist,
-    Album,
-}
+/// What became of one row: written or left alone with its entity's id, or
+/// refused with the field at fault and why.
+pub(super) type RowOutcome = Result<(Outcome, Uuid), (&'static str, String)>;
 
-/// The id of the `parent` with `external_id`; `field` is the row's field
-/// that named it, for the rejection.
-async fn by_external(
+/// Applies checked rows (each with its position in the request) and returns
+/// each position's outcome.
+pub(super) async fn apply(
     conn: &mut PgConnection,
-    parent: Parent,
-    external_id: &str,
-    field: &'static str,
-) -> Result<Uuid, DbError> {
-    let (sql, what) = match parent {
-        Parent::Artist => ("SELECT id FROM artists WHERE external_id = $1", "artist"),
-        Parent::Album => ("SELECT id FROM albums WHERE external_id = $1", "album"),
-    };
-    let id: Option<Uuid> = sqlx::query_scalar(sql)
-        .bind(external_id)
-        .fetch_optional(conn)
-        .await?;
-    id.ok_or_else(|| DbError::Invalid {
-        field,
-        message: format!("no {what} with external id {external_id:?} (import it first)"),
-    })
-}
-
-/// Writes one checked row; `Invalid` names the field of a missing parent.
-pub(super) async fn upsert(
-    conn: &mut PgConnection,
-    row: &ImportRow,
-) -> Result<(Outcome, Uuid), DbError> {
-    match row {
-        ImportRow::Artist {
-            external_id,
-            name,
-            genres,
-            country,
-        } => {
-            artist(
-                conn,
-                external_id,
-                name.trim(),
-                &trimmed(genres),
-                clean(country.clone()),
-            )
-            .await
-        }
-        ImportRow::Album {
-            external_id,
-            artist_external_id,
-            title,
-            release_year,
-            genres,
-        } => {
-            let artist = by_external(
-                conn,
-                Parent::Artist,
-                artist_external_id,
-                "artist_external_id",
-            )
-            .await?;
-            album(
-                conn,
-                external_id,
-                artist,
-                title.trim(),
-                *release_year,
-                &trimmed(genres),
-            )
-            .await
-        }
-        ImportRow::Track {
-            external_id,
-            artist_external_id,
-            album_external_id,
-            title,
-            duration_ms,
-            genre,
-            release_year,
-            track_number,
-        } => {
-            let artist = by_external(
-                conn,
-                Parent::Artist,
-                artist_external_id,
-                "artist_external_id",
-            )
-            .await?;
-            let album = match album_external_id.as_deref().filter(|a| !a.is_empty()) {
-                Some(a) => Some(by_external(conn, Parent::Album, a, "album_external_id").await?),
-                None => None,
-            };
-            let fields = TrackFields {
-                artist,
-                album,
-                title: title.trim().to_string(),
-                duration_ms: duration_ms.unwrap_or(0),
-                genre: clean(genre.clone()),
-                release_year: *release_year,
-                track_number: *track_number,
-            };
-            track(conn, external_id, fields).await
+    rows: Vec<(usize, ImportRow)>,
+) -> Result<Vec<(usize, RowOutcome)>, DbError> {
+    let mut artists = Vec::new();
+    let mut albums = Vec::new();
+    let mut tracks = Vec::new();
+    for (at, row) in rows {
+        match row {
+            ImportRow::Artist { .. } => artists.push((at, row)),
+            ImportRow::Album { .. } => albums.push((at, row)),
+            ImportRow::Track { .. } => tracks.push((at, row)),
         }
     }
+    let mut outcomes = Vec::new();
+    let mut changed = Vec::new();
+    artist_rows(conn, artists, &mut outcomes, &mut changed).await?;
+    album_rows(conn, albums, &mut outcomes, &mut changed).await?;
+    track_rows(conn, tracks, &mut outcomes, &mut changed).await?;
+    outbox::upsert_all(conn, changed).await?;
+    Ok(outcomes)
 }
 
-async fn artist(
-    conn: &mut PgConnection,
-    external_id: &str,
-    name: &str,
-    genres: &[String],
+struct ArtistIn {
+    external_id: String,
+    name: String,
+    genres: Vec<String>,
     country: Option<String>,
-) -> Result<(Outcome, Uuid), DbError> {
-    let existing: Option<Artist> = sqlx::query_as(&format!(
-        "SELECT {ARTIST_COLUMNS} FROM artists WHERE external_id = $1 FOR UPDATE"
-    ))
-    .bind(external_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(a) = &existing {
-        if a.name == name && a.genres == genres && a.country == country {
-            return Ok((Outcome::Unchanged, a.id));
-        }
+}
+
+async fn artist_rows(
+    conn: &mut PgConnection,
+    rows: Vec<(usize, ImportRow)>,
+    outcomes: &mut Vec<(usize, RowOutcome)>,
+    changed: &mut Vec<(outbox::Body, i64)>,
+) -> Result<(), DbError> {
+    let rows: Vec<(usize, ArtistIn)> = rows
+        .into_iter()
+        .filter_map(|(at, row)| match row {
+            ImportRow::Artist {
+                external_id,
+                name,
+                genres,
+                country,
+            } => Some((
+                at,
+                ArtistIn {
+                    external_id,
+                    name: name.trim().to_string(),
+                    genres: trimmed(&genres),
+                    country: clean(country),
+                },
+            )),
+            _ => None,
+        })
+        .collect();
+    let rows = first_of_each(rows, |r| r.external_id.as_str(), outcomes);
+    if rows.is_empty() {
+        return Ok(());
     }
-    let saved: Artist = sqlx::query_as(&format!(
-        "INSERT INTO artists (id, name, genres, country, external_id, name_key) VALUES ($1, $2, $3, $4, $5, $6) \
+    let ids = rows.iter().map(|(_, r)| r.external_id.clone()).collect();
+    let existing: HashMap<String, Artist> = stored(conn, "artists", ARTIST_COLUMNS, ids).await?;
+    let writes = to_write(
+        rows,
+        &existing,
+        |r| &r.external_id,
+        |r, a| a.name == r.name && a.genres == r.genres && a.country == r.country,
+        |a| a.id,
+        outcomes,
+    );
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let saved: Vec<Stored<Artist>> = sqlx::query_as(&format!(
+        "INSERT INTO artists (id, name, genres, country, external_id, name_key) \
+         SELECT id, name, ARRAY(SELECT jsonb_array_elements_text(genres)), country, external_id, name_key \
+         FROM UNNEST($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::text[]) \
+           AS r(id, name, genres, country, external_id, name_key) \
          ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, genres = EXCLUDED.genres, \
            country = EXCLUDED.country, name_key = EXCLUDED.name_key, version = artists.version + 1, updated_at = now() \
-         RETURNING {ARTIST_COLUMNS}"
+         RETURNING {ARTIST_COLUMNS}, external_id"
     ))
-    .bind(Uuid::now_v7())
-    .bind(name)
-    .bind(genres)
-    .bind(&country)
-    .bind(external_id)
-    .bind(key(name))
-    .fetch_one(&mut *conn)
+    .bind(writes.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.name.clone()).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| genres_json(&r.genres)).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.country.clone()).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.external_id.clone()).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| key(&r.name)).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
     .await?;
-    outbox::upsert(conn, saved.body(), saved.version).await?;
-    Ok((written(&existing), saved.id))
+    record(
+        writes,
+        saved,
+        &existing,
+        |r| &r.external_id,
+        |a: &Artist| (a.body(), a.version, a.id),
+        outcomes,
+        changed,
+    );
+    Ok(())
 }
 
-async fn album(
-    conn: &mut PgConnection,
-    external_id: &str,
+struct AlbumIn {
+    external_id: String,
     artist: Uuid,
-    title: &str,
+    title: String,
     release_year: Option<i32>,
-    genres: &[String],
-) -> Result<(Outcome, Uuid), DbError> {
-    let existing: Option<Album> = sqlx::query_as(&format!(
-        "SELECT {ALBUM_COLUMNS} FROM albums WHERE external_id = $1 FOR UPDATE"
-    ))
-    .bind(external_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(a) = &existing {
-        if a.artist_id == artist
-            && a.title == title
-            && a.release_year == release_year
-            && a.genres == genres
-        {
-            return Ok((Outcome::Unchanged, a.id));
+    genres: Vec<String>,
+}
+
+async fn album_rows(
+    conn: &mut PgConnection,
+    rows: Vec<(usize, ImportRow)>,
+    outcomes: &mut Vec<(usize, RowOutcome)>,
+    changed: &mut Vec<(outbox::Body, i64)>,
+) -> Result<(), DbError> {
+    let rows = first_of_each(
+        rows,
+        |row| match row {
+            ImportRow::Album { external_id, .. } => external_id.as_str(),
+            _ => "",
+        },
+        outcomes,
+    );
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let parents = rows
+        .iter()
+        .filter_map(|(_, row)| match row {
+            ImportRow::Album {
+                artist_external_id, ..
+            } => Some(artist_external_id.clone()),
+            _ => None,
+        })
+        .collect();
+    let artists = ids_by_external(conn, "artists", parents).await?;
+    let mut checked = Vec::with_capacity(rows.len());
+    for (at, row) in rows {
+        let ImportRow::Album {
+            external_id,
+            artist_external_id,
+            title,
+            release_year,
+            genres,
+        } = row
+        else {
+            continue;
+        };
+        match artists.get(&artist_external_id) {
+            Some(artist) => checked.push((
+                at,
+                AlbumIn {
+                    external_id,
+                    artist: *artist,
+                    title: title.trim().to_string(),
+                    release_year,
+                    genres: trimmed(&genres),
+                },
+            )),
+            None => outcomes.push((at, Err(missing("artist", &artist_external_id)))),
         }
     }
-    let saved: Album = sqlx::query_as(&format!(
-        "INSERT INTO albums (id, artist_id, title, release_year, genres, external_id) VALUES ($1, $2, $3, $4, $5, $6) \
+    if checked.is_empty() {
+        return Ok(());
+    }
+    let ids = checked.iter().map(|(_, r)| r.external_id.clone()).collect();
+    let existing: HashMap<String, Album> = stored(conn, "albums", ALBUM_COLUMNS, ids).await?;
+    let writes = to_write(
+        checked,
+        &existing,
+        |r| &r.external_id,
+        |r, a| {
+            a.artist_id == r.artist
+                && a.title == r.title
+                && a.release_year == r.release_year
+                && a.genres == r.genres
+        },
+        |a| a.id,
+        outcomes,
+    );
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let saved: Vec<Stored<Album>> = sqlx::query_as(&format!(
+        "INSERT INTO albums (id, artist_id, title, release_year, genres, external_id) \
+         SELECT id, artist_id, title, release_year, ARRAY(SELECT jsonb_array_elements_text(genres)), external_id \
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::text[]) \
+           AS r(id, artist_id, title, release_year, genres, external_id) \
          ON CONFLICT (external_id) DO UPDATE SET artist_id = EXCLUDED.artist_id, title = EXCLUDED.title, \
            release_year = EXCLUDED.release_year, genres = EXCLUDED.genres, version = albums.version + 1, updated_at = now() \
-         RETURNING {ALBUM_COLUMNS}"
+         RETURNING {ALBUM_COLUMNS}, external_id"
     ))
-    .bind(Uuid::now_v7())
-    .bind(artist)
-    .bind(title)
-    .bind(release_year)
-    .bind(genres)
-    .bind(external_id)
-    .fetch_one(&mut *conn)
+    .bind(writes.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.artist).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.title.clone()).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.release_year).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| genres_json(&r.genres)).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.external_id.clone()).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
     .await?;
-    outbox::upsert(conn, saved.body(), saved.version).await?;
-    Ok((written(&existing), saved.id))
+    record(
+        writes,
+        saved,
+        &existing,
+        |r| &r.external_id,
+        |a: &Album| (a.body(), a.version, a.id),
+        outcomes,
+        changed,
+    );
+    Ok(())
 }
 
-struct TrackFields {
+struct TrackIn {
+    external_id: String,
     artist: Uuid,
     album: Option<Uuid>,
     title: String,
@@ -210,62 +263,141 @@ struct TrackFields {
     track_number: Option<i32>,
 }
 
-async fn track(
-    conn: &mut PgConnection,
-    external_id: &str,
-    f: TrackFields,
-) -> Result<(Outcome, Uuid), DbError> {
-    let existing: Option<TrackRow> = sqlx::query_as(&format!(
-        "SELECT {TRACK_COLUMNS} FROM tracks WHERE external_id = $1 FOR UPDATE"
-    ))
-    .bind(external_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(t) = &existing {
-        let same = t.artist_id == f.artist
-            && t.album_id == f.album
-            && t.title == f.title
-            && t.genre == f.genre
-            && t.release_year == f.release_year
-            && t.track_number == f.track_number
+impl TrackIn {
+    fn matches(&self, t: &TrackRow) -> bool {
+        t.artist_id == self.artist
+            && t.album_id == self.album
+            && t.title == self.title
+            && t.genre == self.genre
+            && t.release_year == self.release_year
+            && t.track_number == self.track_number
             // A file's own duration (from audio) wins over an imported estimate.
-            && (t.duration_ms == f.duration_ms || t.audio_key.is_some() || f.duration_ms == 0);
-        if same {
-            return Ok((Outcome::Unchanged, t.id));
+            && (t.duration_ms == self.duration_ms || t.audio_key.is_some() || self.duration_ms == 0)
+    }
+}
+
+async fn track_rows(
+    conn: &mut PgConnection,
+    rows: Vec<(usize, ImportRow)>,
+    outcomes: &mut Vec<(usize, RowOutcome)>,
+    changed: &mut Vec<(outbox::Body, i64)>,
+) -> Result<(), DbError> {
+    let rows = first_of_each(
+        rows,
+        |row| match row {
+            ImportRow::Track { external_id, .. } => external_id.as_str(),
+            _ => "",
+        },
+        outcomes,
+    );
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (mut artist_ids, mut album_ids) = (Vec::new(), Vec::new());
+    for (_, row) in &rows {
+        if let ImportRow::Track {
+            artist_external_id,
+            album_external_id,
+            ..
+        } = row
+        {
+            artist_ids.push(artist_external_id.clone());
+            album_ids.extend(album_external_id.iter().filter(|a| !a.is_empty()).cloned());
         }
     }
-    let saved: TrackRow = sqlx::query_as(&format!(
+    let artists = ids_by_external(conn, "artists", artist_ids).await?;
+    let albums = ids_by_external(conn, "albums", album_ids).await?;
+    let mut checked = Vec::with_capacity(rows.len());
+    for (at, row) in rows {
+        let ImportRow::Track {
+            external_id,
+            artist_external_id,
+            album_external_id,
+            title,
+            duration_ms,
+            genre,
+            release_year,
+            track_number,
+        } = row
+        else {
+            continue;
+        };
+        let Some(artist) = artists.get(&artist_external_id) else {
+            outcomes.push((at, Err(missing("artist", &artist_external_id))));
+            continue;
+        };
+        let album = match album_external_id.as_deref().filter(|a| !a.is_empty()) {
+            None => None,
+            Some(a) => match albums.get(a) {
+                Some(album) => Some(*album),
+                None => {
+                    outcomes.push((at, Err(missing("album", a))));
+                    continue;
+                }
+            },
+        };
+        checked.push((
+            at,
+            TrackIn {
+                external_id,
+                artist: *artist,
+                album,
+                title: title.trim().to_string(),
+                duration_ms: duration_ms.unwrap_or(0),
+                genre: clean(genre),
+                release_year,
+                track_number,
+            },
+        ));
+    }
+    if checked.is_empty() {
+        return Ok(());
+    }
+    let ids = checked.iter().map(|(_, r)| r.external_id.clone()).collect();
+    let existing: HashMap<String, TrackRow> = stored(conn, "tracks", TRACK_COLUMNS, ids).await?;
+    let writes = to_write(
+        checked,
+        &existing,
+        |r| &r.external_id,
+        TrackIn::matches,
+        |t| t.id,
+        outcomes,
+    );
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let saved: Vec<Stored<TrackRow>> = sqlx::query_as(&format!(
         "INSERT INTO tracks (id, artist_id, album_id, title, duration_ms, genre, release_year, track_number, external_id, title_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::int[], \
+                              $8::int[], $9::text[], $10::text[]) \
          ON CONFLICT (external_id) DO UPDATE SET artist_id = EXCLUDED.artist_id, album_id = EXCLUDED.album_id, \
            title = EXCLUDED.title, title_key = EXCLUDED.title_key, genre = EXCLUDED.genre, \
            release_year = EXCLUDED.release_year, track_number = EXCLUDED.track_number, \
            duration_ms = CASE WHEN tracks.audio_key IS NULL AND EXCLUDED.duration_ms > 0 \
                               THEN EXCLUDED.duration_ms ELSE tracks.duration_ms END, \
            version = tracks.version + 1, updated_at = now() \
-         RETURNING {TRACK_COLUMNS}"
+         RETURNING {TRACK_COLUMNS}, external_id"
     ))
-    .bind(Uuid::now_v7())
-    .bind(f.artist)
-    .bind(f.album)
-    .bind(&f.title)
-    .bind(f.duration_ms)
-    .bind(&f.genre)
-    .bind(f.release_year)
-    .bind(f.track_number)
-    .bind(external_id)
-    .bind(key(&f.title))
-    .fetch_one(&mut *conn)
+    .bind(writes.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.artist).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.album).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.title.clone()).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.duration_ms).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.genre.clone()).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.release_year).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.track_number).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| r.external_id.clone()).collect::<Vec<_>>())
+    .bind(writes.iter().map(|(_, r)| key(&r.title)).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
     .await?;
-    outbox::upsert(conn, saved.body(), saved.version).await?;
-    Ok((written(&existing), saved.id))
-}
-
-/// What writing a row did, given whether it existed before.
-fn written<T>(existing: &Option<T>) -> Outcome {
-    if existing.is_some() {
-        Outcome::Updated
-    } else {
-        Outcome::Created
-    }
+    record(
+        writes,
+        saved,
+        &existing,
+        |r| &r.external_id,
+        |t: &TrackRow| (t.body(), t.version, t.id),
+        outcomes,
+        changed,
+    );
+    Ok(())
 }

@@ -45,7 +45,9 @@ mod load;
 pub(crate) mod procs;
 
 use load::{catalog_load, playback_load};
-use procs::{build, free_port, mb, stack_jvms, status_kb, wait_healthy, Children, Service};
+use procs::{
+    build, free_port, mb, stack_env, stack_jvms, status_kb, wait_healthy, Children, Service,
+};
 
 const TARGET_MB: f64 = 150.0;
 const BATCH: usize = 100;
@@ -98,14 +100,8 @@ async fn under_load(run: Arc<TestRun>, bin_dir: PathBuf, settings: Settings) -> 
         format!("127.0.0.1:{}", ports[at])
     };
     let search_url = run.indexer_config().search_url;
-    let env: Vec<(&str, String)> = vec![
-        ("ENCORE_KAFKA_BROKERS", run.kafka.brokers.clone()),
-        ("ENCORE_TOPIC_PREFIX", run.kafka.topic_prefix.clone()),
-        ("ENCORE_CLICKHOUSE_URL", run.clickhouse_url.clone()),
-        ("ENCORE_CLICKHOUSE_DATABASE", run.database.clone()),
-        ("ENCORE_DATABASE_URL", run.postgres_url().await),
-        ("ENCORE_SEARCH_URL", search_url.clone()),
-        ("ENCORE_SEARCH_PREFIX", run.search_prefix()),
+    let mut env = stack_env(&run).await;
+    env.extend([
         ("ENCORE_GATEWAY_ADDR", addr("gateway")),
         ("ENCORE_ETL_ADDR", addr("etl")),
         ("ENCORE_INDEXER_ADDR", addr("indexer")),
@@ -121,7 +117,7 @@ async fn under_load(run: Arc<TestRun>, bin_dir: PathBuf, settings: Settings) -> 
                     .display()
             ),
         ),
-    ];
+    ]);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::SERVICES;
 
-/// `cargo build --release` of the three services into the target directory
+/// `cargo build --release` of the three services and `ingest` into the target directory
 /// this bench runs from; returns the directory holding the binaries.
 pub(crate) fn build() -> PathBuf {
     let exe = std::env::current_exe().expect("the bench's own path");
@@ -25,7 +25,7 @@ pub(crate) fn build() -> PathBuf {
         .expect("the workspace");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!(
-        "building the release binaries gateway, etl and indexer into {} \
+        "building the release binaries gateway, etl, indexer and ingest into {} \
          (cargo build --release; a few minutes the first time) ...",
         bin_dir.display()
     );
@@ -40,6 +40,8 @@ pub(crate) fn build() -> PathBuf {
             "encore-etl",
             "-p",
             "encore-indexer",
+            "-p",
+            "encore-ingest",
         ])
         .stdout(Stdio::null())
         .status()
@@ -53,6 +55,21 @@ pub(crate) fn build() -> PathBuf {
         );
     }
     bin_dir
+}
+
+/// The settings every service process of a section shares: the run's
+/// topics, databases and indices.
+pub(crate) async fn stack_env(run: &encore_tests::TestRun) -> Vec<(&'static str, String)> {
+    let search = run.indexer_config();
+    vec![
+        ("ENCORE_KAFKA_BROKERS", run.kafka.brokers.clone()),
+        ("ENCORE_TOPIC_PREFIX", run.kafka.topic_prefix.clone()),
+        ("ENCORE_CLICKHOUSE_URL", run.clickhouse_url.clone()),
+        ("ENCORE_CLICKHOUSE_DATABASE", run.database.clone()),
+        ("ENCORE_DATABASE_URL", run.postgres_url().await),
+        ("ENCORE_SEARCH_URL", search.search_url),
+        ("ENCORE_SEARCH_PREFIX", run.search_prefix()),
+    ]
 }
 
 pub(crate) fn free_port() -> u16 {
@@ -83,7 +100,7 @@ impl Service {
     }
 
     /// Panics with its log when it has exited.
-    pub(super) fn assert_running(&mut self) {
+    pub(crate) fn assert_running(&mut self) {
         if let Ok(Some(status)) = self.process.try_wait() {
             panic!(
                 "{} exited ({status}); its log {}:\n{}",
