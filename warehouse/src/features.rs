@@ -285,3 +285,44 @@ pub async fn similar(
         })
         .collect())
 }
+
+/// The tracks most similar to any of `seeds` (each scored by its best score
+/// against one of them), without the seeds themselves, best first: one query
+/// for a whole album or an artist's top tracks.
+pub async fn similar_to_any(
+    db: &Client,
+    seeds: &[Uuid],
+    limit: usize,
+) -> Result<Vec<Similar>, clickhouse::error::Error> {
+    if seeds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(generation) = latest(db).await? else {
+        return Ok(Vec::new());
+    };
+    let seeds: Vec<String> = seeds.iter().map(Uuid::to_string).collect();
+    let rows: Vec<SimilarRow> = db
+        .query(
+            "SELECT toString(similar_id) AS similar_text, max(score) AS best, max(sessions) AS most_sessions \
+             FROM track_similar \
+             WHERE generation = ? AND track_id IN (SELECT toUUID(arrayJoin(?))) \
+               AND similar_id NOT IN (SELECT toUUID(arrayJoin(?))) \
+             GROUP BY similar_id ORDER BY best DESC, similar_text LIMIT ?",
+        )
+        .bind(generation)
+        .bind(&seeds)
+        .bind(&seeds)
+        .bind(limit as u64)
+        .fetch_all()
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Similar {
+                track_id: r.similar_id.parse().ok()?,
+                score: r.score,
+                sessions: r.sessions,
+            })
+        })
+        .collect())
+}

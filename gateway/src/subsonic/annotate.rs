@@ -71,22 +71,25 @@ pub(super) async fn star(ctx: &Ctx, star: bool) -> Outcome {
     if targets.is_empty() {
         return Err(Failure::missing("id, albumId or artistId"));
     }
-    for kind in [Kind::Track, Kind::Album, Kind::Artist] {
-        let ids: Vec<Uuid> = targets
+    let of_kind = |kind: &Kind| -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = targets
             .iter()
-            .filter(|(k, _)| std::mem::discriminant(k) == std::mem::discriminant(&kind))
+            .filter(|(k, _)| std::mem::discriminant(k) == std::mem::discriminant(kind))
             .map(|(_, id)| *id)
             .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        let changed = sqlx::query(kind.sql(star))
-            .bind(ctx.caller.id)
-            .bind(&ids)
-            .execute(&ctx.state.db)
-            .await?;
-        // Starring an album or artist that does not exist stars nothing.
-        if star && changed.rows_affected() == 0 && !matches!(kind, Kind::Track) {
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    // Every album and artist must exist before anything is starred: a call
+    // naming one unknown id changes nothing, rather than half of what it
+    // asked. (Songs were checked by `classify`.)
+    if star {
+        for kind in [Kind::Album, Kind::Artist] {
+            let ids = of_kind(&kind);
+            if ids.is_empty() {
+                continue;
+            }
             let known: i64 = sqlx::query_scalar(match kind {
                 Kind::Album => "SELECT count(*) FROM albums WHERE id = ANY($1)",
                 _ => "SELECT count(*) FROM artists WHERE id = ANY($1)",
@@ -98,6 +101,17 @@ pub(super) async fn star(ctx: &Ctx, star: bool) -> Outcome {
                 return Err(Failure::not_found("item"));
             }
         }
+    }
+    for kind in [Kind::Track, Kind::Album, Kind::Artist] {
+        let ids = of_kind(&kind);
+        if ids.is_empty() {
+            continue;
+        }
+        sqlx::query(kind.sql(star))
+            .bind(ctx.caller.id)
+            .bind(&ids)
+            .execute(&ctx.state.db)
+            .await?;
     }
     Ok(Reply::Empty)
 }

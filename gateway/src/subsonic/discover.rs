@@ -80,27 +80,14 @@ pub(super) async fn top_songs(ctx: &Ctx) -> Outcome {
 /// Tracks listened to in the same sessions as any of `seeds`, best first,
 /// without the seeds themselves.
 async fn similar_to(ctx: &Ctx, seeds: &[Uuid], count: i64) -> Result<Vec<Uuid>, Failure> {
-    let mut scored: Vec<(Uuid, f64)> = Vec::new();
-    for seed in seeds {
-        for similar in features::similar(&ctx.state.warehouse, *seed, count as usize)
+    Ok(
+        features::similar_to_any(&ctx.state.warehouse, seeds, count as usize)
             .await
             .map_err(warehouse_down)?
-        {
-            if seeds.contains(&similar.track_id) {
-                continue;
-            }
-            match scored.iter_mut().find(|(id, _)| *id == similar.track_id) {
-                Some((_, score)) => *score = score.max(similar.score),
-                None => scored.push((similar.track_id, similar.score)),
-            }
-        }
-    }
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    Ok(scored
-        .into_iter()
-        .take(count as usize)
-        .map(|(id, _)| id)
-        .collect())
+            .into_iter()
+            .map(|similar| similar.track_id)
+            .collect(),
+    )
 }
 
 /// The seeds an id stands for: a song itself, an album's songs, or an

@@ -132,6 +132,26 @@ async fn bad_credentials_parameters_and_ids_answer_protocol_errors() {
             .await,
         70
     );
+    // One unknown album among known ones stars none of them.
+    assert_eq!(
+        by_key
+            .error(
+                "star",
+                &[
+                    ("albumId", &cat.albums[0]),
+                    ("albumId", &uuid::Uuid::new_v4().to_string())
+                ]
+            )
+            .await,
+        70
+    );
+    let starred = by_key.ok("getStarred2", &[]).await;
+    assert!(
+        starred["starred2"]["album"]
+            .as_array()
+            .is_none_or(|albums| albums.is_empty()),
+        "{starred}"
+    );
     assert_eq!(
         by_key.error("getArtists", &[("musicFolderId", "7")]).await,
         70
