@@ -17,6 +17,7 @@
 //!    committed every offset of the topic: consume, decode, insert `plays`,
 //!    recompute the aggregate cells the batch touched, commit.
 //!
+//! Each side starts on a quiet server: no merges running ([`settle`]).
 //! Both databases are checked afterwards: `plays FINAL` holds every event once.
 //! The ETL's own metrics say how much of its time went to writing batches and
 //! how much of that to recomputing the aggregate cells (the direct insert
@@ -60,6 +61,7 @@ pub(crate) async fn measure() -> Vec<Row> {
         .await
         .expect("migrating the reference database");
     let direct = warehouse::client(&run.clickhouse_url, &direct_db);
+    settle(&direct).await;
     let started = Instant::now();
     for chunk in rows.chunks(defaults.batch_size.max(1)) {
         let mut insert = direct.insert::<PlayRow>("plays").await.expect("an insert");
@@ -89,6 +91,7 @@ pub(crate) async fn measure() -> Vec<Row> {
     let topic = run.playback_topic();
     let partitions = run.kafka.partitions;
     let ends = encore_tests::high_watermarks(&run.kafka, &topic, partitions).await;
+    settle(&run.clickhouse()).await;
     let started = Instant::now();
     let etl = run.start_etl(config.clone()).await;
     let metrics_before = metrics(&etl).await;
@@ -278,6 +281,23 @@ pub(crate) fn wait_committed(
             PATIENCE.as_secs()
         );
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits (up to two minutes) until ClickHouse merges no parts: the direct
+/// insert's thousands of fresh parts go on merging after it returns, and
+/// the ETL, timed next, would otherwise share the server with them.
+pub(crate) async fn settle(db: &clickhouse::Client) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        match db
+            .query("SELECT count() FROM system.merges")
+            .fetch_one::<u64>()
+            .await
+        {
+            Ok(0) | Err(_) => return,
+            Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use encore_etl::{warehouse, EtlConfig};
 use encore_tests::TestRun;
 
-use crate::etl::{count_plays, produce, wait_committed};
+use crate::etl::{count_plays, produce, settle, wait_committed};
 use crate::{env_usize, thousands, Row};
 
 /// Partitions of the section's topic: enough for four consumers to share.
@@ -53,6 +53,7 @@ pub(crate) async fn measure() -> Vec<Row> {
         config.batch_wait = defaults.batch_wait;
         config.features.interval = Duration::from_secs(3_600);
         eprintln!("{consumers} consumer(s) in one group ...");
+        settle(&warehouse::client(&run.clickhouse_url, &database)).await;
         let started = Instant::now();
         let mut etls = Vec::with_capacity(consumers);
         for n in 0..consumers {
