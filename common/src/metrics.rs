@@ -211,7 +211,7 @@ pub const ETL_BATCH_SECONDS: Metric = Metric {
     name: "encore_etl_batch_seconds",
     kind: Kind::Histogram,
     labels: &[],
-    help: "writing one plays batch: decode, insert, rollup",
+    help: "writing one plays batch: the insert (decoding happens before, while the previous batch is written)",
 };
 
 /// Age of a batch's oldest event, since the gateway accepted it, when its rows are written.

@@ -152,6 +152,19 @@ async fn drop_old_generations(db: &Client, newest: u64) -> Result<(), clickhouse
 /// Recomputes the features every `settings.interval` until `shutdown`.
 pub async fn run(db: Client, settings: FeatureSettings, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
+    // A generation younger than the interval (another ETL instance's, or this
+    // one's before a restart) is current: the first run waits out the rest
+    // of its interval instead of repeating the work at once.
+    if let Ok(Some(newest)) = latest(&db).await {
+        let now = encore_common::now_millis().max(0) as u64 * 1_000;
+        let age = std::time::Duration::from_micros(now.saturating_sub(newest));
+        if let Some(rest) = settings.interval.checked_sub(age) {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tokio::time::sleep(rest) => {}
+            }
+        }
+    }
     loop {
         tokio::select! {
             _ = &mut shutdown => return,

@@ -7,7 +7,7 @@
 //! field and the others go in. Parents (an album's artist, a track's artist
 //! and album) must be in the same request, anywhere in it, or an earlier
 //! one. The writes are set-based, a few statements per request
-//! ([`upsert`]).
+//! (`upsert.rs`).
 //!
 //! Listen matching is in [`super::matching`]; the start-up backfill of
 //! normalised keys in [`crate::db`].
