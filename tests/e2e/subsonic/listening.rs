@@ -207,7 +207,12 @@ async fn reports_queues_ratings_now_playing_top_and_similar_songs() {
         .artist_album_track("Other Band", "Other Album", "Other Song")
         .await;
     let other_song = other_song["id"].as_str().expect("id").to_string();
-    let base = encore_common::now_millis() - 3_600_000;
+    // Ten minutes into the previous 3-hour session bucket: sessions are cut
+    // at bucket boundaries (00:00, 03:00, ... UTC), and "an hour ago" put the
+    // three plays on both sides of one when the test ran just after it.
+    let bucket = 3 * 3_600_000;
+    let now = encore_common::now_millis();
+    let base = now - now.rem_euclid(bucket) - bucket + 600_000;
     for who in [&by_key, &other.by_key] {
         for (track, offset) in [
             (song, 0),
