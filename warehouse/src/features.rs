@@ -256,6 +256,19 @@ struct SimilarRow {
     sessions: u64,
 }
 
+/// The rows as [`Similar`]s; a row whose id does not parse is skipped.
+fn similar_of(rows: Vec<SimilarRow>) -> Vec<Similar> {
+    rows.into_iter()
+        .filter_map(|r| {
+            Some(Similar {
+                track_id: r.similar_id.parse().ok()?,
+                score: r.score,
+                sessions: r.sessions,
+            })
+        })
+        .collect()
+}
+
 pub async fn similar(
     db: &Client,
     track: Uuid,
@@ -274,16 +287,7 @@ pub async fn similar(
         .bind(limit as u64)
         .fetch_all()
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(Similar {
-                track_id: r.similar_id.parse().ok()?,
-                score: r.score,
-                sessions: r.sessions,
-            })
-        })
-        .collect())
+    Ok(similar_of(rows))
 }
 
 /// The tracks most similar to any of `seeds` (each scored by its best score
@@ -315,14 +319,5 @@ pub async fn similar_to_any(
         .bind(limit as u64)
         .fetch_all()
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(Similar {
-                track_id: r.similar_id.parse().ok()?,
-                score: r.score,
-                sessions: r.sessions,
-            })
-        })
-        .collect())
+    Ok(similar_of(rows))
 }
