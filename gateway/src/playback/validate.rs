@@ -32,6 +32,21 @@ pub fn validate_batch(
     user: Uuid,
     received_at: i64,
 ) -> Result<Vec<PlaybackEvent>, ApiError> {
+    match fast::read_batch(body, user, received_at) {
+        Some(events) => Ok(events),
+        // Something is wrong with the batch: read it again as a JSON tree,
+        // which can say what, and where, for every event.
+        None => read_explaining(body, user, received_at),
+    }
+}
+
+/// The batch read as a JSON tree, so that every problem of every event can be
+/// named; what it accepts is exactly what [`fast::read_batch`] accepts.
+fn read_explaining(
+    body: &[u8],
+    user: Uuid,
+    received_at: i64,
+) -> Result<Vec<PlaybackEvent>, ApiError> {
     let root: Value = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(
             "invalid_json",
@@ -90,6 +105,83 @@ pub fn validate_batch(
     ))
 }
 
+/// The rules both readers apply, each in one place. The fast reader only
+/// asks whether a value passes; the explaining reader also says why not.
+mod rules {
+    use super::*;
+
+    pub(super) fn id(id: Uuid) -> Result<Uuid, &'static str> {
+        if id.is_nil() {
+            Err("must not be the nil UUID")
+        } else {
+            Ok(id)
+        }
+    }
+
+    pub(super) fn int(n: i64, min: i64, max: i64) -> Result<i64, String> {
+        if (min..=max).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("{n} is outside {min}..={max}"))
+        }
+    }
+
+    pub(super) fn position(pos: i64, duration: i64) -> Result<(), String> {
+        if pos > duration {
+            Err(format!("{pos} is past the track's end ({duration} ms)"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// RFC 3339 text as epoch milliseconds.
+    pub(super) fn rfc3339_ms(text: &str) -> Option<i64> {
+        let at = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+        i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
+    }
+
+    /// A client's clock in a plausible range around the gateway's.
+    pub(super) fn moment(ms: i64, now: i64) -> Result<i64, &'static str> {
+        if ms < EARLIEST_MS {
+            Err("is before 2000-01-01; was it sent in seconds instead of milliseconds?")
+        } else if ms > now + MAX_CLOCK_SKEW_MS {
+            Err("is more than a day in the future")
+        } else {
+            Ok(ms)
+        }
+    }
+
+    pub(super) fn text(s: &str) -> bool {
+        !s.trim().is_empty() && s.len() <= MAX_TEXT
+    }
+
+    pub(super) fn kind(text: &str) -> Option<PlaybackKind> {
+        PlaybackKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    pub(super) fn platform(text: &str) -> bool {
+        PLATFORMS.contains(&text)
+    }
+
+    pub(super) const CONTEXTS: [(&str, ContextKind); 8] = [
+        ("album", ContextKind::Album),
+        ("artist", ContextKind::Artist),
+        ("playlist", ContextKind::Playlist),
+        ("search", ContextKind::Search),
+        ("recommendation", ContextKind::Recommendation),
+        ("library", ContextKind::Library),
+        ("radio", ContextKind::Radio),
+        ("other", ContextKind::Other),
+    ];
+
+    pub(super) fn context(text: &str) -> Option<ContextKind> {
+        CONTEXTS
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, k)| *k)
+    }
+}
+
 fn field(index: Option<usize>, name: &str, message: String) -> FieldError {
     FieldError {
         index,
@@ -142,11 +234,8 @@ impl EventReader<'_> {
         let track_duration_ms = self.int(obj, "track_duration_ms", 1, MAX_TRACK_MS);
         let position_ms = self.int(obj, "position_ms", 0, MAX_TRACK_MS);
         if let (Some(pos), Some(dur)) = (position_ms, track_duration_ms) {
-            if pos > dur {
-                self.fail(
-                    "position_ms",
-                    format!("{pos} is past the track's end ({dur} ms)"),
-                );
+            if let Err(why) = rules::position(pos, dur) {
+                self.fail("position_ms", why);
             }
         }
         let occurred_at = self.timestamp(obj, "occurred_at", received_at);
@@ -194,10 +283,10 @@ impl EventReader<'_> {
 
     fn uuid(&mut self, obj: &Map<String, Value>, name: &str) -> Option<Uuid> {
         match obj.get(name) {
-            Some(Value::String(s)) => match Uuid::parse_str(s) {
-                Ok(id) if !id.is_nil() => Some(id),
-                Ok(_) => {
-                    self.fail(name, "must not be the nil UUID");
+            Some(Value::String(s)) => match Uuid::parse_str(s).map(rules::id) {
+                Ok(Ok(id)) => Some(id),
+                Ok(Err(why)) => {
+                    self.fail(name, why);
                     None
                 }
                 Err(_) => {
@@ -220,10 +309,10 @@ impl EventReader<'_> {
     }
 
     fn kind(&mut self, obj: &Map<String, Value>) -> Option<PlaybackKind> {
-        let text = obj.get("kind").and_then(Value::as_str);
-        let found = PlaybackKind::ALL
-            .into_iter()
-            .find(|k| Some(k.as_str()) == text);
+        let found = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .and_then(rules::kind);
         if found.is_none() {
             self.fail(
                 "kind",
@@ -235,11 +324,13 @@ impl EventReader<'_> {
 
     fn int(&mut self, obj: &Map<String, Value>, name: &str, min: i64, max: i64) -> Option<i64> {
         match obj.get(name).map(|v| (v, v.as_i64())) {
-            Some((_, Some(n))) if (min..=max).contains(&n) => Some(n),
-            Some((_, Some(n))) => {
-                self.fail(name, format!("{n} is outside {min}..={max}"));
-                None
-            }
+            Some((_, Some(n))) => match rules::int(n, min, max) {
+                Ok(n) => Some(n),
+                Err(why) => {
+                    self.fail(name, why);
+                    None
+                }
+            },
             Some((Value::Null, _)) | None => {
                 self.fail(name, "required");
                 None
@@ -254,9 +345,9 @@ impl EventReader<'_> {
     /// RFC 3339 text or epoch milliseconds.
     fn timestamp(&mut self, obj: &Map<String, Value>, name: &str, now: i64) -> Option<i64> {
         let ms = match obj.get(name) {
-            Some(Value::String(s)) => match OffsetDateTime::parse(s, &Rfc3339) {
-                Ok(t) => i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok(),
-                Err(_) => {
+            Some(Value::String(s)) => match rules::rfc3339_ms(s) {
+                Some(ms) => Some(ms),
+                None => {
                     self.fail(name, "must be an RFC 3339 timestamp such as 2026-11-22T10:00:00.123Z, or epoch milliseconds");
                     return None;
                 }
@@ -277,19 +368,12 @@ impl EventReader<'_> {
                 return None;
             }
         };
-        match ms {
-            Some(ms) if ms < EARLIEST_MS => {
-                self.fail(
-                    name,
-                    "is before 2000-01-01; was it sent in seconds instead of milliseconds?",
-                );
+        match rules::moment(ms?, now) {
+            Ok(ms) => Some(ms),
+            Err(why) => {
+                self.fail(name, why);
                 None
             }
-            Some(ms) if ms > now + MAX_CLOCK_SKEW_MS => {
-                self.fail(name, "is more than a day in the future");
-                None
-            }
-            other => other,
         }
     }
 
@@ -301,9 +385,7 @@ impl EventReader<'_> {
         required: bool,
     ) -> Option<Option<String>> {
         match obj.get(name) {
-            Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= MAX_TEXT => {
-                Some(Some(s.clone()))
-            }
+            Some(Value::String(s)) if rules::text(s) => Some(Some(s.clone())),
             Some(Value::String(_)) => {
                 self.fail(path, format!("must be 1 to {MAX_TEXT} bytes of text"));
                 None
@@ -356,7 +438,7 @@ impl EventReader<'_> {
         let device = self.object(obj, "device", &["id", "platform"])?;
         let id = self.text(device, "id", "device.id", false);
         let platform = self.text(device, "platform", "device.platform", true)??;
-        if !PLATFORMS.contains(&platform.as_str()) {
+        if !rules::platform(&platform) {
             self.fail(
                 "device.platform",
                 format!("must be one of {}", PLATFORMS.join(", ")),
@@ -368,23 +450,12 @@ impl EventReader<'_> {
 
     fn context(&mut self, obj: &Map<String, Value>) -> Option<PlaybackContext> {
         let context = self.object(obj, "context", &["kind", "id"])?;
-        const KINDS: [(&str, ContextKind); 8] = [
-            ("album", ContextKind::Album),
-            ("artist", ContextKind::Artist),
-            ("playlist", ContextKind::Playlist),
-            ("search", ContextKind::Search),
-            ("recommendation", ContextKind::Recommendation),
-            ("library", ContextKind::Library),
-            ("radio", ContextKind::Radio),
-            ("other", ContextKind::Other),
-        ];
-        let text = context.get("kind").and_then(Value::as_str);
-        let kind = KINDS
-            .iter()
-            .find(|(name, _)| Some(*name) == text)
-            .map(|(_, k)| *k);
+        let kind = context
+            .get("kind")
+            .and_then(Value::as_str)
+            .and_then(rules::context);
         if kind.is_none() {
-            let names: Vec<&str> = KINDS.iter().map(|(n, _)| *n).collect();
+            let names: Vec<&str> = rules::CONTEXTS.iter().map(|(n, _)| *n).collect();
             self.fail(
                 "context.kind",
                 format!("must be one of {}", names.join(", ")),
@@ -397,6 +468,8 @@ impl EventReader<'_> {
         })
     }
 }
+
+mod fast;
 
 // The cases are many and long, so they live in their own file.
 #[cfg(test)]

@@ -122,3 +122,80 @@ fn token_user_replaces_the_body_user() {
     let f = fields(validate_batch(&batch(vec![good()]), token_user, NOW).unwrap_err());
     assert_eq!(f, vec![(Some(0), "user_id".to_string())]);
 }
+
+/// The fast reader and the explaining reader must accept exactly the same
+/// batches, with the same events: every field of a good event is replaced by
+/// values of every JSON type, valid and not, and removed.
+#[test]
+fn both_readers_accept_exactly_the_same_events() {
+    let replacements = [
+        json!(null),
+        json!(""),
+        json!(" "),
+        json!("x"),
+        json!("a\u{e9}\\\"b"),
+        json!(0),
+        json!(-1),
+        json!(1),
+        json!(1.5),
+        json!(200000),
+        json!(18_446_744_073_709_551_615u64),
+        json!(1_700_000_000_123i64),
+        json!("2027-01-15T08:00:00+02:00"),
+        json!("2027-01-15 08:00"),
+        json!("00000000-0000-0000-0000-000000000000"),
+        json!("00000000-0000-0000-0000-000000000001"),
+        json!("{00000000-0000-0000-0000-000000000005}"),
+        json!("start"),
+        json!("web"),
+        json!("radio"),
+        json!("y".repeat(201)),
+        json!([]),
+        json!({}),
+        json!({"app": "a"}),
+        json!({"platform": "web", "id": null}),
+        json!({"kind": "album", "id": "x"}),
+        json!(true),
+    ];
+    let template = good();
+    let mut paths: Vec<Vec<&str>> = template
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(key, value)| {
+            let mut paths = vec![vec![key.as_str()]];
+            if let Some(inner) = value.as_object() {
+                paths.extend(inner.keys().map(|k| vec![key.as_str(), k.as_str()]));
+            }
+            paths
+        })
+        .collect();
+    paths.push(vec!["received_at"]);
+    let mut checked = (0, 0);
+    for path in &paths {
+        for replacement in replacements.iter().map(Some).chain([None]) {
+            let mut event = good();
+            let (parent, key) = match path.as_slice() {
+                [key] => (&mut event, *key),
+                [outer, key] => (&mut event[*outer], *key),
+                _ => unreachable!(),
+            };
+            let parent = parent.as_object_mut().unwrap();
+            match replacement {
+                Some(value) => parent.insert(key.to_string(), value.clone()),
+                None => parent.remove(key),
+            };
+            let body = batch(vec![good(), event]);
+            let fast = fast::read_batch(&body, USER, NOW);
+            let explained = read_explaining(&body, USER, NOW).ok();
+            assert_eq!(fast, explained, "{path:?} = {replacement:?}");
+            if fast.is_some() {
+                checked.0 += 1;
+            } else {
+                checked.1 += 1;
+            }
+        }
+    }
+    // Both outcomes were exercised, many times.
+    assert!(checked.0 > 20 && checked.1 > 200, "{checked:?}");
+}
