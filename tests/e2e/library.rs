@@ -317,6 +317,17 @@ async fn likes_and_listening_history() {
         .post("/v1/events/playback", batch(events))
         .await
         .expect(202);
+    // The history is kept from the playback topic: wait until all three
+    // plays are there (and stay three: the retried batch adds nothing).
+    let all = encore_tests::eventually("three plays in the history", || async {
+        let page = ada.api.get("/v1/me/history?limit=10").await.expect(200);
+        match page["items"].as_array().map(Vec::len) {
+            Some(3) => Ok(page),
+            _ => Err(page.to_string()),
+        }
+    })
+    .await;
+    assert_eq!(all["next_cursor"], Value::Null);
     let first = ada.api.get("/v1/me/history?limit=2").await.expect(200);
     let played: Vec<&str> = first["items"]
         .as_array()

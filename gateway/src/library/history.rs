@@ -1,13 +1,11 @@
-//! Listening history: one row per play started, recorded by the playback
-//! endpoint, read newest first by `GET /v1/me/history`.
+//! Listening history: one row per play started, written from the playback
+//! topic by [`super::history_sink`], read newest first by `GET /v1/me/history`.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::Json;
 use axum::Router;
-use encore_schemas::{PlaybackEvent, PlaybackKind};
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -20,42 +18,6 @@ use crate::{rfc3339, AppState};
 /// The caller's listening history.
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/me/history", get(list))
-}
-
-/// Records the `start` events of an accepted batch. Keyed by event id, so a
-/// retried batch adds nothing.
-pub async fn record(db: &PgPool, events: &[PlaybackEvent]) -> Result<(), sqlx::Error> {
-    let starts: Vec<&PlaybackEvent> = events
-        .iter()
-        .filter(|e| e.kind == PlaybackKind::Start)
-        .collect();
-    if starts.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = starts.iter().map(|e| e.event_id).collect();
-    let users: Vec<Uuid> = starts.iter().map(|e| e.user_id).collect();
-    let tracks: Vec<Uuid> = starts.iter().map(|e| e.track_id).collect();
-    let contexts: Vec<&str> = starts.iter().map(|e| e.context.kind.as_str()).collect();
-    let times: Vec<OffsetDateTime> = starts
-        .iter()
-        .map(|e| {
-            OffsetDateTime::from_unix_timestamp_nanos(i128::from(e.occurred_at) * 1_000_000)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        })
-        .collect();
-    sqlx::query(
-        "INSERT INTO listening_history (event_id, user_id, track_id, context, occurred_at) \
-         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) \
-         ON CONFLICT (event_id) DO NOTHING",
-    )
-    .bind(ids)
-    .bind(users)
-    .bind(tracks)
-    .bind(contexts)
-    .bind(times)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]

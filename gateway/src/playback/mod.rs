@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::library::history;
 use crate::AppState;
 
 /// The playback event endpoint.
@@ -61,10 +60,9 @@ pub async fn post_batch(
     let received_at = encore_common::now_millis();
     let events = validate_batch(&body, user.id, received_at)?;
     tracing::Span::current().record("events", events.len());
+    // Once the broker has them the events are durable, and everything else
+    // (the history, the warehouse, the search ranking) is derived from them.
     publish(&state, &events).await?;
-    // The events are durable; the history is a view of them. If it cannot be
-    // written the client retries the batch, which the event ids make harmless.
-    history::record(&state.db, &events).await?;
     metrics::counter!(encore_common::metrics::GATEWAY_PLAYBACK_EVENTS_ACCEPTED_TOTAL.name)
         .increment(events.len() as u64);
     Ok((

@@ -296,7 +296,6 @@ pub(super) async fn scrobble(ctx: &Ctx) -> Outcome {
         ));
     }
     crate::playback::publish::publish(&ctx.state, &events).await?;
-    crate::library::history::record(&ctx.state.db, &events).await?;
     Ok(Reply::Empty)
 }
 

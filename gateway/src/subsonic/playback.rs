@@ -170,7 +170,6 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
         .collect();
     if !ignore && !events.is_empty() {
         crate::playback::publish::publish(&ctx.state, &events).await?;
-        crate::library::history::record(&ctx.state.db, &events).await?;
     }
     sqlx::query(
         "INSERT INTO playback_reports (user_id, track_id, session_id, state, position_ms) \

@@ -111,13 +111,17 @@ async fn reports_queues_ratings_now_playing_top_and_similar_songs() {
         70
     );
 
-    // Now playing: the latest start of each listener, from any client.
-    let playing = by_token.ok("getNowPlaying", &[]).await;
-    let entries = playing["nowPlaying"]["entry"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(entries.len(), 1, "{playing}");
+    // Now playing: the latest start of each listener, from any client, as
+    // soon as the history (kept from the playback topic) has it.
+    let entries = encore_tests::eventually("the started song in now playing", || async {
+        let playing = by_token.ok("getNowPlaying", &[]).await;
+        match playing["nowPlaying"]["entry"].as_array() {
+            Some(entries) if !entries.is_empty() => Ok(entries.clone()),
+            _ => Err(playing.to_string()),
+        }
+    })
+    .await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0]["username"], username.as_str());
     assert_eq!(entries[0]["id"], song);
 

@@ -104,6 +104,17 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
         )
         .await;
 
+    // Now playing is read from the listening history, which the gateway
+    // keeps from the playback topic: wait for the report to get there.
+    encore_tests::eventually("the reported play in now playing", || async {
+        let playing = by_key.ok("getNowPlaying", &[]).await;
+        match playing["nowPlaying"]["entry"].as_array() {
+            Some(entries) if !entries.is_empty() => Ok(()),
+            _ => Err(playing.to_string()),
+        }
+    })
+    .await;
+
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("ping", vec![]),
         ("getLicense", vec![]),
