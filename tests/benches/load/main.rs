@@ -44,7 +44,7 @@
 //!
 //! | variable | default | section | meaning |
 //! |---|---|---|---|
-//! | `BENCH_EVENTS` | 100000 | ingest | events per ingest measurement |
+//! | `BENCH_EVENTS` | 300000 | ingest | events per ingest measurement |
 //! | `BENCH_CLIENTS` | 8 | ingest | concurrent HTTP clients of the saturated run |
 //! | `BENCH_ETL_ROWS` | 1000000 | etl | playback events produced, then loaded both ways |
 //! | `BENCH_SCALE_ROWS` | 400000 | scale | playback events loaded by each consumer count |
