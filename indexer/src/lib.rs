@@ -4,17 +4,24 @@
 //! - [`client`] and [`indices`]: the search client, index names, aliases and
 //!   mappings, from the `encore-search` contract crate the gateway reads through.
 //! - [`documents`]: search documents built from catalog changes.
-//! - [`writer`]: applies a batch of changes with `_bulk`, item by item.
+//! - [`writer`]: applies a batch of changes with `_bulk`, item by item;
+//!   [`propagate`]: rewrites the documents that carry a changed name.
+//! - [`awaiting`]: the artists and albums written documents still lack;
+//!   [`recent`]: names seen moments ago; [`memory`]: both, per index.
 //! - [`pipeline`]: the live sink the shared consumer driver runs: index, then dead-letter.
 //! - [`popularity`]: tracks' play counts from the warehouse, merged into the index.
 //! - [`rebuild`]: a fresh index generation from the topics, and the alias swap.
 //! - [`service`]: start-up, shared by `main` and the tests.
 
+pub mod awaiting;
 pub mod config;
 pub mod documents;
+pub mod memory;
 pub mod pipeline;
 pub mod popularity;
+pub mod propagate;
 pub mod rebuild;
+pub mod recent;
 pub mod service;
 pub mod writer;
 

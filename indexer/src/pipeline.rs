@@ -14,6 +14,7 @@ use encore_schemas::CatalogChange;
 use rdkafka::message::OwnedMessage;
 
 use crate::indices::Targets;
+use crate::memory::Memory;
 use crate::rebuild;
 use crate::writer::{self, Tagged};
 use crate::Indexer;
@@ -22,6 +23,7 @@ use crate::Indexer;
 pub struct IndexSink<'a> {
     pub indexer: &'a Indexer,
     pub targets: Targets,
+    memory: Memory,
 }
 
 impl<'a> IndexSink<'a> {
@@ -29,6 +31,7 @@ impl<'a> IndexSink<'a> {
         IndexSink {
             indexer,
             targets: Targets::aliases(&indexer.names),
+            memory: Memory::of_existing_index(),
         }
     }
 }
@@ -53,6 +56,7 @@ impl BatchSink for IndexSink<'_> {
             &self.indexer.client,
             &self.targets,
             &self.indexer.popularity,
+            &mut self.memory,
             changes,
         )
         .await?;
@@ -81,6 +85,8 @@ impl BatchSink for IndexSink<'_> {
     async fn tick(&mut self) {
         match rebuild::ensure(self.indexer, false).await {
             Ok(Some(generation)) => {
+                // What the new generation awaits is its own.
+                self.memory = Memory::of_existing_index();
                 tracing::warn!(generation, "the index was missing and has been rebuilt")
             }
             Ok(None) => {}

@@ -146,7 +146,10 @@ pub async fn round(indexer: &Indexer, db: &clickhouse::Client) -> Result<usize, 
         // A conflict means a catalog change landed in between; it was
         // written with this round's popularity already.
         let outcomes = bulk(&indexer.client, &writes, true).await?;
-        updated += outcomes.iter().filter(|o| **o == Outcome::Written).count();
+        updated += outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Written { .. }))
+            .count();
         indexer.popularity.sent(chunk);
     }
     metrics::counter!(encore_common::metrics::INDEXER_POPULARITY_UPDATES_TOTAL.name)

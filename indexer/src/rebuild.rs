@@ -18,6 +18,7 @@ use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
 use crate::client::SearchError;
 use crate::indices::{self, Targets, ALL};
+use crate::memory::Memory;
 use crate::pipeline::decode_batch;
 use crate::writer;
 use crate::Indexer;
@@ -197,13 +198,16 @@ async fn replay(
     consumer.assign(&assignment)?;
     let mut batch: Vec<OwnedMessage> = Vec::new();
     let mut replayed = 0usize;
+    // A catch-up replay writes into a generation an earlier one filled: the
+    // first batch asks the index what its documents await.
+    let mut memory = Memory::of_existing_index();
     while !left.is_empty() {
         let message = match tokio::time::timeout(STALL, consumer.recv()).await {
             Ok(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => {
                 forget_reached(&consumer, &mut left);
                 if left.is_empty() && !batch.is_empty() {
                     replayed += batch.len();
-                    apply_until_done(indexer, targets, &batch).await;
+                    apply_until_done(indexer, targets, &mut memory, &batch).await;
                     batch.clear();
                 }
                 continue;
@@ -223,7 +227,7 @@ async fn replay(
         }
         if batch.len() >= indexer.batch_size || left.is_empty() {
             replayed += batch.len();
-            apply_until_done(indexer, targets, &batch).await;
+            apply_until_done(indexer, targets, &mut memory, &batch).await;
             batch.clear();
         }
     }
@@ -248,11 +252,24 @@ fn forget_reached(consumer: &StreamConsumer, left: &mut HashMap<(String, i32), i
 
 /// Applies a replayed batch, retrying transient failures. Poison was
 /// dead-lettered when the live loop first met it, so here it is skipped.
-async fn apply_until_done(indexer: &Indexer, targets: &Targets, batch: &[OwnedMessage]) {
+async fn apply_until_done(
+    indexer: &Indexer,
+    targets: &Targets,
+    memory: &mut Memory,
+    batch: &[OwnedMessage],
+) {
     let mut backoff = Duration::from_millis(100);
     loop {
         let (changes, _poison) = decode_batch(batch);
-        match writer::apply(&indexer.client, targets, &indexer.popularity, changes).await {
+        let applied = writer::apply(
+            &indexer.client,
+            targets,
+            &indexer.popularity,
+            memory,
+            changes,
+        )
+        .await;
+        match applied {
             Ok(_) => return,
             Err(error) => {
                 tracing::warn!(%error, "applying replayed changes failed; retrying");

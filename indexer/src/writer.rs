@@ -5,23 +5,28 @@
 //! artist or album that changed, the documents that carry its name are
 //! re-indexed with the new one.
 //!
+//! Only artists and albums that some document awaits, or that replaced an
+//! earlier document, are propagated ([`crate::awaiting`]).
+//!
 //! Every document is written with its entity's own version as an external
 //! version, so a replayed or reordered older change is refused by the index
 //! (a version conflict, counted, not an error). Re-indexing a document for a
 //! new artist name keeps its version and uses `external_gte`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use elasticsearch::http::request::JsonBody;
-use elasticsearch::{BulkParts, MgetParts, SearchParts};
+use elasticsearch::{BulkParts, MgetParts};
 use encore_schemas::{CatalogChange, ChangeOp, EntityType};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::client::{json, SearchClient, SearchError};
 use crate::documents::{document, newest_per_entity, AlbumInfo, Lookups};
-use crate::indices::{self, Targets};
+use crate::indices::Targets;
+use crate::memory::Memory;
 use crate::popularity::Popularity;
+use crate::propagate;
 
 /// Items tagged with the position of their record in the batch.
 pub type Tagged<T> = Vec<(usize, T)>;
@@ -29,7 +34,8 @@ pub type Tagged<T> = Vec<(usize, T)>;
 /// What happened to one change of a batch.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Written,
+    /// `created`: the index held no document under this id before.
+    Written { created: bool },
     /// An equal or newer version was already indexed.
     Stale,
     /// The server refused the document itself; it goes to the dead-letter topic.
@@ -56,13 +62,16 @@ pub(crate) struct Write {
 /// Applies `changes` (each with the caller's position of its record) and
 /// returns the positions the server rejected, with its reason. A transient
 /// failure returns an error and nothing may be committed; retrying the same
-/// batch is safe.
+/// batch is safe. `memory` belongs to the index `targets` names, and is
+/// kept from one batch to the next.
 pub async fn apply(
     client: &SearchClient,
     targets: &Targets,
     popularity: &Popularity,
+    memory: &mut Memory,
     changes: Tagged<CatalogChange>,
 ) -> Result<(Applied, Tagged<String>), SearchError> {
+    memory.awaiting.ensure_known(client, targets).await?;
     let changes = newest_per_entity(changes);
     let (first, second): (Vec<_>, Vec<_>) = changes
         .into_iter()
@@ -71,7 +80,15 @@ pub async fn apply(
     let first_refs: Vec<&CatalogChange> = first.iter().map(|(_, c)| c).collect();
     lookups.learn(&first_refs);
     let second_refs: Vec<&CatalogChange> = second.iter().map(|(_, c)| c).collect();
-    fill_lookups(client, targets, &mut lookups, &first_refs, &second_refs).await?;
+    fill_lookups(
+        client,
+        targets,
+        memory,
+        &mut lookups,
+        &first_refs,
+        &second_refs,
+    )
+    .await?;
     lookups.popularity = popularity.of(second
         .iter()
         .filter(|(_, c)| c.entity_type == EntityType::Track)
@@ -79,6 +96,14 @@ pub async fn apply(
 
     let mut applied = Applied::default();
     let mut rejected = Vec::new();
+    let mut created = HashSet::new();
+    // Names the index did not take from this batch: deletes, and changes
+    // older than what it holds.
+    let mut not_names: Vec<Uuid> = first
+        .iter()
+        .filter(|(_, c)| c.op == ChangeOp::Delete)
+        .map(|(_, c)| c.entity_id)
+        .collect();
     for phase in [&first, &second] {
         let writes: Vec<Write> = phase
             .iter()
@@ -90,21 +115,48 @@ pub async fn apply(
                 doc: document(change, &lookups),
             })
             .collect();
-        for ((at, _), outcome) in phase
+        for write in &writes {
+            memory.awaiting.note(&write.doc, &lookups);
+        }
+        for ((at, change), outcome) in phase
             .iter()
             .zip(bulk(client, &writes, targets.require_alias).await?)
         {
             match outcome {
-                Outcome::Written => applied.written += 1,
-                Outcome::Stale => applied.stale += 1,
+                Outcome::Written { created: new } => {
+                    applied.written += 1;
+                    if new {
+                        created.insert(change.entity_id);
+                    }
+                }
+                Outcome::Stale => {
+                    applied.stale += 1;
+                    not_names.push(change.entity_id);
+                }
                 Outcome::Rejected(reason) => {
                     applied.rejected += 1;
+                    not_names.push(change.entity_id);
                     rejected.push((*at, reason));
                 }
             }
         }
     }
-    applied.propagated = propagate(client, targets, &lookups, &first).await?;
+    memory.recent.remember(&lookups);
+    for id in &not_names {
+        memory.recent.forget(id);
+    }
+    let owners: Vec<&CatalogChange> = first
+        .iter()
+        .map(|(_, change)| change)
+        .filter(|c| {
+            memory.awaiting.must_propagate(
+                c.entity_type,
+                c.entity_id,
+                created.contains(&c.entity_id),
+            )
+        })
+        .collect();
+    applied.propagated = propagate::propagate(client, targets, &lookups, &owners).await?;
     Ok((applied, rejected))
 }
 
@@ -113,6 +165,7 @@ pub async fn apply(
 async fn fill_lookups(
     client: &SearchClient,
     targets: &Targets,
+    memory: &mut Memory,
     lookups: &mut Lookups,
     first: &[&CatalogChange],
     second: &[&CatalogChange],
@@ -130,6 +183,7 @@ async fn fill_lookups(
     }
     artists.retain(|id| !lookups.artists.contains_key(id));
     albums.retain(|id| !lookups.albums.contains_key(id));
+    memory.recent.recall(lookups, &mut artists, &mut albums);
     for (id, _, source) in mget(client, &targets.artists, &artists).await? {
         if let Some(name) = source["name"].as_str() {
             lookups.artists.insert(id, name.to_string());
@@ -186,122 +240,6 @@ pub(crate) async fn mget(
         .unwrap_or_default())
 }
 
-/// Re-indexes the documents that carry the name of an artist or album that
-/// changed in this batch (one search per carrying field, for the whole
-/// batch). Returns how many were rewritten.
-async fn propagate(
-    client: &SearchClient,
-    targets: &Targets,
-    lookups: &Lookups,
-    changed: &[(usize, CatalogChange)],
-) -> Result<usize, SearchError> {
-    let upserted = |entity: EntityType| -> Vec<Uuid> {
-        changed
-            .iter()
-            .filter(|(_, c)| c.op == ChangeOp::Upsert && c.entity_type == entity)
-            .map(|(_, c)| c.entity_id)
-            .collect()
-    };
-    let (artists, albums) = (upserted(EntityType::Artist), upserted(EntityType::Album));
-    if artists.is_empty() && albums.is_empty() {
-        return Ok(0);
-    }
-    // Search sees only refreshed documents: a track written by the previous
-    // batch, before its artist arrived, would be missed and keep no artist
-    // name for good. A refresh first makes every earlier write visible.
-    indices::refresh(client, &[targets.tracks.clone(), targets.albums.clone()]).await?;
-    let carriers = [
-        (&targets.tracks, "artist_id", &artists),
-        (&targets.albums, "artist_id", &artists),
-        (&targets.tracks, "album_id", &albums),
-    ];
-    // A track may carry both a changed artist and a changed album: both
-    // names go into one rewrite, or the second would undo the first.
-    let mut rewrites: Vec<(&String, Value, Value)> = Vec::new();
-    let mut seen: HashMap<(&String, String), usize> = HashMap::new();
-    for (index, field, ids) in carriers {
-        for source in carrying(client, index, field, ids).await? {
-            let Some(doc_id) = source["id"].as_str().map(String::from) else {
-                continue;
-            };
-            let at = *seen.entry((index, doc_id)).or_insert_with(|| {
-                rewrites.push((index, source.clone(), source));
-                rewrites.len() - 1
-            });
-            carry_name(&mut rewrites[at].2, field, lookups);
-        }
-    }
-    let mut writes = Vec::new();
-    for (index, before, mut doc) in rewrites {
-        if let Some(fields) = doc.as_object_mut() {
-            fields.retain(|_, value| !value.is_null());
-        }
-        if doc == before {
-            continue;
-        }
-        let (Some(id), Some(version)) = (
-            doc["id"].as_str().and_then(|s| s.parse().ok()),
-            doc["version"].as_i64(),
-        ) else {
-            continue;
-        };
-        writes.push(Write {
-            index: index.to_string(),
-            id,
-            version,
-            version_type: "external_gte",
-            doc,
-        });
-    }
-    let count = writes.len();
-    // A conflict here means a newer version of the document was written
-    // meanwhile, and it was built with the new name already.
-    bulk(client, &writes, targets.require_alias).await?;
-    Ok(count)
-}
-
-/// Puts the current name of the artist or album `doc` refers to by `field` into it.
-fn carry_name(doc: &mut Value, field: &str, lookups: &Lookups) {
-    let Some(owner) = doc[field].as_str().and_then(|s| s.parse::<Uuid>().ok()) else {
-        return;
-    };
-    if field == "artist_id" {
-        doc["artist_name"] = json!(lookups.artists.get(&owner));
-    } else if let Some(album) = lookups.albums.get(&owner) {
-        doc["album_title"] = json!(album.title);
-        doc["cover_url"] = json!(album.cover_url);
-    }
-}
-
-/// The live documents of `index` whose `field` is one of `ids` (at most 10,000).
-async fn carrying(
-    client: &SearchClient,
-    index: &str,
-    field: &str,
-    ids: &[Uuid],
-) -> Result<Vec<Value>, SearchError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let query = json!({
-        "size": 10_000,
-        "query": {"bool": {"filter": [{"terms": {field: ids}}], "must_not": [{"term": {"deleted": true}}]}}
-    });
-    let answer = json(
-        client
-            .es
-            .search(SearchParts::Index(&[index]))
-            .body(query)
-            .send()
-            .await,
-    )
-    .await?;
-    Ok(answer["hits"]["hits"]
-        .as_array()
-        .map(|hits| hits.iter().map(|h| h["_source"].clone()).collect())
-        .unwrap_or_default())
-}
-
 /// Sends the writes in one `_bulk` request and reads each item's outcome.
 /// Items that failed transiently (429, 5xx) fail the whole call.
 pub(crate) async fn bulk(
@@ -348,7 +286,9 @@ fn item_outcome(item: &Value) -> Result<Outcome, SearchError> {
     let result = &item["index"];
     let status = result["status"].as_u64().unwrap_or(0) as u16;
     match status {
-        200..=299 => Ok(Outcome::Written),
+        200..=299 => Ok(Outcome::Written {
+            created: result["result"] == "created",
+        }),
         409 => Ok(Outcome::Stale),
         429 | 500..=599 | 0 => Err(SearchError::Status {
             status,
@@ -377,7 +317,12 @@ mod tests {
         let item = |status: u64, error: Value| json!({"index": {"status": status, "error": error}});
         assert_eq!(
             item_outcome(&item(201, Value::Null)).unwrap(),
-            Outcome::Written
+            Outcome::Written { created: false }
+        );
+        let created = json!({"index": {"status": 201, "result": "created"}});
+        assert_eq!(
+            item_outcome(&created).unwrap(),
+            Outcome::Written { created: true }
         );
         assert_eq!(
             item_outcome(&item(

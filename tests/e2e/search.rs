@@ -313,8 +313,20 @@ async fn document_until(
 /// document must not undo each other).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_track_indexed_before_its_artist_and_album_gets_both_names() {
-    let run = TestRun::new("search-late-names");
-    let indexer = run.start_indexer(run.indexer_config()).await;
+    late_names("search-late-names", false).await;
+}
+
+/// The same with the indexer restarted in between: the new process cannot
+/// know what the old one wrote without its owners' names, and must ask the
+/// index.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_indexer_still_names_a_track_indexed_before_its_artist() {
+    late_names("search-late-restart", true).await;
+}
+
+async fn late_names(name: &str, restart: bool) {
+    let run = TestRun::new(name);
+    let mut indexer = run.start_indexer(run.indexer_config()).await;
     let names = Names::new(&run.search_prefix());
     let changes = chinook::changes();
     let track = changes
@@ -337,6 +349,14 @@ async fn a_track_indexed_before_its_artist_and_album_gets_both_names() {
         doc["title"] == body.title.as_str()
     })
     .await;
+    if restart {
+        // Committed, so the new process does not read the track again.
+        let config = run.indexer_config();
+        let tracks = run.topics().name(encore_common::topics::CATALOG_TRACKS);
+        encore_tests::wait_until_committed(&run.kafka, &config.group, &tracks).await;
+        indexer.stop().await;
+        indexer = run.start_indexer(run.indexer_config()).await;
+    }
     run.produce(&chinook::records(&owners)).await;
     let artist = owners
         .iter()
