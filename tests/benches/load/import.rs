@@ -44,11 +44,12 @@ pub(crate) async fn measure() -> Vec<Row> {
 
     let gateway_port = free_port();
     let gateway_url = format!("http://127.0.0.1:{gateway_port}");
+    let indexer_port = free_port();
     let search_url = run.indexer_config().search_url;
     let mut env = stack_env(&run).await;
     env.extend([
         ("ENCORE_GATEWAY_ADDR", format!("127.0.0.1:{gateway_port}")),
-        ("ENCORE_INDEXER_ADDR", format!("127.0.0.1:{}", free_port())),
+        ("ENCORE_INDEXER_ADDR", format!("127.0.0.1:{indexer_port}")),
         ("ENCORE_INDEXER_GROUP", format!("indexer-{}", run.id)),
         (
             "ENCORE_STORAGE_URL",
@@ -76,6 +77,11 @@ pub(crate) async fn measure() -> Vec<Row> {
     }
     let http = reqwest::Client::new();
     wait_healthy(&http, &mut children.0[0], &format!("{gateway_url}/health")).await;
+    // The indexer serves /health once its index exists and it consumes: an
+    // import started before that is first replayed by its start-up rebuild,
+    // then read again by its consumer.
+    let indexer_health = format!("http://127.0.0.1:{indexer_port}/health");
+    wait_healthy(&http, &mut children.0[1], &indexer_health).await;
     let admin = run
         .account_with_role(
             &Api {
