@@ -1,8 +1,8 @@
 //! One search, several kinds, each paged on its own: what APIs that list
 //! results by kind need (Subsonic's `search3`: so many artists from this
 //! offset, so many albums from that one). One `_msearch` per typo step, and
-//! as in the native search, the first step that finds anything in any kind
-//! answers: a query naming a song must not send its artist and album
+//! as in the native search, the first step that finds anything in
+//! any kind answers: a query naming a song must not send its artist and album
 //! searches on to the costliest typo matching, where they find nothing.
 
 use elasticsearch::http::request::JsonBody;
@@ -30,16 +30,15 @@ pub async fn ids_by_kind(
     viewer: Option<Uuid>,
     pages: &[KindPage],
 ) -> ApiResult<Vec<Vec<Uuid>>> {
-    let mut found: Vec<Option<Vec<Uuid>>> =
-        pages.iter().map(|p| (p.size == 0).then(Vec::new)).collect();
+    let mut found: Vec<Vec<Uuid>> = vec![Vec::new(); pages.len()];
+    let wanted: Vec<usize> = (0..pages.len()).filter(|i| pages[*i].size > 0).collect();
+    if wanted.is_empty() {
+        return Ok(found);
+    }
     let weight = state.config.search_popularity_weight;
     for (step, typos) in Typos::LADDER.into_iter().enumerate() {
-        let pending: Vec<usize> = (0..pages.len()).filter(|i| found[*i].is_none()).collect();
-        if pending.is_empty() {
-            break;
-        }
-        let mut body: Vec<JsonBody<Value>> = Vec::with_capacity(pending.len() * 2);
-        for i in &pending {
+        let mut body: Vec<JsonBody<Value>> = Vec::with_capacity(wanted.len() * 2);
+        for i in &wanted {
             let page = pages[*i];
             let mut search = search_body(
                 q,
@@ -50,50 +49,61 @@ pub async fn ids_by_kind(
                 weight,
             );
             search["_source"] = json!(["id"]);
+            // Only "anything at all?" is asked of the total, and counting
+            // every match is a good part of a search's cost.
+            search["track_total_hits"] = json!(1);
             body.push(json!({"index": state.search_names.alias(page.kind.entity())}).into());
             body.push(search.into());
         }
-        let started = std::time::Instant::now();
-        let answer = json(
-            state
-                .search
-                .es
-                .msearch(MsearchParts::None)
-                .body(body)
-                .send()
-                .await,
-        )
-        .await;
-        metrics::histogram!(encore_common::metrics::GATEWAY_SEARCH_SECONDS.name)
-            .record(started.elapsed().as_secs_f64());
-        let answer = answer.map_err(engine_error)?;
-        let mut answers = Vec::with_capacity(pending.len());
-        for n in 0..pending.len() {
-            let response = &answer["responses"][n];
-            if let Some(error) = response.get("error") {
-                tracing::warn!(%error, "one search of a multi-search failed");
-                return Err(ApiError::unavailable(
-                    "search is unavailable right now; retry shortly",
-                ));
-            }
-            let total = response["hits"]["total"]["value"].as_u64().unwrap_or(0);
-            let ids: Vec<Uuid> = response["hits"]["hits"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|hit| hit["_source"]["id"].as_str()?.parse().ok())
-                .collect();
-            answers.push((total, ids));
-        }
+        let answers = msearch(state, body).await?;
         // As the native search: the first step that finds anything, in any
         // kind, answers for every kind. A kind the words match nothing of
         // does not climb on to costlier typos alone.
         let last = step + 1 == Typos::LADDER.len();
         if last || answers.iter().any(|(total, _)| *total > 0) {
-            for (i, (_, ids)) in pending.into_iter().zip(answers) {
-                found[i] = Some(ids);
+            for (i, (_, ids)) in wanted.iter().zip(answers) {
+                found[*i] = ids;
             }
+            return Ok(found);
         }
     }
-    Ok(found.into_iter().map(Option::unwrap_or_default).collect())
+    Ok(found)
+}
+
+/// Sends one `_msearch` and reads each search's total and ids, in order.
+async fn msearch(state: &AppState, body: Vec<JsonBody<Value>>) -> ApiResult<Vec<(u64, Vec<Uuid>)>> {
+    let searches = body.len() / 2;
+    let started = std::time::Instant::now();
+    let answer = json(
+        state
+            .search
+            .es
+            .msearch(MsearchParts::None)
+            .body(body)
+            .send()
+            .await,
+    )
+    .await;
+    metrics::histogram!(encore_common::metrics::GATEWAY_SEARCH_SECONDS.name)
+        .record(started.elapsed().as_secs_f64());
+    let answer = answer.map_err(engine_error)?;
+    let mut answers = Vec::with_capacity(searches);
+    for n in 0..searches {
+        let response = &answer["responses"][n];
+        if let Some(error) = response.get("error") {
+            tracing::warn!(%error, "one search of a multi-search failed");
+            return Err(ApiError::unavailable(
+                "search is unavailable right now; retry shortly",
+            ));
+        }
+        let total = response["hits"]["total"]["value"].as_u64().unwrap_or(0);
+        let ids: Vec<Uuid> = response["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|hit| hit["_source"]["id"].as_str()?.parse().ok())
+            .collect();
+        answers.push((total, ids));
+    }
+    Ok(answers)
 }
