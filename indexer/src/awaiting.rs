@@ -18,12 +18,11 @@
 
 use std::collections::HashSet;
 
-use elasticsearch::SearchParts;
 use encore_schemas::EntityType;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::client::{json, SearchClient, SearchError};
+use crate::client::{SearchClient, SearchError};
 use crate::documents::Lookups;
 use crate::indices::{self, Targets};
 
@@ -41,14 +40,6 @@ impl Awaiting {
     /// For an index written before: the first batch reads what it awaits.
     pub fn unknown() -> Self {
         Awaiting::default()
-    }
-
-    /// For a new, empty index, which awaits nothing.
-    pub fn nothing() -> Self {
-        Awaiting {
-            known: true,
-            ..Awaiting::default()
-        }
     }
 
     /// Reads the awaited owners from the index, unless they are known.
@@ -131,15 +122,7 @@ async fn lacking(
             }},
             "aggs": {"owners": {"composite": composite}}
         });
-        let answer = json(
-            client
-                .es
-                .search(SearchParts::Index(&[index]))
-                .body(query)
-                .send()
-                .await,
-        )
-        .await?;
+        let answer = client.search(&[index], query).await?;
         let owners = &answer["aggregations"]["owners"];
         let buckets = owners["buckets"]
             .as_array()
@@ -166,7 +149,10 @@ mod tests {
         let (known, artist, album) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
         let mut lookups = Lookups::default();
         lookups.artists.insert(known, "Known".into());
-        let mut awaiting = Awaiting::nothing();
+        let mut awaiting = Awaiting {
+            known: true,
+            ..Awaiting::default()
+        };
         awaiting.note(&json!({"artist_id": known}), &lookups);
         awaiting.note(&json!({"artist_id": artist, "album_id": album}), &lookups);
         assert_eq!(awaiting.artists, HashSet::from([artist]));

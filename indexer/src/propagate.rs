@@ -4,12 +4,11 @@
 
 use std::collections::HashMap;
 
-use elasticsearch::SearchParts;
 use encore_schemas::{CatalogChange, ChangeOp, EntityType};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::client::{json, SearchClient, SearchError};
+use crate::client::{SearchClient, SearchError};
 use crate::documents::Lookups;
 use crate::indices::{self, Targets};
 use crate::writer::{bulk, Write};
@@ -115,15 +114,7 @@ async fn carrying(
         "size": 10_000,
         "query": {"bool": {"filter": [{"terms": {field: ids}}], "must_not": [{"term": {"deleted": true}}]}}
     });
-    let answer = json(
-        client
-            .es
-            .search(SearchParts::Index(&[index]))
-            .body(query)
-            .send()
-            .await,
-    )
-    .await?;
+    let answer = client.search(&[index], query).await?;
     Ok(answer["hits"]["hits"]
         .as_array()
         .map(|hits| hits.iter().map(|h| h["_source"].clone()).collect())

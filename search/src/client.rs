@@ -40,6 +40,18 @@ impl SearchClient {
         })
     }
 
+    /// One `_search` over `indices` (names or aliases), its answer as JSON.
+    pub async fn search(&self, indices: &[&str], body: Value) -> Result<Value, SearchError> {
+        json(
+            self.es
+                .search(elasticsearch::SearchParts::Index(indices))
+                .body(body)
+                .send()
+                .await,
+        )
+        .await
+    }
+
     /// The search server as a `/ready` dependency.
     pub async fn dependency(&self, required: bool) -> encore_common::telemetry::Dependency {
         let state = match self.es.ping().send().await {

@@ -28,9 +28,8 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Json;
 use axum::Router;
-use elasticsearch::SearchParts;
 use encore_schemas::EntityType;
-use encore_search::client::{json, SearchError};
+use encore_search::client::SearchError;
 use encore_search::indices::ALL;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -303,16 +302,7 @@ async fn run(state: &AppState, kind: Option<ResultType>, mut body: Value) -> Api
     };
     let indices: Vec<&str> = indices.iter().map(String::as_str).collect();
     let started = std::time::Instant::now();
-    let answer = json(
-        state
-            .search
-            .es
-            .search(SearchParts::Index(&indices))
-            .body(body)
-            .send()
-            .await,
-    )
-    .await;
+    let answer = state.search.search(&indices, body).await;
     metrics::histogram!(encore_common::metrics::GATEWAY_SEARCH_SECONDS.name)
         .record(started.elapsed().as_secs_f64());
     answer.map_err(engine_error)
