@@ -55,6 +55,7 @@ pub async fn set_role(
         ));
     }
     grant_role(&state.db, id, body.role).await?;
+    state.accounts.changed(id);
     tracing::info!(admin = %admin.id, user = %id, role = body.role.as_str(), "role changed");
     Ok(Json(load_profile(&state.db, id).await?))
 }

@@ -72,6 +72,8 @@ pub struct AppState {
     pub search_topic: Arc<str>,
     pub db: PgPool,
     pub tokens: Arc<TokenKeys>,
+    /// Live accounts' roles, told of changes by PostgreSQL.
+    pub accounts: Arc<auth::accounts::Accounts>,
     /// Seals app passwords at rest.
     pub sealer: auth::seal::Sealer,
     pub storage: Storage,
@@ -134,6 +136,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
         transcoder: Arc::new(audio::transcode::Transcoder::new(config.transcode.clone())),
         live: Arc::default(),
         tokens: Arc::new(TokenKeys::new(&config.auth)),
+        accounts: Arc::new(auth::accounts::Accounts::connect(&db).await?),
         sealer,
         config: Arc::new(config),
         producer,
@@ -247,7 +250,11 @@ pub async fn serve(
         let _ = rx.wait_for(|s| *s).await;
     };
     let relay = tokio::spawn(relay(&state).run(until_stopped(stopped.clone())));
-    let history = tokio::spawn(keep_history(state.clone(), until_stopped(stopped)));
+    let history = tokio::spawn(keep_history(state.clone(), until_stopped(stopped.clone())));
+    let accounts = {
+        let (accounts, db) = (state.accounts.clone(), state.db.clone());
+        tokio::spawn(async move { accounts.listen(&db, until_stopped(stopped)).await })
+    };
     // On shutdown, stop accepting and let running requests finish, but only
     // for SHUTDOWN_GRACE: a slow download must not keep the process alive.
     let (fired, fired_rx) = tokio::sync::oneshot::channel::<()>();
@@ -279,6 +286,7 @@ pub async fn serve(
     let _ = stop.send(true);
     let _ = relay.await;
     let _ = history.await;
+    let _ = accounts.await;
     served
 }
 

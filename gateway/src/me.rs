@@ -194,6 +194,7 @@ pub async fn delete_me(State(state): State<AppState>, user: AuthUser) -> ApiResu
     .execute(&mut *tx)
     .await?;
     outbox::commit(&state, tx).await?;
+    state.accounts.changed(user.id);
     if let Some(key) = avatar {
         if let Err(error) = state.storage.delete(&key).await {
             tracing::warn!(%error, %key, "deleting the avatar of a deleted account failed");

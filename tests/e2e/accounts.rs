@@ -309,3 +309,67 @@ async fn profile_update_avatar_and_deletion() {
     gateway.stop().await;
     run.cleanup().await;
 }
+
+/// Each gateway keeps live accounts' roles in memory (auth::accounts); a
+/// demotion or a deletion made through another gateway must still reach it
+/// at once, through PostgreSQL's notification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_change_on_one_gateway_reaches_every_gateway() {
+    let run = TestRun::new("acc-replicas");
+    let (one, two) = (run.start_gateway().await, run.start_gateway().await);
+    let (api_one, api_two) = (Api::new(&one), Api::new(&two));
+    let boss = run.account_with_role(&api_one, "boss", "admin").await;
+    let deputy = run.account_with_role(&api_one, "deputy", "admin").await;
+    let deputy_there = api_two.with_token(&deputy.access_token);
+    let unknown_sync = format!("/v1/admin/sync/{}", uuid::Uuid::new_v4());
+    // Authorized (404, not 403): gateway two now holds the deputy as an admin.
+    assert_eq!(deputy_there.get(&unknown_sync).await.status, 404);
+    assert_eq!(deputy_there.get(&unknown_sync).await.status, 404);
+
+    api_one
+        .with_token(&boss.access_token)
+        .put(
+            &format!("/v1/admin/users/{}/role", deputy.id),
+            json!({"role": "listener"}),
+        )
+        .await
+        .expect(200);
+    let demoted = seen_within(|| async { deputy_there.get(&unknown_sync).await.status == 403 });
+    assert!(
+        demoted.await,
+        "gateway two still treats the demoted account as an admin"
+    );
+
+    assert_eq!(deputy_there.get("/v1/me").await.status, 200);
+    assert_eq!(
+        api_one
+            .with_token(&deputy.access_token)
+            .delete("/v1/me")
+            .await
+            .status,
+        204
+    );
+    let gone = seen_within(|| async { deputy_there.get("/v1/me").await.status == 401 });
+    assert!(gone.await, "gateway two still accepts the deleted account");
+    one.stop().await;
+    two.stop().await;
+    run.cleanup().await;
+}
+
+/// Whether `check` holds within a second: a notification takes
+/// milliseconds; a cache that never heard of the change would serve its
+/// stale answer for a minute.
+async fn seen_within<F, Fut>(check: F) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}

@@ -9,10 +9,13 @@
 //! - [`seal`]: app passwords encrypted at rest.
 //! - [`throttle`]: failed logins, limited per account and per address.
 //! - [`web`]: cookie sessions for the web app, with CSRF protection.
+//! - [`accounts`]: live accounts' roles, cached and told of changes.
 //!
-//! A token proves identity only. The caller's role is read from the database
-//! on every request, so a role change or a deleted account takes effect at once.
+//! A token proves identity only. The caller's role comes from the database
+//! (through [`accounts`], which PostgreSQL tells of every change), so a role
+//! change or a deleted account takes effect at once.
 
+pub mod accounts;
 pub mod apps;
 pub mod password;
 pub mod refresh;
@@ -128,11 +131,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiErro
         }
         _ => ApiError::unauthorized("the access token is invalid"),
     })?;
-    let role: Option<String> =
-        sqlx::query_scalar("SELECT role FROM users WHERE id = $1 AND deleted_at IS NULL")
-            .bind(claims.sub)
-            .fetch_optional(&state.db)
-            .await?;
+    let role = state.accounts.role(&state.db, claims.sub).await?;
     let role = role.ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
     let role =
         Role::parse(&role).ok_or_else(|| ApiError::internal(format!("unknown role {role}")))?;
