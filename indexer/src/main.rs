@@ -3,6 +3,11 @@ use clap::{Parser, Subcommand};
 use encore_common::telemetry;
 use encore_indexer::{rebuild, service, IndexerConfig};
 
+/// mimalloc, as in every Encore service: under load, glibc's malloc and
+/// free were a fifth of the gateway's CPU (docs/deployment.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Encore's indexer: keeps the search index in sync with the catalog topics.
 #[derive(Parser)]
 #[command(version)]

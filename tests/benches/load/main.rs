@@ -75,6 +75,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+/// The allocator the services' binaries use, since they run in this process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// One line of the table.
 pub struct Row {
     /// What was measured, and how.
