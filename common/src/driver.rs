@@ -32,7 +32,7 @@ pub trait BatchSink: Send {
 
     /// What the sink makes of a batch before writing it (decoded records,
     /// say); `()` for a sink that works on the records as they are.
-    type Prepared: Send + Sync;
+    type Prepared: Send + Sync + 'static;
 
     /// The consumer's name in metrics (`consumer` label) and spans.
     fn name(&self) -> &'static str;
@@ -40,7 +40,9 @@ pub trait BatchSink: Send {
     /// The CPU work on a batch that needs no I/O. The driver runs it while
     /// the previous batch is being written, so that the sink's store is not
     /// left waiting while a batch is decoded; it takes no `self` because the
-    /// sink is busy writing meanwhile.
+    /// sink is busy writing meanwhile. It runs on a blocking thread: decoding
+    /// 5,000 records takes milliseconds, which on an async worker would stall
+    /// whatever else shares the runtime (the gateway's requests).
     fn prepare(batch: &[OwnedMessage]) -> Self::Prepared;
 
     /// Writes the batch durably and returns the records that can never be
@@ -162,7 +164,17 @@ async fn gather<S: BatchSink>(
 ) -> Gathered<S::Prepared> {
     let batch = kafka::collect_batch(consumer, batching.size, batching.wait, batching.idle).await;
     let read_to = consumer.position().ok();
-    let prepared = S::prepare(&batch);
+    let prepared = tokio::task::spawn_blocking(move || {
+        let prepared = S::prepare(&batch);
+        (batch, prepared)
+    })
+    .await;
+    let (batch, prepared) = match prepared {
+        Ok(done) => done,
+        Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+        // Cancelled: the runtime is shutting down, and this batch with it.
+        Err(_) => std::future::pending().await,
+    };
     Gathered {
         batch,
         prepared,
