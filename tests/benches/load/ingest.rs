@@ -101,12 +101,12 @@ pub(crate) async fn measure() -> Vec<Row> {
         assert!(ok, "the gateway accepts a warm-up batch");
     }
 
-    eprintln!("gateway saturated: {events} events in batches of {BATCH}, {clients} clients ...");
     let bodies = json_bodies(events, &users);
+    eprintln!("gateway saturated: {events} events in batches of {BATCH}, {clients} clients ...");
     let saturated = saturated(&client, &url, bodies, &tokens).await;
 
-    eprintln!("gateway paced at {paced_rate:.0} events/s ...");
     let bodies = json_bodies(events, &users);
+    eprintln!("gateway paced at {paced_rate:.0} events/s ...");
     let paced = paced(&client, &url, bodies, &tokens, paced_rate).await;
     gateway.stop().await;
     run.cleanup().await;
