@@ -198,19 +198,37 @@ pub async fn revoke(db: &PgPool, user: Uuid, kind: Kind, id: Uuid) -> Result<(),
 }
 
 /// Who an app logs in as, and with which credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppLogin {
     pub user: Uuid,
     pub credential: Uuid,
+    pub username: String,
+    pub role: String,
 }
+
+/// A credential found, with its account and whether its `last_used_at` is
+/// due for a refresh.
+#[derive(sqlx::FromRow)]
+struct Found {
+    user_id: Uuid,
+    id: Uuid,
+    username: String,
+    role: String,
+    stale: bool,
+}
+
+/// What every lookup reads: the credential `c` and its account `u`...
+const COLUMNS: &str = "c.user_id, c.id, u.username, u.role, \
+    (c.last_used_at IS NULL OR c.last_used_at < now() - interval '1 minute') AS stale";
+/// ...of live credentials of live accounts.
+const LIVE: &str = "FROM app_credentials c JOIN users u ON u.id = c.user_id \
+    WHERE c.revoked_at IS NULL AND u.deleted_at IS NULL";
 
 /// The live user an API key belongs to.
 pub async fn by_api_key(db: &PgPool, key: &str) -> Result<Option<AppLogin>, DbError> {
-    let found: Option<(Uuid, Uuid)> = sqlx::query_as(
-        "SELECT c.user_id, c.id FROM app_credentials c JOIN users u ON u.id = c.user_id \
-         WHERE c.secret_hash = $1 AND c.kind = 'api_key' AND c.revoked_at IS NULL \
-           AND u.deleted_at IS NULL",
-    )
+    let found: Option<Found> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} {LIVE} AND c.secret_hash = $1 AND c.kind = 'api_key'"
+    ))
     .bind(digest(key))
     .fetch_optional(db)
     .await?;
@@ -235,51 +253,65 @@ pub async fn by_app_password(
 ) -> Result<Option<AppLogin>, DbError> {
     let found = match proof {
         Proof::Password(password) => {
-            sqlx::query_as(
-                "SELECT user_id, id FROM app_credentials WHERE user_id = $1 \
-                 AND kind = 'app_password' AND revoked_at IS NULL AND secret_hash = $2",
-            )
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} {LIVE} AND c.user_id = $1 AND c.kind = 'app_password' \
+                 AND c.secret_hash = $2"
+            ))
             .bind(user)
             .bind(digest(password))
             .fetch_optional(db)
             .await?
         }
         Proof::Token { token, salt } => {
-            let sealed: Vec<(Uuid, Vec<u8>)> = sqlx::query_as(
-                "SELECT id, sealed FROM app_credentials WHERE user_id = $1 \
-                 AND kind = 'app_password' AND revoked_at IS NULL AND sealed IS NOT NULL",
-            )
+            let sealed: Vec<(Found, Vec<u8>)> = sqlx::query_as::<_, SealedRow>(&format!(
+                "SELECT {COLUMNS}, c.sealed {LIVE} AND c.user_id = $1 \
+                 AND c.kind = 'app_password' AND c.sealed IS NOT NULL"
+            ))
             .bind(user)
             .fetch_all(db)
-            .await?;
+            .await?
+            .into_iter()
+            .map(|row| (row.found, row.sealed))
+            .collect();
             let token = token.to_ascii_lowercase();
-            sealed.into_iter().find_map(|(id, sealed)| {
+            sealed.into_iter().find_map(|(found, sealed)| {
                 // One that does not open was sealed under an older key.
                 let plain = sealer.open(&sealed).ok()?;
                 let mut md5 = Md5::new();
                 md5.update(&plain);
                 md5.update(salt.as_bytes());
-                (hex::encode(md5.finalize()) == token).then_some((user, id))
+                (hex::encode(md5.finalize()) == token).then_some(found)
             })
         }
     };
     used(db, found).await
 }
 
-/// Notes when a credential was last used (at most once a minute, so a busy
-/// client does not write on every request).
-async fn used(db: &PgPool, found: Option<(Uuid, Uuid)>) -> Result<Option<AppLogin>, DbError> {
-    let Some((user, credential)) = found else {
+#[derive(sqlx::FromRow)]
+struct SealedRow {
+    #[sqlx(flatten)]
+    found: Found,
+    sealed: Vec<u8>,
+}
+
+/// Notes when a credential was last used, at most once a minute, so that a
+/// busy client does not write on every request (the lookup says when).
+async fn used(db: &PgPool, found: Option<Found>) -> Result<Option<AppLogin>, DbError> {
+    let Some(found) = found else {
         return Ok(None);
     };
-    sqlx::query(
-        "UPDATE app_credentials SET last_used_at = now() WHERE id = $1 \
-         AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-    )
-    .bind(credential)
-    .execute(db)
-    .await?;
-    Ok(Some(AppLogin { user, credential }))
+    if found.stale {
+        sqlx::query("UPDATE app_credentials SET last_used_at = now() WHERE id = $1")
+            .bind(found.id)
+            .execute(db)
+            .await?;
+    }
+    Ok(Some(AppLogin {
+        user: found.user_id,
+        credential: found.id,
+        username: found.username,
+        role: found.role,
+    }))
 }
 
 fn checked_name(body: &NewCredential) -> ApiResult<&str> {

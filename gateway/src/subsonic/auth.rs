@@ -97,18 +97,35 @@ pub(super) async fn authenticate(
         // against the address only.
         Presented::ApiKey(_) => (Attempt::address_only(limits, from), None),
         Presented::Password { user, .. } | Presented::Token { user, .. } => {
-            let found: Option<(Uuid, String, String)> = sqlx::query_as(
-                "SELECT id, username, role FROM users \
-                 WHERE deleted_at IS NULL AND lower(username) = lower($1)",
+            let found: Option<Uuid> = sqlx::query_scalar(
+                "SELECT id FROM users WHERE deleted_at IS NULL AND lower(username) = lower($1)",
             )
             .bind(*user)
             .fetch_optional(&state.db)
             .await?;
-            let account = found.as_ref().map(|f| f.0).ok_or(*user);
+            let account = found.ok_or(*user);
             (Attempt::new(limits, account, from), found)
         }
     };
-    let standing = throttle::standing(&state.db, &attempt).await?;
+    // The address's (and account's) standing and the credential are read
+    // at once: one round trip's wait instead of two. A refused attempt is
+    // refused whatever the credential was.
+    let check = async {
+        match (&presented, &login) {
+            (Presented::ApiKey(key), _) => apps::by_api_key(&state.db, key).await,
+            (Presented::Password { password, .. }, Some(id)) => {
+                let proof = Proof::Password(password);
+                apps::by_app_password(&state.db, &state.sealer, *id, proof).await
+            }
+            (Presented::Token { token, salt, .. }, Some(id)) => {
+                let proof = Proof::Token { token, salt };
+                apps::by_app_password(&state.db, &state.sealer, *id, proof).await
+            }
+            (_, None) => Ok(None),
+        }
+    };
+    let (standing, matched) = tokio::join!(throttle::standing(&state.db, &attempt), check);
+    let standing = standing?;
     if let Some(secs) = standing.refused_for {
         metrics::counter!(LOGINS_THROTTLED.name, "path" => "subsonic").increment(1);
         return Err(Failure {
@@ -116,18 +133,7 @@ pub(super) async fn authenticate(
             ..Failure::new(40, format!("too many failed logins; try again in {secs} s"))
         });
     }
-    let matched = match (&presented, &login) {
-        (Presented::ApiKey(key), _) => apps::by_api_key(&state.db, key).await?,
-        (Presented::Password { password, .. }, Some((id, ..))) => {
-            apps::by_app_password(&state.db, &state.sealer, *id, Proof::Password(password)).await?
-        }
-        (Presented::Token { token, salt, .. }, Some((id, ..))) => {
-            let proof = Proof::Token { token, salt };
-            apps::by_app_password(&state.db, &state.sealer, *id, proof).await?
-        }
-        (_, None) => None,
-    };
-    let Some(matched) = matched else {
+    let Some(matched) = matched? else {
         throttle::failed(&state.db, &attempt, limits.window).await?;
         return Err(match presented {
             Presented::ApiKey(_) => Failure::new(44, "invalid API key"),
@@ -135,19 +141,10 @@ pub(super) async fn authenticate(
         });
     };
     throttle::succeeded(&state.db, &attempt, standing).await?;
-    let (username, role) = match login {
-        Some((_, username, role)) => (username, role),
-        None => {
-            sqlx::query_as("SELECT username, role FROM users WHERE id = $1")
-                .bind(matched.user)
-                .fetch_one(&state.db)
-                .await?
-        }
-    };
     Ok(Caller {
         id: matched.user,
-        username,
-        role: Role::parse(&role).unwrap_or(Role::Listener),
+        username: matched.username,
+        role: Role::parse(&matched.role).unwrap_or(Role::Listener),
     })
 }
 
