@@ -52,6 +52,21 @@ async fn app_passwords_and_api_keys_are_created_listed_and_revoked() {
     assert!(listed["items"][0].get("secret").is_none());
     let keys = ada.api.get("/v1/me/api-keys").await.expect(200);
     assert_eq!(keys["items"][0]["name"], "Feishin");
+    assert!(keys["items"][0]["last_used_at"].is_null());
+    // A use is noted, so that a listener sees which app is still in use.
+    let ping = format!(
+        "{}/rest/ping?apiKey={key_text}&c=t&v=1.16.1&f=json",
+        api.base
+    );
+    let answer: serde_json::Value = reqwest::get(ping)
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(answer["subsonic-response"]["status"], "ok");
+    let keys = ada.api.get("/v1/me/api-keys").await.expect(200);
+    assert!(keys["items"][0]["last_used_at"].is_string());
 
     // Neither secret is stored in the clear.
     let db = run.postgres().await;
