@@ -48,21 +48,25 @@ pub struct Accounts {
 impl Accounts {
     /// The role of a live account: from memory when the listener is
     /// connected, else (and on a miss) from PostgreSQL. `None` when the
-    /// account does not exist or was deleted.
-    pub async fn role(&self, db: &PgPool, user: Uuid) -> Result<Option<String>, sqlx::Error> {
+    /// account does not exist or was deleted; a role this build does not
+    /// know is a decoding error.
+    pub async fn role(&self, db: &PgPool, user: Uuid) -> Result<Option<Role>, sqlx::Error> {
         if let Some(role) = self.cached(user) {
-            return Ok(Some(role.as_str().to_owned()));
+            return Ok(Some(role));
         }
         let epoch = self.epoch.load(Ordering::Acquire);
-        let role: Option<String> =
+        let text: Option<String> =
             sqlx::query_scalar("SELECT role FROM users WHERE id = $1 AND deleted_at IS NULL")
                 .bind(user)
                 .fetch_optional(db)
                 .await?;
-        if let Some(parsed) = role.as_deref().and_then(Role::parse) {
-            self.keep(user, parsed, epoch);
-        }
-        Ok(role)
+        let Some(text) = text else {
+            return Ok(None);
+        };
+        let role = Role::parse(&text)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {text}").into()))?;
+        self.keep(user, role, epoch);
+        Ok(Some(role))
     }
 
     fn cached(&self, user: Uuid) -> Option<Role> {

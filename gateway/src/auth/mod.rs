@@ -131,10 +131,11 @@ async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiErro
         }
         _ => ApiError::unauthorized("the access token is invalid"),
     })?;
-    let role = state.accounts.role(&state.db, claims.sub).await?;
-    let role = role.ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
-    let role =
-        Role::parse(&role).ok_or_else(|| ApiError::internal(format!("unknown role {role}")))?;
+    let role = state
+        .accounts
+        .role(&state.db, claims.sub)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
     Ok(AuthUser {
         id: claims.sub,
         role,
