@@ -11,7 +11,7 @@ use encore_search::client::json;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{engine_error, search_body, visibility, ResultType, Typos};
+use super::{engine_error, search_body, timed, visibility, ResultType, Typos};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 
@@ -73,20 +73,17 @@ pub async fn ids_by_kind(
 /// Sends one `_msearch` and reads each search's total and ids, in order.
 async fn msearch(state: &AppState, body: Vec<JsonBody<Value>>) -> ApiResult<Vec<(u64, Vec<Uuid>)>> {
     let searches = body.len() / 2;
-    let started = std::time::Instant::now();
-    let answer = json(
-        state
+    let request = async {
+        let sent = state
             .search
             .es
             .msearch(MsearchParts::None)
             .body(body)
             .send()
-            .await,
-    )
-    .await;
-    metrics::histogram!(encore_common::metrics::GATEWAY_SEARCH_SECONDS.name)
-        .record(started.elapsed().as_secs_f64());
-    let answer = answer.map_err(engine_error)?;
+            .await;
+        json(sent).await
+    };
+    let answer = timed(request).await.map_err(engine_error)?;
     let mut answers = Vec::with_capacity(searches);
     for n in 0..searches {
         let response = &answer["responses"][n];

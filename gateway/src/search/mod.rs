@@ -301,11 +301,19 @@ async fn run(state: &AppState, kind: Option<ResultType>, mut body: Value) -> Api
         }
     };
     let indices: Vec<&str> = indices.iter().map(String::as_str).collect();
+    timed(state.search.search(&indices, body))
+        .await
+        .map_err(engine_error)
+}
+
+/// One request to the engine, its time recorded in
+/// `encore_gateway_search_seconds`.
+async fn timed<T>(request: impl std::future::Future<Output = T>) -> T {
     let started = std::time::Instant::now();
-    let answer = state.search.search(&indices, body).await;
+    let answer = request.await;
     metrics::histogram!(encore_common::metrics::GATEWAY_SEARCH_SECONDS.name)
         .record(started.elapsed().as_secs_f64());
-    answer.map_err(engine_error)
+    answer
 }
 
 /// What a failed engine request tells the client.
