@@ -263,24 +263,21 @@ pub async fn by_app_password(
             .await?
         }
         Proof::Token { token, salt } => {
-            let sealed: Vec<(Found, Vec<u8>)> = sqlx::query_as::<_, SealedRow>(&format!(
+            let sealed: Vec<SealedRow> = sqlx::query_as(&format!(
                 "SELECT {COLUMNS}, c.sealed {LIVE} AND c.user_id = $1 \
                  AND c.kind = 'app_password' AND c.sealed IS NOT NULL"
             ))
             .bind(user)
             .fetch_all(db)
-            .await?
-            .into_iter()
-            .map(|row| (row.found, row.sealed))
-            .collect();
+            .await?;
             let token = token.to_ascii_lowercase();
-            sealed.into_iter().find_map(|(found, sealed)| {
+            sealed.into_iter().find_map(|row| {
                 // One that does not open was sealed under an older key.
-                let plain = sealer.open(&sealed).ok()?;
+                let plain = sealer.open(&row.sealed).ok()?;
                 let mut md5 = Md5::new();
                 md5.update(&plain);
                 md5.update(salt.as_bytes());
-                (hex::encode(md5.finalize()) == token).then_some(found)
+                (hex::encode(md5.finalize()) == token).then_some(row.found)
             })
         }
     };
