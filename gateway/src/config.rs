@@ -51,10 +51,6 @@ pub struct GatewayConfig {
     /// the topic prefix): the relay's Kafka `transactional.id`. The same in
     /// every instance, so a relay that starts fences any zombie relay.
     pub outbox_transactional_id: String,
-    /// `ENCORE_GATEWAY_HISTORY_GROUP` (default `encore-gateway-history`): the
-    /// consumer group that keeps the listening history from the playback
-    /// topic. One per deployment: the gateway's instances share its partitions.
-    pub history_group: String,
     /// `ENCORE_SUBSONIC_CORS_ORIGINS`: origins (comma-separated, or `*`)
     /// whose pages may call `/rest` from a browser: Subsonic web clients
     /// served elsewhere. None by default.
@@ -145,7 +141,6 @@ impl GatewayConfig {
                 "ENCORE_OUTBOX_TRANSACTIONAL_ID",
                 "encore-outbox-relay",
             ),
-            history_group: string("ENCORE_GATEWAY_HISTORY_GROUP", "encore-gateway-history"),
             search_url: string("ENCORE_SEARCH_URL", "http://127.0.0.1:9200"),
             clickhouse_url: string("ENCORE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
             clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),

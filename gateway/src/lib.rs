@@ -44,11 +44,8 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
-use encore_common::driver::{Batching, Driver};
 use encore_common::kafka::{self, SharedProducer};
 use encore_common::telemetry;
-use encore_common::transaction::TransactionalCommitter;
-use rdkafka::consumer::Consumer;
 use sqlx::PgPool;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{watch, Notify};
@@ -250,7 +247,14 @@ pub async fn serve(
         let _ = rx.wait_for(|s| *s).await;
     };
     let relay = tokio::spawn(relay(&state).run(until_stopped(stopped.clone())));
-    let history = tokio::spawn(keep_history(state.clone(), until_stopped(stopped.clone())));
+    let topics = {
+        let state = state.clone();
+        let stopped = until_stopped(stopped.clone());
+        tokio::spawn(async move {
+            tokio::pin!(stopped);
+            ensure_playback_topic(&state, &mut stopped).await;
+        })
+    };
     let accounts = {
         let (accounts, db) = (state.accounts.clone(), state.db.clone());
         tokio::spawn(async move { accounts.listen(&db, until_stopped(stopped)).await })
@@ -285,60 +289,17 @@ pub async fn serve(
     };
     let _ = stop.send(true);
     let _ = relay.await;
-    let _ = history.await;
+    let _ = topics.await;
     let _ = accounts.await;
     served
 }
 
-/// Creates the playback and search-events topics, then keeps the listening
-/// history from the first of them until `shutdown`.
-async fn keep_history(state: AppState, shutdown: impl std::future::Future<Output = ()>) {
-    tokio::pin!(shutdown);
-    if !ensure_playback_topic(&state, &mut shutdown).await {
-        return;
-    }
-    let group = &state.config.history_group;
-    let consumer = match kafka::consumer(&state.config.kafka, group)
-        .and_then(|c| c.subscribe(&[&state.playback_topic]).map(|()| c))
-    {
-        Ok(consumer) => consumer,
-        Err(error) => {
-            tracing::error!(%error, "the listening history consumer could not start; history stays as it is");
-            return;
-        }
-    };
-    let driver = Driver {
-        consumer,
-        committer: TransactionalCommitter::new(&state.config.kafka, group),
-        batching: Batching {
-            size: 5_000,
-            wait: Duration::from_millis(100),
-            idle: Duration::from_secs(1),
-        },
-    };
-    let sink = library::history_sink::HistorySink {
-        db: state.db.clone(),
-    };
-    // How far the history is behind, in `encore_consumer_lag`, as for the
-    // etl's and the indexer's groups.
-    let lag = encore_common::lag::monitor(
-        state.config.kafka.clone(),
-        group.clone(),
-        vec![state.playback_topic.to_string()],
-        Duration::from_secs(5),
-    );
-    tokio::select! {
-        () = driver.run(sink, shutdown) => {},
-        () = lag => {},
-    }
-}
-
 /// Creates the playback and search-events topics, retrying while the broker
-/// is unreachable; false if `shutdown` came first.
+/// is unreachable, until they exist or `shutdown` comes.
 async fn ensure_playback_topic(
     state: &AppState,
     mut shutdown: impl std::future::Future<Output = ()> + Unpin,
-) -> bool {
+) {
     let mut backoff = Duration::from_millis(200);
     loop {
         let both = async {
@@ -346,15 +307,15 @@ async fn ensure_playback_topic(
             kafka::ensure_topic_with_dlq(&state.config.kafka, &state.search_topic).await
         };
         let created = tokio::select! {
-            _ = &mut shutdown => return false,
+            _ = &mut shutdown => return,
             created = both => created,
         };
         match created {
-            Ok(()) => return true,
+            Ok(()) => return,
             Err(error) => tracing::warn!(%error, "creating the playback topic failed; retrying"),
         }
         tokio::select! {
-            _ = &mut shutdown => return false,
+            _ = &mut shutdown => return,
             _ = tokio::time::sleep(backoff) => {},
         }
         backoff = (backoff * 2).min(Duration::from_secs(10));

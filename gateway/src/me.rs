@@ -152,8 +152,10 @@ pub async fn update_me(
 }
 
 /// Deletes the caller's account: playlists are deleted (and the deletions
-/// published), likes, history, sessions and artist links removed, and the
-/// account row anonymised so ids in past events point at nothing personal.
+/// published), likes, sessions and artist links removed, and the account row
+/// anonymised so ids in past events point at nothing personal. The plays
+/// stay in the warehouse under that id, like every other past event; with
+/// the account gone no one can read them as a history.
 #[utoipa::path(delete, path = "/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody)))]
 pub async fn delete_me(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
@@ -179,7 +181,6 @@ pub async fn delete_me(State(state): State<AppState>, user: AuthUser) -> ApiResu
         "DELETE FROM track_likes WHERE user_id = $1",
         "DELETE FROM album_likes WHERE user_id = $1",
         "DELETE FROM artist_likes WHERE user_id = $1",
-        "DELETE FROM listening_history WHERE user_id = $1",
         "DELETE FROM refresh_tokens WHERE user_id = $1",
         "DELETE FROM artist_members WHERE user_id = $1",
     ] {

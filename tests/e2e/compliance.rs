@@ -21,7 +21,6 @@ use encore_common::Topics;
 use encore_etl::dims::DimsSink;
 use encore_etl::pipeline::PlaysSink;
 use encore_etl::searches::SearchesSink;
-use encore_gateway::library::history_sink::HistorySink;
 use encore_indexer::pipeline::IndexSink;
 use encore_tests::{chinook, committed_offsets, read_topic, wait_until_committed, TestRun};
 use rdkafka::consumer::Consumer;
@@ -305,78 +304,5 @@ async fn the_search_events_sink_complies() {
         run.scalar("SELECT count() FROM search_events FINAL").await,
         60
     );
-    run.cleanup().await;
-}
-
-/// The gateway's history sink dead-letters nothing: the ETL, on the same
-/// topic, already sends each poison record there once. It also keeps only the
-/// starts of accounts that exist and are not deleted, so an unknown or
-/// deleted listener's event never blocks it on the foreign key.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_history_sink_complies() {
-    let run = TestRun::new("comply-history");
-    let db = run.postgres().await;
-    encore_gateway::db::migrate(&db).await.expect("migrations");
-    let records = encore_common::fixtures::load(&encore_tests::fixture_path(
-        "playback_duplicates_poison.jsonl",
-    ))
-    .expect("the fixture");
-    let events: Vec<encore_schemas::PlaybackEvent> = records
-        .iter()
-        .filter_map(|r| encore_schemas::decode(r.payload.as_deref()?).ok())
-        .collect();
-    let starts_of = |user: uuid::Uuid| {
-        events
-            .iter()
-            .filter(|e| e.user_id == user && e.kind == encore_schemas::PlaybackKind::Start)
-            .map(|e| e.event_id)
-            .collect::<std::collections::BTreeSet<_>>()
-    };
-    // The first starting listener keeps an account; the next one has deleted hers.
-    let mut starters: Vec<uuid::Uuid> = events
-        .iter()
-        .filter(|e| e.kind == encore_schemas::PlaybackKind::Start)
-        .map(|e| e.user_id)
-        .collect();
-    starters.dedup();
-    let (live, deleted) = (starters[0], starters[1]);
-    for (user, deleted_at) in [
-        (live, None),
-        (deleted, Some(time::OffsetDateTime::now_utc())),
-    ] {
-        sqlx::query(
-            "INSERT INTO users (id, email, username, password_hash, deleted_at) \
-             VALUES ($1, $1::text || '@example.com', $1::text, 'x', $2)",
-        )
-        .bind(user)
-        .bind(deleted_at)
-        .execute(&db)
-        .await
-        .expect("a user");
-    }
-    let topic = run.playback_topic();
-    encore_common::kafka::ensure_topic_with_dlq(&run.kafka, &topic)
-        .await
-        .expect("the topic");
-    let sink = HistorySink { db: db.clone() };
-    comply(
-        &run,
-        sink,
-        vec![topic.clone()],
-        records,
-        0,
-        Topics::dlq_of(&topic),
-    )
-    .await;
-    let kept: Vec<(uuid::Uuid, uuid::Uuid)> =
-        sqlx::query_as("SELECT user_id, event_id FROM listening_history ORDER BY event_id")
-            .fetch_all(&db)
-            .await
-            .expect("the history");
-    let expected: Vec<(uuid::Uuid, uuid::Uuid)> =
-        starts_of(live).into_iter().map(|id| (live, id)).collect();
-    assert!(!expected.is_empty(), "the fixture starts plays");
-    assert_eq!(kept, expected, "the live listener's starts, each once");
-    db.close().await;
     run.cleanup().await;
 }

@@ -266,6 +266,8 @@ async fn concurrent_edits_keep_positions_dense_and_unique() {
 async fn likes_and_listening_history() {
     let run = TestRun::new("lib-likes");
     run.create_playback_topics().await;
+    // The history is read from the warehouse, which the etl writes.
+    let etl = run.start_etl(run.etl_config()).await;
     let gateway = run.start_gateway().await;
     let api = Api::new(&gateway);
     let admin = run.account_with_role(&api, "adm", "admin").await;
@@ -328,6 +330,14 @@ async fn likes_and_listening_history() {
     })
     .await;
     assert_eq!(all["next_cursor"], Value::Null);
+    assert!(
+        all["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["context"] == "playlist"),
+        "each play keeps where it started: {all}"
+    );
     let first = ada.api.get("/v1/me/history?limit=2").await.expect(200);
     let played: Vec<&str> = first["items"]
         .as_array()
@@ -353,5 +363,6 @@ async fn likes_and_listening_history() {
     );
     assert_eq!(rest["next_cursor"], Value::Null);
     gateway.stop().await;
+    etl.stop().await;
     run.cleanup().await;
 }

@@ -108,7 +108,6 @@ impl TestRun {
             .join(format!("encore-test-{}", self.id))
             .join("transcodes");
         config.outbox_poll = Duration::from_millis(100);
-        config.history_group = format!("gateway-history-{}", self.id);
         config.search_prefix = self.search_prefix();
         config.search_url = self.search_url.clone();
         config.clickhouse_url = self.clickhouse_url.clone();

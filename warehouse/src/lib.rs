@@ -1,8 +1,8 @@
 //! The ClickHouse contract between the etl, which writes the warehouse, and
 //! the gateway, which reads it: client construction, the versioned `.sql`
 //! migrations (the schema both sides rely on), and the read queries:
-//! [`features`] (recommendations, similar tracks) and [`charts`] (charts and a
-//! listener's statistics).
+//! [`features`] (recommendations, similar tracks), [`charts`] (charts and a
+//! listener's statistics) and [`history`] (a listener's plays, now playing).
 //!
 //! Migrations are the files in `warehouse/migrations/`, applied in order on start;
 //! each applied version is recorded in `encore_migrations`. Statements use
@@ -13,6 +13,7 @@ use clickhouse::Client;
 pub mod charts;
 pub mod dashboard;
 pub mod features;
+pub mod history;
 pub mod names;
 
 /// The migrations, in order. A new file is added here with the next version.

@@ -1,7 +1,7 @@
 // The main journey, all through the UI: sign up, find an artist despite a
 // typo, play a track, skip to the next; then the plays must show up where
-// the rest of the system keeps them (the gateway's history in PostgreSQL,
-// and the warehouse in ClickHouse after Kafka and the etl).
+// the rest of the system keeps them (the warehouse in ClickHouse after Kafka
+// and the etl, and the history the gateway reads from it).
 import assert from "node:assert/strict";
 import { Account, findCatalogue, history, uniqueUser } from "./lib/api.mjs";
 import { browserTest } from "./lib/browser.mjs";

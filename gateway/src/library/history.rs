@@ -1,15 +1,19 @@
-//! Listening history: one row per play started, written from the playback
-//! topic by [`super::history_sink`], read newest first by `GET /v1/me/history`.
+//! Listening history: every play the caller started, newest first, read
+//! from the warehouse (`encore_warehouse::history`), where the etl writes
+//! each play from the playback topic. A play shows up there a batch after
+//! the broker took it, about a second.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::Json;
 use axum::Router;
+use encore_warehouse::history::{self, Before};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::charts::warehouse_error;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::QueryParams;
 use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT};
@@ -44,17 +48,24 @@ pub struct HistoryQuery {
 }
 
 /// The cursor is `<epoch micros>_<event id>` of the last entry: plays are
-/// ordered by time, and the id breaks ties.
-fn parse_cursor(cursor: &str) -> Option<(OffsetDateTime, Uuid)> {
+/// ordered by time, and the id breaks ties. (Plays carry milliseconds; the
+/// cursor keeps the micros it has always had, so old cursors still parse.)
+fn parse_cursor(cursor: &str) -> Option<Before> {
     let (micros, id) = cursor.split_once('_')?;
-    let micros: i128 = micros.parse().ok()?;
-    let at = OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000).ok()?;
-    Some((at, Uuid::parse_str(id).ok()?))
+    let micros: u64 = micros.parse().ok()?;
+    Some(Before {
+        occurred_at_ms: micros / 1_000,
+        event_id: Uuid::parse_str(id).ok()?,
+    })
+}
+
+fn cursor_of(play: &history::Play) -> String {
+    format!("{}_{}", play.occurred_at_ms * 1_000, play.event_id)
 }
 
 /// The caller's plays, newest first.
 #[utoipa::path(get, path = "/v1/me/history", tag = "library", security(("bearer" = [])), params(HistoryQuery),
-    responses((status = 200, body = HistoryPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = HistoryPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -73,30 +84,24 @@ pub async fn list(
             ApiError::invalid_field("cursor", "is not a cursor this API gave out")
         })?),
     };
-    let rows: Vec<(Uuid, Uuid, String, OffsetDateTime)> = sqlx::query_as(
-        "SELECT event_id, track_id, context, occurred_at FROM listening_history \
-         WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (occurred_at, event_id) < ($2, $3)) \
-         ORDER BY occurred_at DESC, event_id DESC LIMIT $4",
-    )
-    .bind(user.id)
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
-    .bind(limit + 1)
-    .fetch_all(&state.db)
-    .await?;
-    let more = rows.len() as i64 > limit;
-    let rows = &rows[..rows.len().min(limit as usize)];
-    let next_cursor = more
-        .then(|| rows.last())
-        .flatten()
-        .map(|(id, _, _, at)| format!("{}_{id}", at.unix_timestamp_nanos() / 1_000));
-    let items = rows
-        .iter()
-        .map(|(event_id, track_id, context, at)| HistoryEntry {
-            event_id: *event_id,
-            track_id: *track_id,
-            context: context.clone(),
-            played_at: rfc3339(*at),
+    let mut plays = history::listener_plays(&state.warehouse, user.id, after, limit as u64 + 1)
+        .await
+        .map_err(warehouse_error)?;
+    let more = plays.len() as i64 > limit;
+    plays.truncate(limit as usize);
+    let next_cursor = more.then(|| plays.last().map(cursor_of)).flatten();
+    let items = plays
+        .into_iter()
+        .map(|play| HistoryEntry {
+            played_at: rfc3339(
+                OffsetDateTime::from_unix_timestamp_nanos(
+                    i128::from(play.occurred_at_ms) * 1_000_000,
+                )
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            ),
+            event_id: play.event_id,
+            track_id: play.track_id,
+            context: play.context,
         })
         .collect();
     Ok(Json(HistoryPage { items, next_cursor }))
@@ -107,9 +112,16 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
         let id = uuid::Uuid::from_u128(5);
-        let (at, back) = super::parse_cursor(&format!("1700000000123456_{id}")).unwrap();
-        assert_eq!(back, id);
-        assert_eq!(at.unix_timestamp_nanos() / 1_000, 1_700_000_000_123_456);
+        let before = super::parse_cursor(&format!("1700000000123000_{id}")).unwrap();
+        assert_eq!(before.event_id, id);
+        assert_eq!(before.occurred_at_ms, 1_700_000_000_123);
+        let play = encore_warehouse::history::Play {
+            event_id: id,
+            track_id: id,
+            context: String::new(),
+            occurred_at_ms: before.occurred_at_ms,
+        };
+        assert_eq!(super::parse_cursor(&super::cursor_of(&play)), Some(before));
         for bad in ["", "x_y", "12", &format!("abc_{id}")] {
             assert!(super::parse_cursor(bad).is_none(), "{bad}");
         }

@@ -1,7 +1,6 @@
 //! A listener's library: playlists, likes and listening history.
 
 pub mod history;
-pub mod history_sink;
 pub mod likes;
 pub mod playlists;
 

@@ -1,7 +1,10 @@
 //! Listening across devices: reportPlayback (the OpenSubsonic
 //! `playbackReport` extension), getNowPlaying, savePlayQueue, getPlayQueue.
 
+use std::collections::HashMap;
+
 use encore_schemas::{PlaybackEvent, PlaybackKind};
+use encore_warehouse::history;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -11,6 +14,9 @@ use super::params::{parse_id, Failure};
 use super::response::Element;
 use super::{Ctx, Outcome, Reply};
 use crate::rfc3339;
+
+/// The most listeners getNowPlaying lists.
+const NOW_PLAYING_MAX: u64 = 100;
 
 /// Whether stopping at `position_ms` of `duration_ms` is a listen (a
 /// complete) or a skip: half the song or four minutes, whichever comes
@@ -189,17 +195,37 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
 }
 
 /// What each listener started in the last ten minutes, by any client: the
-/// newest start of each from the listening history.
+/// newest play of each, from the warehouse.
 pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
-    let rows: Vec<(Uuid, Uuid, String, OffsetDateTime)> = sqlx::query_as(
-        "SELECT DISTINCT ON (h.user_id) h.user_id, h.track_id, u.username, h.occurred_at \
-         FROM listening_history h JOIN users u ON u.id = h.user_id AND u.deleted_at IS NULL \
-         WHERE h.occurred_at > now() - interval '10 minutes' \
-         ORDER BY h.user_id, h.occurred_at DESC",
+    let since = encore_common::now_millis().saturating_sub(10 * 60 * 1_000);
+    let playing = history::now_playing(&ctx.state.warehouse, since.max(0) as u64, NOW_PLAYING_MAX)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "the warehouse did not answer now playing");
+            Failure::generic("play statistics are unavailable right now; retry shortly")
+        })?;
+    let users: Vec<Uuid> = playing.iter().map(|p| p.user_id).collect();
+    // Deleted accounts keep their plays in the warehouse, under an id that
+    // no longer names anyone: they are not shown.
+    let names: HashMap<Uuid, String> = sqlx::query_as::<_, (Uuid, String)>(
+        "SELECT id, username FROM users WHERE id = ANY($1) AND deleted_at IS NULL",
     )
+    .bind(&users)
     .fetch_all(&ctx.state.db)
-    .await?;
-    let tracks: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
+    .await?
+    .into_iter()
+    .collect();
+    let rows: Vec<(Uuid, &String, OffsetDateTime)> = playing
+        .iter()
+        .filter_map(|p| {
+            let name = names.get(&p.user_id)?;
+            let at =
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(p.occurred_at_ms) * 1_000_000)
+                    .ok()?;
+            Some((p.track_id, name, at))
+        })
+        .collect();
+    let tracks: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let songs: Vec<SongRow> = sqlx::query_as(&format!("{SONGS} WHERE t.id = ANY($2)"))
         .bind(ctx.caller.id)
         .bind(&tracks)
@@ -208,11 +234,11 @@ pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
     let now = OffsetDateTime::now_utc();
     let entries = rows
         .iter()
-        .filter_map(|(_, track, username, at)| {
+        .filter_map(|(track, username, at)| {
             let song = songs.iter().find(|s| s.id == *track)?;
             Some(
                 song.element("entry")
-                    .attr("username", username)
+                    .attr("username", *username)
                     .attr("minutesAgo", (now - *at).whole_minutes().max(0))
                     .attr("playerId", 0_i64),
             )

@@ -71,9 +71,8 @@ pub(crate) async fn measure() -> Vec<Row> {
     let raw_paced = raw_producer_paced(&run, payloads, paced_rate).await;
     run.cleanup().await;
 
-    // A topic of its own: the gateway's history consumer reads the playback
-    // topic from its beginning, and must not spend the measurement working
-    // through the 1.2 million events the references left there.
+    // A topic of its own, empty like the references' were when they started,
+    // not holding the 1.2 million events they left.
     let run = TestRun::new("bench-ingest-gateway");
     run.create_playback_topics().await;
     let gateway = run.start_gateway().await;

@@ -112,7 +112,7 @@ async fn reports_queues_ratings_now_playing_top_and_similar_songs() {
     );
 
     // Now playing: the latest start of each listener, from any client, as
-    // soon as the history (kept from the playback topic) has it.
+    // soon as the etl has written it to the warehouse.
     let entries = encore_tests::eventually("the started song in now playing", || async {
         let playing = by_token.ok("getNowPlaying", &[]).await;
         match playing["nowPlaying"]["entry"].as_array() {

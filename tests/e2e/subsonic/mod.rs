@@ -417,8 +417,8 @@ async fn apps_browse_search_edit_playlists_star_scrobble_and_stream() {
         .await,
         1
     );
-    // The plays are already in ClickHouse, so the history, kept from the
-    // same topic by the gateway, is at most a batch behind.
+    // The history is read from the same ClickHouse plays: the scrobble is
+    // there once, as a play started.
     encore_tests::eventually("the scrobbled play in the history", || async {
         let history = listener.api.get("/v1/me/history").await.expect(200);
         match history["items"].as_array().map(Vec::len) {

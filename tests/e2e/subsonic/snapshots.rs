@@ -104,8 +104,8 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
         )
         .await;
 
-    // Now playing is read from the listening history, which the gateway
-    // keeps from the playback topic: wait for the report to get there.
+    // Now playing is read from the warehouse, which the etl writes from the
+    // playback topic: wait for the report to get there.
     encore_tests::eventually("the reported play in now playing", || async {
         let playing = by_key.ok("getNowPlaying", &[]).await;
         match playing["nowPlaying"]["entry"].as_array() {
