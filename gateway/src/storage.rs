@@ -1,9 +1,11 @@
 //! Object storage for audio and images, through `object_store`: a local
 //! directory by default, S3 in production (builds with the `s3` feature).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, PutPayload};
 
@@ -19,6 +21,9 @@ pub enum StorageError {
 #[derive(Clone, Debug)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The same store when it is a local directory, which can name a
+    /// file's path for a process that reads it itself (ffmpeg).
+    local: Option<Arc<LocalFileSystem>>,
 }
 
 impl Storage {
@@ -30,15 +35,26 @@ impl Storage {
                 return Err(bad("a file:// URL needs an absolute path"));
             }
             std::fs::create_dir_all(dir).map_err(|e| bad(&e.to_string()))?;
-            let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?;
+            let local = Arc::new(LocalFileSystem::new_with_prefix(dir)?);
             return Ok(Storage {
-                store: Arc::new(store),
+                store: local.clone(),
+                local: Some(local),
             });
         }
         if url.starts_with("s3://") {
             return open_s3(url).map_err(|why| bad(&why));
         }
         Err(bad("use file:///absolute/dir or s3://bucket/prefix"))
+    }
+
+    /// A store in memory: not a local directory, so its objects are read
+    /// through `object_store` as S3's would be.
+    #[cfg(test)]
+    pub fn in_memory() -> Self {
+        Storage {
+            store: Arc::new(object_store::memory::InMemory::new()),
+            local: None,
+        }
     }
 
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
@@ -78,6 +94,20 @@ impl Storage {
         Ok(axum::body::Body::from_stream(result.into_stream()))
     }
 
+    /// The object's file, when the store is a local directory and the
+    /// object exists.
+    pub async fn local_path(&self, key: &str) -> Option<PathBuf> {
+        let path = self
+            .local
+            .as_ref()?
+            .path_to_filesystem(&Path::from(key))
+            .ok()?;
+        tokio::fs::metadata(&path)
+            .await
+            .is_ok_and(|m| m.is_file())
+            .then_some(path)
+    }
+
     /// The whole object as a stream of chunks (a transcoder's input).
     pub async fn stream(
         &self,
@@ -102,6 +132,7 @@ fn open_s3(url: &str) -> Result<Storage, String> {
         object_store::parse_url_opts(&parsed, std::env::vars()).map_err(|e| e.to_string())?;
     Ok(Storage {
         store: Arc::from(store),
+        local: None,
     })
 }
 
@@ -131,6 +162,9 @@ mod tests {
             &b"234"[..]
         );
         assert_eq!(storage.get("audio/missing").await.unwrap(), None);
+        let file = storage.local_path("audio/a.bin").await.unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"0123456789");
+        assert_eq!(storage.local_path("audio/missing").await, None);
         storage.delete("audio/a.bin").await.unwrap();
         storage.delete("audio/a.bin").await.unwrap();
         assert_eq!(storage.get("audio/a.bin").await.unwrap(), None);
