@@ -95,14 +95,22 @@ pub async fn ensure_topic_with_dlq(
     config: &KafkaConfig,
     topic: &str,
 ) -> Result<(), KafkaPlumbingError> {
-    ensure_topics(
-        config,
-        &[
-            (topic.to_string(), config.partitions),
-            (Topics::dlq_of(topic), 1),
-        ],
-    )
-    .await
+    ensure_topics(config, &with_dead_letters(config, &[topic])).await
+}
+
+/// `topics` at the configured partition count, each followed by its
+/// dead-letter topic: what [`ensure_topics`] takes, so a service that needs
+/// several asks the broker once.
+pub fn with_dead_letters(config: &KafkaConfig, topics: &[&str]) -> Vec<(String, i32)> {
+    topics
+        .iter()
+        .flat_map(|topic| {
+            [
+                (topic.to_string(), config.partitions),
+                (Topics::dlq_of(topic), 1),
+            ]
+        })
+        .collect()
 }
 
 /// Header names on dead-lettered records.

@@ -53,15 +53,17 @@ pub async fn run(
 
     let topics = config.kafka.topics();
     let topic = topics.playback_events();
-    kafka::ensure_topic_with_dlq(&config.kafka, &topic).await?;
     let search_topic = topics.search_events();
-    kafka::ensure_topic_with_dlq(&config.kafka, &search_topic).await?;
-    let mut catalog: Vec<(String, i32)> = CATALOG_TOPICS
-        .iter()
-        .map(|t| (topics.name(t), config.kafka.partitions))
-        .collect();
-    catalog.push((topics.name(CATALOG_DLQ), 1));
-    kafka::ensure_topics(&config.kafka, &catalog).await?;
+    // One request for every topic the etl reads: each admin round trip
+    // delays the first batch (three in a row took a third of a second).
+    let mut wanted = kafka::with_dead_letters(&config.kafka, &[&topic, &search_topic]);
+    wanted.extend(
+        CATALOG_TOPICS
+            .iter()
+            .map(|t| (topics.name(t), config.kafka.partitions)),
+    );
+    wanted.push((topics.name(CATALOG_DLQ), 1));
+    kafka::ensure_topics(&config.kafka, &wanted).await?;
 
     let db = warehouse::client(&config.clickhouse_url, &config.clickhouse_database);
     let batching = Batching {

@@ -300,12 +300,13 @@ async fn ensure_playback_topic(
     state: &AppState,
     mut shutdown: impl std::future::Future<Output = ()> + Unpin,
 ) {
+    let wanted = kafka::with_dead_letters(
+        &state.config.kafka,
+        &[&state.playback_topic, &state.search_topic],
+    );
     let mut backoff = Duration::from_millis(200);
     loop {
-        let both = async {
-            kafka::ensure_topic_with_dlq(&state.config.kafka, &state.playback_topic).await?;
-            kafka::ensure_topic_with_dlq(&state.config.kafka, &state.search_topic).await
-        };
+        let both = kafka::ensure_topics(&state.config.kafka, &wanted);
         let created = tokio::select! {
             _ = &mut shutdown => return,
             created = both => created,
