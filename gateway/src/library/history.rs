@@ -17,7 +17,7 @@ use crate::charts::warehouse_error;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::QueryParams;
 use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::{rfc3339, AppState};
+use crate::{from_millis, rfc3339, AppState};
 
 /// The caller's listening history.
 pub fn router() -> Router<AppState> {
@@ -94,10 +94,7 @@ pub async fn list(
         .into_iter()
         .map(|play| HistoryEntry {
             played_at: rfc3339(
-                OffsetDateTime::from_unix_timestamp_nanos(
-                    i128::from(play.occurred_at_ms) * 1_000_000,
-                )
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                from_millis(play.occurred_at_ms).unwrap_or(OffsetDateTime::UNIX_EPOCH),
             ),
             event_id: play.event_id,
             track_id: play.track_id,

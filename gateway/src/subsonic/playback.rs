@@ -13,7 +13,7 @@ use super::model::{SongRow, SONGS};
 use super::params::{parse_id, Failure};
 use super::response::Element;
 use super::{Ctx, Outcome, Reply};
-use crate::rfc3339;
+use crate::{from_millis, rfc3339};
 
 /// The most listeners getNowPlaying lists.
 const NOW_PLAYING_MAX: u64 = 100;
@@ -219,9 +219,7 @@ pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
         .iter()
         .filter_map(|p| {
             let name = names.get(&p.user_id)?;
-            let at =
-                OffsetDateTime::from_unix_timestamp_nanos(i128::from(p.occurred_at_ms) * 1_000_000)
-                    .ok()?;
+            let at = from_millis(p.occurred_at_ms)?;
             Some((p.track_id, name, at))
         })
         .collect();
