@@ -13,6 +13,7 @@ pub mod lag;
 pub mod metrics;
 pub mod producer;
 pub mod telemetry;
+pub mod text;
 pub mod topics;
 pub mod transaction;
 #[cfg(test)]

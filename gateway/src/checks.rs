@@ -21,13 +21,16 @@ impl Checks {
         });
     }
 
-    /// Text of `min..=max` characters after trimming, without control characters.
+    /// Text of `min..=max` characters after trimming, on one line, and
+    /// within the text rule of [`encore_common::text`].
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) {
         let length = value.trim().chars().count();
         if length < min || length > max {
             self.fail(field, format!("must be {min} to {max} characters"));
+        } else if let Err(unfit) = encore_common::text::check(value) {
+            self.fail(field, unfit.to_string());
         } else if value.chars().any(char::is_control) {
-            self.fail(field, "must not contain control characters");
+            self.fail(field, "must be one line, without tabs or line breaks");
         }
     }
 
@@ -87,10 +90,15 @@ mod tests {
         checks.text("name", "  ", 1, 10);
         checks.text("title", "ok", 1, 10);
         checks.text("bio", "tab\u{7}", 0, 10);
+        checks.text("label", "fz\u{FFFE}", 0, 10);
+        checks.text("line", "a\nb", 0, 10);
         checks.range("year", Some(3000), 1900, 2100);
         checks.genres("genres", &["rock".into(), "".into()], 5);
         let err = checks.finish().unwrap_err();
         let fields: Vec<_> = err.fields.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["name", "bio", "year", "genres[1]"]);
+        assert_eq!(
+            fields,
+            ["name", "bio", "label", "line", "year", "genres[1]"]
+        );
     }
 }

@@ -103,22 +103,10 @@ pub fn probe(bytes: &[u8]) -> Result<AudioInfo, ProbeError> {
         .primary_tag()
         .or_else(|| file.first_tag())
         .map(|tag| AudioTags {
-            title: tag
-                .title()
-                .map(|t| t.trim().to_string())
-                .filter(|t| !t.is_empty()),
-            artist: tag
-                .artist()
-                .map(|t| t.trim().to_string())
-                .filter(|t| !t.is_empty()),
-            album: tag
-                .album()
-                .map(|t| t.trim().to_string())
-                .filter(|t| !t.is_empty()),
-            genre: tag
-                .genre()
-                .map(|t| t.trim().to_string())
-                .filter(|t| !t.is_empty()),
+            title: tag_text(tag.title()),
+            artist: tag_text(tag.artist()),
+            album: tag_text(tag.album()),
+            genre: tag_text(tag.genre()),
             year: tag.year(),
             track_number: tag.track(),
         })
@@ -128,6 +116,15 @@ pub fn probe(bytes: &[u8]) -> Result<AudioInfo, ProbeError> {
         duration_ms,
         tags,
     })
+}
+
+/// A tag's text, trimmed, without what the text rule refuses (tags use NUL
+/// as a separator of several values, and a file is no reason to fail an
+/// upload over one), or `None` when nothing is left.
+fn tag_text(tag: Option<std::borrow::Cow<'_, str>>) -> Option<String> {
+    let tag = tag?;
+    let text = encore_common::text::cleaned(&tag).trim().to_string();
+    (!text.is_empty()).then_some(text)
 }
 
 #[cfg(test)]

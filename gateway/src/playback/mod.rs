@@ -2,7 +2,7 @@
 //! answered with 202 only once the broker has acknowledged every event.
 
 pub mod publish;
-mod validate;
+pub(crate) mod validate;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

@@ -107,7 +107,7 @@ fn read_explaining(
 
 /// The rules both readers apply, each in one place. The fast reader only
 /// asks whether a value passes; the explaining reader also says why not.
-mod rules {
+pub(crate) mod rules {
     use super::*;
 
     pub(super) fn id(id: Uuid) -> Result<Uuid, &'static str> {
@@ -126,7 +126,8 @@ mod rules {
         }
     }
 
-    pub(super) fn position(pos: i64, duration: i64) -> Result<(), String> {
+    /// A position within a track of `duration` ms; shared with Subsonic's reports.
+    pub(crate) fn position(pos: i64, duration: i64) -> Result<(), String> {
         if pos > duration {
             Err(format!("{pos} is past the track's end ({duration} ms)"))
         } else {
@@ -152,7 +153,7 @@ mod rules {
     }
 
     pub(super) fn text(s: &str) -> bool {
-        !s.trim().is_empty() && s.len() <= MAX_TEXT
+        !s.trim().is_empty() && s.len() <= MAX_TEXT && encore_common::text::check(s).is_ok()
     }
 
     pub(super) fn kind(text: &str) -> Option<PlaybackKind> {
@@ -387,7 +388,13 @@ impl EventReader<'_> {
         match obj.get(name) {
             Some(Value::String(s)) if rules::text(s) => Some(Some(s.clone())),
             Some(Value::String(_)) => {
-                self.fail(path, format!("must be 1 to {MAX_TEXT} bytes of text"));
+                self.fail(
+                    path,
+                    format!(
+                        "must be 1 to {MAX_TEXT} bytes of text, without control characters \
+                         or Unicode non-characters"
+                    ),
+                );
                 None
             }
             None | Some(Value::Null) if !required => Some(None),

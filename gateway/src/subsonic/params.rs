@@ -115,6 +115,20 @@ impl Params {
             .collect()
     }
 
+    /// Every name and value against the text rule of [`encore_common::text`]:
+    /// 10, naming the parameter, for the first that breaks it.
+    pub(super) fn check_text(&self) -> Result<(), Failure> {
+        for (name, value) in &self.0 {
+            if let Err(unfit) = encore_common::text::check(name) {
+                return Err(Failure::new(10, format!("parameter names {unfit}")));
+            }
+            if let Err(unfit) = encore_common::text::check(value) {
+                return Err(Failure::invalid(name, &unfit.to_string()));
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn required(&self, name: &str) -> Result<&str, Failure> {
         self.get(name).ok_or_else(|| Failure::missing(name))
     }
@@ -178,6 +192,19 @@ mod tests {
         assert_eq!(p.bool("submission").ok().flatten(), Some(true));
         assert_eq!(p.get("x"), None, "empty counts as absent");
         assert_eq!(p.required("c").map_err(|f| f.code).err(), Some(10));
+    }
+
+    #[test]
+    fn unfit_text_in_any_parameter_is_error_10_naming_it() {
+        let p = Params::parse(Some("u=ada&genre=a%00b"), None);
+        let failure = p.check_text().err();
+        assert_eq!(failure.as_ref().map(|f| f.code), Some(10));
+        assert!(failure.is_some_and(|f| f.message.starts_with("parameter genre must not contain")),);
+        let p = Params::parse(None, Some("name=fz%EF%BF%BEname".as_bytes()));
+        assert_eq!(p.check_text().err().map(|f| f.code), Some(10));
+        assert!(Params::parse(Some("query=%D0%9A%D0%B8%D0%BD%D0%BE"), None)
+            .check_text()
+            .is_ok());
     }
 
     #[test]

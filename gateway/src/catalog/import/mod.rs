@@ -25,7 +25,7 @@ use super::YEARS;
 use crate::auth::AuthUser;
 use crate::checks::Checks;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
-use crate::extract::JsonBody;
+use crate::extract::JsonParts;
 use crate::outbox;
 use crate::AppState;
 
@@ -109,7 +109,7 @@ pub struct ImportResponse {
 pub async fn import(
     State(state): State<AppState>,
     user: AuthUser,
-    JsonBody(body): JsonBody<ImportRequest>,
+    JsonParts(body): JsonParts<ImportRequest>,
 ) -> ApiResult<Json<ImportResponse>> {
     user.require_admin()?;
     if body.rows.is_empty() || body.rows.len() > MAX_ROWS {
