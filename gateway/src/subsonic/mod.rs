@@ -29,11 +29,13 @@ mod search;
 mod system;
 
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use futures_util::future::BoxFuture;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use self::auth::Caller;
@@ -96,23 +98,32 @@ enum Reply {
 
 type Outcome = Result<Reply, Failure>;
 
-#[tracing::instrument(name = "subsonic", skip_all, fields(method = %method))]
+#[tracing::instrument(name = "subsonic", skip_all, fields(method = tracing::field::Empty))]
 async fn handle(
     State(state): State<AppState>,
-    Path(method): Path<String>,
+    method: Result<Path<String>, PathRejection>,
     from: ClientAddr,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let method = method.strip_suffix(".view").unwrap_or(&method).to_string();
+    // A method name that is not UTF-8 (`/rest/%FFping`) still gets an
+    // answer in the protocol's envelope, not axum's plain-text 400.
+    let method = match method {
+        Ok(Path(method)) => method.strip_suffix(".view").unwrap_or(&method).to_string(),
+        Err(_) => String::new(),
+    };
+    tracing::Span::current().record("method", method.as_str());
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let params = Params::parse(query.as_deref(), is_form.then_some(&body[..]));
-    let format = Format::of(params.get("f"));
-    let outcome = match checked(&params) {
+    let (format, bad_format) = match Format::of(params.get("f"), params.get("callback")) {
+        Ok(format) => (format, None),
+        Err(why) => (Format::Json, Some(Failure::invalid("callback", why))),
+    };
+    let outcome = match bad_format.map_or_else(|| checked(&params), Err) {
         Err(failure) => Err(failure),
         // OpenSubsonic: clients ask what the server supports before logging in.
         Ok(()) if method == "getOpenSubsonicExtensions" => Ok(system::extensions()),
@@ -130,13 +141,13 @@ async fn handle(
         },
     };
     match outcome {
-        Ok(Reply::Empty) => response::ok(format, Inner::Nothing),
-        Ok(Reply::Payload(element)) => response::ok(format, Inner::Element(&element)),
-        Ok(Reply::List(element)) => response::ok(format, Inner::Spliced(&element)),
+        Ok(Reply::Empty) => response::ok(&format, Inner::Nothing),
+        Ok(Reply::Payload(element)) => response::ok(&format, Inner::Element(&element)),
+        Ok(Reply::List(element)) => response::ok(&format, Inner::Spliced(&element)),
         Ok(Reply::Raw(response)) => response,
         Err(failure) => {
             tracing::debug!(code = failure.code, message = %failure.message, "subsonic error");
-            let mut response = response::failed(format, failure.code, &failure.message);
+            let mut response = response::failed(&format, failure.code, &failure.message);
             if let Some(secs) = failure.retry_after {
                 response
                     .headers_mut()
@@ -148,8 +159,10 @@ async fn handle(
 }
 
 /// The parameters every request carries: the client's name and the
-/// protocol version it speaks (errors 20 and 30 when it is not ours).
+/// protocol version it speaks (errors 20 and 30 when it is not ours); and
+/// the text rule, for every parameter of every method, in this one place.
 fn checked(params: &Params) -> Result<(), Failure> {
+    params.check_text()?;
     params.required("c")?;
     let version = params.required("v")?;
     let major = version
@@ -173,53 +186,87 @@ fn checked(params: &Params) -> Result<(), Failure> {
     }
 }
 
+/// An endpoint: the request in, its outcome out.
+type Handler = for<'a> fn(&'a Ctx) -> BoxFuture<'a, Outcome>;
+
+/// Every method Encore answers after authentication, by name: the router's
+/// one list, which [`methods`] gives out to the fuzzer.
+const ENDPOINTS: &[(&str, Handler)] = &[
+    ("ping", |_| Box::pin(async { Ok(Reply::Empty) })),
+    ("getLicense", |_| Box::pin(async { Ok(system::license()) })),
+    ("tokenInfo", |ctx| {
+        Box::pin(async move { system::token_info(ctx) })
+    }),
+    ("getUser", |ctx| Box::pin(system::user(ctx))),
+    ("getMusicFolders", |_| {
+        Box::pin(async { Ok(system::music_folders()) })
+    }),
+    ("getIndexes", |ctx| Box::pin(browse::indexes(ctx))),
+    ("getArtists", |ctx| Box::pin(browse::artists(ctx))),
+    ("getArtist", |ctx| Box::pin(browse::artist(ctx))),
+    ("getAlbum", |ctx| Box::pin(browse::album(ctx))),
+    ("getSong", |ctx| Box::pin(browse::song(ctx))),
+    ("getMusicDirectory", |ctx| Box::pin(browse::directory(ctx))),
+    ("getGenres", |ctx| Box::pin(browse::genres(ctx))),
+    ("getAlbumList", |ctx| {
+        Box::pin(lists::album_list(ctx, false))
+    }),
+    ("getAlbumList2", |ctx| {
+        Box::pin(lists::album_list(ctx, true))
+    }),
+    ("getRandomSongs", |ctx| Box::pin(lists::random_songs(ctx))),
+    ("getSongsByGenre", |ctx| {
+        Box::pin(lists::songs_by_genre(ctx))
+    }),
+    ("getStarred", |ctx| Box::pin(lists::starred(ctx, false))),
+    ("getStarred2", |ctx| Box::pin(lists::starred(ctx, true))),
+    ("search2", |ctx| Box::pin(search::search(ctx, false))),
+    ("search3", |ctx| Box::pin(search::search(ctx, true))),
+    ("getPlaylists", |ctx| Box::pin(playlists::list(ctx))),
+    ("getPlaylist", |ctx| Box::pin(playlists::get(ctx))),
+    ("createPlaylist", |ctx| Box::pin(playlists::create(ctx))),
+    ("updatePlaylist", |ctx| Box::pin(playlists::update(ctx))),
+    ("deletePlaylist", |ctx| Box::pin(playlists::delete(ctx))),
+    ("stream", |ctx| Box::pin(media::stream(ctx, false))),
+    ("download", |ctx| Box::pin(media::stream(ctx, true))),
+    ("getCoverArt", |ctx| Box::pin(media::cover_art(ctx))),
+    ("star", |ctx| Box::pin(annotate::star(ctx, true))),
+    ("unstar", |ctx| Box::pin(annotate::star(ctx, false))),
+    ("scrobble", |ctx| Box::pin(annotate::scrobble(ctx))),
+    ("setRating", |ctx| Box::pin(annotate::rate(ctx))),
+    ("reportPlayback", |ctx| Box::pin(playback::report(ctx))),
+    ("getNowPlaying", |ctx| Box::pin(playback::now_playing(ctx))),
+    ("savePlayQueue", |ctx| Box::pin(playback::save_queue(ctx))),
+    ("getPlayQueue", |ctx| Box::pin(playback::queue(ctx))),
+    ("getTopSongs", |ctx| Box::pin(discover::top_songs(ctx))),
+    ("getSimilarSongs", |ctx| {
+        Box::pin(discover::similar_songs(ctx, false))
+    }),
+    ("getSimilarSongs2", |ctx| {
+        Box::pin(discover::similar_songs(ctx, true))
+    }),
+    ("getLyricsBySongId", |ctx| {
+        Box::pin(discover::lyrics_by_song(ctx))
+    }),
+    ("getLyrics", |ctx| {
+        Box::pin(async move { discover::lyrics(ctx) })
+    }),
+    ("getArtistInfo2", |ctx| Box::pin(discover::artist_info(ctx))),
+    ("getAlbumInfo2", |ctx| Box::pin(discover::album_info(ctx))),
+];
+
+/// The methods `/rest` answers: the one that needs no login, then
+/// [`ENDPOINTS`]. What the tests' fuzzer walks.
+pub fn methods() -> impl Iterator<Item = &'static str> {
+    std::iter::once("getOpenSubsonicExtensions").chain(ENDPOINTS.iter().map(|(name, _)| *name))
+}
+
 async fn dispatch(method: &str, ctx: &Ctx) -> Outcome {
-    match method {
-        "ping" => Ok(Reply::Empty),
-        "getLicense" => Ok(system::license()),
-        "tokenInfo" => system::token_info(ctx),
-        "getUser" => system::user(ctx).await,
-        "getMusicFolders" => Ok(system::music_folders()),
-        "getIndexes" => browse::indexes(ctx).await,
-        "getArtists" => browse::artists(ctx).await,
-        "getArtist" => browse::artist(ctx).await,
-        "getAlbum" => browse::album(ctx).await,
-        "getSong" => browse::song(ctx).await,
-        "getMusicDirectory" => browse::directory(ctx).await,
-        "getGenres" => browse::genres(ctx).await,
-        "getAlbumList" => lists::album_list(ctx, false).await,
-        "getAlbumList2" => lists::album_list(ctx, true).await,
-        "getRandomSongs" => lists::random_songs(ctx).await,
-        "getSongsByGenre" => lists::songs_by_genre(ctx).await,
-        "getStarred" => lists::starred(ctx, false).await,
-        "getStarred2" => lists::starred(ctx, true).await,
-        "search2" => search::search(ctx, false).await,
-        "search3" => search::search(ctx, true).await,
-        "getPlaylists" => playlists::list(ctx).await,
-        "getPlaylist" => playlists::get(ctx).await,
-        "createPlaylist" => playlists::create(ctx).await,
-        "updatePlaylist" => playlists::update(ctx).await,
-        "deletePlaylist" => playlists::delete(ctx).await,
-        "stream" => media::stream(ctx, false).await,
-        "download" => media::stream(ctx, true).await,
-        "getCoverArt" => media::cover_art(ctx).await,
-        "star" => annotate::star(ctx, true).await,
-        "unstar" => annotate::star(ctx, false).await,
-        "scrobble" => annotate::scrobble(ctx).await,
-        "setRating" => annotate::rate(ctx).await,
-        "reportPlayback" => playback::report(ctx).await,
-        "getNowPlaying" => playback::now_playing(ctx).await,
-        "savePlayQueue" => playback::save_queue(ctx).await,
-        "getPlayQueue" => playback::queue(ctx).await,
-        "getTopSongs" => discover::top_songs(ctx).await,
-        "getSimilarSongs" => discover::similar_songs(ctx, false).await,
-        "getSimilarSongs2" => discover::similar_songs(ctx, true).await,
-        "getLyricsBySongId" => discover::lyrics_by_song(ctx).await,
-        "getLyrics" => discover::lyrics(ctx),
-        "getArtistInfo2" => discover::artist_info(ctx).await,
-        "getAlbumInfo2" => discover::album_info(ctx).await,
-        other => Err(Failure::generic(format!(
-            "{other} is not implemented by Encore"
+    match ENDPOINTS.iter().find(|(name, _)| *name == method) {
+        Some((_, handler)) => handler(ctx).await,
+        None if method.is_empty() => Err(Failure::generic("the method name is not valid UTF-8")),
+        None => Err(Failure::generic(format!(
+            "{method} is not implemented by Encore"
         ))),
     }
 }

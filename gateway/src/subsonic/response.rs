@@ -9,6 +9,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use encore_common::text::xml_safe;
 use quick_xml::events::BytesText;
 use quick_xml::Writer;
 use serde_json::{Map, Value as Json};
@@ -185,8 +186,14 @@ impl Element {
         map
     }
 
+    /// Every text goes through [`xml_safe`]: an echoed parameter or a stored
+    /// name with a character XML cannot hold must not make the answer ill-formed.
     fn xml<W: std::io::Write>(&self, writer: &mut Writer<W>) -> std::io::Result<()> {
-        let texts: Vec<(&str, String)> = self.attrs.iter().map(|(n, v)| (*n, v.text())).collect();
+        let texts: Vec<(&str, String)> = self
+            .attrs
+            .iter()
+            .map(|(n, v)| (*n, xml_safe(&v.text()).into_owned()))
+            .collect();
         let start = writer
             .create_element(self.name)
             .with_attributes(texts.iter().map(|(n, v)| (*n, v.as_str())));
@@ -196,7 +203,9 @@ impl Element {
         }
         start.write_inner_content(|writer| {
             if let Some(text) = &self.text {
-                writer.write_event(quick_xml::events::Event::Text(BytesText::new(text)))?;
+                writer.write_event(quick_xml::events::Event::Text(BytesText::new(&xml_safe(
+                    text,
+                ))))?;
             }
             for child in &self.children {
                 match child {
@@ -210,7 +219,7 @@ impl Element {
                         for value in values {
                             writer
                                 .create_element(*name)
-                                .write_text_content(BytesText::new(&value.text()))?;
+                                .write_text_content(BytesText::new(&xml_safe(&value.text())))?;
                         }
                     }
                 }
@@ -221,21 +230,44 @@ impl Element {
     }
 }
 
-/// The answer's format, from `f`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The answer's format, from `f` (and `callback` for JSONP).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Format {
     Xml,
     Json,
+    /// JSON wrapped in a call of this function, for pages that load answers
+    /// with a `<script>` tag (the protocol's `f=jsonp`).
+    Jsonp(String),
 }
 
 impl Format {
-    /// `json` (any case) is JSON; anything else, or nothing, is XML.
-    pub fn of(f: Option<&str>) -> Self {
+    /// `json` and `jsonp` (any case) are JSON; anything else, or nothing, is
+    /// XML. JSONP needs a `callback` that is a plain JavaScript name (dotted
+    /// names allowed), since it is written into a script verbatim: anything
+    /// else is refused with why, and the refusal itself goes out as JSON.
+    pub fn of(f: Option<&str>, callback: Option<&str>) -> Result<Self, &'static str> {
         match f {
-            Some(f) if f.eq_ignore_ascii_case("json") => Format::Json,
-            _ => Format::Xml,
+            Some(f) if f.eq_ignore_ascii_case("json") => Ok(Format::Json),
+            Some(f) if f.eq_ignore_ascii_case("jsonp") => match callback {
+                Some(name) if is_script_name(name) => Ok(Format::Jsonp(name.to_string())),
+                Some(_) => Err("must be a JavaScript function name such as cb or app.handle"),
+                None => Err("is required with f=jsonp"),
+            },
+            _ => Ok(Format::Xml),
         }
     }
+}
+
+/// `name` or `a.b.c`, each part an ASCII identifier, at most 100 characters.
+fn is_script_name(name: &str) -> bool {
+    name.len() <= 100
+        && name.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        })
 }
 
 /// What goes inside the envelope.
@@ -249,9 +281,9 @@ pub enum Inner<'a> {
     Spliced(&'a Element),
 }
 
-fn envelope(format: Format, ok: bool, inner: Inner<'_>) -> Response {
+fn envelope(format: &Format, ok: bool, inner: Inner<'_>) -> Response {
     let mut root = Element::new("subsonic-response");
-    if format == Format::Xml {
+    if *format == Format::Xml {
         root = root.attr("xmlns", NAMESPACE);
     }
     root = root
@@ -265,15 +297,17 @@ fn envelope(format: Format, ok: bool, inner: Inner<'_>) -> Response {
         Inner::Element(element) => root = root.child(element.clone()),
         Inner::Spliced(element) => root.children.extend(element.children.iter().cloned()),
     }
+    let json = || {
+        let mut wrapper = Map::new();
+        wrapper.insert(root.name.to_string(), Json::Object(root.json()));
+        Json::Object(wrapper).to_string()
+    };
     let (content_type, body) = match format {
-        Format::Json => {
-            let mut wrapper = Map::new();
-            wrapper.insert(root.name.to_string(), Json::Object(root.json()));
-            (
-                "application/json",
-                Json::Object(wrapper).to_string().into_bytes(),
-            )
-        }
+        Format::Json => ("application/json", json().into_bytes()),
+        Format::Jsonp(callback) => (
+            "application/javascript; charset=utf-8",
+            format!("{callback}({});", json()).into_bytes(),
+        ),
         Format::Xml => {
             let mut out = br#"<?xml version="1.0" encoding="UTF-8"?>"#.to_vec();
             let mut writer = Writer::new(&mut out);
@@ -290,12 +324,12 @@ fn envelope(format: Format, ok: bool, inner: Inner<'_>) -> Response {
 }
 
 /// A successful answer, with its payload if it has one.
-pub fn ok(format: Format, inner: Inner<'_>) -> Response {
+pub fn ok(format: &Format, inner: Inner<'_>) -> Response {
     envelope(format, true, inner)
 }
 
 /// A failed answer: still HTTP 200, as the protocol wants.
-pub fn failed(format: Format, code: u16, message: &str) -> Response {
+pub fn failed(format: &Format, code: u16, message: &str) -> Response {
     let error = Element::new("error")
         .attr("code", i64::from(code))
         .attr("message", message);
@@ -328,7 +362,7 @@ mod tests {
     #[tokio::test]
     async fn json_keeps_types_and_lists_stay_arrays() {
         let body: Json =
-            serde_json::from_str(&text(ok(Format::Json, Inner::Element(&album()))).await)
+            serde_json::from_str(&text(ok(&Format::Json, Inner::Element(&album()))).await)
                 .expect("JSON");
         let root = &body["subsonic-response"];
         assert_eq!(root["status"], "ok");
@@ -342,9 +376,9 @@ mod tests {
 
     #[tokio::test]
     async fn xml_escapes_and_nests() {
-        let xml = text(ok(Format::Xml, Inner::Element(&album()))).await;
+        let xml = text(ok(&Format::Xml, Inner::Element(&album()))).await;
         assert!(xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?><subsonic-response xmlns="http://subsonic.org/restapi" status="ok" version="1.16.1" type="encore""#), "{xml}");
-        assert!(!text(ok(Format::Json, Inner::Nothing))
+        assert!(!text(ok(&Format::Json, Inner::Nothing))
             .await
             .contains("xmlns"));
         assert!(xml.contains(r#"<album id="a1" name="Fish &amp; &lt;Chips&gt;" songCount="1"><song id="s1" isDir="false"/></album></subsonic-response>"#), "{xml}");
@@ -358,24 +392,64 @@ mod tests {
                 .attr("name", "formPost")
                 .values("versions", vec![Value::Int(1)])],
         );
-        let body: Json = serde_json::from_str(&text(ok(Format::Json, Inner::Spliced(&list))).await)
-            .expect("JSON");
+        let body: Json =
+            serde_json::from_str(&text(ok(&Format::Json, Inner::Spliced(&list))).await)
+                .expect("JSON");
         assert_eq!(
             body["subsonic-response"]["openSubsonicExtensions"],
             serde_json::json!([{"name": "formPost", "versions": [1]}])
         );
-        let xml = text(ok(Format::Xml, Inner::Spliced(&list))).await;
+        let xml = text(ok(&Format::Xml, Inner::Spliced(&list))).await;
         assert!(xml.contains(r#"<openSubsonicExtensions name="formPost"><versions>1</versions></openSubsonicExtensions></subsonic-response>"#), "{xml}");
     }
 
     #[tokio::test]
     async fn errors_are_http_200_with_a_code() {
-        let response = failed(Format::Json, 70, "not found");
+        let response = failed(&Format::Json, 70, "not found");
         assert_eq!(response.status(), StatusCode::OK);
         let body: Json = serde_json::from_str(&text(response).await).expect("JSON");
         assert_eq!(body["subsonic-response"]["status"], "failed");
         assert_eq!(body["subsonic-response"]["error"]["code"], 70);
-        assert_eq!(Format::of(Some("JSON")), Format::Json);
-        assert_eq!(Format::of(Some("jsonp")), Format::Xml);
+        assert_eq!(Format::of(Some("JSON"), None), Ok(Format::Json));
+        assert_eq!(Format::of(Some("xml"), Some("cb")), Ok(Format::Xml));
+    }
+
+    #[tokio::test]
+    async fn jsonp_wraps_json_in_a_named_call_and_refuses_other_callbacks() {
+        let format = Format::of(Some("jsonp"), Some("app.on_answer$1")).expect("a name");
+        let response = ok(&format, Inner::Nothing);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/javascript; charset=utf-8"
+        );
+        let body = text(response).await;
+        let json = body
+            .strip_prefix("app.on_answer$1(")
+            .and_then(|rest| rest.strip_suffix(");"))
+            .expect("a call");
+        let parsed: Json = serde_json::from_str(json).expect("JSON inside");
+        assert_eq!(parsed["subsonic-response"]["status"], "ok");
+        for bad in ["alert(1)//", "", "a..b", "1cb", "cb;x", "a b"] {
+            assert!(Format::of(Some("jsonp"), Some(bad)).is_err(), "{bad:?}");
+        }
+        assert!(Format::of(Some("JSONP"), None).is_err());
+    }
+
+    #[tokio::test]
+    async fn xml_stays_well_formed_whatever_the_text() {
+        let error = failed(&Format::Xml, 0, "\u{1}ping is not implemented\u{FFFE}");
+        let xml = text(error).await;
+        assert!(
+            xml.contains("message=\"\u{FFFD}ping is not implemented\u{FFFD}\""),
+            "{xml}"
+        );
+        let element = Element::new("lyrics")
+            .attr("artist", "a\u{1}b")
+            .text("x\0y");
+        let xml = text(ok(&Format::Xml, Inner::Element(&element))).await;
+        assert!(
+            xml.contains("artist=\"a\u{FFFD}b\">x\u{FFFD}y</lyrics>"),
+            "{xml}"
+        );
     }
 }
