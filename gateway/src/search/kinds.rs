@@ -23,6 +23,19 @@ pub struct KindPage {
     pub size: usize,
 }
 
+/// How deep the search server pages: its `index.max_result_window`
+/// (OpenSearch's default). A page past it has nothing to find; one that
+/// reaches over it is cut at it, so a deep page answers what there is
+/// rather than an engine error that looks like an outage.
+const MAX_WINDOW: usize = 10_000;
+
+/// `page` cut to what the search server can page through: `None` when
+/// nothing of it lies inside the window.
+fn within_window(page: KindPage) -> Option<KindPage> {
+    let size = page.size.min(MAX_WINDOW.saturating_sub(page.offset));
+    (size > 0).then_some(KindPage { size, ..page })
+}
+
 /// The ids each page found, best first, in the order of `pages`.
 pub async fn ids_by_kind(
     state: &AppState,
@@ -31,15 +44,16 @@ pub async fn ids_by_kind(
     pages: &[KindPage],
 ) -> ApiResult<Vec<Vec<Uuid>>> {
     let mut found: Vec<Vec<Uuid>> = vec![Vec::new(); pages.len()];
-    let wanted: Vec<usize> = (0..pages.len()).filter(|i| pages[*i].size > 0).collect();
+    let inside: Vec<Option<KindPage>> = pages.iter().copied().map(within_window).collect();
+    let wanted: Vec<usize> = (0..pages.len()).filter(|i| inside[*i].is_some()).collect();
     if wanted.is_empty() {
         return Ok(found);
     }
     let weight = state.config.search_popularity_weight;
     for (step, typos) in Typos::LADDER.into_iter().enumerate() {
         let mut body: Vec<JsonBody<Value>> = Vec::with_capacity(wanted.len() * 2);
-        for i in &wanted {
-            let page = pages[*i];
+        for page in inside.iter().flatten() {
+            let page = *page;
             let mut search = search_body(
                 q,
                 typos,
@@ -118,6 +132,21 @@ async fn msearch(state: &AppState, body: Vec<JsonBody<Value>>) -> ApiResult<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_are_cut_at_the_engines_window() {
+        let page = |offset, size| KindPage {
+            kind: ResultType::Track,
+            offset,
+            size,
+        };
+        let cut = |offset, size| within_window(page(offset, size)).map(|p| p.size);
+        assert_eq!(cut(0, 20), Some(20));
+        assert_eq!(cut(9_981, 20), Some(19));
+        assert_eq!(cut(10_000, 20), None);
+        assert_eq!(cut(99_999, 500), None);
+        assert_eq!(cut(0, 0), None);
+    }
 
     #[test]
     fn the_id_is_read_from_the_sort_that_ends_in_it() {
