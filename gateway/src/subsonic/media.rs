@@ -21,8 +21,14 @@ pub(super) async fn stream(ctx: &Ctx, download: bool) -> Outcome {
         let kbps = ctx
             .params
             .int("maxBitRate")?
-            .map(|k| {
-                u32::try_from(k).map_err(|_| Failure::invalid("maxBitRate", "must be 0 or more"))
+            .map(|k| match u32::try_from(k) {
+                Ok(kbps) => Ok(kbps),
+                // Above any real bitrate: the original is within it.
+                Err(_) if k > 0 => Ok(u32::MAX),
+                Err(_) => Err(Failure::invalid(
+                    "maxBitRate",
+                    "must be 0 (no limit) or a bitrate in kbps",
+                )),
             })
             .transpose()?;
         Wanted {

@@ -13,6 +13,7 @@ use super::model::{SongRow, SONGS};
 use super::params::{parse_id, Failure};
 use super::response::Element;
 use super::{Ctx, Outcome, Reply};
+use crate::playback::validate::rules;
 use crate::{from_millis, rfc3339};
 
 /// The most listeners getNowPlaying lists.
@@ -139,6 +140,8 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
         .fetch_optional(&ctx.state.db)
         .await?;
     let duration = duration.ok_or_else(|| Failure::not_found("song"))?;
+    // The native events' rule: a report past the track's end is a client bug.
+    rules::position(position_ms, duration).map_err(|why| Failure::invalid("positionMs", &why))?;
     let user = ctx.caller.id;
     let mut tx = ctx.state.db.begin().await?;
     let row: Option<(Uuid, Uuid, String, i64)> = sqlx::query_as(
@@ -265,14 +268,24 @@ pub(super) async fn save_queue(ctx: &Ctx) -> Outcome {
             "must be one of the queue's ids",
         ));
     }
-    let position = ctx.params.int("position")?.unwrap_or(0).max(0);
-    let known: i64 = sqlx::query_scalar("SELECT count(DISTINCT id) FROM tracks WHERE id = ANY($1)")
-        .bind(&ids)
-        .fetch_one(&ctx.state.db)
-        .await?;
-    let distinct = ids.iter().collect::<std::collections::HashSet<_>>().len();
-    if known != distinct as i64 {
+    let position = ctx.params.int("position")?.unwrap_or(0);
+    if position < 0 {
+        return Err(Failure::invalid("position", "must not be negative"));
+    }
+    let durations: HashMap<Uuid, i64> =
+        sqlx::query_as::<_, (Uuid, i64)>("SELECT id, duration_ms FROM tracks WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&ctx.state.db)
+            .await?
+            .into_iter()
+            .collect();
+    if ids.iter().any(|id| !durations.contains_key(id)) {
         return Err(Failure::not_found("song"));
+    }
+    // The position is within the current track (the first when none is named).
+    let playing = current.unwrap_or(ids[0]);
+    if let Some(duration) = durations.get(&playing) {
+        rules::position(position, *duration).map_err(|why| Failure::invalid("position", &why))?;
     }
     sqlx::query(
         "INSERT INTO play_queues (user_id, track_ids, current_id, position_ms, changed_by) \
