@@ -67,6 +67,7 @@ pub fn warehouse_error(error: clickhouse::error::Error) -> ApiError {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChartQuery {
     /// day, week or month (the last 1, 7 or 30 days).
     pub period: Option<Period>,
@@ -232,6 +233,7 @@ pub async fn top_artists(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// day, week or month (the last 1, 7 or 30 days).
     pub period: Option<Period>,

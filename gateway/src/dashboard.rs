@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
     /// 1 to 90, default 7: how many days back, today included.
     pub days: Option<u32>,

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
 const TTL: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LimitQuery {
     /// 1 to 50, default 10.
     pub limit: Option<usize>,
@@ -135,6 +136,7 @@ async fn track_known(state: &AppState, track: Uuid) -> ApiResult<bool> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecommendationsQuery {
     /// 1 to 50, default 10.
     pub limit: Option<usize>,

@@ -164,6 +164,7 @@ async fn read_upload(request: Request) -> ApiResult<Bytes> {
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// `mp3`, `opus` or `aac` to transcode; `raw` (or nothing) for the stored file.
     pub format: Option<String>,

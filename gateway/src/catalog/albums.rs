@@ -58,6 +58,7 @@ impl Album {
 pub const COLUMNS: &str = "id, artist_id, title, release_year, genres, cover_url, version";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListAlbums {
     pub artist_id: Option<Uuid>,
     pub genre: Option<String>,

@@ -58,6 +58,7 @@ impl Artist {
 pub const COLUMNS: &str = "id, name, genres, country, image_url, version";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListArtists {
     /// Only artists with this genre.
     pub genre: Option<String>,

@@ -113,6 +113,7 @@ pub async fn put_cover(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CoverQuery {
     /// Scale to fit this many pixels a side (16 to 4096), as JPEG; the
     /// original when absent or larger than it.

@@ -103,6 +103,7 @@ impl TrackRow {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListTracks {
     pub artist_id: Option<Uuid>,
     pub album_id: Option<Uuid>,

@@ -41,6 +41,7 @@ pub struct HistoryPage {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// 1 to 100, default 20.
     pub limit: Option<i64>,

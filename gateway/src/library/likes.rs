@@ -112,6 +112,7 @@ pub async fn unlike(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListLikes {
     /// 1 to 100, default 20.
     pub limit: Option<i64>,

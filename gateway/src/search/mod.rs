@@ -96,6 +96,7 @@ impl ResultType {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// What to look for: 1 to 200 characters.
     pub q: String,
@@ -248,6 +249,7 @@ async fn did_you_mean(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestQuery {
     /// What has been typed so far: 1 to 200 characters.
     pub q: String,

@@ -280,6 +280,7 @@ pub async fn get(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListPlaylists {
     /// 1 to 100, default 20.
     pub limit: Option<i64>,
