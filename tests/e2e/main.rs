@@ -16,6 +16,7 @@ mod credentials;
 mod dashboard;
 mod etl_plays;
 mod faults;
+mod fuzz;
 mod gateway_playback;
 mod ingest;
 mod interop;

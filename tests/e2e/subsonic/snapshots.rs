@@ -40,6 +40,13 @@ fn normalized(text: &str, username: &str, email: &str) -> String {
     version.replace_all(&text, "${1}<version>").into_owned()
 }
 
+fn raw_content_type(raw: &super::client::Raw) -> &str {
+    raw.headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_type_keeps_its_shape_in_xml_and_json() {
     let run = TestRun::new("subsonic-snapshots");
@@ -165,6 +172,10 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
         for format in ["json", "xml"] {
             let raw = by_key.raw(method, format, params).await;
             assert_eq!(raw.status, 200, "{method}");
+            // Compared and also parsed: a snapshot could record an
+            // ill-formed answer as easily as a good one.
+            crate::fuzz::check_envelope(raw_content_type(&raw), &raw.bytes)
+                .unwrap_or_else(|e| panic!("{method} in {format}: {e}"));
             let mut text = String::from_utf8(raw.bytes).expect("UTF-8");
             if format == "json" {
                 // Pretty, so a change shows as a line in the diff.
