@@ -24,6 +24,48 @@ pub(crate) struct Finding {
     pub(crate) problem: String,
 }
 
+/// An answer the fuzzer judges: status, content type and body.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) content_type: String,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Sends `request`; the answer, or what went wrong on the way: no answer or
+/// no whole body within 5 s, or a server error.
+pub(crate) async fn fetch(request: reqwest::RequestBuilder) -> Result<Answer, String> {
+    let limit = std::time::Duration::from_secs(5);
+    let started = std::time::Instant::now();
+    let answer = match tokio::time::timeout(limit, request.send()).await {
+        Err(_) => return Err("no answer within 5 s".into()),
+        Ok(Err(e)) => return Err(format!("the request failed: {e}")),
+        Ok(Ok(answer)) => answer,
+    };
+    let status = answer.status().as_u16();
+    let content_type = answer
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = match tokio::time::timeout(limit, answer.bytes()).await {
+        Ok(Ok(body)) => body.to_vec(),
+        Ok(Err(e)) => return Err(format!("reading the body failed: {e}")),
+        Err(_) => return Err("the body did not arrive within 5 s".into()),
+    };
+    if started.elapsed() > limit {
+        return Err(format!("answered in {:?}", started.elapsed()));
+    }
+    if status >= 500 {
+        return Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&body)));
+    }
+    Ok(Answer {
+        status,
+        content_type,
+        body,
+    })
+}
+
 /// A gateway with the whole pipeline behind it (so search and the warehouse
 /// answer), a catalogue, a listener with Subsonic credentials, and two of
 /// the listener's playlists.

@@ -2,12 +2,10 @@
 //! values in its path, query and body: no 5xx, every error a JSON body with
 //! its code, and an answer within 5 s.
 
-use std::time::{Duration, Instant};
-
 use serde_json::{json, Map, Value};
 
 use super::values::{encode, Class, Draw, CLASSES};
-use super::Finding;
+use super::{fetch, Finding};
 
 /// Operations left out, and why: the fuzzer's own session must outlive it.
 const SKIPPED: &[(&str, &str)] = &[("delete", "/v1/me"), ("post", "/v1/auth/logout")];
@@ -361,33 +359,17 @@ fn json_of(class: Option<Class>, bytes: &[u8], draw: &mut Draw) -> Value {
     }
 }
 
+/// What is wrong with the answer to `request`, if anything: beyond
+/// [`fetch`]'s checks, every error is a JSON body in the API's error shape.
 async fn send(request: reqwest::RequestBuilder) -> Option<String> {
-    let started = Instant::now();
-    let answer = match tokio::time::timeout(Duration::from_secs(5), request.send()).await {
-        Err(_) => return Some("no answer within 5 s".into()),
-        Ok(Err(e)) => return Some(format!("the request failed: {e}")),
-        Ok(Ok(answer)) => answer,
+    let answer = match fetch(request).await {
+        Ok(answer) => answer,
+        Err(problem) => return Some(problem),
     };
-    let status = answer.status().as_u16();
-    let json = answer
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/json"));
-    let body = match tokio::time::timeout(Duration::from_secs(5), answer.bytes()).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(e)) => return Some(format!("reading the body failed: {e}")),
-        Err(_) => return Some("the body did not arrive within 5 s".into()),
-    };
-    if started.elapsed() > Duration::from_secs(5) {
-        return Some(format!("answered in {:?}", started.elapsed()));
-    }
-    let text = String::from_utf8_lossy(&body);
-    if status >= 500 {
-        return Some(format!("HTTP {status}: {text}"));
-    }
-    if json || status >= 400 {
-        let Ok(value) = serde_json::from_slice::<Value>(&body) else {
+    let status = answer.status;
+    let text = String::from_utf8_lossy(&answer.body);
+    if answer.content_type.starts_with("application/json") || status >= 400 {
+        let Ok(value) = serde_json::from_slice::<Value>(&answer.body) else {
             return Some(format!(
                 "HTTP {status} with a body that is not JSON: {text}"
             ));

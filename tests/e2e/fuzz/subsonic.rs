@@ -3,10 +3,8 @@
 //! code 0 ("something went wrong") for what a client sent, and an answer
 //! within 5 s.
 
-use std::time::{Duration, Instant};
-
 use super::values::{encode, pair, Draw, CLASSES};
-use super::Finding;
+use super::{fetch, Finding};
 
 /// What a method needs to get past "required parameter missing", so that
 /// hostile values reach the code behind it. `{song}` and the like stand for
@@ -255,33 +253,12 @@ impl Client<'_> {
     }
 }
 
-/// Sends one request; what is wrong with its answer, if anything.
+/// What is wrong with the answer to `request`, if anything.
 async fn send(request: reqwest::RequestBuilder) -> Option<String> {
-    let started = Instant::now();
-    let answer = match tokio::time::timeout(Duration::from_secs(5), request.send()).await {
-        Err(_) => return Some("no answer within 5 s".into()),
-        Ok(Err(e)) => return Some(format!("the request failed: {e}")),
-        Ok(Ok(answer)) => answer,
-    };
-    let status = answer.status().as_u16();
-    let content_type = answer
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let body = match tokio::time::timeout(Duration::from_secs(5), answer.bytes()).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(e)) => return Some(format!("reading the body failed: {e}")),
-        Err(_) => return Some("the body did not arrive within 5 s".into()),
-    };
-    if started.elapsed() > Duration::from_secs(5) {
-        return Some(format!("answered in {:?}", started.elapsed()));
+    match fetch(request).await {
+        Ok(answer) => check_envelope(&answer.content_type, &answer.body).err(),
+        Err(problem) => Some(problem),
     }
-    if status >= 500 {
-        return Some(format!("HTTP {status}: {}", String::from_utf8_lossy(&body)));
-    }
-    check_envelope(&content_type, &body).err()
 }
 
 /// A Subsonic answer that is an envelope must parse in its format and, when
