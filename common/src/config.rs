@@ -63,6 +63,11 @@ pub struct KafkaConfig {
     pub topic_prefix: String,
     /// `ENCORE_KAFKA_PARTITIONS`, used when a service creates its topics.
     pub partitions: i32,
+    /// `ENCORE_KAFKA_REPLICATION` (default 1, the single-node stack): the
+    /// replication factor of a topic a service creates. The cluster topology
+    /// uses 3, with the brokers' `min.insync.replicas` of 2, so one broker
+    /// may die without losing an acknowledged write or refusing new ones.
+    pub replication: i32,
     /// `ENCORE_PRODUCE_TIMEOUT_MS`: how long a produce may wait for the
     /// broker's acknowledgement before it counts as failed.
     pub produce_timeout: Duration,
@@ -83,6 +88,7 @@ impl KafkaConfig {
             brokers: string("ENCORE_KAFKA_BROKERS", "127.0.0.1:9092"),
             topic_prefix: string("ENCORE_TOPIC_PREFIX", ""),
             partitions: parse("ENCORE_KAFKA_PARTITIONS", 3)?,
+            replication: parse("ENCORE_KAFKA_REPLICATION", 1)?,
             produce_timeout: millis("ENCORE_PRODUCE_TIMEOUT_MS", 5_000)?,
             idempotence: parse("ENCORE_KAFKA_IDEMPOTENCE", true)?,
             instance_id: string("ENCORE_INSTANCE_ID", &host_name()),
