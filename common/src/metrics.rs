@@ -62,12 +62,12 @@ pub const GATEWAY_PRODUCE_FAILURES_TOTAL: Metric = Metric {
     help: "playback batches and search events the broker did not acknowledge (a batch or click is answered 503)",
 };
 
-/// Logins refused because their account or address failed too often.
+/// Logins refused by the failed-login throttle.
 pub const GATEWAY_LOGINS_THROTTLED_TOTAL: Metric = Metric {
     name: "encore_gateway_logins_throttled_total",
     kind: Kind::Counter,
     labels: &["path"],
-    help: "logins refused (429, or Subsonic error 40) because their account or address failed too often; path is native or subsonic",
+    help: "logins refused (429, or Subsonic error 40) by the failed-login throttle: their place or address failed too often, or their account is slowed for unknown places; path is native or subsonic",
 };
 
 /// Transcodes (ffmpeg) running now.

@@ -7,11 +7,12 @@ use encore_common::config::{millis, parse, string, ConfigError};
 use encore_common::KafkaConfig;
 
 use crate::audio::transcode::TranscodeConfig;
+use crate::auth::client::{self, Cidr};
 use crate::auth::seal;
 use crate::auth::throttle::Limits;
 
-/// The signing secret of the local stack. The gateway warns at start when it
-/// runs with it: anyone can mint tokens for a server that uses it.
+/// The signing secret of the local stack: anyone can mint tokens for a
+/// server that uses it, so it is refused beyond loopback ([`dev_keys`]).
 pub const DEV_JWT_SECRET: &str = "encore-local-development-secret-change-me";
 
 #[derive(Debug, Clone)]
@@ -19,6 +20,12 @@ pub struct GatewayConfig {
     pub kafka: KafkaConfig,
     /// `ENCORE_GATEWAY_ADDR`
     pub addr: SocketAddr,
+    /// `ENCORE_DEV_KEYS=allow`: the built-in development keys may be used
+    /// even where the gateway listens beyond loopback ([`dev_keys`]).
+    pub dev_keys_allowed: bool,
+    /// `ENCORE_TRUSTED_PROXIES`: the load balancers whose `X-Forwarded-For`
+    /// names the client ([`crate::auth::client`]). None by default.
+    pub trusted_proxies: Vec<Cidr>,
     /// `ENCORE_RETRY_AFTER_SECS`: what a 503 tells clients to wait.
     pub retry_after: Duration,
     /// `ENCORE_DATABASE_URL`: PostgreSQL.
@@ -113,6 +120,25 @@ impl GatewayConfig {
                 "ENCORE_GATEWAY_ADDR",
                 SocketAddr::from(([127, 0, 0, 1], 8080)),
             )?,
+            dev_keys_allowed: match string("ENCORE_DEV_KEYS", "").as_str() {
+                "" => false,
+                "allow" => true,
+                other => {
+                    return Err(ConfigError {
+                        name: "ENCORE_DEV_KEYS",
+                        value: other.to_string(),
+                        problem: "set it to `allow`, or leave it unset".into(),
+                    })
+                }
+            },
+            trusted_proxies: {
+                let text = string("ENCORE_TRUSTED_PROXIES", "");
+                client::parse_list(&text).map_err(|problem| ConfigError {
+                    name: "ENCORE_TRUSTED_PROXIES",
+                    value: text.clone(),
+                    problem,
+                })?
+            },
             retry_after: Duration::from_secs(parse("ENCORE_RETRY_AFTER_SECS", 2)?),
             database_url: string(
                 "ENCORE_DATABASE_URL",
@@ -129,9 +155,14 @@ impl GatewayConfig {
                 ),
                 app_password_key: string("ENCORE_APP_PASSWORD_KEY", seal::DEV_KEY_HEX),
                 login: Limits {
-                    per_account: parse("ENCORE_LOGIN_MAX_FAILURES", 10)?,
-                    per_address: parse("ENCORE_LOGIN_MAX_FAILURES_PER_ADDRESS", 100)?,
+                    max_failures: parse("ENCORE_LOGIN_MAX_FAILURES", 10)?,
+                    max_failures_per_address: parse("ENCORE_LOGIN_MAX_FAILURES_PER_ADDRESS", 100)?,
                     window: Duration::from_secs(parse("ENCORE_LOGIN_LOCKOUT_SECS", 300)?),
+                    first_delay: Duration::from_secs(parse("ENCORE_LOGIN_DELAY_SECS", 1)?),
+                    max_delay: Duration::from_secs(parse("ENCORE_LOGIN_MAX_DELAY_SECS", 60)?),
+                    known_for: Duration::from_secs(
+                        parse::<u64>("ENCORE_LOGIN_KNOWN_DAYS", 30)? * 86_400,
+                    ),
                 },
             },
             storage_url: string("ENCORE_STORAGE_URL", &default_storage),
@@ -170,5 +201,96 @@ impl GatewayConfig {
                 cache_bytes: parse::<u64>("ENCORE_TRANSCODE_CACHE_MB", 1_024)? * 1024 * 1024,
             },
         })
+    }
+}
+
+/// A gateway that would run with a built-in development key beyond loopback.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the gateway listens on {addr} (ENCORE_GATEWAY_ADDR), beyond this machine, with the \
+     built-in development {what}, which anyone can read in Encore's source: set {missing}; \
+     or, on a development machine, ENCORE_DEV_KEYS=allow"
+)]
+pub struct DevKeysError {
+    pub addr: SocketAddr,
+    /// The variables left at their built-in values, each with how to make one.
+    pub missing: String,
+    what: &'static str,
+}
+
+/// Whether the gateway may start with these keys. The built-in development
+/// keys are published with the source: whoever knows them can mint access
+/// tokens and open sealed app passwords. They are accepted only where nobody
+/// else can reach the gateway (it listens on loopback), or where
+/// `ENCORE_DEV_KEYS=allow` says so. Returns the variables left built-in.
+pub fn dev_keys(config: &GatewayConfig) -> Result<Vec<&'static str>, DevKeysError> {
+    let mut built_in = Vec::new();
+    if config.auth.jwt_secret == DEV_JWT_SECRET {
+        built_in.push(("ENCORE_JWT_SECRET", "a long random string"));
+    }
+    if config.auth.app_password_key.trim() == seal::DEV_KEY_HEX {
+        built_in.push((
+            "ENCORE_APP_PASSWORD_KEY",
+            "64 hex digits: openssl rand -hex 32",
+        ));
+    }
+    let names = built_in.iter().map(|(name, _)| *name).collect();
+    if built_in.is_empty() || config.addr.ip().is_loopback() || config.dev_keys_allowed {
+        return Ok(names);
+    }
+    Err(DevKeysError {
+        addr: config.addr,
+        what: if built_in.len() == 1 { "key" } else { "keys" },
+        missing: built_in
+            .iter()
+            .map(|(name, how)| format!("{name} ({how})"))
+            .collect::<Vec<_>>()
+            .join(" and "),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(addr: &str, jwt: &str, seal_key: &str, allowed: bool) -> GatewayConfig {
+        let mut config = GatewayConfig::from_env().expect("the default settings");
+        config.addr = addr.parse().expect("an address");
+        config.auth.jwt_secret = jwt.into();
+        config.auth.app_password_key = seal_key.into();
+        config.dev_keys_allowed = allowed;
+        config
+    }
+
+    #[test]
+    fn the_built_in_keys_are_refused_beyond_loopback_unless_allowed() {
+        let real_key = "ab".repeat(32);
+        let dev = |addr, allowed| dev_keys(&with(addr, DEV_JWT_SECRET, seal::DEV_KEY_HEX, allowed));
+        assert_eq!(
+            dev("127.0.0.1:8080", false).expect("loopback"),
+            ["ENCORE_JWT_SECRET", "ENCORE_APP_PASSWORD_KEY"]
+        );
+        assert!(dev("[::1]:8080", false).is_ok());
+        assert!(dev("0.0.0.0:8080", true).is_ok(), "ENCORE_DEV_KEYS=allow");
+        for addr in ["0.0.0.0:8080", "[::]:8080", "192.0.2.10:8080"] {
+            let refused = dev(addr, false).expect_err("refused").to_string();
+            assert!(
+                refused.contains(
+                    "set ENCORE_JWT_SECRET (a long random string) and ENCORE_APP_PASSWORD_KEY ("
+                ) && refused.contains("ENCORE_DEV_KEYS=allow")
+                    && refused.contains(addr),
+                "{refused}"
+            );
+        }
+        let one = dev_keys(&with("0.0.0.0:8080", "s3cret", seal::DEV_KEY_HEX, false));
+        let refused = one.expect_err("refused").to_string();
+        assert!(refused.contains("development key, "), "{refused}");
+        assert!(
+            refused.contains("set ENCORE_APP_PASSWORD_KEY (64 hex"),
+            "{refused}"
+        );
+        assert!(!refused.contains("set ENCORE_JWT_SECRET"), "{refused}");
+        let real = dev_keys(&with("0.0.0.0:8080", "s3cret", &real_key, false));
+        assert_eq!(real.expect("real keys"), Vec::<&str>::new());
     }
 }

@@ -102,17 +102,18 @@ pub enum StartError {
     SearchUrl(#[from] elasticsearch::Error),
     #[error(transparent)]
     AppPasswordKey(#[from] auth::seal::SealError),
+    #[error(transparent)]
+    DevKeys(#[from] config::DevKeysError),
 }
 
-/// Connects to PostgreSQL (applying migrations), storage and Kafka.
-/// Kafka being down does not stop the gateway: catalog writes still commit,
-/// the outbox keeps them, and playback batches answer 503 until it is back.
+/// Checks the keys ([`config::dev_keys`]), then connects to PostgreSQL
+/// (applying migrations), storage and Kafka. Kafka being down does not stop
+/// the gateway: catalog writes still commit, the outbox keeps them, and
+/// playback batches answer 503 until it is back.
 pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
-    if config.auth.jwt_secret == config::DEV_JWT_SECRET {
-        tracing::warn!("ENCORE_JWT_SECRET is the local development secret; set a real one outside the local stack");
-    }
-    if config.auth.app_password_key == auth::seal::DEV_KEY_HEX {
-        tracing::warn!("ENCORE_APP_PASSWORD_KEY is the local development key; set a real one outside the local stack");
+    let built_in = config::dev_keys(&config)?;
+    if !built_in.is_empty() && !config.addr.ip().is_loopback() {
+        tracing::warn!(keys = ?built_in, addr = %config.addr, "running beyond loopback with built-in development keys, as ENCORE_DEV_KEYS=allow permits: only on a development machine");
     }
     if !web::built(&config.web_dir) {
         tracing::warn!(dir = %config.web_dir.display(), "the web app is not built there: `/` and `/docs` answer 404 until `npm ci && npm run build` in web/");
@@ -267,7 +268,7 @@ pub async fn serve(
         let _ = fired.send(());
     };
     let server = std::future::IntoFuture::into_future(
-        // The peer address counts failed logins per client (auth::throttle).
+        // The peer address counts failed logins per client (auth::client).
         axum::serve(
             listener,
             app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

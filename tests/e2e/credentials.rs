@@ -117,16 +117,25 @@ async fn app_passwords_and_api_keys_are_created_listed_and_revoked() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_logins_are_throttled_per_account_and_per_address() {
+async fn failed_logins_are_throttled_per_place_and_per_address() {
     let run = TestRun::new("cred-throttle");
     let mut config = run.gateway_config().await;
-    config.auth.login.per_account = 3;
-    config.auth.login.per_address = 6;
+    config.auth.login.max_failures = 3;
+    config.auth.login.max_failures_per_address = 6;
     config.auth.login.window = Duration::from_secs(3);
     let gateway = run.start_gateway_with(config).await;
     let api = Api::new(&gateway);
+    // Ada and Bob sign up here (127.0.0.1); Carol elsewhere.
     let ada = register(&api, "ada").await;
     let bob = register(&api, "bob").await;
+    let elsewhere = Api {
+        client: reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+            .build()
+            .expect("a client"),
+        ..api.clone()
+    };
+    let carol = register(&elsewhere, "carol").await;
     let login = |login: &str, password: &str| {
         let api = api.clone();
         let body = json!({"login": login, "password": password});
@@ -136,7 +145,7 @@ async fn failed_logins_are_throttled_per_account_and_per_address() {
     for _ in 0..3 {
         assert_eq!(login(&ada.email, "wrong horse").await.status, 401);
     }
-    // The account is refused now, even with its right password.
+    // Ada from here is refused now, even with her right password.
     let refused = login(&ada.email, "correct horse battery").await;
     assert_eq!(refused.status, 429, "{}", refused.body);
     let wait: u64 = refused.headers["retry-after"]
@@ -146,14 +155,19 @@ async fn failed_logins_are_throttled_per_account_and_per_address() {
         .expect("a Retry-After in seconds");
     assert!((1..=3).contains(&wait), "{wait}");
     assert_eq!(refused.body["error"]["code"], "too_many_requests");
-    // Only that account: bob still logs in from the same address.
+    // Only that pair: Bob still logs in from the same address.
     login(&bob.email, "correct horse battery").await.expect(200);
     // Guesses at names that do not exist count too, and fill the address's
-    // budget (3 + 3 = 6), which then refuses everyone from it.
+    // budget (3 + 3 = 6), which then refuses whoever it is not known to...
     for _ in 0..3 {
         assert_eq!(login("nobody-at-all", "whatever1").await.status, 401);
     }
-    assert_eq!(login(&bob.email, "correct horse battery").await.status, 429);
+    assert_eq!(
+        login(&carol.email, "correct horse battery").await.status,
+        429
+    );
+    // ...but not Bob, who signed in from here before.
+    login(&bob.email, "correct horse battery").await.expect(200);
     let metrics = reqwest::get(gateway.url("/metrics"))
         .await
         .expect("metrics")
@@ -167,10 +181,46 @@ async fn failed_logins_are_throttled_per_account_and_per_address() {
     // At least these two: the recorder is shared by every gateway of the process.
     assert!(throttled.is_some_and(|n| n >= 2.0), "{metrics}");
 
-    // The window passes and both log in again.
+    // The window passes without a failure and both log in again.
     tokio::time::sleep(Duration::from_millis(3_100)).await;
     login(&ada.email, "correct horse battery").await.expect(200);
-    login(&bob.email, "correct horse battery").await.expect(200);
+    login(&carol.email, "correct horse battery")
+        .await
+        .expect(200);
     gateway.stop().await;
+    run.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_beyond_loopback_refuses_the_built_in_keys() {
+    let run = TestRun::new("cred-dev-keys");
+    let mut config = run.gateway_config().await;
+    config.addr = "0.0.0.0:0".parse().expect("an address");
+    config.auth.jwt_secret = encore_gateway::config::DEV_JWT_SECRET.into();
+    config.auth.app_password_key = encore_gateway::auth::seal::DEV_KEY_HEX.into();
+    config.dev_keys_allowed = false;
+    let Err(refused) = encore_gateway::start(config.clone()).await else {
+        panic!("a gateway on 0.0.0.0 started with the built-in keys");
+    };
+    let message = refused.to_string();
+    for needed in [
+        "0.0.0.0:0",
+        "ENCORE_JWT_SECRET (",
+        "ENCORE_APP_PASSWORD_KEY (",
+        "ENCORE_DEV_KEYS=allow",
+    ] {
+        assert!(message.contains(needed), "{needed}: {message}");
+    }
+    // Real keys, or the development switch, and it starts.
+    let mut real = config.clone();
+    real.auth.jwt_secret = "a-long-random-production-secret-0123456789".into();
+    real.auth.app_password_key = "5e".repeat(32);
+    let mut allowed = config;
+    allowed.dev_keys_allowed = true;
+    for config in [real, allowed] {
+        if let Err(error) = encore_gateway::start(config).await {
+            panic!("the gateway did not start: {error}");
+        }
+    }
     run.cleanup().await;
 }

@@ -21,6 +21,7 @@ mod gateway_playback;
 mod ingest;
 mod interop;
 mod library;
+mod login_throttle;
 mod operations;
 mod outbox;
 mod recommendations;

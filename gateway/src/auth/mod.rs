@@ -7,7 +7,10 @@
 //! - [`apps`]: app passwords and API keys for apps that cannot do the
 //!   native login (Subsonic clients).
 //! - [`seal`]: app passwords encrypted at rest.
-//! - [`throttle`]: failed logins, limited per account and per address.
+//! - [`throttle`]: failed logins, limited per account and place and per
+//!   address, slowed per account, never locking the owner out; with
+//!   [`device`] (device cookies) and [`client`] (the client's address,
+//!   behind trusted proxies too).
 //! - [`web`]: cookie sessions for the web app, with CSRF protection.
 //! - [`accounts`]: live accounts' roles, cached and told of changes.
 //!
@@ -17,6 +20,8 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod client;
+pub mod device;
 pub mod password;
 pub mod refresh;
 pub mod routes;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::refresh::{self, Refreshed};
 use super::throttle::{self, Attempt, ClientAddr};
-use super::{password, web, Role};
+use super::{device, password, web, Role};
 use crate::checks::Checks;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::JsonBody;
@@ -144,6 +144,7 @@ pub fn check_password(checks: &mut Checks, field: &str, password: &str) {
         (status = 409, description = "Email or username taken", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    from: ClientAddr,
     headers: HeaderMap,
     JsonBody(body): JsonBody<RegisterRequest>,
 ) -> ApiResult<Response> {
@@ -171,7 +172,15 @@ pub async fn register(
     let session = start_session(&state, &mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(user = %id, "account registered");
-    session.answer(StatusCode::CREATED, &headers, &state)
+    // Signing up is signing in: the place is known from now on. The account
+    // exists already, so failing to note it must not fail the request.
+    let limits = state.config.auth.login;
+    if let Err(error) = throttle::remember(&state.db, &limits, id, from).await {
+        tracing::warn!(%error, user = %id, "noting the place of a registration failed");
+    }
+    let mut response = session.answer(StatusCode::CREATED, &headers, &state)?;
+    web::set_cookies(response.headers_mut(), vec![device_cookie(&state, id)?]);
+    Ok(response)
 }
 
 /// Logs in with email or username and password.
@@ -180,7 +189,7 @@ pub async fn register(
         (status = 200, description = "Logged in", body = Session),
         (status = 400, description = "A field is missing", body = ErrorBody),
         (status = 401, description = "Wrong login or password", body = ErrorBody),
-        (status = 429, description = "Too many failed logins for this account or address; `Retry-After` says when to try again", body = ErrorBody)))]
+        (status = 429, description = "Too many failed logins from this place or address, or (from a place the account never signed in from) too soon after the account's last failure; `Retry-After` says when to try again", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     from: ClientAddr,
@@ -202,9 +211,13 @@ pub async fn login(
     .fetch_optional(&state.db)
     .await?;
     let limits = state.config.auth.login;
-    let attempt = Attempt::new(limits, found.as_ref().map(|f| f.0).ok_or(login), from);
+    let device = found.as_ref().and_then(|(id, _)| {
+        let key = state.config.auth.jwt_secret.as_bytes();
+        device::presented(&headers, key, *id, limits.known_for)
+    });
+    let attempt = Attempt::new(found.as_ref().map(|f| f.0).ok_or(login), from).with_device(device);
     let standing = throttle::standing(&state.db, &attempt).await?;
-    if let Some(secs) = standing.refused_for {
+    if let Some(secs) = throttle::judge(&limits, &standing) {
         metrics::counter!(LOGINS_THROTTLED.name, "path" => "native").increment(1);
         return Err(ApiError::too_many(
             format!("too many failed logins; try again in {secs} s"),
@@ -217,14 +230,23 @@ pub async fn login(
     let (id, stored) = found.clone().unwrap_or((Uuid::nil(), DUMMY.to_string()));
     let matches = password::verify(body.password, stored).await?;
     if found.is_none() || !matches {
-        throttle::failed(&state.db, &attempt, limits.window).await?;
+        throttle::failed(&state.db, &limits, &attempt, &standing).await?;
         return Err(ApiError::unauthorized("wrong login or password"));
     }
-    throttle::succeeded(&state.db, &attempt, standing).await?;
+    throttle::succeeded(&state.db, &limits, &attempt, &standing).await?;
     let mut tx = state.db.begin().await?;
     let session = start_session(&state, &mut tx, id).await?;
     tx.commit().await?;
-    session.answer(StatusCode::OK, &headers, &state)
+    let mut response = session.answer(StatusCode::OK, &headers, &state)?;
+    web::set_cookies(response.headers_mut(), vec![device_cookie(&state, id)?]);
+    Ok(response)
+}
+
+/// A fresh device cookie for `user` ([`device`]): every client that signs in
+/// gets one, whether it keeps its session in cookies or in JSON.
+fn device_cookie(state: &AppState, user: Uuid) -> ApiResult<axum::http::HeaderValue> {
+    let key = state.config.auth.jwt_secret.as_bytes();
+    device::issue(key, user, state.config.auth.login.known_for)
 }
 
 /// Trades a refresh token for a new session.

@@ -164,9 +164,12 @@ mod tests {
             refresh_ttl: Duration::from_secs(3600),
             app_password_key: crate::auth::seal::DEV_KEY_HEX.into(),
             login: crate::auth::throttle::Limits {
-                per_account: 10,
-                per_address: 100,
+                max_failures: 10,
+                max_failures_per_address: 100,
                 window: Duration::from_secs(300),
+                first_delay: Duration::from_secs(1),
+                max_delay: Duration::from_secs(60),
+                known_for: Duration::from_secs(86_400),
             },
         }
     }

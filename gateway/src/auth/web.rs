@@ -44,7 +44,7 @@ pub fn wants_cookie(headers: &HeaderMap) -> bool {
 }
 
 /// The value of cookie `name` in the request, if sent.
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(super) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()

@@ -6,9 +6,12 @@
 //! - `u` + `p` (plain, or `enc:` and hex);
 //! - `u` + `t` + `s`, where `t = md5(app password + s)`.
 //!
-//! Every failure counts against the account and the client address
-//! ([`crate::auth::throttle`]); past the limit a login is refused (error 40
-//! naming the wait, with `Retry-After`) before anything is checked.
+//! Every failure counts against the account and client address together,
+//! the address, and the account from unknown places
+//! ([`crate::auth::throttle`]); a refused login is error 40 naming the wait,
+//! with `Retry-After`. Subsonic apps send no cookies, so their known place is
+//! an address the account signed in from recently: an app at home keeps
+//! working whatever an attacker does elsewhere.
 
 use uuid::Uuid;
 
@@ -95,7 +98,7 @@ pub(super) async fn authenticate(
     let (attempt, login) = match &presented {
         // An API key names no account until it matches; its guesses count
         // against the address only.
-        Presented::ApiKey(_) => (Attempt::address_only(limits, from), None),
+        Presented::ApiKey(_) => (Attempt::address_only(from), None),
         Presented::Password { user, .. } | Presented::Token { user, .. } => {
             let found: Option<Uuid> = sqlx::query_scalar(
                 "SELECT id FROM users WHERE deleted_at IS NULL AND lower(username) = lower($1)",
@@ -103,13 +106,11 @@ pub(super) async fn authenticate(
             .bind(*user)
             .fetch_optional(&state.db)
             .await?;
-            let account = found.ok_or(*user);
-            (Attempt::new(limits, account, from), found)
+            (Attempt::new(found.ok_or(*user), from), found)
         }
     };
-    // The address's (and account's) standing and the credential are read
-    // at once: one round trip's wait instead of two. A refused attempt is
-    // refused whatever the credential was.
+    // The standing and the credential are read at once: one round trip's
+    // wait instead of two.
     let check = async {
         match (&presented, &login) {
             (Presented::ApiKey(key), _) => apps::by_api_key(&state.db, key).await,
@@ -125,22 +126,29 @@ pub(super) async fn authenticate(
         }
     };
     let (standing, matched) = tokio::join!(throttle::standing(&state.db, &attempt), check);
-    let standing = standing?;
-    if let Some(secs) = standing.refused_for {
+    let (standing, matched) = (standing?, matched?);
+    // A refused login is refused whatever its credential was, so that a
+    // guess past the limit learns nothing; but an API key that matched was
+    // no guess (256 random bits), and its app keeps working.
+    let refused = match (&presented, &matched) {
+        (Presented::ApiKey(_), Some(_)) => None,
+        _ => throttle::judge(&limits, &standing),
+    };
+    if let Some(secs) = refused {
         metrics::counter!(LOGINS_THROTTLED.name, "path" => "subsonic").increment(1);
         return Err(Failure {
             retry_after: Some(secs),
             ..Failure::new(40, format!("too many failed logins; try again in {secs} s"))
         });
     }
-    let Some(matched) = matched? else {
-        throttle::failed(&state.db, &attempt, limits.window).await?;
+    let Some(matched) = matched else {
+        throttle::failed(&state.db, &limits, &attempt, &standing).await?;
         return Err(match presented {
             Presented::ApiKey(_) => Failure::new(44, "invalid API key"),
             _ => Failure::wrong_credentials(),
         });
     };
-    throttle::succeeded(&state.db, &attempt, standing).await?;
+    throttle::succeeded(&state.db, &limits, &attempt, &standing).await?;
     Ok(Caller {
         id: matched.user,
         username: matched.username,

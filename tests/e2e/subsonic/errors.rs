@@ -14,7 +14,7 @@ use super::{catalogue, clients, Clients};
 async fn bad_credentials_parameters_and_ids_answer_protocol_errors() {
     let run = TestRun::new("subsonic-errors");
     let mut config = run.gateway_config().await;
-    config.auth.login.per_account = 4;
+    config.auth.login.max_failures = 4;
     config.auth.login.window = Duration::from_secs(60);
     config.subsonic_cors_origins = vec!["https://client.example".into()];
     let gateway = run.start_gateway_with(config).await;
