@@ -47,7 +47,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let applied = warehouse::migrate(&config.clickhouse_url, &config.clickhouse_database)
                 .await
-                .with_context(|| format!("migrating ClickHouse at {}", config.clickhouse_url))?;
+                .with_context(|| {
+                    let url = warehouse::redacted(&config.clickhouse_url);
+                    format!("migrating ClickHouse at {url}")
+                })?;
             println!(
                 "applied {applied} migrations to {}",
                 config.clickhouse_database

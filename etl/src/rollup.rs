@@ -91,19 +91,22 @@ pub async fn catch_up(db: &Client) -> Result<usize, clickhouse::error::Error> {
 /// Drops the bucket log's daily partitions older than two days: every run
 /// since has read them.
 async fn forget_old_days(db: &Client) -> Result<(), clickhouse::error::Error> {
+    let layout = encore_warehouse::Layout::from_env();
     let old: Vec<String> = db
         .query(
             "SELECT DISTINCT partition FROM system.parts \
-             WHERE database = currentDatabase() AND table = 'session_buckets_written' AND active \
+             WHERE database = currentDatabase() AND table = ? AND active \
                AND partition < toString(toYYYYMMDD(today() - 2))",
         )
+        .bind(layout.stored("session_buckets_written"))
         .fetch_all()
         .await?;
     for partition in old {
         // The partition ids come from system.parts, and are digits only.
         if partition.chars().all(|c| c.is_ascii_digit()) {
             db.query(&format!(
-                "ALTER TABLE session_buckets_written DROP PARTITION {partition}"
+                "ALTER TABLE {} DROP PARTITION {partition}",
+                layout.altered("session_buckets_written")
             ))
             .execute()
             .await?;

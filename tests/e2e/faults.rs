@@ -74,6 +74,8 @@ async fn a_broker_killed_for_20_s_under_simulated_load_loses_and_doubles_nothing
     let mut broker = OwnServer::broker();
     let mut kafka = run.kafka.clone();
     kafka.brokers = broker.address();
+    // The test's own broker is one node, whatever the stack's topology.
+    kafka.replication = 1;
     kafka.produce_timeout = Duration::from_secs(2);
     let mut etl_config = run.etl_config();
     etl_config.kafka = kafka.clone();

@@ -95,9 +95,11 @@ async fn writes_during_a_broker_outage_are_published_once_it_returns() {
     let mut broker = OwnServer::broker();
     let mut config = run.gateway_config().await;
     config.kafka.brokers = broker.address();
+    // The test's own broker is one node, whatever the stack's topology.
+    config.kafka.replication = 1;
     config.kafka.produce_timeout = Duration::from_secs(2);
-    let mut kafka = run.kafka.clone();
-    kafka.brokers = broker.address();
+    let mut kafka = config.kafka.clone();
+    kafka.produce_timeout = run.kafka.produce_timeout;
     let gateway = run.start_gateway_with(config).await;
     let admin = run
         .account_with_role(&Api::new(&gateway), "adm", "admin")

@@ -129,14 +129,17 @@ def tables_and_views(url, database):
     tables, views, fed = [], [], set()
     for line in rows.splitlines():
         row = json.loads(line)
+        # On a cluster (warehouse/src/layout.rs) a sharded table is
+        # `<name>_local` behind a Distributed `<name>`: the data is read
+        # through `<name>`, and what feeds `<name>_local` feeds `<name>`.
+        name = re.sub(r"_local$", "", row["name"])
         if row["engine"] == "View":
-            views.append(row["name"])
+            views.append(name)
         elif row["engine"] == "MaterializedView":
             target = re.search(r"\bTO\s+(?:\S+\.)?`?(\w+)`?", row["create_table_query"])
-            if target:
-                fed.add(target.group(1))
-        elif not row["name"].startswith(".inner"):
-            tables.append(row["name"])
+            fed.add(re.sub(r"_local$", "", target.group(1)) if target else name)
+        elif not row["name"].startswith(".inner") and not row["name"].endswith("_local"):
+            tables.append(name)
     return [t for t in tables if t not in fed], views
 
 

@@ -140,7 +140,11 @@ impl TestRun {
         delete_topics_with_prefix(&self.kafka).await;
         let server = encore_etl::warehouse::client(&self.clickhouse_url, "default");
         let _ = server
-            .query(&format!("DROP DATABASE IF EXISTS {}", self.database))
+            .query(&format!(
+                "DROP DATABASE IF EXISTS {}{}",
+                self.database,
+                encore_etl::warehouse::Layout::from_env().on_cluster()
+            ))
             .execute()
             .await;
         if self.postgres.get().is_some() {

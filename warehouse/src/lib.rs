@@ -10,11 +10,16 @@
 
 use clickhouse::Client;
 
+pub use layout::Layout;
+pub use server::{redacted, server};
+
 pub mod charts;
 pub mod dashboard;
 pub mod features;
 pub mod history;
+pub mod layout;
 pub mod names;
+mod server;
 
 /// The migrations, in order. A new file is added here with the next version.
 const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -100,12 +105,19 @@ pub fn unavailable(error: &clickhouse::error::Error) -> Option<Unavailable> {
 /// `max_query_size` is raised from ClickHouse's 256 KiB because the ETL's
 /// recomputations name the cells a batch touched in the query itself (18.16
 /// has no query parameters); a batch of 5,000 events names about 400 KiB.
+///
+/// On a cluster it also sends the layout's settings ([`Layout::settings`]).
 pub fn client(url: &str, database: &str) -> Client {
-    Client::default()
-        .with_url(url)
+    let client = server(url)
         .with_database(database)
         .with_validation(false)
-        .with_setting("max_query_size", "67108864")
+        .with_setting("max_query_size", "67108864");
+    Layout::from_env()
+        .settings()
+        .iter()
+        .fold(client, |client, (name, value)| {
+            client.with_setting(*name, *value)
+        })
 }
 
 /// ClickHouse as a `/ready` dependency; `required` says whether its absence
@@ -126,7 +138,19 @@ pub async fn dependency(client: &Client, required: bool) -> encore_common::telem
 
 /// Creates `database` if missing and applies the migrations it lacks.
 /// Returns how many were applied.
+///
+/// On a cluster (`ENCORE_CLICKHOUSE_CLUSTER`, see [`layout`]) every statement
+/// runs in the cluster's shape, on every server.
 pub async fn migrate(url: &str, database: &str) -> Result<usize, WarehouseError> {
+    migrate_in(&Layout::from_env(), url, database).await
+}
+
+/// [`migrate`] in the given layout.
+pub async fn migrate_in(
+    layout: &Layout,
+    url: &str,
+    database: &str,
+) -> Result<usize, WarehouseError> {
     if database.is_empty()
         || !database
             .chars()
@@ -134,19 +158,23 @@ pub async fn migrate(url: &str, database: &str) -> Result<usize, WarehouseError>
     {
         return Err(WarehouseError::BadDatabaseName(database.to_string()));
     }
-    let server = Client::default().with_url(url).with_validation(false);
+    let server = server(url).with_validation(false);
     server
-        .query(&format!("CREATE DATABASE IF NOT EXISTS {database}"))
+        .query(&format!(
+            "CREATE DATABASE IF NOT EXISTS {database}{}",
+            layout.on_cluster()
+        ))
         .execute()
         .await?;
     let db = client(url, database);
-    db.query(
+    for statement in layout.statements(
         "CREATE TABLE IF NOT EXISTS encore_migrations \
          (version UInt32, name String, applied_at DateTime DEFAULT now()) \
          ENGINE = MergeTree() ORDER BY version",
-    )
-    .execute()
-    .await?;
+        database,
+    ) {
+        db.query(&statement).execute().await?;
+    }
     let applied: Vec<u32> = db
         .query("SELECT version FROM encore_migrations")
         .fetch_all()
@@ -156,7 +184,10 @@ pub async fn migrate(url: &str, database: &str) -> Result<usize, WarehouseError>
         if applied.contains(version) {
             continue;
         }
-        for statement in statements(sql) {
+        for statement in statements(sql)
+            .iter()
+            .flat_map(|s| layout.statements(s, database))
+        {
             db.query(&statement)
                 .execute()
                 .await

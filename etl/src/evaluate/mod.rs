@@ -21,7 +21,6 @@ pub mod baselines;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use clickhouse::Client;
 use encore_schemas::{
     Client as App, ContextKind, Device, PlaybackContext, PlaybackEvent, PlaybackKind,
 };
@@ -242,8 +241,7 @@ pub async fn run(url: &str, database: &str, dir: &Path) -> Result<Report, Evalua
         all.len(),
         held_out.len()
     );
-    Client::default()
-        .with_url(url)
+    warehouse::server(url)
         .with_validation(false)
         .query(&format!("DROP DATABASE IF EXISTS {database}"))
         .execute()

@@ -134,17 +134,22 @@ async fn drop_old_generations(db: &Client, newest: u64) -> Result<(), clickhouse
         .bind(newest)
         .fetch_all()
         .await?;
+    let layout = encore_warehouse::Layout::from_env();
     for generation in old.into_iter().skip(1) {
         for table in ["track_similar", "recommendations", "popular_tracks"] {
+            let table = layout.altered(table);
             db.query(&format!("ALTER TABLE {table} DROP PARTITION ?"))
                 .bind(generation)
                 .execute()
                 .await?;
         }
-        db.query("ALTER TABLE feature_generations DELETE WHERE generation = ?")
-            .bind(generation)
-            .execute()
-            .await?;
+        let generations = layout.altered("feature_generations");
+        db.query(&format!(
+            "ALTER TABLE {generations} DELETE WHERE generation = ?"
+        ))
+        .bind(generation)
+        .execute()
+        .await?;
     }
     Ok(())
 }

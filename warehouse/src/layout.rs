@@ -1,0 +1,408 @@
+//! Where the warehouse's tables live: on one server, or on a cluster of
+//! shards and replicas (`ENCORE_CLICKHOUSE_CLUSTER`, the `<remote_servers>`
+//! name).
+//!
+//! The migrations are written once, for one server. On a cluster each of
+//! their statements is rewritten here, so the two shapes cannot drift apart:
+//!
+//! - **Sharded tables** ([`SHARDED`]: `plays` and everything fed from it, and
+//!   the search events) become `<name>_local`, a `Replicated*MergeTree` per
+//!   shard, behind a `Distributed` table under the original name. Readers
+//!   and writers keep using the original name. A listener's plays all land
+//!   on one shard (sharding by `user_id`), so every duplicate of an event is
+//!   on the shard that holds the event, and `FINAL` per shard is exact.
+//! - **Everywhere tables** (the rest: dimensions, features, bookkeeping) are
+//!   replicated to every server of the cluster, under their own name, so a
+//!   query that joins a sharded table with a dimension finds the whole
+//!   dimension on every shard and never needs a distributed join.
+//! - Materialized views over a sharded table read its local table (they run
+//!   where the insert lands) and write a local table; views and `DROP` run
+//!   on every server (`ON CLUSTER`); `ALTER` goes to the local tables.
+
+use std::borrow::Cow;
+
+/// The sharded tables and their sharding keys. A table fed by a materialized
+/// view is written locally, by the view, so its key only routes the rows an
+/// `INSERT ... SELECT` sends through its `Distributed` table.
+pub const SHARDED: &[(&str, &str)] = &[
+    ("plays", "cityHash64(toString(user_id))"),
+    ("plays_by_track", "cityHash64(toString(user_id))"),
+    ("plays_by_user", "cityHash64(toString(user_id))"),
+    ("plays_by_user_track", "cityHash64(toString(user_id))"),
+    ("user_first_play", "cityHash64(toString(user_id))"),
+    ("track_hourly_listeners", "rand()"),
+    ("track_daily_listeners", "rand()"),
+    ("track_hourly_state", "rand()"),
+    ("user_track_affinity", "cityHash64(toString(user_id))"),
+    ("session_buckets_written", "rand()"),
+    ("search_events", "cityHash64(toString(search_id))"),
+];
+
+/// One server, or a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Layout {
+    cluster: Option<String>,
+}
+
+impl Layout {
+    /// One server: statements run as written.
+    pub fn single() -> Self {
+        Layout { cluster: None }
+    }
+
+    /// The cluster named `name` in the servers' `<remote_servers>`.
+    pub fn cluster(name: &str) -> Self {
+        Layout {
+            cluster: Some(name.to_string()),
+        }
+    }
+
+    /// `ENCORE_CLICKHOUSE_CLUSTER`: a cluster when set and not empty.
+    pub fn from_env() -> Self {
+        match std::env::var("ENCORE_CLICKHOUSE_CLUSTER") {
+            Ok(name) if !name.trim().is_empty() => Layout::cluster(name.trim()),
+            _ => Layout::single(),
+        }
+    }
+
+    pub fn cluster_name(&self) -> Option<&str> {
+        self.cluster.as_deref()
+    }
+
+    /// ` ON CLUSTER <name>`, or nothing on one server.
+    pub fn on_cluster(&self) -> String {
+        match &self.cluster {
+            Some(name) => format!(" ON CLUSTER {name}"),
+            None => String::new(),
+        }
+    }
+
+    /// What an `ALTER TABLE` names to change `table`: the table itself on one
+    /// server; on a cluster, a sharded table's local tables on every shard.
+    /// An everywhere table is altered where the client is: its replicas
+    /// share one replication log, which carries the change to the others
+    /// (`ON CLUSTER` would make each shard wait for the table's one leader,
+    /// which lives on only one of them, and stall the DDL queue).
+    pub fn altered(&self, table: &str) -> String {
+        match &self.cluster {
+            Some(_) if sharding_key(table).is_some() => {
+                format!("{table}_local{}", self.on_cluster())
+            }
+            _ => table.to_string(),
+        }
+    }
+
+    /// The table that holds `table`'s rows on the server a client talks to
+    /// (what `system.parts` lists): `<table>_local` for a sharded table on a
+    /// cluster, the table itself otherwise.
+    pub fn stored(&self, table: &str) -> String {
+        match &self.cluster {
+            Some(_) if sharding_key(table).is_some() => format!("{table}_local"),
+            _ => table.to_string(),
+        }
+    }
+
+    /// `statement`, written for one server, as it runs in this layout in
+    /// `database`: one statement or several, in order.
+    pub fn statements(&self, statement: &str, database: &str) -> Vec<String> {
+        let Some(cluster) = &self.cluster else {
+            return vec![statement.to_string()];
+        };
+        self.shaped(statement, database, cluster)
+            .iter()
+            .map(|s| qualified(s, database))
+            .collect()
+    }
+
+    fn shaped(&self, statement: &str, database: &str, cluster: &str) -> Vec<String> {
+        let words: Vec<&str> = statement.split_whitespace().take(8).collect();
+        let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+        let upper: Vec<&str> = upper.iter().map(String::as_str).collect();
+        match upper.as_slice() {
+            ["CREATE", "TABLE", ..] => create_table(statement, database, cluster),
+            ["CREATE", "MATERIALIZED", "VIEW", ..] => create_view(statement, database, cluster),
+            ["CREATE", "VIEW", ..] => vec![after_name(statement, 2, &self.on_cluster())],
+            ["DROP", "TABLE", ..] => {
+                let (name, _) = name_at(statement, 2);
+                let mut out = Vec::new();
+                if sharding_key(&name).is_some() {
+                    // The Distributed table first: it reads the local one.
+                    out.push(after_name(statement, 2, &self.on_cluster()));
+                    let local = statement.replacen(&name, &format!("{name}_local"), 1);
+                    out.push(after_name(&local, 2, &self.on_cluster()));
+                } else {
+                    out.push(after_name(statement, 2, &self.on_cluster()));
+                }
+                out
+            }
+            ["ALTER", "TABLE", ..] => {
+                let (name, end) = name_at(statement, 2);
+                vec![format!(
+                    "ALTER TABLE {}{}",
+                    self.altered(&name),
+                    &statement[end..]
+                )]
+            }
+            _ => vec![statement.to_string()],
+        }
+    }
+
+    /// Settings every client of this layout sends. On a cluster:
+    /// - an insert into a `Distributed` table returns only once every shard
+    ///   has its rows, so a consumer that commits its offsets after the
+    ///   insert loses nothing when the server it wrote to dies with rows
+    ///   still queued;
+    /// - reads and writes go to each shard's first live replica, in the
+    ///   order `<remote_servers>` lists them, so a read sees what was just
+    ///   written instead of a replica that has not fetched it yet; when that
+    ///   replica dies both move to the next.
+    pub fn settings(&self) -> &'static [(&'static str, &'static str)] {
+        match self.cluster {
+            Some(_) => &[
+                ("insert_distributed_sync", "1"),
+                ("load_balancing", "in_order"),
+            ],
+            None => &[],
+        }
+    }
+}
+
+/// The sharding key of `table`, if it is sharded.
+pub fn sharding_key(table: &str) -> Option<&'static str> {
+    SHARDED
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map(|(_, key)| *key)
+}
+
+/// Skips `IF NOT EXISTS` / `IF EXISTS`: the name after the `skip` leading
+/// words, and the byte offset where it ends.
+fn name_at(statement: &str, skip: usize) -> (String, usize) {
+    let mut rest = statement;
+    let mut offset = 0;
+    let mut skipped = 0;
+    loop {
+        let trimmed = rest.trim_start();
+        offset += rest.len() - trimmed.len();
+        let word_end = trimmed
+            .find(|c: char| c.is_whitespace() || c == '(')
+            .unwrap_or(trimmed.len());
+        let word = &trimmed[..word_end];
+        let upper = word.to_ascii_uppercase();
+        if skipped < skip || matches!(upper.as_str(), "IF" | "NOT" | "EXISTS") {
+            skipped += 1;
+            rest = &trimmed[word_end..];
+            offset += word_end;
+            continue;
+        }
+        return (word.to_string(), offset + word_end);
+    }
+}
+
+/// `statement` with `insert` placed right after the object's name.
+fn after_name(statement: &str, skip: usize, insert: &str) -> String {
+    let (_, end) = name_at(statement, skip);
+    format!("{}{insert}{}", &statement[..end], &statement[end..])
+}
+
+/// `ENGINE = Name(args)`: where it starts and ends, the name and the args.
+fn engine(statement: &str) -> Option<(usize, usize, String, String)> {
+    let upper = statement.to_ascii_uppercase();
+    let at = upper.find("ENGINE")?;
+    let after = &statement[at + "ENGINE".len()..];
+    let eq = after.find('=')?;
+    let rest = &after[eq + 1..];
+    let name_start = rest.len() - rest.trim_start().len();
+    let open = rest.find('(')?;
+    let name = rest[name_start..open].trim().to_string();
+    let mut depth = 0;
+    for (i, c) in rest[open..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    let args = rest[open + 1..open + i].trim().to_string();
+                    let end = at + "ENGINE".len() + eq + 1 + open + i + 1;
+                    return Some((at, end, name, args));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `Replicated<engine>` over a ZooKeeper path: per shard for sharded tables
+/// (`{shard}` is each server's macro), one for the whole cluster otherwise.
+fn replicated(name: &str, args: &str, database: &str, table: &str, sharded: bool) -> String {
+    let path = if sharded {
+        format!("/clickhouse/tables/{{shard}}/{database}/{table}")
+    } else {
+        format!("/clickhouse/tables/all/{database}/{table}")
+    };
+    let mut all = vec![format!("'{path}'"), "'{replica}'".to_string()];
+    if !args.is_empty() {
+        all.push(args.to_string());
+    }
+    format!("ENGINE = Replicated{name}({})", all.join(", "))
+}
+
+fn create_table(statement: &str, database: &str, cluster: &str) -> Vec<String> {
+    let (name, name_end) = name_at(statement, 2);
+    let Some((start, end, engine_name, args)) = engine(statement) else {
+        return vec![after_name(statement, 2, &format!(" ON CLUSTER {cluster}"))];
+    };
+    let head = &statement[..name_end];
+    let body = &statement[name_end..start];
+    let tail = &statement[end..];
+    match sharding_key(&name) {
+        None => {
+            let engine = replicated(&engine_name, &args, database, &name, false);
+            vec![format!("{head} ON CLUSTER {cluster}{body}{engine}{tail}")]
+        }
+        Some(key) => {
+            let local = format!("{name}_local");
+            let head_local = head.replacen(&name, &local, 1);
+            let engine = replicated(&engine_name, &args, database, &local, true);
+            vec![
+                format!("{head_local} ON CLUSTER {cluster}{body}{engine}{tail}"),
+                distributed(&name, database, cluster, key),
+            ]
+        }
+    }
+}
+
+fn distributed(name: &str, database: &str, cluster: &str, key: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {name} ON CLUSTER {cluster} AS {database}.{name}_local \
+         ENGINE = Distributed({cluster}, {database}, {name}_local, {key})"
+    )
+}
+
+/// A materialized view: over a sharded table it reads the local table and
+/// writes a local one (its own, or its `TO` target's).
+fn create_view(statement: &str, database: &str, cluster: &str) -> Vec<String> {
+    let (name, name_end) = name_at(statement, 3);
+    let (definition, select) = match find_word(statement, "SELECT") {
+        Some(at) => statement.split_at(at),
+        None => (statement, ""),
+    };
+    let select = local_sources(select);
+    let sharded_view = sharding_key(&name).is_some();
+    let head = &definition[..name_end];
+    let mut rest = definition[name_end..].to_string();
+    if let Some((target, _)) = to_target(&rest) {
+        if sharding_key(&target).is_some() {
+            rest = rest.replacen(&target, &format!("{target}_local"), 1);
+        }
+    }
+    let view_name = if sharded_view {
+        format!("{name}_local")
+    } else {
+        name.clone()
+    };
+    if let Some((start, end, engine_name, args)) = engine(&rest) {
+        let engine = replicated(&engine_name, &args, database, &view_name, sharded_view);
+        rest = format!("{}{engine}{}", &rest[..start], &rest[end..]);
+    }
+    let head = head.replacen(&name, &view_name, 1);
+    let mut out = vec![format!("{head} ON CLUSTER {cluster}{rest}{select}")];
+    if let Some(key) = sharding_key(&name) {
+        out.push(distributed(&name, database, cluster, key));
+    }
+    out
+}
+
+/// The `TO <table>` of a view definition's head.
+fn to_target(head: &str) -> Option<(String, usize)> {
+    let mut words = head.split_whitespace();
+    while let Some(word) = words.next() {
+        if word.eq_ignore_ascii_case("TO") {
+            return words.next().map(|t| (t.to_string(), 0));
+        }
+    }
+    None
+}
+
+/// A view's query with every sharded table it reads from replaced by its
+/// local table.
+fn local_sources(select: &str) -> Cow<'_, str> {
+    let mut out = String::with_capacity(select.len());
+    let mut changed = false;
+    let mut rest = select;
+    while let Some(at) = find_word(rest, "FROM") {
+        let (before, after) = rest.split_at(at + 4);
+        out.push_str(before);
+        let trimmed = after.trim_start();
+        out.push_str(&after[..after.len() - trimmed.len()]);
+        let end = trimmed
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(trimmed.len());
+        let table = &trimmed[..end];
+        out.push_str(table);
+        if sharding_key(table).is_some() {
+            out.push_str("_local");
+            changed = true;
+        }
+        rest = &trimmed[end..];
+    }
+    if !changed {
+        return Cow::Borrowed(select);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// `statement` with every table it reads or writes (after `FROM`, `JOIN`,
+/// `TO` and `INTO`) named with its database. A statement `ON CLUSTER` runs
+/// on each server in that server's default database, which is not ours; the
+/// object a statement creates, drops or alters is placed by ClickHouse itself.
+fn qualified(statement: &str, database: &str) -> String {
+    let mut out = String::with_capacity(statement.len() + 64);
+    let mut rest = statement;
+    loop {
+        let next = ["FROM", "JOIN", "TO", "INTO"]
+            .iter()
+            .filter_map(|w| find_word(rest, w).map(|at| (at, w.len())))
+            .min();
+        let Some((at, len)) = next else { break };
+        let (before, after) = rest.split_at(at + len);
+        out.push_str(before);
+        let trimmed = after.trim_start();
+        out.push_str(&after[..after.len() - trimmed.len()]);
+        let end = trimmed
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(trimmed.len());
+        let name = &trimmed[..end];
+        let is_table = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+        if is_table && !name.contains('.') {
+            out.push_str(database);
+            out.push('.');
+        }
+        out.push_str(name);
+        rest = &trimmed[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The byte offset of `word` (any case) as a whole word in `text`.
+fn find_word(text: &str, word: &str) -> Option<usize> {
+    let upper = text.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(found) = upper[from..].find(word) {
+        let at = from + found;
+        let before = upper[..at].chars().next_back();
+        let after = upper[at + word.len()..].chars().next();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+        if boundary(before) && boundary(after) {
+            return Some(at);
+        }
+        from = at + word.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;
