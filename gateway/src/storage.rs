@@ -125,15 +125,42 @@ impl Storage {
     }
 }
 
+impl Storage {
+    /// Deletes every object of the store (under its prefix); how many. For
+    /// a scratch store that is done with, such as a test run's.
+    pub async fn delete_all(&self) -> Result<usize, StorageError> {
+        use futures_util::StreamExt;
+        let mut listed = self.store.list(None);
+        let mut deleted = 0;
+        while let Some(object) = listed.next().await {
+            self.delete(object?.location.as_ref()).await?;
+            deleted += 1;
+        }
+        Ok(deleted)
+    }
+}
+
+/// `s3://bucket/prefix`, with credentials, region and endpoint from the
+/// usual `AWS_*` variables (`AmazonS3Builder::from_env`: `AWS_ENDPOINT` and
+/// `AWS_ALLOW_HTTP` reach an S3-compatible server), every key under `prefix`.
 #[cfg(feature = "s3")]
 fn open_s3(url: &str) -> Result<Storage, String> {
     let parsed = url.parse::<url::Url>().map_err(|e| e.to_string())?;
-    let (store, _) =
-        object_store::parse_url_opts(&parsed, std::env::vars()).map_err(|e| e.to_string())?;
-    Ok(Storage {
-        store: Arc::from(store),
-        local: None,
-    })
+    let bucket = parsed
+        .host_str()
+        .filter(|b| !b.is_empty())
+        .ok_or("an s3:// URL names its bucket: s3://bucket/prefix")?;
+    let s3 = object_store::aws::AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let prefix = parsed.path().trim_matches('/');
+    let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+        Arc::new(s3)
+    } else {
+        Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
+    };
+    Ok(Storage { store, local: None })
 }
 
 #[cfg(not(feature = "s3"))]
@@ -168,6 +195,11 @@ mod tests {
         storage.delete("audio/a.bin").await.unwrap();
         storage.delete("audio/a.bin").await.unwrap();
         assert_eq!(storage.get("audio/a.bin").await.unwrap(), None);
+        for key in ["a/1", "b/2"] {
+            storage.put(key, Bytes::from_static(b"x")).await.unwrap();
+        }
+        assert_eq!(storage.delete_all().await.unwrap(), 2);
+        assert_eq!(storage.get("a/1").await.unwrap(), None);
         let _ = std::fs::remove_dir_all(dir);
     }
 
