@@ -5,11 +5,16 @@
 #   kafka.sh install                    fetch the jars once into $ENCORE_ENGINES_DIR/kafka-<version>/libs
 #   kafka.sh run DIR PORT CONTROLLER    write DIR's config, format its storage once, then exec the broker
 #                                       in the foreground (same pid, so a caller can kill -9 it)
+#   kafka.sh run DIR PORT CONTROLLER NODE_ID VOTERS CLUSTER_ID
+#                                       the same for one node of a cluster: VOTERS is the controller quorum
+#                                       (1@127.0.0.1:19193,2@...), CLUSTER_ID the id every node is formatted with
 #   kafka.sh tool CLASS ARGS...         run a command-line tool, e.g. org.apache.kafka.tools.TopicCommand
 #
 # One node in KRaft combined mode (broker and controller in one JVM), on
 # 127.0.0.1 only, with replication factor 1 and min ISR 1 for the internal
-# topics so transactions and consumer groups work on a single node.
+# topics so transactions and consumer groups work on a single node. A node of
+# a cluster is combined too, with replication factor 3 (or the number of
+# voters, if fewer) and min ISR one less.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,6 +24,7 @@ ENGINES="${ENCORE_ENGINES_DIR:-/opt/encore}"
 HOME_DIR="$ENGINES/kafka-$KAFKA_VERSION"
 LIBS="$HOME_DIR/libs"
 HEAP="${ENCORE_KAFKA_HEAP:-512m}"
+HEAP_MIN="${ENCORE_KAFKA_HEAP_MIN:-$HEAP}"
 
 say() { printf '\033[1m[kafka]\033[0m %s\n' "$*" >&2; }
 
@@ -36,18 +42,29 @@ cmd_install() {
 }
 
 java_run() {
-  exec java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  exec java -Xms"$HEAP_MIN" -Xmx"$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
     -cp "$LIBS/*" "$@"
 }
 
 write_config() {
-  local dir="$1" port="$2" controller="$3"
-  cat > "$dir/server.properties" <<EOF
+  local dir="$1" port="$2" controller="$3" node_id="${4:-}" voters="${5:-}"
+  if [[ -z "$voters" ]]; then
+    cat > "$dir/server.properties" <<EOF
 # Written by scripts/engines/kafka.sh: one node, KRaft combined mode.
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$controller
+EOF
+  else
+    cat > "$dir/server.properties" <<EOF
+# Written by scripts/engines/kafka.sh: node $node_id of a cluster, KRaft combined mode.
+process.roles=broker,controller
+node.id=$node_id
+controller.quorum.voters=$voters
+EOF
+  fi
+  cat >> "$dir/server.properties" <<EOF
 listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller
 advertised.listeners=PLAINTEXT://127.0.0.1:$port
 controller.listener.names=CONTROLLER
@@ -57,12 +74,35 @@ log.dirs=$dir/data
 num.partitions=1
 # Topics are created explicitly by the services and scripts, never by a typo.
 auto.create.topics.enable=false
+EOF
+  if [[ -z "$voters" ]]; then
+    cat >> "$dir/server.properties" <<EOF
 # One broker: every internal topic has one replica.
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
+EOF
+  else
+    local voter_list replicas min_isr
+    IFS=',' read -ra voter_list <<< "$voters"
+    replicas=$((${#voter_list[@]} < 3 ? ${#voter_list[@]} : 3))
+    min_isr=$((replicas > 1 ? replicas - 1 : 1))
+    cat >> "$dir/server.properties" <<EOF
+# A write acknowledged with acks=all survives the loss of any one broker, and
+# a broker that fell behind never becomes leader.
+default.replication.factor=$replicas
+min.insync.replicas=$min_isr
+unclean.leader.election.enable=false
+offsets.topic.replication.factor=$replicas
+transaction.state.log.replication.factor=$replicas
+transaction.state.log.min.isr=$min_isr
+share.coordinator.state.topic.replication.factor=$replicas
+share.coordinator.state.topic.min.isr=$min_isr
+EOF
+  fi
+  cat >> "$dir/server.properties" <<EOF
 # Tests create and join many groups; nobody else is coming.
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
@@ -87,18 +127,21 @@ EOF
 }
 
 cmd_run() {
-  (($# == 3)) || { say "usage: kafka.sh run DIR PORT CONTROLLER_PORT"; exit 2; }
-  local dir port="$2" controller="$3"
+  (($# == 3 || $# == 6)) || { say "usage: kafka.sh run DIR PORT CONTROLLER_PORT [NODE_ID VOTERS CLUSTER_ID]"; exit 2; }
+  local dir port="$2" controller="$3" node_id="${4:-}" voters="${5:-}" cluster_id="${6:-}"
   cmd_install
   mkdir -p "$1/data"
   dir="$(cd "$1" && pwd)"
-  write_config "$dir" "$port" "$controller"
+  write_config "$dir" "$port" "$controller" "$node_id" "$voters"
   export KAFKA_LOG4J_OPTS="-Dlog4j2.configurationFile=$dir/log4j2.xml"
   if [[ ! -f "$dir/data/meta.properties" ]]; then
-    local id
-    id="$(java -cp "$LIBS/*" -Dlog4j2.configurationFile="$dir/log4j2.xml" kafka.tools.StorageTool random-uuid | tail -n 1)"
+    # One node elects itself (--standalone); a node of a cluster is formatted
+    # with the cluster's id and finds its peers among the static voters.
+    local id="$cluster_id" mode=(--standalone)
+    [[ -n "$voters" ]] && mode=()
+    [[ -n "$id" ]] || id="$(java -cp "$LIBS/*" -Dlog4j2.configurationFile="$dir/log4j2.xml" kafka.tools.StorageTool random-uuid | tail -n 1)"
     java -cp "$LIBS/*" -Dlog4j2.configurationFile="$dir/log4j2.xml" kafka.tools.StorageTool \
-      format --standalone -t "$id" -c "$dir/server.properties" >> "$dir/format.log" 2>&1 \
+      format "${mode[@]}" -t "$id" -c "$dir/server.properties" >> "$dir/format.log" 2>&1 \
       || { tail -n 20 "$dir/format.log" >&2; say "error: formatting the storage in $dir/data failed"; exit 1; }
   fi
   java_run -Dlog4j2.configurationFile="$dir/log4j2.xml" -Dkafka.logs.dir="$dir" kafka.Kafka "$dir/server.properties"
@@ -116,5 +159,5 @@ case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   tool) shift; cmd_tool "$@" ;;
   version) echo "$KAFKA_VERSION" ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -5,6 +5,10 @@
 #   opensearch.sh install                 fetch the distribution and modules once into $ENCORE_ENGINES_DIR/opensearch-<version>
 #   opensearch.sh run DIR HTTP TRANSPORT  write DIR's config, then exec the node in the foreground as the
 #                                         system user encore-search (same pid, so a caller can kill -9 it)
+#   opensearch.sh run DIR HTTP TRANSPORT CLUSTER NODE SEEDS MANAGERS
+#                                         the same for node NODE of the cluster CLUSTER: SEEDS are the
+#                                         members' transport host:ports, MANAGERS the names of the nodes
+#                                         eligible to bootstrap it (both comma-separated)
 #
 # The distribution is the integ-test zip (no bundled JDK; only the
 # transport-netty4 module). The index mappings need analysis-common
@@ -21,6 +25,7 @@ ENGINES="${ENCORE_ENGINES_DIR:-/opt/encore}"
 HOME_DIR="$ENGINES/opensearch-$VERSION"
 USER_NAME=encore-search
 HEAP="${ENCORE_SEARCH_HEAP:-512m}"
+HEAP_MIN="${ENCORE_SEARCH_HEAP_MIN:-$HEAP}"
 JAVA17="${ENCORE_SEARCH_JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
 
 say() { printf '\033[1m[opensearch]\033[0m %s\n' "$*" >&2; }
@@ -79,8 +84,8 @@ EOF
 }
 
 cmd_run() {
-  (($# == 3)) || { say "usage: opensearch.sh run DIR HTTP_PORT TRANSPORT_PORT"; exit 2; }
-  local dir http="$2" transport="$3"
+  (($# == 3 || $# == 7)) || { say "usage: opensearch.sh run DIR HTTP_PORT TRANSPORT_PORT [CLUSTER NODE SEEDS MANAGERS]"; exit 2; }
+  local dir http="$2" transport="$3" cluster="${4:-}" node="${5:-}" seeds="${6:-}" managers="${7:-}"
   cmd_install
   mkdir -p "$1"
   dir="$(cd "$1" && pwd)"
@@ -103,7 +108,8 @@ cmd_run() {
     | sed -e "s|HeapDumpPath=data|HeapDumpPath=$dir/data|" -e "s|ErrorFile=logs/|ErrorFile=$dir/logs/|" \
     > "$dir/config/jvm.options"
   mkdir -p "$dir/config/jvm.options.d"
-  cat > "$dir/config/opensearch.yml" <<EOF
+  if [[ -z "$cluster" ]]; then
+    cat > "$dir/config/opensearch.yml" <<EOF
 # Written by scripts/engines/opensearch.sh: one node on loopback.
 cluster.name: encore
 node.name: encore-1
@@ -115,12 +121,29 @@ transport.port: $transport
 discovery.type: single-node
 cluster.routing.allocation.disk.threshold_enabled: false
 EOF
+  else
+    # Bound to loopback only, so the bootstrap checks warn rather than enforce,
+    # as they do for the single node.
+    cat > "$dir/config/opensearch.yml" <<EOF
+# Written by scripts/engines/opensearch.sh: node $node of the cluster $cluster on loopback.
+cluster.name: $cluster
+node.name: $node
+path.data: $dir/data
+path.logs: $dir/logs
+network.host: 127.0.0.1
+http.port: $http
+transport.port: $transport
+discovery.seed_hosts: [$seeds]
+cluster.initial_cluster_manager_nodes: [$managers]
+cluster.routing.allocation.disk.threshold_enabled: false
+EOF
+  fi
   chown -R "$USER_NAME:$USER_NAME" "$dir"
   cd "$dir"
   exec setpriv --reuid="$USER_NAME" --regid="$USER_NAME" --init-groups -- \
     env -i PATH=/usr/bin:/bin HOME=/nonexistent OPENSEARCH_JAVA_HOME="$JAVA17" \
     OPENSEARCH_PATH_CONF="$dir/config" OPENSEARCH_TMPDIR="$dir/tmp" \
-    OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
+    OPENSEARCH_JAVA_OPTS="-Xms$HEAP_MIN -Xmx$HEAP" \
     "$HOME_DIR/bin/opensearch"
 }
 
@@ -128,5 +151,5 @@ case "${1:-}" in
   install) cmd_install ;;
   run) shift; cmd_run "$@" ;;
   version) echo "$VERSION" ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -18,6 +18,7 @@ mod etl_plays;
 mod faults;
 mod fuzz;
 mod gateway_playback;
+mod gateways;
 mod ingest;
 mod interop;
 mod library;

@@ -135,8 +135,28 @@ impl TestRun {
         .await
     }
 
-    /// Drops this run's databases, indices and topics.
+    /// This run's object storage: a directory of its own, or on a stack with
+    /// S3 (`ENCORE_STORAGE_URL=s3://…`, the cluster) a prefix of its own in
+    /// that bucket, so every audio test also exercises the S3 path there.
+    pub fn storage_url(&self) -> String {
+        match std::env::var("ENCORE_STORAGE_URL") {
+            Ok(url) if url.starts_with("s3://") => {
+                format!("{}/encore-test-{}", url.trim_end_matches('/'), self.id)
+            }
+            _ => format!(
+                "file://{}",
+                std::env::temp_dir()
+                    .join(format!("encore-test-{}", self.id))
+                    .display()
+            ),
+        }
+    }
+
+    /// Drops this run's databases, indices, topics and stored objects.
     pub async fn cleanup(self) {
+        if let Ok(storage) = encore_gateway::storage::Storage::open(&self.storage_url()) {
+            let _ = storage.delete_all().await;
+        }
         delete_topics_with_prefix(&self.kafka).await;
         let server = encore_etl::warehouse::client(&self.clickhouse_url, "default");
         let _ = server

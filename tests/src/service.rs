@@ -98,12 +98,7 @@ impl TestRun {
         config.kafka = self.kafka.clone();
         config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
         config.database_url = self.postgres_url().await;
-        config.storage_url = format!(
-            "file://{}",
-            std::env::temp_dir()
-                .join(format!("encore-test-{}", self.id))
-                .display()
-        );
+        config.storage_url = self.storage_url();
         config.transcode.cache_dir = std::env::temp_dir()
             .join(format!("encore-test-{}", self.id))
             .join("transcodes");
