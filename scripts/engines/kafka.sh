@@ -100,6 +100,10 @@ transaction.state.log.replication.factor=$replicas
 transaction.state.log.min.isr=$min_isr
 share.coordinator.state.topic.replication.factor=$replicas
 share.coordinator.state.topic.min.isr=$min_isr
+# The controller declares a silent broker dead after 6 s (9 s by default) and
+# moves its partitions' leadership; measured, this is most of the longest
+# pause producers see when a broker is killed (tests/cluster/brokers.rs).
+broker.session.timeout.ms=6000
 EOF
   fi
   cat >> "$dir/server.properties" <<EOF

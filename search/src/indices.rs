@@ -160,7 +160,10 @@ fn definition_without_meta(entity: EntityType) -> Value {
     json!({
         "settings": {
             "number_of_shards": 1,
-            "number_of_replicas": 0,
+            // No replica on one node (where it could never be placed and
+            // would leave the index yellow), one on a cluster, so a search
+            // node can die without taking a shard with it.
+            "auto_expand_replicas": "0-1",
             "refresh_interval": "500ms",
             "analysis": analysis::settings()
         },
