@@ -121,7 +121,9 @@ impl Layout {
         match upper.as_slice() {
             ["CREATE", "TABLE", ..] => create_table(statement, database, cluster),
             ["CREATE", "MATERIALIZED", "VIEW", ..] => create_view(statement, database, cluster),
-            ["CREATE", "VIEW", ..] => vec![after_name(statement, 2, &self.on_cluster())],
+            ["CREATE", "VIEW", ..] => {
+                vec![after_name(&global_joins(statement), 2, &self.on_cluster())]
+            }
             ["DROP", "TABLE", ..] => {
                 let (name, _) = name_at(statement, 2);
                 let mut out = Vec::new();
@@ -352,6 +354,44 @@ fn local_sources(select: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+/// `statement` with every join made `GLOBAL`: its right side is read once,
+/// on the server that runs the query, and sent to the shards, instead of each
+/// shard joining with its own replica of a dimension, which may not have
+/// fetched a row the initiator already holds. A join outside a distributed
+/// query is unchanged by it.
+fn global_joins(statement: &str) -> String {
+    const MODIFIERS: [&str; 10] = [
+        "ANY", "ALL", "INNER", "LEFT", "RIGHT", "FULL", "OUTER", "CROSS", "SEMI", "ANTI",
+    ];
+    let mut out = String::with_capacity(statement.len() + 32);
+    let mut rest = statement;
+    while let Some(at) = find_word(rest, "JOIN") {
+        // Back over the join's modifiers to where the clause starts.
+        let mut start = at;
+        loop {
+            let before = rest[..start].trim_end();
+            let word_start = before
+                .rfind(|c: char| c.is_whitespace() || c == ')')
+                .map_or(0, |i| i + 1);
+            let word = before[word_start..].to_ascii_uppercase();
+            if MODIFIERS.contains(&word.as_str()) {
+                start = word_start;
+            } else {
+                let global = word == "GLOBAL";
+                out.push_str(&rest[..start]);
+                if !global {
+                    out.push_str("GLOBAL ");
+                }
+                break;
+            }
+        }
+        out.push_str(&rest[start..at + 4]);
+        rest = &rest[at + 4..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `statement` with every table it reads or writes (after `FROM`, `JOIN`,

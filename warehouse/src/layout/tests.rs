@@ -89,6 +89,19 @@ fn materialized_views_read_and_write_local_tables() {
 #[test]
 fn views_drops_and_alters_reach_every_server() {
     assert_eq!(
+        global_joins(
+            "SELECT a FROM t ALL INNER JOIN (SELECT id FROM d) AS d USING id\n\
+             ANY LEFT JOIN x USING id JOIN y USING id GLOBAL ANY LEFT JOIN z USING id"
+        ),
+        "SELECT a FROM t GLOBAL ALL INNER JOIN (SELECT id FROM d) AS d USING id\n\
+         GLOBAL ANY LEFT JOIN x USING id GLOBAL JOIN y USING id GLOBAL ANY LEFT JOIN z USING id"
+    );
+    assert!(cluster(
+        "CREATE VIEW IF NOT EXISTS v AS SELECT a FROM plays_by_track FINAL \
+         ALL INNER JOIN (SELECT id FROM dim_tracks FINAL) AS t USING id"
+    )[0]
+    .contains("GLOBAL ALL INNER JOIN (SELECT id FROM db.dim_tracks FINAL)"));
+    assert_eq!(
         cluster("CREATE VIEW IF NOT EXISTS track_pairs AS SELECT a FROM session_pairs FINAL"),
         vec!["CREATE VIEW IF NOT EXISTS track_pairs ON CLUSTER encore AS SELECT a FROM db.session_pairs FINAL"]
     );
