@@ -93,18 +93,22 @@ pub fn delay(limits: &Limits, failures: u32) -> Option<f64> {
     Some(wait.min(limits.max_delay.as_secs_f64()))
 }
 
+/// The default limits, for the tests of this module and its parent.
+#[cfg(test)]
+pub(super) const TEST_LIMITS: Limits = Limits {
+    max_failures: 10,
+    max_failures_per_address: 100,
+    window: Duration::from_secs(300),
+    first_delay: Duration::from_secs(1),
+    max_delay: Duration::from_secs(60),
+    known_for: Duration::from_secs(30 * 86_400),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const LIMITS: Limits = Limits {
-        max_failures: 10,
-        max_failures_per_address: 100,
-        window: Duration::from_secs(300),
-        first_delay: Duration::from_secs(1),
-        max_delay: Duration::from_secs(60),
-        known_for: Duration::from_secs(30 * 86_400),
-    };
+    const LIMITS: Limits = TEST_LIMITS;
     const NOW: f64 = 1_000_000.0;
 
     fn count(failures: u32, ago: f64) -> Option<Count> {

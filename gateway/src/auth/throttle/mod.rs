@@ -91,23 +91,25 @@ impl Attempt {
         let account = self.account.as_ref()?;
         Some(match (&self.device, self.address) {
             (Some(nonce), _) => format!("pair:{account}@device:{nonce}"),
-            (None, Some(ip)) => format!("pair:{account}@address:{ip}"),
+            (None, Some(ip)) => format!("pair:{account}@{}", address(ip)),
             (None, None) => format!("pair:{account}@address:-"),
         })
     }
 
+    /// The address's count, which is also its name as a place of the
+    /// account in `login_places`.
     fn address_key(&self) -> Option<String> {
-        self.address.map(|ip| format!("address:{ip}"))
+        self.address.map(address)
     }
 
     fn unknown_key(&self) -> Option<String> {
         self.account.as_ref().map(|a| format!("unknown:{a}"))
     }
+}
 
-    /// The address as a `login_places` place.
-    fn place(&self) -> Option<String> {
-        self.address.map(|ip| format!("address:{ip}"))
-    }
+/// `address:<ip>`: a client address as a count's key and as a place.
+fn address(ip: IpAddr) -> String {
+    format!("address:{ip}")
 }
 
 /// Reads the attempt's counts, and whether its address is known to its
@@ -136,7 +138,7 @@ pub async fn standing(db: &PgPool, attempt: &Attempt) -> Result<Standing, sqlx::
          LEFT JOIN login_failures u ON u.key = $5",
     )
     .bind(attempt.user)
-    .bind(attempt.place())
+    .bind(attempt.address_key())
     .bind(attempt.pair_key())
     .bind(attempt.address_key())
     .bind(attempt.unknown_key())
@@ -231,7 +233,7 @@ pub async fn remember(
          RETURNING extract(epoch FROM succeeded_at)::float8",
     )
     .bind(user)
-    .bind(format!("address:{ip}"))
+    .bind(address(ip))
     .fetch_one(db)
     .await?;
     purge(db, limits, now).await
@@ -266,18 +268,9 @@ async fn purge(db: &PgPool, limits: &Limits, now: f64) -> Result<(), sqlx::Error
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
-    use std::time::Duration;
 
+    use super::judge::TEST_LIMITS as LIMITS;
     use super::*;
-
-    const LIMITS: Limits = Limits {
-        max_failures: 10,
-        max_failures_per_address: 100,
-        window: Duration::from_secs(300),
-        first_delay: Duration::from_secs(1),
-        max_delay: Duration::from_secs(60),
-        known_for: Duration::from_secs(30 * 86_400),
-    };
 
     fn from(ip: [u8; 4]) -> ClientAddr {
         ClientAddr(Some(IpAddr::from(ip)))
@@ -321,7 +314,9 @@ mod tests {
             Standing {
                 now,
                 device: attempt.device.is_some(),
-                address_known_at: attempt.place().and_then(|p| self.places.get(&p).copied()),
+                address_known_at: attempt
+                    .address_key()
+                    .and_then(|p| self.places.get(&p).copied()),
                 pair: get(attempt.pair_key()),
                 address: get(attempt.address_key()),
                 account: get(attempt.unknown_key()),
@@ -336,7 +331,7 @@ mod tests {
             }
             if right {
                 attempt.pair_key().map(|k| self.counts.remove(&k));
-                attempt.place().map(|p| self.places.insert(p, now));
+                attempt.address_key().map(|p| self.places.insert(p, now));
                 return Ok(true);
             }
             let mut keys = vec![attempt.pair_key(), attempt.address_key()];
