@@ -294,7 +294,7 @@ fn create_view(statement: &str, database: &str, cluster: &str) -> Vec<String> {
     let sharded_view = sharding_key(&name).is_some();
     let head = &definition[..name_end];
     let mut rest = definition[name_end..].to_string();
-    if let Some((target, _)) = to_target(&rest) {
+    if let Some(target) = to_target(&rest) {
         if sharding_key(&target).is_some() {
             rest = rest.replacen(&target, &format!("{target}_local"), 1);
         }
@@ -317,11 +317,11 @@ fn create_view(statement: &str, database: &str, cluster: &str) -> Vec<String> {
 }
 
 /// The `TO <table>` of a view definition's head.
-fn to_target(head: &str) -> Option<(String, usize)> {
+fn to_target(head: &str) -> Option<String> {
     let mut words = head.split_whitespace();
     while let Some(word) = words.next() {
         if word.eq_ignore_ascii_case("TO") {
-            return words.next().map(|t| (t.to_string(), 0));
+            return words.next().map(str::to_string);
         }
     }
     None

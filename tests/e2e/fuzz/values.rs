@@ -74,8 +74,8 @@ impl Draw {
             Class::WrongId => {
                 if self.chance(0.5) {
                     // A real id, most likely of another kind than wanted.
-                    let ids = self.ids.clone();
-                    self.pick(&ids).as_bytes().to_vec()
+                    let n = self.below(self.ids.len());
+                    self.ids[n].as_bytes().to_vec()
                 } else {
                     self.pick(IDS).as_bytes().to_vec()
                 }
