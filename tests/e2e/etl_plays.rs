@@ -229,3 +229,54 @@ async fn events_posted_to_the_gateway_reach_clickhouse() {
     gateway.stop().await;
     run.cleanup().await;
 }
+
+/// A batch whose insert failed after some of it was written is written again
+/// whole. The aggregates are sets that only the materialized views fill, so
+/// the repeat must reach the views: a replicated table that dropped it as a
+/// duplicate block would skip them too, and lose the part whose views had not
+/// finished (what killing a ClickHouse replica mid-insert did on the cluster).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_written_twice_reaches_the_views_twice() {
+    let run = TestRun::new("etl-rewrite");
+    encore_etl::warehouse::migrate(&run.clickhouse_url, &run.database)
+        .await
+        .expect("migrations");
+    let rows: Vec<encore_etl::plays::PlayRow> = generated(200)
+        .iter()
+        .enumerate()
+        .filter_map(|(at, record)| {
+            let event = decode::<PlaybackEvent>(record.payload.as_deref()?).ok()?;
+            encore_etl::plays::PlayRow::from_event(&event, 0, at as i64).ok()
+        })
+        .collect();
+    let starts = rows.iter().filter(|r| r.kind == 1).count() as u64;
+    // The buckets log is a plain MergeTree fed by a view of `plays`: it keeps
+    // one row per (listener, bucket) per insert that reached the view.
+    const LOGGED: &str = "SELECT count() FROM session_buckets_written";
+    let mut logged = Vec::new();
+    for _ in 0..2 {
+        let mut insert = run
+            .clickhouse()
+            .insert::<encore_etl::plays::PlayRow>("plays")
+            .await
+            .expect("an insert");
+        for row in &rows {
+            insert.write(row).await.expect("a row");
+        }
+        insert.end().await.expect("the insert");
+        logged.push(run.scalar(LOGGED).await);
+    }
+    assert!(logged[0] > 0);
+    assert_eq!(
+        logged[1],
+        2 * logged[0],
+        "the second write reached the views, not dropped as a duplicate block"
+    );
+    assert_eq!(run.scalar(COUNT_FINAL).await, rows.len() as u64);
+    assert_eq!(
+        run.scalar("SELECT toUInt64(sum(plays)) FROM track_hourly")
+            .await,
+        starts
+    );
+    run.cleanup().await;
+}

@@ -157,12 +157,20 @@ impl Layout {
     /// - reads and writes go to each shard's first live replica, in the
     ///   order `<remote_servers>` lists them, so a read sees what was just
     ///   written instead of a replica that has not fetched it yet; when that
-    ///   replica dies both move to the next.
+    ///   replica dies both move to the next;
+    /// - a block written again is written again, as on one server (whose
+    ///   `MergeTree` tables never deduplicate blocks). A `Replicated` table
+    ///   would drop a repeated block and, with it, the push to its
+    ///   materialized views; a replica killed after its `plays` part was
+    ///   committed but before its views' parts were left the retry nothing
+    ///   to fill them with. Repeats are harmless here: `plays` is replaced
+    ///   by event id and the aggregates are sets (migration 0007).
     pub fn settings(&self) -> &'static [(&'static str, &'static str)] {
         match self.cluster {
             Some(_) => &[
                 ("insert_distributed_sync", "1"),
                 ("load_balancing", "in_order"),
+                ("insert_deduplicate", "0"),
             ],
             None => &[],
         }
