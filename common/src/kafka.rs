@@ -9,7 +9,10 @@
 
 use std::time::Duration;
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{
+    AdminClient, AdminOptions, AlterConfig, ConfigSource, NewTopic, ResourceSpecifier,
+    TopicReplication,
+};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -19,7 +22,7 @@ pub use crate::producer::{is_fatal_for_producer, producer, Producer, SharedProdu
 use rdkafka::ClientConfig;
 
 use crate::config::KafkaConfig;
-use crate::topics::Topics;
+use crate::topics::{settings_of, Topics};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaPlumbingError {
@@ -27,6 +30,8 @@ pub enum KafkaPlumbingError {
     Kafka(#[from] KafkaError),
     #[error("creating topic {topic}: {error}")]
     CreateTopic { topic: String, error: String },
+    #[error("correcting the settings of topic {topic}: {error}")]
+    TopicSettings { topic: String, error: String },
     #[error("delivery to {topic} was cancelled: the producer shut down")]
     Cancelled { topic: String },
 }
@@ -61,9 +66,12 @@ pub fn consumer(config: &KafkaConfig, group: &str) -> Result<StreamConsumer, Kaf
         .create()
 }
 
-/// Creates the topics that do not exist yet. The broker does not auto-create
-/// topics (a typo must not become a topic), so every service ensures what it
-/// reads and writes at start.
+/// Creates the topics that do not exist yet, with the settings of their role
+/// ([`crate::topics::settings_of`]), and corrects those that exist with other
+/// settings, with a warning naming each change: a catalogue topic left on
+/// time-based deletion would silently lose entities after a week. The
+/// broker does not auto-create topics (a typo must not become a topic), so
+/// every service ensures what it reads and writes at start.
 pub async fn ensure_topics(
     config: &KafkaConfig,
     topics: &[(String, i32)],
@@ -74,17 +82,22 @@ pub async fn ensure_topics(
     let new_topics: Vec<NewTopic<'_>> = topics
         .iter()
         .map(|(name, partitions)| {
-            NewTopic::new(
-                name,
-                *partitions,
-                TopicReplication::Fixed(config.replication),
+            settings_of(name).iter().fold(
+                NewTopic::new(
+                    name,
+                    *partitions,
+                    TopicReplication::Fixed(config.replication),
+                ),
+                |topic, (key, value)| topic.set(key, value),
             )
         })
         .collect();
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+    let mut existing = Vec::new();
     for result in admin.create_topics(&new_topics, &options).await? {
         match result {
-            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Ok(_) => {}
+            Err((topic, RDKafkaErrorCode::TopicAlreadyExists)) => existing.push(topic),
             Err((topic, code)) => {
                 return Err(KafkaPlumbingError::CreateTopic {
                     topic,
@@ -92,6 +105,56 @@ pub async fn ensure_topics(
                 })
             }
         }
+    }
+    correct_settings(&admin, &existing, &options).await
+}
+
+/// Sets the role's settings on `topics` where they differ. AlterConfigs
+/// replaces a topic's whole set of overrides, so the overrides already there
+/// (an operator's, a test's small segments) are sent along unchanged.
+async fn correct_settings(
+    admin: &AdminClient<DefaultClientContext>,
+    topics: &[String],
+    options: &AdminOptions,
+) -> Result<(), KafkaPlumbingError> {
+    if topics.is_empty() {
+        return Ok(());
+    }
+    let specifiers: Vec<ResourceSpecifier<'_>> = topics
+        .iter()
+        .map(|t| ResourceSpecifier::Topic(t.as_str()))
+        .collect();
+    let described = admin.describe_configs(&specifiers, options).await?;
+    for (topic, resource) in topics.iter().zip(described) {
+        let resource = resource.map_err(|code| KafkaPlumbingError::TopicSettings {
+            topic: topic.clone(),
+            error: code.to_string(),
+        })?;
+        let current = |key: &str| resource.get(key).and_then(|e| e.value.as_deref());
+        let wrong: Vec<String> = settings_of(topic)
+            .iter()
+            .filter(|(key, value)| current(key) != Some(*value))
+            .map(|(key, value)| format!("{key} {} -> {value}", current(key).unwrap_or("unset")))
+            .collect();
+        if wrong.is_empty() {
+            continue;
+        }
+        let mut alter = AlterConfig::new(ResourceSpecifier::Topic(topic));
+        for entry in &resource.entries {
+            if let (ConfigSource::DynamicTopic, Some(value)) = (&entry.source, &entry.value) {
+                alter = alter.set(&entry.name, value);
+            }
+        }
+        for (key, value) in settings_of(topic) {
+            alter = alter.set(key, value);
+        }
+        for result in admin.alter_configs(&[alter], options).await? {
+            result.map_err(|(_, code)| KafkaPlumbingError::TopicSettings {
+                topic: topic.clone(),
+                error: code.to_string(),
+            })?;
+        }
+        tracing::warn!(%topic, changes = %wrong.join(", "), "corrected the settings of an existing topic");
     }
     Ok(())
 }

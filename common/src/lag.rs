@@ -50,8 +50,10 @@ pub fn measure(
     let mut out = Vec::new();
     for element in committed.elements() {
         let (low, high) = client.fetch_watermarks(element.topic(), element.partition(), TIMEOUT)?;
+        // A committed offset below the earliest one still held (retention
+        // deleted what the group had not read) resumes at the earliest.
         let from = match element.offset() {
-            Offset::Offset(o) => o,
+            Offset::Offset(o) => o.max(low),
             _ => low,
         };
         out.push(PartitionLag {

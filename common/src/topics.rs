@@ -22,6 +22,37 @@ pub const CATALOG_TOPICS: [&str; 4] = [
     CATALOG_PLAYLISTS,
 ];
 
+/// Seven days, in milliseconds.
+const WEEK_MS: &str = "604800000";
+/// Thirty days, in milliseconds.
+const MONTH_MS: &str = "2592000000";
+
+/// The topic settings Encore owns, by role; every topic is created with them
+/// and an existing one is corrected to them ([`crate::kafka::ensure_topics`]).
+/// docs/operations.md ("What the topics keep") explains each choice.
+///
+/// - Catalogue topics are compacted: the key is the entity id, so the log
+///   keeps the latest change of every entity for as long as the entity
+///   lives, and a replay rebuilds the whole catalogue however old it is.
+///   A delete's tombstone stays a week after compaction reaches it, so a
+///   consumer down for less than that still sees the delete.
+/// - Event topics keep a week: ClickHouse `plays` and `search_events` are
+///   the systems of record, and everything the etl derives is rebuilt from
+///   them, not from the topics.
+/// - Dead-letter topics keep a month, for someone to look at.
+pub fn settings_of(name: &str) -> &'static [(&'static str, &'static str)] {
+    if name.ends_with(DLQ_SUFFIX) {
+        &[("cleanup.policy", "delete"), ("retention.ms", MONTH_MS)]
+    } else if CATALOG_TOPICS.iter().any(|t| name.ends_with(t)) {
+        &[
+            ("cleanup.policy", "compact"),
+            ("delete.retention.ms", WEEK_MS),
+        ]
+    } else {
+        &[("cleanup.policy", "delete"), ("retention.ms", WEEK_MS)]
+    }
+}
+
 /// The logical catalog topic of an entity type.
 pub fn catalog_topic(entity: encore_schemas::EntityType) -> &'static str {
     use encore_schemas::EntityType::*;
@@ -86,5 +117,26 @@ mod tests {
             Some("playback-events")
         );
         assert_eq!(topics.logical("other"), None);
+    }
+
+    #[test]
+    fn each_role_keeps_what_it_needs() {
+        let topics = Topics::new("t-1.");
+        let policy = |name: &str| {
+            settings_of(name)
+                .iter()
+                .find(|(key, _)| *key == "cleanup.policy")
+                .map(|(_, value)| *value)
+        };
+        for catalog in CATALOG_TOPICS {
+            assert_eq!(policy(&topics.name(catalog)), Some("compact"), "{catalog}");
+        }
+        assert_eq!(policy(&topics.playback_events()), Some("delete"));
+        assert_eq!(policy(&topics.search_events()), Some("delete"));
+        assert_eq!(
+            settings_of(&Topics::dlq_of(&topics.name(CATALOG_TRACKS))),
+            &[("cleanup.policy", "delete"), ("retention.ms", MONTH_MS)],
+            "a catalogue topic's dead letters are not compacted"
+        );
     }
 }
