@@ -2,7 +2,9 @@
 //! topics, so it can always be rebuilt by replaying them.
 //!
 //! A rebuild creates generation N+1 of every index, replays the four topics
-//! from the beginning into it (up to the high watermarks seen at the start),
+//! from what they still hold into it (each partition from its earliest offset:
+//! the topics are compacted, and a partition whose records are all gone is
+//! already complete), up to the high watermarks seen at the start; it
 //! swaps every alias to it in one atomic request, replays once more from
 //! those watermarks to catch what the live loop wrote into the old generation
 //! meanwhile, and drops the old generation. Writes are idempotent by version,
@@ -75,10 +77,10 @@ pub async fn ensure(indexer: &Indexer, even_if_empty: bool) -> Result<Option<u32
     }
     if even_if_empty
         && live == 0
-        && high_watermarks(indexer)
+        && watermarks(indexer)
             .await?
             .values()
-            .any(|high| *high > 0)
+            .any(|(low, high)| high > low)
     {
         tracing::warn!("the search index is empty but the catalog topics are not; rebuilding");
         return rebuild(indexer).await.map(Some);
@@ -126,56 +128,64 @@ pub async fn rebuild(indexer: &Indexer) -> Result<u32, RebuildError> {
     Ok(generation)
 }
 
-/// The high watermark of every catalog partition.
-async fn high_watermarks(indexer: &Indexer) -> Result<Offsets, RebuildError> {
+/// The earliest offset still held and the high watermark of every catalog
+/// partition.
+async fn watermarks(indexer: &Indexer) -> Result<HashMap<(String, i32), (i64, i64)>, RebuildError> {
     let brokers = indexer.kafka.brokers.clone();
     let topics: Vec<String> = CATALOG_TOPICS
         .iter()
         .map(|t| indexer.topics.name(t))
         .collect();
-    let found =
-        tokio::task::spawn_blocking(move || -> Result<Offsets, rdkafka::error::KafkaError> {
-            let consumer: BaseConsumer = ClientConfig::new()
-                .set("bootstrap.servers", &brokers)
-                .create()?;
-            let mut highs = Offsets::new();
-            for topic in topics {
-                let metadata = consumer.fetch_metadata(Some(&topic), Duration::from_secs(10))?;
-                let partitions = metadata
-                    .topics()
-                    .iter()
-                    .find(|t| t.name() == topic)
-                    .map_or(0, |t| t.partitions().len());
-                for partition in 0..partitions as i32 {
-                    let (_, high) =
-                        consumer.fetch_watermarks(&topic, partition, Duration::from_secs(10))?;
-                    highs.insert((topic.clone(), partition), high);
-                }
+    let found = tokio::task::spawn_blocking(move || -> Result<_, rdkafka::error::KafkaError> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &brokers)
+            .create()?;
+        let mut marks = HashMap::new();
+        for topic in topics {
+            let metadata = consumer.fetch_metadata(Some(&topic), Duration::from_secs(10))?;
+            let partitions = metadata
+                .topics()
+                .iter()
+                .find(|t| t.name() == topic)
+                .map_or(0, |t| t.partitions().len());
+            for partition in 0..partitions as i32 {
+                let marks_of =
+                    consumer.fetch_watermarks(&topic, partition, Duration::from_secs(10))?;
+                marks.insert((topic.clone(), partition), marks_of);
             }
-            Ok(highs)
-        })
-        .await
-        .map_err(|_| rdkafka::error::KafkaError::Canceled)??;
+        }
+        Ok(marks)
+    })
+    .await
+    .map_err(|_| rdkafka::error::KafkaError::Canceled)??;
     Ok(found)
 }
 
-/// Applies every change from `from` (the beginning where absent) up to the
-/// high watermarks of now, into `targets`. Returns those watermarks.
+/// Applies every change from `from` (the earliest offset still held where
+/// absent) up to the high watermarks of now, into `targets`. Returns those
+/// watermarks.
 async fn replay(
     indexer: &Indexer,
     targets: &Targets,
     from: &Offsets,
 ) -> Result<Offsets, RebuildError> {
-    let highs = high_watermarks(indexer).await?;
+    let marks = watermarks(indexer).await?;
+    let highs: Offsets = marks
+        .iter()
+        .map(|(key, (_, high))| (key.clone(), *high))
+        .collect();
     let mut assignment = TopicPartitionList::new();
     let mut left: HashMap<(String, i32), i64> = HashMap::new();
-    for ((topic, partition), high) in &highs {
-        let start = from.get(&(topic.clone(), *partition)).copied();
-        if start.unwrap_or(0) >= *high {
+    for ((topic, partition), (low, high)) in &marks {
+        // Retention or compaction may have removed everything before `low`
+        // (or everything): nothing below it can be waited for.
+        let start = from
+            .get(&(topic.clone(), *partition))
+            .map_or(*low, |at| (*at).max(*low));
+        if start >= *high {
             continue;
         }
-        let offset = start.map_or(Offset::Beginning, Offset::Offset);
-        assignment.add_partition_offset(topic, *partition, offset)?;
+        assignment.add_partition_offset(topic, *partition, Offset::Offset(start))?;
         left.insert((topic.clone(), *partition), *high);
     }
     if left.is_empty() {

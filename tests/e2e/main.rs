@@ -26,6 +26,7 @@ mod login_throttle;
 mod operations;
 mod outbox;
 mod recommendations;
+mod retention;
 mod schemathesis;
 mod search;
 mod search_relevance;
