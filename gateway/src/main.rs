@@ -32,6 +32,14 @@ enum Command {
         #[arg(long)]
         role: String,
     },
+    /// Republish the whole catalogue (artists, albums, tracks, playlists) at
+    /// its current versions through the outbox, for a consumer that needs a
+    /// complete replay; a serving gateway's relay sends it to Kafka.
+    Snapshot {
+        /// Entities written to the outbox per transaction.
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+        chunk: i64,
+    },
 }
 
 #[tokio::main]
@@ -51,7 +59,30 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Grant { email, role } => grant(config, &email, &role).await,
+        Command::Snapshot { chunk } => snapshot(config, chunk).await,
     }
+}
+
+async fn snapshot(config: GatewayConfig, chunk: i64) -> anyhow::Result<()> {
+    use encore_gateway::outbox::snapshot;
+    let db = encore_gateway::db::connect(&config.database_url, 1)
+        .await
+        .context("connecting to PostgreSQL (ENCORE_DATABASE_URL)")?;
+    let mut total = 0;
+    for kind in snapshot::ORDER {
+        let name = format!("{kind:?}").to_lowercase();
+        let written = snapshot::snapshot(&db, kind, chunk, |n| {
+            eprint!("\r{name}s: {n} written to the outbox");
+        })
+        .await
+        .with_context(|| format!("writing the {name}s to the outbox"))?;
+        eprintln!("\r{name}s: {written} written to the outbox");
+        total += written;
+    }
+    println!(
+        "snapshot: {total} entities queued in the outbox; a running gateway's relay publishes them"
+    );
+    Ok(())
 }
 
 async fn serve(config: GatewayConfig) -> anyhow::Result<()> {

@@ -200,3 +200,86 @@ async fn deleting_an_account_publishes_its_playlists_deletion() {
     gateway.stop().await;
     run.cleanup().await;
 }
+
+/// `gateway snapshot`: every entity once more, at the version it has now,
+/// published by the running gateway's relay after what was there before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_republishes_the_catalogue_at_its_current_versions() {
+    use encore_gateway::outbox::snapshot;
+
+    let run = TestRun::new("outbox-snapshot");
+    let gateway = run.start_gateway().await;
+    let admin = run
+        .account_with_role(&Api::new(&gateway), "adm", "admin")
+        .await;
+    let (artist, album, track) = admin.artist_album_track("Before", "Album", "Track").await;
+    let artist = artist["id"].as_str().expect("id").to_string();
+    admin
+        .api
+        .patch(&format!("/v1/artists/{artist}"), json!({"name": "After"}))
+        .await
+        .expect(200);
+    let playlist = admin
+        .api
+        .post("/v1/playlists", json!({"name": "Mine"}))
+        .await
+        .expect(201);
+    // Each (topic, entity) and the records it has before the snapshot.
+    let expected = [
+        (
+            "catalog.artists",
+            artist,
+            vec![Some((1, ChangeOp::Upsert)), Some((2, ChangeOp::Upsert))],
+        ),
+        (
+            "catalog.albums",
+            album["id"].as_str().expect("id").to_string(),
+            vec![Some((1, ChangeOp::Upsert))],
+        ),
+        (
+            "catalog.tracks",
+            track["id"].as_str().expect("id").to_string(),
+            vec![Some((1, ChangeOp::Upsert))],
+        ),
+        (
+            "catalog.playlists",
+            playlist["id"].as_str().expect("id").to_string(),
+            vec![Some((1, ChangeOp::Upsert))],
+        ),
+    ];
+    for (topic, id, before) in &expected {
+        let records = read_topic(
+            &run.kafka,
+            &run.topics().name(topic),
+            before.len(),
+            Duration::from_millis(300),
+        )
+        .await;
+        assert_eq!(&history(&records, id), before, "{topic} before");
+    }
+
+    let db = run.postgres().await;
+    for kind in snapshot::ORDER {
+        let mut seen = Vec::new();
+        let written = snapshot::snapshot(&db, kind, 1, |n| seen.push(n))
+            .await
+            .expect("a snapshot");
+        assert_eq!(written, 1, "{kind:?}");
+        assert_eq!(seen, [1], "progress after each chunk");
+    }
+    for (topic, id, before) in &expected {
+        let mut after = before.clone();
+        after.push(*before.last().expect("a change"));
+        let records = read_topic(
+            &run.kafka,
+            &run.topics().name(topic),
+            after.len(),
+            Duration::from_millis(300),
+        )
+        .await;
+        assert_eq!(&history(&records, id), &after, "{topic} after the snapshot");
+    }
+    db.close().await;
+    gateway.stop().await;
+    run.cleanup().await;
+}

@@ -5,6 +5,7 @@
 //! the time, and a write that rolled back is never published.
 
 pub mod relay;
+pub mod snapshot;
 
 use encore_common::topics::catalog_topic;
 use encore_schemas::{encode, Album, Artist, CatalogChange, ChangeOp, EntityType, Playlist, Track};
