@@ -34,4 +34,5 @@ mod subsonic;
 mod support;
 mod transactions;
 mod transcode;
+mod upgrade;
 mod web;

@@ -95,6 +95,10 @@ SKIPPED = re.compile(
 )
 
 
+# The migrator's tables: which migrations ran and their checksums.
+BOOKKEEPING = ("encore_migrations", "encore_migration_checksums")
+
+
 def runtime_statements(url, since):
     """Distinct shapes of what was sent and answered since `since` (Unix
     seconds), one example each, without the output format the client asked for."""
@@ -109,8 +113,8 @@ def runtime_statements(url, since):
     seen = {}
     for line in raw.splitlines():
         query = json.loads(line)["query"].strip().rstrip(";")
-        # The migrator's own bookkeeping table is not part of the schema.
-        if SKIPPED.match(query) or "encore_migrations" in query:
+        # The migrator's own bookkeeping tables are not part of the schema.
+        if SKIPPED.match(query) or any(t in query for t in BOOKKEEPING):
             continue
         query = re.sub(r"\s+FORMAT\s+\w+\s*$", "", query, flags=re.I)
         seen.setdefault(shape(query), query)
@@ -182,7 +186,7 @@ def main():
         url, database = args.compare
         tables, views = tables_and_views(url, database)
         for table in tables:
-            if table == "encore_migrations":
+            if table in BOOKKEEPING:
                 continue
             data = old_server(url, f"SELECT * FROM {table} FORMAT TabSeparated", database)
             current.run(f"TRUNCATE TABLE {table}")
