@@ -8,6 +8,7 @@
 mod accounts;
 mod analytics;
 mod audio;
+mod backup;
 mod bad_input;
 mod catalog;
 mod compliance;
