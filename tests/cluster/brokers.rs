@@ -14,7 +14,7 @@ async fn killing_the_leading_broker_under_load_loses_and_doubles_nothing() {
     run.create_playback_topics().await;
     let etl = run.start_etl(run.etl_config()).await;
     let gateway = run.start_gateway().await;
-    let load = listener_load(&run, &gateway).await;
+    let load = listener_load(&gateway).await;
 
     tokio::time::sleep(Duration::from_secs(5)).await;
     let leader = nodes::busiest_leader(&run).await;
@@ -46,7 +46,7 @@ async fn restarting_every_broker_in_turn_under_load_loses_and_doubles_nothing() 
     run.create_playback_topics().await;
     let etl = run.start_etl(run.etl_config()).await;
     let gateway = run.start_gateway().await;
-    let load = listener_load(&run, &gateway).await;
+    let load = listener_load(&gateway).await;
 
     tokio::time::sleep(Duration::from_secs(3)).await;
     for node in 1..=3 {

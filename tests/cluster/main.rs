@@ -10,12 +10,12 @@
 //! longest gap between acknowledgements.
 
 mod brokers;
+mod consumers;
+mod gateways;
 mod load;
 mod nodes;
 mod search;
 mod warehouse;
-
-use std::time::Duration;
 
 use encore_tests::api::{register, Api};
 use encore_tests::TestRun;
@@ -48,7 +48,7 @@ pub(crate) async fn reconcile(run: &TestRun, report: &Report) {
     );
 }
 
-pub(crate) async fn listener_load(run: &TestRun, gateway: &encore_tests::Service) -> Load {
+pub(crate) async fn listener_load(gateway: &encore_tests::Service) -> Load {
     let listener = register(&Api::new(gateway), "cluster-load").await;
     Load::start(
         gateway.url(""),

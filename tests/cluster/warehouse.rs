@@ -48,7 +48,7 @@ async fn killing_each_replica_of_a_shard_in_turn_loses_and_doubles_nothing() {
     run.create_playback_topics().await;
     let etl = run.start_etl(run.etl_config()).await;
     let gateway = run.start_gateway().await;
-    let load = listener_load(&run, &gateway).await;
+    let load = listener_load(&gateway).await;
 
     // Shard 2 is servers 3 and 4; the clients talk to server 1.
     for n in [3, 4] {
