@@ -84,6 +84,64 @@ pub(crate) async fn measure() -> Vec<Row> {
         .collect()
 }
 
+/// The capacity row: rising rates (`BENCH_CAPACITY_RATES`), each for
+/// `BENCH_SECONDS`, until one is not sustained with freshness p99 < 2 s; the
+/// highest that was is the stack's capacity.
+pub(crate) async fn capacity() -> Vec<Row> {
+    let seconds = env_usize("BENCH_SECONDS", 60).max(1) as u64;
+    let rates: Vec<u64> = std::env::var("BENCH_CAPACITY_RATES")
+        .unwrap_or_else(|_| "20000,30000,40000,50000".into())
+        .split(',')
+        .filter_map(|r| r.trim().parse().ok())
+        .collect();
+    let run = TestRun::new("bench-capacity");
+    run.create_playback_topics().await;
+    let mut config = run.etl_config();
+    let defaults = encore_etl::EtlConfig::from_env().expect("ETL settings");
+    config.batch_size = defaults.batch_size;
+    config.batch_wait = defaults.batch_wait;
+    config.features.interval = Duration::from_secs(3_600);
+    let etl = run.start_etl(config).await;
+    let mut sustained: Option<u64> = None;
+    let mut tried = Vec::new();
+    for rate in rates {
+        eprintln!("capacity: {rate} events/s for {seconds} s ...");
+        let m = measure_rate(&run, rate, seconds).await;
+        let held = m.achieved >= rate as f64 * SUSTAINED
+            && m.p99_ms < TARGET_P99_MS
+            && m.markers > 0
+            && m.lost == 0;
+        tried.push(format!(
+            "{}: {} achieved, p99 {}{}",
+            thousands(rate as f64),
+            thousands(m.achieved),
+            ms(m.p99_ms),
+            if held { "" } else { " (not sustained)" }
+        ));
+        if !held {
+            break;
+        }
+        sustained = Some(rate);
+    }
+    etl.stop().await;
+    run.cleanup().await;
+    let target = 30_000;
+    vec![Row::info(
+        format!(
+            "capacity: the highest playback rate sustained for {seconds} s with event → track_hourly p99 < 2 s (rates tried in turn)"
+        ),
+        format!(
+            "{} events/s ({})",
+            sustained.map_or("none".into(), |r| thousands(r as f64)),
+            tried.join("; ")
+        ),
+    )
+    .target(
+        format!("≥ {} events/s", thousands(target as f64)),
+        sustained.is_some_and(|r| r >= target),
+    )]
+}
+
 struct Measured {
     achieved: f64,
     markers: usize,

@@ -34,6 +34,8 @@
 //!   own `_search`.
 //! - `freshness` ([`freshness`]): event → hourly aggregate p50/p99 at 1k and
 //!   10k events/s.
+//! - `capacity` ([`freshness::capacity`]): the highest rate sustained for
+//!   `BENCH_SECONDS` with freshness p99 < 2 s, trying rising rates.
 //! - `memory` ([`memory`]): peak RSS of the release `gateway`, `etl` and
 //!   `indexer` binaries (built by the bench) under steady load.
 //! - `subsonic` ([`subsonic`]): `getAlbumList2` and `search3` p99 at 50
@@ -54,13 +56,20 @@
 //! | `BENCH_QUERY_CLIENTS` | 50 | query, subsonic | concurrent clients |
 //! | `BENCH_QUERY_SECONDS` | 15 | query, subsonic | seconds of each run |
 //! | `BENCH_QUERY_PACE_MS` | 1000 | query | a paced client's time between requests |
-//! | `BENCH_SECONDS` | 60 | freshness | seconds at each rate |
+//! | `BENCH_SECONDS` | 60 | freshness, capacity | seconds at each rate |
 //! | `BENCH_MEMORY_SECONDS` | 60 | memory | seconds of steady load |
 //! | `BENCH_MEMORY_RATE` | 1000 | memory | playback events/s through the gateway |
 //! | `BENCH_MEMORY_CATALOG_RATE` | 100 | memory | catalog changes/s produced for the indexer and the ETL's dimensions |
 //!
+//! | `BENCH_CAPACITY_RATES` | 20000,30000,40000,50000 | capacity | the rates tried, in order, until one is not sustained |
+//!
+//! After each section a row gives the engines' CPU and peak RSS meanwhile
+//! ([`engines`]). `bash scripts/stack bench --cluster` runs the same bench on
+//! the local cluster.
+//!
 //! The services' own `ENCORE_*` settings apply as usual (docs/configuration.md).
 
+mod engines;
 mod etl;
 mod freshness;
 mod import;
@@ -119,7 +128,7 @@ impl Row {
 
 type Section = fn() -> Pin<Box<dyn Future<Output = Vec<Row>> + Send>>;
 
-const SECTIONS: [(&str, Section); 9] = [
+const SECTIONS: [(&str, Section); 10] = [
     ("ingest", || Box::pin(ingest::measure())),
     ("etl", || Box::pin(etl::measure())),
     ("scale", || Box::pin(scale::measure())),
@@ -127,6 +136,7 @@ const SECTIONS: [(&str, Section); 9] = [
     ("import", || Box::pin(import::measure())),
     ("query", || Box::pin(query::measure())),
     ("freshness", || Box::pin(freshness::measure())),
+    ("capacity", || Box::pin(freshness::capacity())),
     ("memory", || Box::pin(memory::measure())),
     ("subsonic", || Box::pin(subsonic::measure())),
 ];
@@ -159,9 +169,13 @@ fn main() {
             }
             eprintln!("== {name} ==");
             let started = Instant::now();
+            let usage = engines::Usage::start();
             // A section that panics is reported as a row; the others still run.
             match tokio::spawn(section()).await {
-                Ok(section_rows) => rows.extend(section_rows),
+                Ok(section_rows) => {
+                    rows.extend(section_rows);
+                    rows.extend(usage.stop(name));
+                }
                 Err(error) => {
                     failed = true;
                     let message = error
