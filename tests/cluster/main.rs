@@ -25,27 +25,7 @@ use load::{Load, Report};
 /// Every acknowledged event once in `plays`, and the hourly aggregates equal
 /// to a recount of the plays.
 pub(crate) async fn reconcile(run: &TestRun, report: &Report) {
-    let acked = report.acked as u64;
-    assert_eq!(
-        run.wait_for_scalar("SELECT count() FROM plays FINAL", acked)
-            .await,
-        acked,
-        "every acknowledged event is in plays"
-    );
-    assert_eq!(
-        run.scalar("SELECT uniqExact(event_id) FROM plays").await,
-        acked,
-        "and no other"
-    );
-    let starts = run
-        .scalar("SELECT toUInt64(countIf(kind = 'start')) FROM plays FINAL")
-        .await;
-    assert_eq!(
-        run.wait_for_scalar("SELECT toUInt64(sum(plays)) FROM track_hourly", starts)
-            .await,
-        starts,
-        "the hourly aggregates recount to plays"
-    );
+    run.reconcile_plays(report.acked as u64).await;
 }
 
 pub(crate) async fn listener_load(gateway: &encore_tests::Service) -> Load {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use encore_common::driver::{BatchSink, Batching, Driver};
 use encore_common::fixtures::FixtureRecord;
 use encore_common::kafka::{self, dlq_headers};
-use encore_common::topics::{CATALOG_DLQ, CATALOG_TOPICS};
+use encore_common::topics::CATALOG_DLQ;
 use encore_common::transaction::{DeadLetter, TransactionalCommitter};
 use encore_common::Topics;
 use encore_etl::dims::DimsSink;
@@ -178,24 +178,6 @@ fn catalog() -> Vec<FixtureRecord> {
     records
 }
 
-/// Creates the catalog topics and `catalog.dlq`, as the etl and the indexer
-/// do when they start; returns the catalog topics.
-async fn catalog_topics(run: &TestRun) -> Vec<String> {
-    let topics: Vec<String> = CATALOG_TOPICS
-        .iter()
-        .map(|t| run.topics().name(t))
-        .collect();
-    let mut wanted: Vec<(String, i32)> = topics
-        .iter()
-        .map(|t| (t.clone(), run.kafka.partitions))
-        .collect();
-    wanted.push((run.topics().name(CATALOG_DLQ), 1));
-    kafka::ensure_topics(&run.kafka, &wanted)
-        .await
-        .expect("the catalog topics");
-    topics
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_plays_sink_complies() {
     let run = TestRun::new("comply-plays");
@@ -233,7 +215,7 @@ async fn the_dimensions_sink_complies() {
         clickhouse: run.clickhouse(),
     };
     let dlq = run.topics().name(CATALOG_DLQ);
-    let topics = catalog_topics(&run).await;
+    let topics = run.create_catalog_topics().await;
     comply(&run, sink, topics, catalog(), 1, dlq).await;
     run.cleanup().await;
 }
@@ -242,7 +224,7 @@ async fn the_dimensions_sink_complies() {
 async fn the_index_sink_complies() {
     let run = TestRun::new("comply-index");
     let config = run.indexer_config();
-    let topics = catalog_topics(&run).await;
+    let topics = run.create_catalog_topics().await;
     let indexer = encore_indexer::service::indexer(&config).expect("an indexer");
     encore_indexer::rebuild::ensure(&indexer, true)
         .await

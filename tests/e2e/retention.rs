@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use encore_common::fixtures::FixtureRecord;
-use encore_common::kafka;
-use encore_common::topics::{CATALOG_DLQ, CATALOG_PLAYLISTS, CATALOG_TOPICS, CATALOG_TRACKS};
+use encore_common::topics::{CATALOG_PLAYLISTS, CATALOG_TOPICS, CATALOG_TRACKS};
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::Names;
 use encore_schemas::{CatalogChange, ChangeOp, EntityType, Playlist, Track};
@@ -120,14 +119,7 @@ async fn a_rebuild_after_compaction_and_retention_gives_the_exact_catalogue() {
         created.expect("a topic");
     }
     // A service starting corrects them and keeps the other overrides.
-    let mut wanted: Vec<(String, i32)> = names
-        .iter()
-        .map(|t| (t.clone(), run.kafka.partitions))
-        .collect();
-    wanted.push((run.topics().name(CATALOG_DLQ), 1));
-    kafka::ensure_topics(&run.kafka, &wanted)
-        .await
-        .expect("the topics, corrected");
+    assert_eq!(run.create_catalog_topics().await, names);
     for name in &names {
         let now = settings(&admin, name).await;
         assert_eq!(now["cleanup.policy"], "compact", "{name}");

@@ -90,6 +90,26 @@ impl TestRun {
             .expect("creating the playback topics; is the stack up (scripts/stack up)?");
     }
 
+    /// Creates (or corrects) this run's four catalogue topics and
+    /// `catalog.dlq`, as the etl and the indexer do when they start; returns
+    /// the catalogue topics' names.
+    pub async fn create_catalog_topics(&self) -> Vec<String> {
+        use encore_common::topics::{CATALOG_DLQ, CATALOG_TOPICS};
+        let topics: Vec<String> = CATALOG_TOPICS
+            .iter()
+            .map(|t| self.topics().name(t))
+            .collect();
+        let mut wanted: Vec<(String, i32)> = topics
+            .iter()
+            .map(|t| (t.clone(), self.kafka.partitions))
+            .collect();
+        wanted.push((self.topics().name(CATALOG_DLQ), 1));
+        kafka::ensure_topics(&self.kafka, &wanted)
+            .await
+            .expect("the catalog topics");
+        topics
+    }
+
     /// Replays a fixture from `tests/fixtures/` into this run's topics.
     pub async fn replay(&self, fixture: &str) -> Vec<fixtures::FixtureRecord> {
         let records = fixtures::load(&fixture_path(fixture)).expect("a valid fixture");
@@ -120,6 +140,32 @@ impl TestRun {
             .fetch_one::<u64>()
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The reconciliation every exactly-once scenario ends with: `plays FINAL`
+    /// reaches `events`, no other event is there, and the hourly aggregates
+    /// recount to the plays' starts.
+    pub async fn reconcile_plays(&self, events: u64) {
+        assert_eq!(
+            self.wait_for_scalar("SELECT count() FROM plays FINAL", events)
+                .await,
+            events,
+            "every accepted event is in plays"
+        );
+        assert_eq!(
+            self.scalar("SELECT uniqExact(event_id) FROM plays").await,
+            events,
+            "and no other"
+        );
+        let starts = self
+            .scalar("SELECT toUInt64(countIf(kind = 'start')) FROM plays FINAL")
+            .await;
+        assert_eq!(
+            self.wait_for_scalar("SELECT toUInt64(sum(plays)) FROM track_hourly", starts)
+                .await,
+            starts,
+            "the hourly aggregates recount to plays"
+        );
     }
 
     /// Polls `sql` until it returns `expected`, and returns it, so that a

@@ -68,6 +68,26 @@ struct PlaylistWithItems {
     track_ids: Vec<Uuid>,
 }
 
+/// The next `limit` rows of `table` after `after`, by id.
+async fn next<R>(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &str,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<R>, sqlx::Error>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as::<_, R>(&format!(
+        "SELECT {columns} FROM {table} WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 /// The next `limit` entities of `kind` after `after`, by id.
 async fn page(
     conn: &mut PgConnection,
@@ -75,33 +95,21 @@ async fn page(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Page, sqlx::Error> {
-    let next = |table: &str, columns: &str| {
-        format!("SELECT {columns} FROM {table} WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2")
-    };
     Ok(match kind {
         EntityType::Artist => {
-            sqlx::query_as::<_, artists::Artist>(&next("artists", artists::COLUMNS))
-                .bind(after)
-                .bind(limit)
-                .fetch_all(conn)
+            next::<artists::Artist>(conn, "artists", artists::COLUMNS, after, limit)
                 .await?
                 .into_iter()
                 .map(|a| (a.id, a.body(), a.version))
                 .collect()
         }
-        EntityType::Album => sqlx::query_as::<_, albums::Album>(&next("albums", albums::COLUMNS))
-            .bind(after)
-            .bind(limit)
-            .fetch_all(conn)
+        EntityType::Album => next::<albums::Album>(conn, "albums", albums::COLUMNS, after, limit)
             .await?
             .into_iter()
             .map(|a| (a.id, a.body(), a.version))
             .collect(),
         EntityType::Track => {
-            sqlx::query_as::<_, tracks::TrackRow>(&next("tracks", tracks::COLUMNS))
-                .bind(after)
-                .bind(limit)
-                .fetch_all(conn)
+            next::<tracks::TrackRow>(conn, "tracks", tracks::COLUMNS, after, limit)
                 .await?
                 .into_iter()
                 .map(|t| (t.id, t.body(), t.version))

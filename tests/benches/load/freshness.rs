@@ -35,13 +35,7 @@ const SUSTAINED: f64 = 0.95;
 pub(crate) async fn measure() -> Vec<Row> {
     let seconds = env_usize("BENCH_SECONDS", 60).max(1) as u64;
     let run = TestRun::new("bench-fresh");
-    run.create_playback_topics().await;
-    let mut config = run.etl_config();
-    let defaults = encore_etl::EtlConfig::from_env().expect("ETL settings");
-    config.batch_size = defaults.batch_size;
-    config.batch_wait = defaults.batch_wait;
-    config.features.interval = Duration::from_secs(3_600);
-    let etl = run.start_etl(config.clone()).await;
+    let (config, etl) = start_etl(&run).await;
     let mut measured = Vec::new();
     for rate in [1_000u64, 10_000] {
         eprintln!("{rate} events/s for {seconds} s ...");
@@ -84,6 +78,19 @@ pub(crate) async fn measure() -> Vec<Row> {
         .collect()
 }
 
+/// The run's playback topics, and an ETL with its default batches (the
+/// features job out of the way) reading them.
+async fn start_etl(run: &TestRun) -> (encore_etl::EtlConfig, encore_tests::Service) {
+    run.create_playback_topics().await;
+    let mut config = run.etl_config();
+    let defaults = encore_etl::EtlConfig::from_env().expect("ETL settings");
+    config.batch_size = defaults.batch_size;
+    config.batch_wait = defaults.batch_wait;
+    config.features.interval = Duration::from_secs(3_600);
+    let etl = run.start_etl(config.clone()).await;
+    (config, etl)
+}
+
 /// The capacity row: rising rates (`BENCH_CAPACITY_RATES`), each for
 /// `BENCH_SECONDS`, until one is not sustained with freshness p99 < 2 s; the
 /// highest that was is the stack's capacity.
@@ -95,13 +102,7 @@ pub(crate) async fn capacity() -> Vec<Row> {
         .filter_map(|r| r.trim().parse().ok())
         .collect();
     let run = TestRun::new("bench-capacity");
-    run.create_playback_topics().await;
-    let mut config = run.etl_config();
-    let defaults = encore_etl::EtlConfig::from_env().expect("ETL settings");
-    config.batch_size = defaults.batch_size;
-    config.batch_wait = defaults.batch_wait;
-    config.features.interval = Duration::from_secs(3_600);
-    let etl = run.start_etl(config).await;
+    let (_, etl) = start_etl(&run).await;
     let mut sustained: Option<u64> = None;
     let mut tried = Vec::new();
     for rate in rates {
