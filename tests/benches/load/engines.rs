@@ -49,7 +49,11 @@ fn processes() -> Vec<(String, u32)> {
         if SERVICES.contains(&name) {
             continue;
         }
-        let engine = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-');
+        // `kafka-2` is a node of `kafka`; `s3` is a name of its own.
+        let engine = match name.rsplit_once('-') {
+            Some((engine, n)) if n.parse::<u32>().is_ok() => engine,
+            _ => name,
+        };
         let pid = std::fs::read_to_string(&path)
             .ok()
             .and_then(|p| p.trim().parse().ok());
