@@ -96,4 +96,20 @@ mod tests {
         let json = doc.to_json().unwrap();
         assert!(json.contains("\"bearer\""));
     }
+
+    /// Components are keyed by type name, and a second type of the same
+    /// name silently replaces the first: autocomplete was once documented
+    /// as the recommendations' `Suggestions`.
+    #[test]
+    fn suggest_answers_are_documented_as_search_hits() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let answer = &doc["paths"]["/v1/search/suggest"]["get"]["responses"]["200"]["content"]
+            ["application/json"]["schema"]["$ref"];
+        assert_eq!(answer, "#/components/schemas/SuggestPage");
+        let items = &doc["components"]["schemas"]["SuggestPage"]["properties"]["items"]["items"];
+        assert_eq!(items["$ref"], "#/components/schemas/Hit");
+        let recommended =
+            &doc["components"]["schemas"]["Suggestions"]["properties"]["items"]["items"]["$ref"];
+        assert_eq!(recommended, "#/components/schemas/Suggested");
+    }
 }

@@ -50,8 +50,15 @@ async fn schemathesis_finds_no_server_errors_and_no_schema_violations() {
             )
         });
     let report = String::from_utf8_lossy(&output.stdout);
-    let tail: Vec<&str> = report.lines().rev().take(60).collect();
-    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    // The failures' details (operation, request, response, a curl to
+    // reproduce) come before the summary; the warnings can push them out of
+    // a short tail.
+    let lines: Vec<&str> = report.lines().collect();
+    let from = lines
+        .iter()
+        .position(|l| l.contains("FAILURES"))
+        .unwrap_or(lines.len().saturating_sub(60));
+    let tail = lines[from..].to_vec();
     assert!(
         output.status.success(),
         "schemathesis failed:\n{}\n{}",

@@ -257,19 +257,22 @@ pub struct SuggestQuery {
     pub limit: Option<usize>,
 }
 
+/// Named apart from the recommendations' `Suggestions`: OpenAPI components
+/// are keyed by name, and the one registered last silently replaced the
+/// other, so this answer was documented as recommendations.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Suggestions {
+pub struct SuggestPage {
     pub items: Vec<Hit>,
 }
 
 /// Autocomplete: what starts with what was typed, across every kind.
 #[utoipa::path(get, path = "/v1/search/suggest", tag = "search", params(SuggestQuery),
-    responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = SuggestPage), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn suggest(
     State(state): State<AppState>,
     MaybeUser(viewer): MaybeUser,
     QueryParams(query): QueryParams<SuggestQuery>,
-) -> ApiResult<Json<Suggestions>> {
+) -> ApiResult<Json<SuggestPage>> {
     let q = checked_text(&query.q)?;
     let limit = query.limit.unwrap_or(8);
     if !(1..=20).contains(&limit) {
@@ -277,7 +280,7 @@ pub async fn suggest(
     }
     let body = suggest_body(q, viewer.map(|v| v.id), limit);
     let answer = run(&state, None, body).await?;
-    Ok(Json(Suggestions {
+    Ok(Json(SuggestPage {
         items: hits(&state, &answer),
     }))
 }
