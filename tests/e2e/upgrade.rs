@@ -144,17 +144,23 @@ async fn feed(run: &TestRun, events: &Events) {
     insert.end().await.expect("the plays");
 }
 
-/// Every row of `view`, as sorted text.
-async fn rows(run: &TestRun, view: &str) -> Vec<String> {
+/// What `sql` answers, as TabSeparated text.
+async fn tsv(run: &TestRun, sql: &str) -> String {
     let bytes = run
         .clickhouse()
-        .query(&format!("SELECT * FROM {view}"))
+        .query(sql)
         .fetch_bytes("TabSeparated")
         .expect("a query")
         .collect()
         .await
-        .expect("the rows");
-    let mut lines: Vec<String> = String::from_utf8_lossy(&bytes)
+        .expect("the answer");
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Every row of `view`, as sorted text.
+async fn rows(run: &TestRun, view: &str) -> Vec<String> {
+    let mut lines: Vec<String> = tsv(run, &format!("SELECT * FROM {view}"))
+        .await
         .lines()
         .map(str::to_string)
         .collect();
@@ -208,24 +214,16 @@ async fn a_warehouse_of_3b19712_upgrades_and_answers_like_a_fresh_one() {
     // On 18.16 the old joins happen to count alike, so the answers alone
     // would not show an old view left behind: its definition does.
     let definitions = |run: &TestRun| {
-        let sql = format!(
+        format!(
             "SELECT replaceAll(create_table_query, '{0}.', '') FROM system.tables \
              WHERE database = '{0}' ORDER BY name",
             run.database
-        );
-        let db = run.clickhouse();
-        async move {
-            let bytes = db
-                .query(&sql)
-                .fetch_bytes("TabSeparated")
-                .expect("a query")
-                .collect()
-                .await
-                .expect("the definitions");
-            String::from_utf8_lossy(&bytes).into_owned()
-        }
+        )
     };
-    let (upgraded, new) = (definitions(&earlier).await, definitions(&fresh).await);
+    let (upgraded, new) = (
+        tsv(&earlier, &definitions(&earlier)).await,
+        tsv(&fresh, &definitions(&fresh)).await,
+    );
     println!("{} objects defined alike", new.lines().count());
     assert!(new.contains("CREATE VIEW"), "{new}");
     for (old, now) in upgraded.lines().zip(new.lines()) {
