@@ -40,16 +40,26 @@ enum Command {
         #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(i64).range(1..=100_000))]
         chunk: i64,
     },
+    /// Print the OpenAPI description served at `/openapi.json`, without
+    /// serving: the web app's API types are generated from it
+    /// (`web/openapi.json`, `npm run gen:api` in `web/`).
+    Openapi,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init_logging();
-    let config = GatewayConfig::from_env()?;
+    // The configuration is read only by the commands that use it, so
+    // `gateway openapi` runs anywhere.
+    let config = GatewayConfig::from_env;
     match Cli::parse().command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config).await,
+        Command::Openapi => {
+            println!("{}", encore_gateway::openapi::pretty_json()?);
+            Ok(())
+        }
+        Command::Serve => serve(config()?).await,
         Command::Migrate => {
-            let db = encore_gateway::db::connect(&config.database_url, 1)
+            let db = encore_gateway::db::connect(&config()?.database_url, 1)
                 .await
                 .context("connecting to PostgreSQL (ENCORE_DATABASE_URL)")?;
             encore_gateway::db::migrate(&db)
@@ -58,8 +68,8 @@ async fn main() -> anyhow::Result<()> {
             println!("PostgreSQL schema is current");
             Ok(())
         }
-        Command::Grant { email, role } => grant(config, &email, &role).await,
-        Command::Snapshot { chunk } => snapshot(config, chunk).await,
+        Command::Grant { email, role } => grant(config()?, &email, &role).await,
+        Command::Snapshot { chunk } => snapshot(config()?, chunk).await,
     }
 }
 

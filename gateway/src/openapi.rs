@@ -74,9 +74,29 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The description as `gateway openapi` prints it and `web/openapi.json`
+/// holds it: pretty, with a stable key order, so a diff shows what changed.
+pub fn pretty_json() -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&ApiDoc::openapi())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The web app's types are generated from `web/openapi.json`
+    /// (`npm run gen:api`), and `stack check` fails when they are older than
+    /// it; this keeps the file itself as new as the gateway.
+    #[test]
+    fn the_web_apps_copy_of_the_description_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/openapi.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed.trim_end() == pretty_json().unwrap(),
+            "web/openapi.json is stale: run `cargo run -p encore-gateway -- openapi > web/openapi.json` \
+             and then `npm run gen:api` in web/"
+        );
+    }
 
     #[test]
     fn every_route_is_described() {
