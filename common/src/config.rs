@@ -53,6 +53,18 @@ fn host_name() -> String {
         .unwrap_or_else(|| "encore".to_string())
 }
 
+/// A client configuration to build on. `ENCORE_KAFKA_DEBUG` (e.g.
+/// `broker,msg,eos`) switches on librdkafka's own debug contexts, logged
+/// through `tracing` at debug level.
+pub(crate) fn kafka_client() -> rdkafka::ClientConfig {
+    let mut config = rdkafka::ClientConfig::new();
+    let contexts = string("ENCORE_KAFKA_DEBUG", "");
+    if !contexts.is_empty() {
+        config.set("debug", contexts);
+    }
+    config
+}
+
 /// How to reach Kafka and which topic names to use.
 #[derive(Debug, Clone)]
 pub struct KafkaConfig {

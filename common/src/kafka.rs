@@ -36,20 +36,10 @@ pub enum KafkaPlumbingError {
     Cancelled { topic: String },
 }
 
-/// `ENCORE_KAFKA_DEBUG` (e.g. `broker,msg,eos`) switches on librdkafka's own
-/// debug contexts, logged through `tracing` at debug level.
-pub(crate) fn with_debug(mut config: ClientConfig) -> ClientConfig {
-    let contexts = crate::config::string("ENCORE_KAFKA_DEBUG", "");
-    if !contexts.is_empty() {
-        config.set("debug", contexts);
-    }
-    config
-}
-
 /// A consumer in `group` that starts from the earliest offset when the group
 /// has none and never commits on its own.
 pub fn consumer(config: &KafkaConfig, group: &str) -> Result<StreamConsumer, KafkaError> {
-    with_debug(ClientConfig::new())
+    crate::config::kafka_client()
         .set("bootstrap.servers", &config.brokers)
         .set("group.id", group)
         .set("enable.auto.commit", "false")

@@ -20,7 +20,6 @@ use rdkafka::producer::{FutureProducer, Producer as _};
 use rdkafka::{ClientConfig, ClientContext};
 
 use crate::config::KafkaConfig;
-use crate::kafka::with_debug;
 
 /// Every Encore producer.
 pub type Producer = FutureProducer<LogErrors>;
@@ -38,7 +37,7 @@ fn base_config(config: &KafkaConfig) -> ClientConfig {
     let timeout_ms = config.produce_timeout.as_millis().max(1).to_string();
     // librdkafka refuses a connection set-up timeout under a second.
     let setup_ms = config.produce_timeout.as_millis().max(1_000).to_string();
-    let mut client = with_debug(ClientConfig::new());
+    let mut client = crate::config::kafka_client();
     client
         .set("bootstrap.servers", &config.brokers)
         .set("enable.idempotence", config.idempotence.to_string())

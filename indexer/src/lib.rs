@@ -4,7 +4,7 @@
 //! - [`client`] and [`indices`]: the search client, index names, aliases and
 //!   mappings, from the `encore-search` contract crate the gateway reads through.
 //! - [`documents`]: search documents built from catalog changes.
-//! - [`writer`]: applies a batch of changes with `_bulk`, item by item;
+//! - [`writer`]: applies a batch of changes with `_bulk` ([`bulk`]), item by item;
 //!   [`propagate`]: rewrites the documents that carry a changed name.
 //! - [`awaiting`]: the artists and albums written documents still lack;
 //!   [`recent`]: names seen moments ago; [`memory`]: both, per index.
@@ -14,7 +14,9 @@
 //! - [`service`]: start-up, shared by `main` and the tests.
 
 pub mod awaiting;
+pub mod bulk;
 pub mod config;
+pub mod decode;
 pub mod documents;
 pub mod memory;
 pub mod pipeline;

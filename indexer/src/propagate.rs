@@ -8,10 +8,10 @@ use encore_schemas::{CatalogChange, ChangeOp, EntityType};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::bulk::{bulk, Write};
 use crate::client::{SearchClient, SearchError};
 use crate::documents::Lookups;
 use crate::indices::{self, Targets};
-use crate::writer::{bulk, Write};
 
 /// Re-indexes the documents that carry the name of an artist or album that
 /// changed in this batch (one search per carrying field, for the whole

@@ -19,9 +19,9 @@ use rdkafka::message::OwnedMessage;
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
 use crate::client::SearchError;
+use crate::decode::decode_batch;
 use crate::indices::{self, Targets, ALL};
 use crate::memory::Memory;
-use crate::pipeline::decode_batch;
 use crate::writer;
 use crate::Indexer;
 

@@ -6,6 +6,8 @@
 
 use clickhouse::Client;
 
+use crate::Layout;
+
 /// A client of the server at `url`, with the URL's credentials if any.
 pub fn server(url: &str) -> Client {
     let (url, credentials) = split(url);
@@ -68,6 +70,43 @@ fn decode(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A client for `database`. Validation is off: ClickHouse 18.16 cannot
+/// describe tables in the format the crate's validation asks for.
+///
+/// `max_query_size` is raised from ClickHouse's 256 KiB because the ETL's
+/// recomputations name the cells a batch touched in the query itself (18.16
+/// has no query parameters); a batch of 5,000 events names about 400 KiB.
+///
+/// On a cluster it also sends the layout's settings ([`Layout::settings`]).
+pub fn client(url: &str, database: &str) -> Client {
+    let client = server(url)
+        .with_database(database)
+        .with_validation(false)
+        .with_setting("max_query_size", "67108864");
+    Layout::from_env()
+        .settings()
+        .iter()
+        .fold(client, |client, (name, value)| {
+            client.with_setting(*name, *value)
+        })
+}
+
+/// ClickHouse as a `/ready` dependency; `required` says whether its absence
+/// takes the service out of rotation (the etl's, not the gateway's).
+pub async fn dependency(client: &Client, required: bool) -> encore_common::telemetry::Dependency {
+    let state = client
+        .query("SELECT 1")
+        .fetch_one::<u8>()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("ClickHouse does not answer: {e}"));
+    encore_common::telemetry::Dependency {
+        name: "clickhouse",
+        required,
+        state,
+    }
 }
 
 #[cfg(test)]

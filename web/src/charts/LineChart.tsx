@@ -1,6 +1,6 @@
 // A time-series line chart over uPlot: one or more series sharing an x axis
 // of unix seconds, a legend that follows the cursor, and its table on demand.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
@@ -55,10 +55,15 @@ export function LineChart({
   const width = useWidth(element);
   const [cursor, setCursor] = useState<number | null>(null);
   const data = useMemo(() => [columns.x, ...columns.values] as uPlot.AlignedData, [columns]);
-  const shape = `${labels.join("\u0000")}|${timeKind}|${language}|${height}|${integer}`;
-  // Latest props for callbacks uPlot keeps from its creation.
-  const latest = useRef({ show, language, timeKind });
-  latest.current = { show, language, timeKind };
+  // A caller may pass equal labels in a new array on every render; the chart
+  // is rebuilt only when they really change.
+  const labelsKey = JSON.stringify(labels);
+  // Latest props for callbacks uPlot keeps from its creation, and the data it
+  // starts from. A layout effect, so it is current before the effects below.
+  const latest = useRef({ show, language, timeKind, data });
+  useLayoutEffect(() => {
+    latest.current = { show, language, timeKind, data };
+  });
 
   useEffect(() => {
     if (!element) return;
@@ -76,7 +81,7 @@ export function LineChart({
         scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
         series: [
           {},
-          ...labels.map((label, i) => ({
+          ...(JSON.parse(labelsKey) as string[]).map((label, i) => ({
             label,
             stroke: seriesColor(i),
             width: 2,
@@ -99,7 +104,7 @@ export function LineChart({
         ],
         hooks: { setCursor: [(u: uPlot) => setCursor(u.cursor.idx ?? null)] },
       },
-      data,
+      latest.current.data,
       element,
     );
     plot.current = chart;
@@ -107,9 +112,10 @@ export function LineChart({
       chart.destroy();
       plot.current = null;
     };
-    // Rebuilt only when the series or their formatting change (`shape`); new
-    // data goes through setData below, so a poll does not redraw from scratch.
-  }, [element, shape]);
+    // Rebuilt only when the series or their formatting change (the language
+    // too: the axes are formatted when drawn); new data goes through setData
+    // below, so a poll does not redraw from scratch.
+  }, [element, labelsKey, timeKind, language, height, integer]);
 
   useEffect(() => {
     plot.current?.setData(data);

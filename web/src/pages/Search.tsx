@@ -2,7 +2,7 @@
 // answer still on its way for the previous one), so results are on screen one
 // gateway answer after the last keystroke; the budget is 150 ms. Suggestions
 // and results are asked for together, and the query lives in the URL.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useEffectEvent, useMemo, useRef, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { usePlayer } from "../player/PlayerProvider";
@@ -40,30 +40,31 @@ export default function Search() {
   const [forUrl] = useDebounced(settled, URL_SETTLE_MS);
   const written = useRef(urlQ);
 
-  // Mirror the query into the URL (replacing: typing is not history)...
-  useEffect(() => {
-    if (forUrl !== urlQ) {
-      written.current = forUrl;
-      setParams(
-        (p) => {
-          const next = new URLSearchParams(p);
-          if (forUrl) next.set("q", forUrl);
-          else next.delete("q");
-          return next;
-        },
-        { replace: true },
-      );
-    }
-    // Only a new settled query writes the URL; the URL changing is handled below.
-  }, [forUrl]);
+  // Mirror the query into the URL (replacing: typing is not history)... Only
+  // a new settled query writes it, so the URL is read here, not reacted to:
+  // the URL changing is handled below.
+  const writeUrl = useEffectEvent((q: string) => {
+    if (q === urlQ) return;
+    written.current = q;
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        if (q) next.set("q", q);
+        else next.delete("q");
+        return next;
+      },
+      { replace: true },
+    );
+  });
+  useEffect(() => writeUrl(forUrl), [forUrl]);
   // ...and take the URL's when it changes from outside (back, a link), not
   // when it is catching up with what is being typed.
-  useEffect(() => {
-    if (urlQ !== written.current && urlQ !== settled) {
-      written.current = urlQ;
-      setText(urlQ);
-    }
-  }, [urlQ]);
+  const takeUrl = useEffectEvent((q: string) => {
+    if (q === written.current || q === settled) return;
+    written.current = q;
+    setText(q);
+  });
+  useEffect(() => takeUrl(urlQ), [urlQ]);
 
   // Suggestions wait for a short pause: while someone is typing fast they
   // would only double the requests that results are waiting behind.

@@ -53,6 +53,17 @@ export function useAudioEngine(
   const item = currentItem(state);
   const key = item?.key ?? null;
 
+  // A new entry, or the same one started again, clears the last one's error,
+  // and a new entry its time (a restart seeks to 0, which reports the time).
+  // Done while rendering, so the bar never shows the old ones beside the new
+  // title.
+  const [shown, setShown] = useState({ key, restarts: state.restarts });
+  if (shown.key !== key || shown.restarts !== state.restarts) {
+    setShown({ key, restarts: state.restarts });
+    setError(null);
+    if (shown.key !== key) setTime({ position: 0, duration: (item?.track.durationMs ?? 0) / 1000 });
+  }
+
   // Load what the queue says is current.
   useEffect(() => {
     const audio = audioRef.current;
@@ -64,13 +75,11 @@ export function useAudioEngine(
     loaded.current = { key, restarts: state.restarts };
     const mine = ++generation.current;
     retried.current = false;
-    setError(null);
     if (!item) {
       busy.current = false;
       audio.pause();
       audio.removeAttribute("src");
       audio.load();
-      setTime({ position: 0, duration: 0 });
       return;
     }
     const track = item.track;
@@ -84,7 +93,6 @@ export function useAudioEngine(
     }
     busy.current = true;
     audio.pause();
-    setTime({ position: 0, duration: (track.durationMs ?? 0) / 1000 });
     streamUrl(track.id).then(
       (url) => {
         if (mine !== generation.current) return;
@@ -101,8 +109,9 @@ export function useAudioEngine(
         dispatch({ type: "setPlaying", playing: false });
       },
     );
-    // `item` changes only with `key`; a new `restarts` starts the same entry again.
-  }, [key, state.restarts, audioRef, trackerRef, playAudio]);
+    // A new `item` with the same `key` and `restarts` (the queue edited
+    // around it) is let through by the check at the top.
+  }, [key, item, state.restarts, audioRef, trackerRef, playAudio, dispatch]);
 
   // Follow the listener's play/pause.
   useEffect(() => {
@@ -111,6 +120,45 @@ export function useAudioEngine(
     if (state.playing && audio.paused) playAudio();
     else if (!state.playing && !audio.paused) audio.pause();
   }, [state.playing, audioRef, playAudio]);
+
+  /** After a load error: retry once with a fresh token, else ask the gateway why and say so. */
+  const recover = useCallback(
+    async (audio: HTMLAudioElement): Promise<void> => {
+      const entry = currentItem(latest.current);
+      if (!entry || busy.current || !audio.getAttribute("src")) return;
+      const mine = generation.current;
+      const at = audio.currentTime;
+      if (!retried.current) {
+        retried.current = true;
+        // A failure here is explained by the probe below.
+        const url = await streamUrl(entry.track.id).catch(() => null);
+        if (mine !== generation.current) return;
+        if (url && new URL(url, window.location.href).href !== audio.src) {
+          audio.src = url;
+          audio.currentTime = at;
+          if (latest.current.playing) playAudio();
+          return;
+        }
+      }
+      let found: PlayerError = { kind: "failed", title: entry.track.title };
+      try {
+        const response = await call(streamPath(entry.track.id), { headers: { Range: "bytes=0-0" } });
+        // The stream answers, so the element failed on the bytes, unless the network dropped mid-way.
+        const networkFault = audio.error?.code === 2; // MEDIA_ERR_NETWORK
+        if (response.status === 404) found = { ...found, kind: "noAudio" };
+        else if (response.ok && !networkFault) found = { ...found, kind: "unsupported" };
+        else found = { ...found, message: (await errorOf(response)).message };
+        if (response.ok) void response.body?.cancel();
+      } catch (e) {
+        found = { ...found, message: e instanceof Error ? e.message : undefined };
+      }
+      if (mine !== generation.current) return;
+      trackerRef.current?.stop(ms(at), Date.now());
+      setError(found);
+      dispatch({ type: "setPlaying", playing: false });
+    },
+    [playAudio, trackerRef, dispatch],
+  );
 
   // Report what the element does.
   useEffect(() => {
@@ -159,44 +207,7 @@ export function useAudioEngine(
     return () => {
       for (const [name, listener] of listeners) audio.removeEventListener(name, listener);
     };
-    // `recover` reads only refs, so the listeners need not be replaced when it is.
-  }, [audioRef, dispatch, trackerRef]);
-
-  /** After a load error: retry once with a fresh token, else ask the gateway why and say so. */
-  async function recover(audio: HTMLAudioElement): Promise<void> {
-    const entry = currentItem(latest.current);
-    if (!entry || busy.current || !audio.getAttribute("src")) return;
-    const mine = generation.current;
-    const at = audio.currentTime;
-    if (!retried.current) {
-      retried.current = true;
-      // A failure here is explained by the probe below.
-      const url = await streamUrl(entry.track.id).catch(() => null);
-      if (mine !== generation.current) return;
-      if (url && new URL(url, window.location.href).href !== audio.src) {
-        audio.src = url;
-        audio.currentTime = at;
-        if (latest.current.playing) playAudio();
-        return;
-      }
-    }
-    let found: PlayerError = { kind: "failed", title: entry.track.title };
-    try {
-      const response = await call(streamPath(entry.track.id), { headers: { Range: "bytes=0-0" } });
-      // The stream answers, so the element failed on the bytes, unless the network dropped mid-way.
-      const networkFault = audio.error?.code === 2; // MEDIA_ERR_NETWORK
-      if (response.status === 404) found = { ...found, kind: "noAudio" };
-      else if (response.ok && !networkFault) found = { ...found, kind: "unsupported" };
-      else found = { ...found, message: (await errorOf(response)).message };
-      if (response.ok) void response.body?.cancel();
-    } catch (e) {
-      found = { ...found, message: e instanceof Error ? e.message : undefined };
-    }
-    if (mine !== generation.current) return;
-    trackerRef.current?.stop(ms(at), Date.now());
-    setError(found);
-    dispatch({ type: "setPlaying", playing: false });
-  }
+  }, [audioRef, dispatch, trackerRef, recover]);
 
   const seek = useCallback(
     (seconds: number) => {

@@ -8,10 +8,13 @@ use std::collections::HashMap;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::upsert::RowOutcome;
 use super::Outcome;
 use crate::db::DbError;
 use crate::outbox;
+
+/// What became of one row: written or left alone with its entity's id, or
+/// refused with the field at fault and why.
+pub(super) type RowOutcome = Result<(Outcome, Uuid), (&'static str, String)>;
 
 /// An entity as stored, with the external id it was matched by.
 #[derive(sqlx::FromRow)]

@@ -22,9 +22,10 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::rows::{
-    first_of_each, genres_json, ids_by_external, missing, record, stored, to_write, Stored,
+    first_of_each, genres_json, ids_by_external, missing, record, stored, to_write, RowOutcome,
+    Stored,
 };
-use super::{ImportRow, Outcome};
+use super::ImportRow;
 use crate::catalog::albums::{Album, COLUMNS as ALBUM_COLUMNS};
 use crate::catalog::artists::{trimmed, Artist, COLUMNS as ARTIST_COLUMNS};
 use crate::catalog::keys::key;
@@ -32,10 +33,6 @@ use crate::catalog::tracks::{TrackRow, COLUMNS as TRACK_COLUMNS};
 use crate::checks::clean;
 use crate::db::DbError;
 use crate::outbox;
-
-/// What became of one row: written or left alone with its entity's id, or
-/// refused with the field at fault and why.
-pub(super) type RowOutcome = Result<(Outcome, Uuid), (&'static str, String)>;
 
 /// Applies checked rows (each with its position in the request) and returns
 /// each position's outcome.

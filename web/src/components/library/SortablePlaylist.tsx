@@ -127,15 +127,15 @@ function SortableRow({
   onRemove: () => void;
 }) {
   const { t } = useTranslation();
-  const sortable = useSortable({
+  const { setNodeRef, setActivatorNodeRef, attributes, listeners, transform, transition, isDragging } = useSortable({
     id: item.id,
     attributes: { roleDescription: t("catalog.reorder.roleDescription") },
   });
   return (
     <TrackRow
-      rowRef={sortable.setNodeRef}
-      style={{ transform: CSS.Translate.toString(sortable.transform), transition: sortable.transition }}
-      className={sortable.isDragging ? "dragging" : undefined}
+      rowRef={setNodeRef}
+      style={{ transform: CSS.Translate.toString(transform), transition }}
+      className={isDragging ? "dragging" : undefined}
       track={track}
       index={index}
       playing={actions.current?.id === track.id}
@@ -148,10 +148,10 @@ function SortableRow({
       leading={
         <button
           type="button"
-          ref={sortable.setActivatorNodeRef}
+          ref={setActivatorNodeRef}
           className="icon-button handle"
-          {...sortable.attributes}
-          {...sortable.listeners}
+          {...attributes}
+          {...listeners}
           aria-label={t("catalog.reorder.handle", { title: track.title })}
         >
           <span aria-hidden="true">⠿</span>

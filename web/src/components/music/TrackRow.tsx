@@ -30,23 +30,38 @@ export interface TrackRowProps {
   className?: string;
 }
 
-export function TrackRow(props: TrackRowProps) {
+export function TrackRow({
+  track,
+  index,
+  playing,
+  liked,
+  detail,
+  onPlay,
+  onPlayNext,
+  onEnqueue,
+  onToggleLike,
+  onAddToPlaylist,
+  leading,
+  trailing,
+  rowRef,
+  style,
+  className,
+}: TrackRowProps) {
   const { t } = useTranslation();
-  const { track, index, playing, liked } = props;
   const title = track.title || t("catalog.track.untitled");
   return (
     <li
-      ref={props.rowRef}
-      style={props.style}
+      ref={rowRef}
+      style={style}
       data-testid="track-row"
-      className={`track-row${playing ? " playing" : ""}${props.className ? ` ${props.className}` : ""}`}
+      className={`track-row${playing ? " playing" : ""}${className ? ` ${className}` : ""}`}
       aria-current={playing ? "true" : undefined}
     >
-      {props.leading}
+      {leading}
       <span className="track-num" aria-hidden="true">
         {playing ? "♪" : index + 1}
       </span>
-      <button type="button" className="icon-button play" aria-label={t("catalog.track.play", { title })} onClick={props.onPlay}>
+      <button type="button" className="icon-button play" aria-label={t("catalog.track.play", { title })} onClick={onPlay}>
         <span aria-hidden="true">▶</span>
       </button>
       <div className="track-main">
@@ -63,7 +78,7 @@ export function TrackRow(props: TrackRowProps) {
             </>
           )}
         </span>
-        {props.detail && <span className="track-detail">{props.detail}</span>}
+        {detail && <span className="track-detail">{detail}</span>}
       </div>
       <span className="track-time">{formatDuration(track.durationMs)}</span>
       <button
@@ -71,19 +86,19 @@ export function TrackRow(props: TrackRowProps) {
         className={`icon-button like${liked ? " on" : ""}`}
         aria-label={t("catalog.track.like", { title })}
         aria-pressed={liked}
-        onClick={props.onToggleLike}
+        onClick={onToggleLike}
       >
         <span aria-hidden="true">{liked ? "♥" : "♡"}</span>
       </button>
       <ActionMenu
         label={t("catalog.track.more", { title })}
         items={[
-          { label: t("catalog.track.playNext"), onSelect: props.onPlayNext },
-          { label: t("catalog.track.enqueue"), onSelect: props.onEnqueue },
-          { label: t("catalog.track.addToPlaylist"), onSelect: props.onAddToPlaylist },
+          { label: t("catalog.track.playNext"), onSelect: onPlayNext },
+          { label: t("catalog.track.enqueue"), onSelect: onEnqueue },
+          { label: t("catalog.track.addToPlaylist"), onSelect: onAddToPlaylist },
         ]}
       />
-      {props.trailing}
+      {trailing}
     </li>
   );
 }

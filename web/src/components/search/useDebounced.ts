@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 
 /**
  * `value` once it has stopped changing for `ms`; `flush` settles it at once
@@ -6,12 +6,10 @@ import { useCallback, useEffect, useRef, useState } from "react";
  */
 export function useDebounced<T>(value: T, ms: number): [T, () => void] {
   const [settled, setSettled] = useState(value);
-  const latest = useRef(value);
-  latest.current = value;
   useEffect(() => {
     const timer = setTimeout(() => setSettled(value), ms);
     return () => clearTimeout(timer);
   }, [value, ms]);
-  const flush = useCallback(() => setSettled(latest.current), []);
+  const flush = useCallback(() => setSettled(value), [value]);
   return [settled, flush];
 }

@@ -1,7 +1,7 @@
 // Events per second and consumer lag, polled from GET /v1/admin/live. The
 // rolling five minutes of events/s are kept here in the browser: the
 // endpoint only knows the present.
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
@@ -24,12 +24,15 @@ export function LivePanel() {
     refetchInterval: LIVE_POLL_MS,
     staleTime: 0,
   });
-  const [samples, setSamples] = useState<Sample[]>([]);
-  useEffect(() => {
-    const data = live.data;
-    if (!data) return;
-    setSamples((previous) => pushRolling(previous, { t: toSeconds(data.at), value: data.events_per_second }, LIVE_WINDOW_S));
-  }, [live.data]);
+  // Each answer adds one sample, taken while rendering it rather than in an
+  // effect, so the chart never shows an answer's number without its point.
+  const [rolling, setRolling] = useState<{ from?: Live; samples: Sample[] }>({ samples: [] });
+  const data = live.data;
+  if (data && data !== rolling.from) {
+    const sample = { t: toSeconds(data.at), value: data.events_per_second };
+    setRolling({ from: data, samples: pushRolling(rolling.samples, sample, LIVE_WINDOW_S) });
+  }
+  const samples = rolling.samples;
   const columns = useMemo(() => ({ x: samples.map((s) => s.t), values: [samples.map((s) => s.value)] }), [samples]);
   const rate = (v: number) => formatNumber(i18n.language, v, 1);
 
