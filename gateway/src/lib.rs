@@ -44,6 +44,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
+use encore_common::backoff::Backoff;
 use encore_common::kafka::{self, SharedProducer};
 use encore_common::telemetry;
 use sqlx::PgPool;
@@ -305,7 +306,7 @@ async fn ensure_playback_topic(
         &state.config.kafka,
         &[&state.playback_topic, &state.search_topic],
     );
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
     loop {
         let both = kafka::ensure_topics(&state.config.kafka, &wanted);
         let created = tokio::select! {
@@ -318,9 +319,8 @@ async fn ensure_playback_topic(
         }
         tokio::select! {
             _ = &mut shutdown => return,
-            _ = tokio::time::sleep(backoff) => {},
+            () = backoff.wait() => {},
         }
-        backoff = (backoff * 2).min(Duration::from_secs(10));
     }
 }
 

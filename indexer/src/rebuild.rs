@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use encore_common::backoff::Backoff;
 use encore_common::topics::CATALOG_TOPICS;
 use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
 use rdkafka::message::OwnedMessage;
@@ -268,7 +269,7 @@ async fn apply_until_done(
     memory: &mut Memory,
     batch: &[OwnedMessage],
 ) {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Backoff::default();
     loop {
         let (changes, _poison) = decode_batch(batch);
         let applied = writer::apply(
@@ -283,8 +284,7 @@ async fn apply_until_done(
             Ok(_) => return,
             Err(error) => {
                 tracing::warn!(%error, "applying replayed changes failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                backoff.wait().await;
             }
         }
     }

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use encore_common::backoff::Backoff;
 use encore_common::driver::{Batching, Driver};
 use encore_common::kafka::{self, KafkaPlumbingError};
 use encore_common::topics::{CATALOG_DLQ, CATALOG_TOPICS};
@@ -73,11 +74,10 @@ pub async fn run(
     ensure_topics(&config).await?;
     let indexer = Arc::new(indexer(&config)?);
     // The search server may still be starting: keep trying, loudly.
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     while let Err(error) = rebuild::ensure(&indexer, true).await {
-        tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "preparing the search index failed");
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        tracing::warn!(%error, retry_in_ms = backoff.next_ms(), "preparing the search index failed");
+        backoff.wait().await;
     }
     let consumer = kafka::consumer(&config.kafka, &config.group)?;
     let topics: Vec<String> = CATALOG_TOPICS

@@ -37,7 +37,7 @@ where
     E: Display,
 {
     let started = Instant::now();
-    let mut pause = FIRST_PAUSE;
+    let mut pause = encore_common::backoff::Backoff::new(FIRST_PAUSE, LONGEST_PAUSE);
     loop {
         let last = match probe().await {
             Ok(value) => return value,
@@ -47,8 +47,7 @@ where
             started.elapsed() < patience,
             "waited {patience:?} for {what}; last seen: {last}"
         );
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(LONGEST_PAUSE);
+        pause.wait().await;
     }
 }
 

@@ -26,6 +26,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use encore_common::backoff::Backoff;
 use encore_common::kafka::{self, KafkaPlumbingError, Producer};
 use encore_common::topics::CATALOG_TOPICS;
 use encore_common::transaction;
@@ -41,7 +42,6 @@ use uuid::Uuid;
 const BATCH: i64 = 5_000;
 /// `pg_try_advisory_xact_lock` key of the relay ("encore-outbox" in ASCII, truncated).
 const LOCK_KEY: i64 = 0x656e_636f_7265_6f62;
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
@@ -73,7 +73,7 @@ impl Relay {
     pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut topics_ready = false;
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff = Backoff::default();
         loop {
             let round = async {
                 if !topics_ready {
@@ -89,16 +89,14 @@ impl Relay {
             let pause = match outcome {
                 Ok(published) if published as i64 == BATCH => Duration::ZERO,
                 Ok(_) => {
-                    backoff = Duration::from_millis(100);
+                    backoff.reset();
                     self.poll
                 }
                 Err(error) => {
                     metrics::counter!(encore_common::metrics::OUTBOX_RELAY_FAILURES_TOTAL.name)
                         .increment(1);
-                    tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "outbox relay round failed");
-                    let pause = backoff;
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                    pause
+                    tracing::warn!(%error, retry_in_ms = backoff.next_ms(), "outbox relay round failed");
+                    backoff.step()
                 }
             };
             if pause.is_zero() {

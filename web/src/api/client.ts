@@ -2,11 +2,10 @@
 // renews it once on a 401, and turns error bodies into `ApiError`s that name
 // the field at fault.
 import { SessionStore, type Session } from "./session";
+import type { Schema } from "./types";
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+/** A field at fault; `index` names the row of a batch (events, import rows). */
+export type FieldError = Schema<"FieldError">;
 
 export class ApiError extends Error {
   constructor(

@@ -3,25 +3,12 @@
 // scripts at all (the gateway keeps it in an HttpOnly cookie). A reload
 // therefore starts with no token and renews from the cookie.
 
-export type Role = "listener" | "artist" | "admin";
+import type { Schema } from "./types";
 
-export interface User {
-  id: string;
-  email: string;
-  username: string;
-  display_name: string | null;
-  role: Role;
-  avatar_url: string | null;
-  created_at: string;
-}
-
-export interface Session {
-  user: User;
-  access_token: string;
-  token_type: "Bearer";
-  /** Seconds until the access token expires. */
-  expires_in: number;
-}
+export type Role = Schema<"Role">;
+export type User = Schema<"UserProfile">;
+/** `expires_in` is in seconds; `refresh_token` is absent for a cookie session, the web app's. */
+export type Session = Schema<"Session">;
 
 /** Renews the session from the refresh cookie; null when there is none or it was refused. */
 export type Renew = () => Promise<Session | null>;

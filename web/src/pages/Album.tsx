@@ -7,6 +7,7 @@ import { PlayAll } from "../components/music/PlayAll";
 import { TrackList } from "../components/music/TrackList";
 import { formatDuration, sameOriginImage } from "../components/music/format";
 import { CATALOG_STALE_MS, fetchAll, keys, toQueueTrack, useAlbum, useArtist } from "../components/music/queries";
+import type { Schema } from "../api/types";
 import type { Track } from "../components/music/types";
 import "../components/music/pages.css";
 
@@ -22,7 +23,7 @@ export default function Album() {
   const artist = useArtist(album.data?.artist_id);
   const tracks = useQuery({
     queryKey: keys.tracksOf({ albumId: id }),
-    queryFn: async ({ signal }) => (await fetchAll<Track>("/v1/tracks", { album_id: id }, signal)).sort(byTrackNumber),
+    queryFn: async ({ signal }) => (await fetchAll<Schema<"Page_Track">>("/v1/tracks", { album_id: id }, signal)).sort(byTrackNumber),
     staleTime: CATALOG_STALE_MS,
   });
 

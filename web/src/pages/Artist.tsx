@@ -7,7 +7,7 @@ import { PlayAll } from "../components/music/PlayAll";
 import { TrackList } from "../components/music/TrackList";
 import { sameOriginImage } from "../components/music/format";
 import { CATALOG_STALE_MS, fetchAll, keys, toQueueTrack, useArtist } from "../components/music/queries";
-import type { Album, Track } from "../components/music/types";
+import type { Schema } from "../api/types";
 import "../components/music/pages.css";
 
 export default function Artist() {
@@ -16,13 +16,13 @@ export default function Artist() {
   const artist = useArtist(id);
   const albums = useQuery({
     queryKey: keys.albumsOf(id),
-    queryFn: ({ signal }) => fetchAll<Album>("/v1/albums", { artist_id: id }, signal),
+    queryFn: ({ signal }) => fetchAll<Schema<"Page_Album">>("/v1/albums", { artist_id: id }, signal),
     staleTime: CATALOG_STALE_MS,
   });
   const tracks = useQuery({
     queryKey: keys.tracksOf({ artistId: id }),
     // An artist with more than 500 tracks shows their first 500.
-    queryFn: ({ signal }) => fetchAll<Track>("/v1/tracks", { artist_id: id }, signal, 5),
+    queryFn: ({ signal }) => fetchAll<Schema<"Page_Track">>("/v1/tracks", { artist_id: id }, signal, 5),
     staleTime: CATALOG_STALE_MS,
   });
 

@@ -4,11 +4,7 @@
 // The gateway hands out a stream URL whose ticket opens this one track for a
 // few hours, so no access token ever sits in a URL or in history.
 import { api } from "../api/client";
-
-interface StreamUrl {
-  url: string;
-  expires_at: string;
-}
+import type { Schema } from "../api/types";
 
 export function streamPath(trackId: string): string {
   return `/v1/tracks/${encodeURIComponent(trackId)}/stream`;
@@ -16,6 +12,6 @@ export function streamPath(trackId: string): string {
 
 /** A fresh URL for `<audio src>` (Range requests included). */
 export async function streamUrl(trackId: string): Promise<string> {
-  const answer = await api<StreamUrl>(`${streamPath(trackId)}-url`);
+  const answer = await api<Schema<"StreamUrl">>(`${streamPath(trackId)}-url`);
   return answer.url;
 }

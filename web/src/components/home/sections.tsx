@@ -7,13 +7,14 @@ import { api } from "../../api/client";
 import { ErrorNote, Loading } from "../Status";
 import { keys, useArtistNames, withQuery } from "../music/queries";
 import { TrackList } from "../music/TrackList";
-import type { Chart, ChartArtist, ChartTrack, Period, Suggested } from "../music/types";
+import type { Schema } from "../../api/types";
+import type { ArtistChart, ChartTrack, Period, TrackChart } from "../music/types";
 
 export function Recommendations() {
   const { t } = useTranslation();
   const query = useQuery({
     queryKey: keys.recommendations,
-    queryFn: ({ signal }) => api<{ items: Suggested[] }>(withQuery("/v1/me/recommendations", { limit: 10 }), { signal }),
+    queryFn: ({ signal }) => api<Schema<"Suggestions">>(withQuery("/v1/me/recommendations", { limit: 10 }), { signal }),
   });
   const names = useArtistNames(query.data?.items.map((s) => s.artist_id) ?? []);
   if (query.isPending) return <Loading />;
@@ -48,7 +49,7 @@ export function Trending() {
   const { t } = useTranslation();
   const query = useQuery({
     queryKey: keys.chart("trending", "week"),
-    queryFn: ({ signal }) => api<Chart<ChartTrack>>(withQuery("/v1/charts/trending", { period: "week", limit: 10 }), { signal }),
+    queryFn: ({ signal }) => api<TrackChart>(withQuery("/v1/charts/trending", { period: "week", limit: 10 }), { signal }),
   });
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorNote error={query.error} retry={() => void query.refetch()} />;
@@ -69,7 +70,7 @@ export function TopTracks({ period }: { period: Period }) {
   const { t } = useTranslation();
   const query = useQuery({
     queryKey: keys.chart("tracks", period),
-    queryFn: ({ signal }) => api<Chart<ChartTrack>>(withQuery("/v1/charts/tracks", { period, limit: 10 }), { signal }),
+    queryFn: ({ signal }) => api<TrackChart>(withQuery("/v1/charts/tracks", { period, limit: 10 }), { signal }),
   });
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorNote error={query.error} retry={() => void query.refetch()} />;
@@ -86,7 +87,7 @@ export function TopArtists({ period }: { period: Period }) {
   const { t } = useTranslation();
   const query = useQuery({
     queryKey: keys.chart("artists", period),
-    queryFn: ({ signal }) => api<Chart<ChartArtist>>(withQuery("/v1/charts/artists", { period, limit: 10 }), { signal }),
+    queryFn: ({ signal }) => api<ArtistChart>(withQuery("/v1/charts/artists", { period, limit: 10 }), { signal }),
   });
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorNote error={query.error} retry={() => void query.refetch()} />;

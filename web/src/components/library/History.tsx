@@ -5,16 +5,16 @@ import { api } from "../../api/client";
 import { ErrorNote, Loading } from "../Status";
 import { keys, useResolvedTracks, withQuery } from "../music/queries";
 import { TrackList } from "../music/TrackList";
-import type { HistoryEntry, Page } from "../music/types";
+import type { Schema } from "../../api/types";
 
 export function History() {
   const { t, i18n } = useTranslation();
   const history = useInfiniteQuery({
     queryKey: keys.history,
     queryFn: ({ signal, pageParam }) =>
-      api<Page<HistoryEntry>>(withQuery("/v1/me/history", { limit: 20, cursor: pageParam }), { signal }),
+      api<Schema<"HistoryPage">>(withQuery("/v1/me/history", { limit: 20, cursor: pageParam }), { signal }),
     initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
+    getNextPageParam: (last) => last.next_cursor ?? null,
     // Plays land here as they happen; a visit should show the latest.
     staleTime: 0,
   });

@@ -2,13 +2,14 @@
 // liked, so the whole set is read once and shared.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client";
+import type { Schema } from "../../api/types";
 import { fetchAll, keys } from "./queries";
 import type { LikeKind } from "./types";
 
 export function useLikedIds(kind: LikeKind) {
   return useQuery({
     queryKey: keys.likes(kind),
-    queryFn: async ({ signal }) => new Set(await fetchAll<string>(`/v1/me/likes/${kind}`, {}, signal)),
+    queryFn: async ({ signal }) => new Set(await fetchAll<Schema<"Page_String">>(`/v1/me/likes/${kind}`, {}, signal)),
   });
 }
 

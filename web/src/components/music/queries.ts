@@ -3,8 +3,9 @@
 // an artist or album named on many rows is asked for once.
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { api } from "../../api/client";
+import type { Schema } from "../../api/types";
 import type { QueueTrack } from "../../player/PlayerProvider";
-import type { Album, Artist, Page, Playlist, Track } from "./types";
+import type { Album, Artist, Paged, Playlist, Track } from "./types";
 
 export const keys = {
   track: (id: string) => ["track", id] as const,
@@ -33,19 +34,22 @@ export function withQuery(path: string, params: Record<string, string | number |
   return s ? `${path}?${s}` : path;
 }
 
-/** Every page of a cursor-paged list, up to `maxPages` (a guard, not a limit anyone should meet). */
-export async function fetchAll<T>(
+/**
+ * Every page of a cursor-paged list (`P`, the page's body: Page_Track...), up
+ * to `maxPages` (a guard, not a limit anyone should meet).
+ */
+export async function fetchAll<P extends Paged>(
   path: string,
   params: Record<string, string | number | null | undefined>,
   signal?: AbortSignal,
   maxPages = 20,
-): Promise<T[]> {
-  const all: T[] = [];
+): Promise<P["items"]> {
+  const all: P["items"] = [];
   let cursor: string | null = null;
   for (let n = 0; n < maxPages; n++) {
-    const page: Page<T> = await api<Page<T>>(withQuery(path, { ...params, limit: 100, cursor }), { signal });
+    const page: P = await api<P>(withQuery(path, { ...params, limit: 100, cursor }), { signal });
     all.push(...page.items);
-    cursor = page.next_cursor;
+    cursor = page.next_cursor ?? null;
     if (!cursor) break;
   }
   return all;
@@ -82,7 +86,7 @@ export function usePlaylist(id: string | undefined) {
 export function useMyPlaylists() {
   return useQuery({
     queryKey: keys.myPlaylists,
-    queryFn: ({ signal }) => fetchAll<Playlist>("/v1/me/playlists", {}, signal),
+    queryFn: ({ signal }) => fetchAll<Schema<"Page_Playlist">>("/v1/me/playlists", {}, signal),
   });
 }
 

@@ -1,122 +1,30 @@
-// The gateway's shapes (see gateway/src/catalog, library, search, charts.rs
-// and recommend.rs), written once: the listener pages, the studio and the
-// dashboard all read them from here.
+// The catalog, library, search, chart and recommendation bodies the listener
+// pages, the studio and the dashboard read, under the names the app uses.
+// Each is the gateway's own, from its OpenAPI description (../../api/types).
+import type { Schema } from "../../api/types";
 
-export interface Page<T> {
+/** What every cursor-paged list answers (the description names one per item: Page_Track...). */
+export interface Paged<T = unknown> {
   items: T[];
-  next_cursor: string | null;
+  next_cursor?: string | null;
 }
 
-export interface Artist {
-  id: string;
-  name: string;
-  genres: string[];
-  country: string | null;
-  image_url: string | null;
-  version: number;
-}
+export type Artist = Schema<"Artist">;
+export type Album = Schema<"Album">;
+/** `duration_ms` is 0 until audio is uploaded. */
+export type Track = Schema<"Track">;
+export type PlaylistItem = Schema<"PlaylistItem">;
+/** `items` is present on a single playlist, absent in lists. */
+export type Playlist = Schema<"Playlist">;
+export type LikeKind = Schema<"LikeKind">;
+export type HistoryEntry = Schema<"HistoryEntry">;
 
-export interface Album {
-  id: string;
-  artist_id: string;
-  title: string;
-  release_year: number | null;
-  genres: string[];
-  cover_url: string | null;
-  version: number;
-}
+export type ResultType = Schema<"ResultType">;
+/** `subtitle` is "Artist — Album" for a track, the artist for an album. */
+export type Hit = Schema<"Hit">;
+export type SearchPage = Schema<"SearchPage">;
 
-export interface Track {
-  id: string;
-  artist_id: string;
-  album_id: string | null;
-  title: string;
-  /** 0 until audio is uploaded. */
-  duration_ms: number;
-  genre: string | null;
-  release_year: number | null;
-  track_number: number | null;
-  stream_url: string | null;
-  version: number;
-}
-
-export interface PlaylistItem {
-  id: string;
-  track_id: string;
-  position: number;
-  added_at: string;
-}
-
-export interface Playlist {
-  id: string;
-  owner_id: string;
-  name: string;
-  description: string | null;
-  public: boolean;
-  version: number;
-  /** Present on a single playlist, absent in lists. */
-  items?: PlaylistItem[];
-}
-
-export type LikeKind = "tracks" | "albums" | "artists";
-
-export interface HistoryEntry {
-  event_id: string;
-  track_id: string;
-  context: string;
-  played_at: string;
-}
-
-export type ResultType = "track" | "album" | "artist" | "playlist";
-
-export interface Hit {
-  type: ResultType;
-  id: string;
-  title: string;
-  /** "Artist — Album" for a track, the artist for an album. */
-  subtitle: string | null;
-  cover_url: string | null;
-  year: number | null;
-  score: number;
-}
-
-export interface SearchPage {
-  items: Hit[];
-  total: number;
-  next_cursor: string | null;
-  search_id: string;
-  did_you_mean?: string;
-}
-
-export type Period = "day" | "week" | "month";
-
-export interface ChartTrack {
-  track_id: string;
-  title: string | null;
-  artist_id: string | null;
-  artist_name: string | null;
-  plays: number;
-  minutes: number;
-  previous_plays?: number;
-}
-
-export interface ChartArtist {
-  artist_id: string;
-  name: string | null;
-  plays: number;
-  minutes: number;
-}
-
-export interface Chart<T> {
-  period: Period;
-  items: T[];
-}
-
-export interface Suggested {
-  track_id: string;
-  title: string | null;
-  artist_id: string | null;
-  score: number;
-  reason: string;
-  because_of?: string;
-}
+export type Period = Schema<"Period">;
+export type ChartTrack = Schema<"TrackEntry">;
+export type TrackChart = Schema<"Chart_TrackEntry">;
+export type ArtistChart = Schema<"Chart_ArtistEntry">;

@@ -2,6 +2,7 @@
 // makes the older one unused, and react-query aborts it through the signal.
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, ApiError } from "../../api/client";
+import type { Schema } from "../../api/types";
 import { withQuery } from "../music/queries";
 import type { Hit, ResultType, SearchPage } from "../music/types";
 
@@ -10,7 +11,7 @@ export type Filter = ResultType | "all";
 export function useSuggestions(q: string) {
   return useQuery({
     queryKey: ["suggest", q],
-    queryFn: ({ signal }) => api<{ items: Hit[] }>(withQuery("/v1/search/suggest", { q, limit: 8 }), { signal }),
+    queryFn: ({ signal }) => api<Schema<"SuggestPage">>(withQuery("/v1/search/suggest", { q, limit: 8 }), { signal }),
     enabled: q.length > 0,
     placeholderData: keepPreviousData,
     staleTime: 60_000,
@@ -33,7 +34,7 @@ export function useSearch(q: string, filter: Filter) {
         { signal },
       ),
     initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
+    getNextPageParam: (last) => last.next_cursor ?? null,
     enabled: q.length > 0,
     placeholderData: keepPreviousData,
     staleTime: 60_000,
@@ -46,9 +47,9 @@ export function useSearch(q: string, filter: Filter) {
  * 503 as the gateway asks, and otherwise dropped.
  */
 export function reportClick(click: { searchId: string; hit: Hit; position: number }, attempt = 0): void {
-  api<unknown>("/v1/search/clicks", {
+  api<Schema<"ClickAccepted">>("/v1/search/clicks", {
     method: "POST",
-    body: { search_id: click.searchId, result_id: click.hit.id, type: click.hit.type, position: click.position },
+    body: { search_id: click.searchId, result_id: click.hit.id, type: click.hit.type, position: click.position } satisfies Schema<"Click">,
   }).catch((error: unknown) => {
     if (error instanceof ApiError && error.status === 503 && attempt < 3) {
       setTimeout(() => reportClick(click, attempt + 1), (error.retryAfter ?? 1) * 1000);

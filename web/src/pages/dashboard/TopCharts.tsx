@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
 import { BarChart } from "../../charts/BarChart";
 import { ErrorNote, Loading } from "../../charts/Status";
-import type { ArtistEntry, Chart, ChartPeriod, TrackEntry } from "./types";
+import type { ArtistChart, ChartPeriod, TrackChart } from "./types";
 
 const LIMIT = 10;
 
@@ -12,11 +12,11 @@ export function TopCharts({ period }: { period: ChartPeriod }) {
   const { t } = useTranslation();
   const tracks = useQuery({
     queryKey: ["charts", "tracks", period, LIMIT],
-    queryFn: ({ signal }) => api<Chart<TrackEntry>>(`/v1/charts/tracks?period=${period}&limit=${LIMIT}`, { signal }),
+    queryFn: ({ signal }) => api<TrackChart>(`/v1/charts/tracks?period=${period}&limit=${LIMIT}`, { signal }),
   });
   const artists = useQuery({
     queryKey: ["charts", "artists", period, LIMIT],
-    queryFn: ({ signal }) => api<Chart<ArtistEntry>>(`/v1/charts/artists?period=${period}&limit=${LIMIT}`, { signal }),
+    queryFn: ({ signal }) => api<ArtistChart>(`/v1/charts/artists?period=${period}&limit=${LIMIT}`, { signal }),
   });
   const unknown = t("dashboard.unknown");
   return (

@@ -1,22 +1,10 @@
-// The shapes of the admin analytics endpoints and the public charts, as the gateway sends them.
+// The admin analytics endpoints' bodies, and the public charts', as the
+// gateway describes them (../../api/types).
+import type { Schema } from "../../api/types";
 
-export interface Analytics {
-  from: string;
-  to: string;
-  hourly: { at: string; plays: number; listeners: number }[];
-  daily: { day: string; plays: number; listeners: number; new_listeners: number }[];
-  skip_rate_by_genre: { genre: string; plays: number; skips: number; skip_rate: number }[];
-}
-
-export interface Live {
-  at: string;
-  events_per_second: number;
-  groups: { group: string; topic: string; lag: number }[];
-  /** Consumers whose metrics did not answer, with why (gateway/src/dashboard.rs). */
-  unreachable?: string[];
-}
-
-export type { Chart, ChartArtist as ArtistEntry, ChartTrack as TrackEntry, Period as ChartPeriod } from "../../components/music/types";
+export type Analytics = Schema<"Analytics">;
+export type Live = Schema<"Live">;
+export type { ArtistChart, TrackChart, Period as ChartPeriod } from "../../components/music/types";
 import type { Period as ChartPeriod } from "../../components/music/types";
 
 /** The dashboard's periods, in days, and the chart period each matches. */

@@ -4,20 +4,14 @@ import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
+import type { Schema } from "../../api/types";
 import { ErrorNote, Loading, errorText, fieldMessage } from "../../charts/Status";
 
 export type CredentialKind = "app-passwords" | "api-keys";
 
-export interface Credential {
-  id: string;
-  name: string;
-  created_at: string;
-  last_used_at: string | null;
-}
-
-export interface CreatedCredential extends Credential {
-  secret: string;
-}
+export type Credential = Schema<"Credential">;
+/** The one answer that shows the secret. */
+export type CreatedCredential = Schema<"Created">;
 
 function useDate() {
   const { i18n } = useTranslation();
@@ -32,12 +26,12 @@ export function Credentials({ kind }: { kind: CredentialKind }) {
   const key = ["me", kind];
   const list = useQuery({
     queryKey: key,
-    queryFn: ({ signal }) => api<{ items: Credential[] }>(`/v1/me/${kind}`, { signal }),
+    queryFn: ({ signal }) => api<Schema<"Credentials">>(`/v1/me/${kind}`, { signal }),
   });
   const [name, setName] = useState("");
   const [created, setCreated] = useState<CreatedCredential | null>(null);
   const create = useMutation({
-    mutationFn: (newName: string) => api<CreatedCredential>(`/v1/me/${kind}`, { method: "POST", body: { name: newName } }),
+    mutationFn: (newName: string) => api<CreatedCredential>(`/v1/me/${kind}`, { method: "POST", body: { name: newName } satisfies Schema<"NewCredential"> }),
     onSuccess: (credential) => {
       setCreated(credential);
       setName("");

@@ -4,28 +4,17 @@ import { useState } from "react";
 import { useQueries } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
+import type { Schema } from "../../api/types";
 import { BarChart } from "../../charts/BarChart";
 import { PeriodPicker } from "../../charts/PeriodPicker";
 import { ErrorNote, Loading } from "../../charts/Status";
 import { formatNumber } from "../../charts/format";
 
-export type StatsPeriod = "day" | "week" | "month";
+export type StatsPeriod = Schema<"Period">;
 const PERIODS: StatsPeriod[] = ["day", "week", "month"];
 
-export interface Counted {
-  id: string | null;
-  name: string;
-  plays: number;
-}
-
-export interface MyStats {
-  period: StatsPeriod;
-  minutes: number;
-  plays: number;
-  top_tracks: Counted[];
-  top_artists: Counted[];
-  genres: Counted[];
-}
+export type Counted = Schema<"Counted">;
+export type MyStats = Schema<"MyStats">;
 
 export function Stats() {
   const { t, i18n } = useTranslation();

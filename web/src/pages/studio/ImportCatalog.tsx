@@ -4,6 +4,7 @@ import { useId, useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
+import type { Schema } from "../../api/types";
 import { errorText } from "../../charts/Status";
 import { FileError, chunks, describeRow, parseCatalog, summarise, type RowResult } from "./importFile";
 
@@ -47,7 +48,11 @@ export function ImportCatalog() {
       let sent = 0;
       for (const piece of chunks(rows)) {
         setProgress(t("studio.import.sending", { from: sent + 1, to: sent + piece.length, total: rows.length }));
-        const answer = await api<{ results: RowResult[] }>("/v1/admin/import", { method: "POST", body: { rows: piece } });
+        const answer = await api<Schema<"ImportResponse">>("/v1/admin/import", {
+          method: "POST",
+          // The rows go as the file has them: the gateway names what is wrong with each.
+          body: { rows: piece },
+        });
         results.push(...answer.results);
         sent += piece.length;
       }

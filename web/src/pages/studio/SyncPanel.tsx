@@ -4,13 +4,11 @@ import { useId, useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
+import type { Schema } from "../../api/types";
 import { ErrorNote } from "../../charts/Status";
 
-export interface SyncRequest {
-  id: string;
-  status: "pending" | "running" | "done" | "failed" | string;
-  summary: string | null;
-}
+/** `status` is "pending", "running", "done" or "failed" (the description says only string). */
+export type SyncRequest = Schema<"SyncRequest">;
 
 export const SYNC_POLL_MS = 2_000;
 

@@ -1,7 +1,8 @@
 // Catalog reads and writes for the studio, with their cache keys.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client";
-import { entityPath, type Album, type Artist, type EntityKind, type Page, type Track } from "./types";
+import type { Schema } from "../../api/types";
+import { entityPath, type Album, type Artist, type EntityKind, type Track } from "./types";
 
 export function useEntity<T>(kind: EntityKind, id: string) {
   return useQuery({
@@ -14,7 +15,7 @@ export function useEntity<T>(kind: EntityKind, id: string) {
 export function useAlbumsOf(artistId: string) {
   return useQuery({
     queryKey: ["catalog", "albums", { artist: artistId }],
-    queryFn: ({ signal }) => api<Page<Album>>(`/v1/albums?artist_id=${encodeURIComponent(artistId)}&limit=100`, { signal }),
+    queryFn: ({ signal }) => api<Schema<"Page_Album">>(`/v1/albums?artist_id=${encodeURIComponent(artistId)}&limit=100`, { signal }),
   });
 }
 
@@ -22,7 +23,7 @@ export function useTracksOf(filter: { artist?: string; album?: string }) {
   const query = filter.album ? `album_id=${encodeURIComponent(filter.album)}` : `artist_id=${encodeURIComponent(filter.artist ?? "")}`;
   return useQuery({
     queryKey: ["catalog", "tracks", filter],
-    queryFn: ({ signal }) => api<Page<Track>>(`/v1/tracks?${query}&limit=100`, { signal }),
+    queryFn: ({ signal }) => api<Schema<"Page_Track">>(`/v1/tracks?${query}&limit=100`, { signal }),
   });
 }
 

@@ -6,20 +6,12 @@
 // Files longer than the endpoint's 1,000 rows go in order, 1,000 at a time,
 // so parents still come before their children.
 
+import type { Schema } from "../../api/types";
+
 export const MAX_ROWS_PER_REQUEST = 1_000;
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-export type Outcome = "created" | "updated" | "unchanged" | "rejected";
-
-export interface RowResult {
-  status: Outcome;
-  id: string | null;
-  errors: FieldError[];
-}
+export type Outcome = Schema<"Outcome">;
+export type RowResult = Schema<"RowResult">;
 
 export class FileError extends Error {
   constructor(

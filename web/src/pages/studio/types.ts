@@ -1,27 +1,13 @@
-// Catalog shapes as the gateway sends them (gateway/src/catalog/*.rs, audio/mod.rs, search/mod.rs).
+// The studio's catalog bodies are the gateway's (../../api/types); what is
+// picked and how an entity is addressed are the studio's own.
+import type { Schema } from "../../api/types";
 
 export type EntityKind = "artist" | "album" | "track";
 
-export type { Album, Artist, Page, Track } from "../../components/music/types";
-import type { Track } from "../../components/music/types";
+export type { Album, Artist, SearchPage, Track } from "../../components/music/types";
 
-export interface SearchHit {
-  type: "track" | "album" | "artist" | "playlist";
-  id: string;
-  title: string;
-  subtitle: string | null;
-  year: number | null;
-}
-
-export interface SearchPage {
-  items: SearchHit[];
-  total: number;
-}
-
-export interface Uploaded {
-  track: Track;
-  audio: { format: "mp3" | "flac" | "vorbis" | "opus" | "wav"; duration_ms: number };
-}
+/** What an audio upload answers: the track with its new duration, and what was read from the file. */
+export type Uploaded = Schema<"Uploaded">;
 
 /** The API path of one entity. */
 export function entityPath(kind: EntityKind, id: string): string {
