@@ -34,7 +34,7 @@ const analytics: Analytics = {
   daily: [{ day: "2024-03-05", plays: 1234, listeners: 7, new_listeners: 2 }],
   skip_rate_by_genre: [{ genre: "rock", plays: 100, skips: 25, skip_rate: 0.25 }],
 };
-const live: Live = { at: "2024-03-05T12:30:00Z", events_per_second: 4.5, groups: [{ group: "etl", topic: "playback", lag: 12 }] };
+const live: Live = { at: "2024-03-05T12:30:00Z", events_per_second: 4.5, groups: [{ group: "etl", topic: "playback", lag: 12 }], unreachable: [] };
 
 function renderPage() {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });

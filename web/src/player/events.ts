@@ -4,6 +4,8 @@
 // with `pause`, `resume` and periodic `progress` in between. Pure: the clock,
 // the ids and the destination are given, so the rules are unit tested.
 
+import type { Schema } from "../api/types";
+
 export type EventKind = "start" | "progress" | "pause" | "resume" | "skip" | "complete";
 export type ContextKind = "album" | "artist" | "playlist" | "search" | "recommendation" | "library" | "radio" | "other";
 
@@ -13,17 +15,19 @@ export interface PlayContext {
   id?: string;
 }
 
-/** Exactly the fields the gateway accepts (it refuses unknown ones). */
-export interface PlaybackEvent {
-  event_id: string;
+/**
+ * The gateway's PlaybackEventIn (it refuses unknown fields), narrowed to what
+ * this client sends: extending it makes tsc check every narrowed field
+ * against the description.
+ */
+export interface PlaybackEvent extends Omit<Schema<"PlaybackEventIn">, "occurred_at"> {
   /** Sent although optional: the gateway refuses an event of another user, so a queue kept across a reload can never be credited to whoever signs in next. */
   user_id: string;
-  track_id: string;
-  session_id: string;
   kind: EventKind;
-  position_ms: number;
-  track_duration_ms: number;
-  /** Epoch milliseconds. */
+  /**
+   * Epoch milliseconds, which the gateway takes beside RFC 3339
+   * (playback/validate.rs); its description names only the string, hence the Omit.
+   */
   occurred_at: number;
   client: { app: string; version?: string };
   device: { id?: string; platform: "web" };

@@ -23,7 +23,7 @@ export function groupHits(pages: SearchPage[]): Record<ResultType, Ranked[]> {
 }
 
 /** A track hit's subtitle is "Artist — Album" (either may be missing). */
-export function splitSubtitle(subtitle: string | null): { artist: string; album?: string } {
+export function splitSubtitle(subtitle: string | null | undefined): { artist: string; album?: string } {
   if (!subtitle) return { artist: "" };
   const at = subtitle.indexOf(" — ");
   if (at < 0) return { artist: subtitle };

@@ -47,7 +47,7 @@ export function LivePanel() {
             <span className="live-value">{rate(live.data.events_per_second)}</span>{" "}
             {t("dashboard.eventsPerSecondNow")}
           </p>
-          {live.data.unreachable && live.data.unreachable.length > 0 && (
+          {live.data.unreachable.length > 0 && (
             <div className="live-unreachable">
               <p>{t("dashboard.unreachable")}</p>
               <ul>

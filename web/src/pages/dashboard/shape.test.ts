@@ -50,6 +50,7 @@ describe("dashboard shaping", () => {
         { group: "etl", topic: "playback-events", lag: 3 },
         { group: "indexer", topic: "catalog-changes", lag: 40 },
       ],
+      unreachable: [],
     });
     expect(bars).toEqual([
       { label: "indexer", detail: "catalog-changes", value: 40 },

@@ -48,11 +48,7 @@ export function ImportCatalog() {
       let sent = 0;
       for (const piece of chunks(rows)) {
         setProgress(t("studio.import.sending", { from: sent + 1, to: sent + piece.length, total: rows.length }));
-        const answer = await api<Schema<"ImportResponse">>("/v1/admin/import", {
-          method: "POST",
-          // The rows go as the file has them: the gateway names what is wrong with each.
-          body: { rows: piece },
-        });
+        const answer = await api<Schema<"ImportResponse">>("/v1/admin/import", { method: "POST", body: { rows: piece } });
         results.push(...answer.results);
         sent += piece.length;
       }

@@ -132,7 +132,7 @@ function TrackWork({ track, onPick }: { track: Track; onPick: Pick }) {
   const save = useSave();
   const albums = useAlbumsOf(track.artist_id);
   // The API can move a track to another album but not take it off one.
-  const spec = withAlbums(TRACK_FIELDS, albums.data?.items ?? [], track.album_id === null, t("studio.form.noAlbum"));
+  const spec = withAlbums(TRACK_FIELDS, albums.data?.items ?? [], !track.album_id, t("studio.form.noAlbum"));
   return (
     <>
       <button type="button" className="studio-up" onClick={() => onPick({ kind: "artist", id: track.artist_id })}>

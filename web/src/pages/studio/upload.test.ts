@@ -13,7 +13,7 @@ describe("upload progress state", () => {
     // A late progress event does not move the bar back.
     s = uploadReducer(s, { type: "progress", loaded: 10, total: 1000 });
     expect(percent(s)).toBe(100);
-    const result = { track: {} as never, audio: { format: "opus" as const, duration_ms: 1000 } };
+    const result = { track: {} as never, audio: { format: "opus" as const, duration_ms: 1000, tags: {} } };
     s = uploadReducer(s, { type: "done", result });
     expect([s.phase, s.result]).toEqual(["done", result]);
   });
