@@ -3,6 +3,7 @@
 // replaces the guess, so what a reload shows is what is on screen.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api/client";
+import type { Schema } from "../../api/types";
 import { keys } from "../music/queries";
 import type { Playlist } from "../music/types";
 import { moveItem, removeItem } from "./order";
@@ -10,7 +11,7 @@ import { moveItem, removeItem } from "./order";
 export function useCreatePlaylist() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (name: string) => api<Playlist>("/v1/playlists", { method: "POST", body: { name } }),
+    mutationFn: (name: string) => api<Playlist>("/v1/playlists", { method: "POST", body: { name } satisfies Schema<"CreatePlaylist"> }),
     onSuccess: (playlist) => {
       client.setQueryData(keys.playlist(playlist.id), playlist);
       return client.invalidateQueries({ queryKey: keys.myPlaylists });
@@ -22,7 +23,7 @@ export function useRenamePlaylist() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ id, name }: { id: string; name: string }) =>
-      api<Playlist>(`/v1/playlists/${id}`, { method: "PATCH", body: { name } }),
+      api<Playlist>(`/v1/playlists/${id}`, { method: "PATCH", body: { name } satisfies Schema<"UpdatePlaylist"> }),
     onSuccess: (playlist) => {
       client.setQueryData(keys.playlist(playlist.id), playlist);
       return client.invalidateQueries({ queryKey: keys.myPlaylists });
@@ -53,7 +54,7 @@ export function usePlaylistEdits(playlistId: string) {
       edit.kind === "move"
         ? api<Playlist>(`/v1/playlists/${playlistId}/items/${edit.itemId}/position`, {
             method: "PUT",
-            body: { position: edit.to },
+            body: { position: edit.to } satisfies Schema<"MoveItem">,
           })
         : api<Playlist>(`/v1/playlists/${playlistId}/items/${edit.itemId}`, { method: "DELETE" }),
     onMutate: async (edit) => {

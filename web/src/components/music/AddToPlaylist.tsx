@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
+import type { Schema } from "../../api/types";
 import type { QueueTrack } from "../../player/PlayerProvider";
 import { Modal } from "../Modal";
 import { ErrorNote, Loading } from "../Status";
@@ -38,10 +39,10 @@ function Choices({ track, onClose, onDone }: { track: QueueTrack; onClose: () =>
     mutationFn: async (target: { id?: string; name: string }) => {
       let id = target.id;
       if (!id) {
-        const made = await api<Playlist>("/v1/playlists", { method: "POST", body: { name: target.name } });
+        const made = await api<Playlist>("/v1/playlists", { method: "POST", body: { name: target.name } satisfies Schema<"CreatePlaylist"> });
         id = made.id;
       }
-      return api<Playlist>(`/v1/playlists/${id}/items`, { method: "POST", body: { track_id: track.id } });
+      return api<Playlist>(`/v1/playlists/${id}/items`, { method: "POST", body: { track_id: track.id } satisfies Schema<"AddItem"> });
     },
     onSuccess: (playlist) => {
       client.setQueryData(keys.playlist(playlist.id), playlist);
