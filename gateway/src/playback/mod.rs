@@ -37,7 +37,7 @@ pub struct Accepted {
 /// one bad event rejects the batch (400 listing each bad field by index) and
 /// nothing of it is published. 202 means the broker has every event.
 #[utoipa::path(post, path = "/v1/events/playback", tag = "playback", security(("bearer" = [])),
-    request_body = docs::PlaybackBatch,
+    request_body = validate::PlaybackBatch<'_>,
     responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
               (status = 503, description = "The broker did not acknowledge in time; retry the same batch", body = ErrorBody)))]
@@ -71,65 +71,4 @@ pub async fn post_batch(
             accepted: events.len(),
         }),
     ))
-}
-
-/// The request body as documentation: the handler validates the JSON itself
-/// so it can report every bad field of every event at once.
-pub mod docs {
-    use serde::Deserialize;
-    use uuid::Uuid;
-
-    #[derive(Deserialize, utoipa::ToSchema)]
-    pub struct PlaybackBatch {
-        /// 1 to 500 events.
-        #[schema(min_items = 1, max_items = 500)]
-        pub events: Vec<PlaybackEventIn>,
-    }
-
-    #[derive(Deserialize, utoipa::ToSchema)]
-    #[allow(dead_code)]
-    pub struct PlaybackEventIn {
-        /// Chosen by the client; a retry reuses it.
-        pub event_id: Uuid,
-        /// The caller; may be omitted.
-        pub user_id: Option<Uuid>,
-        pub track_id: Uuid,
-        pub session_id: Uuid,
-        #[schema(pattern = "^(start|progress|pause|resume|skip|complete)$")]
-        pub kind: String,
-        #[schema(minimum = 0, maximum = 86400000)]
-        pub position_ms: i64,
-        #[schema(minimum = 1, maximum = 86400000)]
-        pub track_duration_ms: i64,
-        /// RFC 3339 text or epoch milliseconds; after 2000, at most a day ahead.
-        #[schema(value_type = String, format = DateTime)]
-        pub occurred_at: String,
-        pub client: ClientIn,
-        pub device: DeviceIn,
-        pub context: ContextIn,
-    }
-
-    #[derive(Deserialize, utoipa::ToSchema)]
-    #[allow(dead_code)]
-    pub struct ClientIn {
-        #[schema(min_length = 1, max_length = 200)]
-        pub app: String,
-        pub version: Option<String>,
-    }
-
-    #[derive(Deserialize, utoipa::ToSchema)]
-    #[allow(dead_code)]
-    pub struct DeviceIn {
-        pub id: Option<String>,
-        #[schema(pattern = "^(android|ios|web|desktop|tv|car|speaker|other)$")]
-        pub platform: String,
-    }
-
-    #[derive(Deserialize, utoipa::ToSchema)]
-    #[allow(dead_code)]
-    pub struct ContextIn {
-        #[schema(pattern = "^(album|artist|playlist|search|recommendation|library|radio|other)$")]
-        pub kind: String,
-        pub id: Option<String>,
-    }
 }

@@ -477,6 +477,7 @@ impl EventReader<'_> {
 }
 
 mod fast;
+pub(crate) use fast::PlaybackBatch;
 
 // The cases are many and long, so they live in their own file.
 #[cfg(test)]

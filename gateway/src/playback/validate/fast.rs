@@ -18,26 +18,41 @@ use uuid::Uuid;
 
 use super::{rules, MAX_BATCH, MAX_TRACK_MS};
 
-#[derive(Deserialize)]
+// The request body as read and as documented: `/openapi.json` describes
+// these structs, so the reader and the description cannot disagree.
+
+/// A batch of the caller's playback events, accepted whole or not at all.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Batch<'a> {
+pub(crate) struct PlaybackBatch<'a> {
+    /// 1 to 500 events.
     #[serde(borrow)]
-    events: Vec<Event<'a>>,
+    #[schema(min_items = 1, max_items = 500)]
+    events: Vec<PlaybackEventIn<'a>>,
 }
 
-/// Unknown fields, `received_at` among them, send the batch to the
-/// explaining reader.
-#[derive(Deserialize)]
+// Unknown fields, `received_at` among them, send the batch to the
+// explaining reader, which refuses them by name.
+
+/// One playback event; fields other than these are refused.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Event<'a> {
+pub(crate) struct PlaybackEventIn<'a> {
+    /// Chosen by the client; a retry reuses it.
     event_id: Uuid,
+    /// The caller; may be omitted.
     user_id: Option<Uuid>,
     track_id: Uuid,
     session_id: Uuid,
     #[serde(borrow)]
+    #[schema(value_type = String, pattern = "^(start|progress|pause|resume|skip|complete)$")]
     kind: Cow<'a, str>,
+    #[schema(minimum = 0, maximum = 86400000)]
     position_ms: i64,
+    #[schema(minimum = 1, maximum = 86400000)]
     track_duration_ms: i64,
+    /// RFC 3339 text or epoch milliseconds; after 2000, at most a day ahead.
+    #[schema(value_type = String, format = DateTime)]
     occurred_at: Moment,
     #[serde(borrow)]
     client: ClientIn<'a>,
@@ -47,30 +62,36 @@ struct Event<'a> {
     context: ContextIn<'a>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ClientIn<'a> {
+pub(crate) struct ClientIn<'a> {
     #[serde(borrow)]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     app: Cow<'a, str>,
     #[serde(borrow)]
+    #[schema(value_type = Option<String>)]
     version: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DeviceIn<'a> {
+pub(crate) struct DeviceIn<'a> {
     #[serde(borrow)]
+    #[schema(value_type = Option<String>)]
     id: Option<Cow<'a, str>>,
     #[serde(borrow)]
+    #[schema(value_type = String, pattern = "^(android|ios|web|desktop|tv|car|speaker|other)$")]
     platform: Cow<'a, str>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ContextIn<'a> {
+pub(crate) struct ContextIn<'a> {
     #[serde(borrow)]
+    #[schema(value_type = String, pattern = "^(album|artist|playlist|search|recommendation|library|radio|other)$")]
     kind: Cow<'a, str>,
     #[serde(borrow)]
+    #[schema(value_type = Option<String>)]
     id: Option<Cow<'a, str>>,
 }
 
@@ -109,7 +130,7 @@ impl<'de> Deserialize<'de> for Moment {
 
 /// Every event of the batch, or `None` if anything at all is wrong with it.
 pub(super) fn read_batch(body: &[u8], user: Uuid, received_at: i64) -> Option<Vec<PlaybackEvent>> {
-    let batch: Batch<'_> = serde_json::from_slice(body).ok()?;
+    let batch: PlaybackBatch<'_> = serde_json::from_slice(body).ok()?;
     if batch.events.is_empty() || batch.events.len() > MAX_BATCH {
         return None;
     }
@@ -120,7 +141,7 @@ pub(super) fn read_batch(body: &[u8], user: Uuid, received_at: i64) -> Option<Ve
         .collect()
 }
 
-impl Event<'_> {
+impl PlaybackEventIn<'_> {
     fn check(self, user: Uuid, received_at: i64) -> Option<PlaybackEvent> {
         let user_id = match self.user_id {
             None => user,
