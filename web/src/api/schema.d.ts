@@ -1391,10 +1391,12 @@ export interface components {
         };
         /** @enum {string} */
         Period: "day" | "week" | "month";
+        /** @description A batch of the caller's playback events, accepted whole or not at all. */
         PlaybackBatch: {
             /** @description 1 to 500 events. */
             events: components["schemas"]["PlaybackEventIn"][];
         };
+        /** @description One playback event; fields other than these are refused. */
         PlaybackEventIn: {
             client: components["schemas"]["ClientIn"];
             context: components["schemas"]["ContextIn"];
