@@ -8,6 +8,7 @@
 
 mod cases;
 mod native;
+mod params;
 mod subsonic;
 mod values;
 
