@@ -252,7 +252,7 @@ async fn header() -> String {
     let clickhouse_url = string("ENCORE_CLICKHOUSE_URL", "http://127.0.0.1:8123");
     let postgres_url = string(
         "ENCORE_DATABASE_URL",
-        "postgres://postgres@127.0.0.1:5432/postgres",
+        "postgres://postgres@127.0.0.1:5432/encore",
     );
     let search_url = string("ENCORE_SEARCH_URL", "http://127.0.0.1:9200");
 
