@@ -22,7 +22,7 @@ use encore_schemas::{
     encode, Client, ContextKind, Device, PlaybackContext, PlaybackEvent, PlaybackKind,
 };
 use encore_tests::TestRun;
-use rdkafka::producer::FutureRecord;
+use rdkafka::producer::{DeliveryFuture, FutureRecord};
 use uuid::Uuid;
 
 use crate::{env_usize, ms, percentile_ms, thousands, Row};
@@ -46,8 +46,6 @@ pub(crate) async fn measure() -> Vec<Row> {
     measured
         .into_iter()
         .map(|(rate, m)| {
-            // "At a sustained rate": the producer must also have kept up.
-            let sustained = m.achieved >= rate as f64 * SUSTAINED;
             Row::info(
                 format!(
                     "event → visible in track_hourly at {} events/s offered for {seconds} s (ETL batches of up to {} records or {} ms)",
@@ -59,7 +57,7 @@ pub(crate) async fn measure() -> Vec<Row> {
                     "{} events/s achieved, {} markers{}: p50 {}, p99 {} (of which send → readable from the broker: p50 {}, p99 {})",
                     thousands(m.achieved),
                     m.markers,
-                    if m.lost > 0 { format!(" ({} never visible)", m.lost) } else { String::new() },
+                    m.losses(),
                     ms(m.p50_ms),
                     ms(m.p99_ms),
                     ms(m.transit_p50_ms),
@@ -72,7 +70,7 @@ pub(crate) async fn measure() -> Vec<Row> {
                     thousands(TARGET_P99_MS),
                     SUSTAINED * 100.0
                 ),
-                m.p99_ms < TARGET_P99_MS && sustained && m.markers > 0 && m.lost == 0,
+                m.held(rate),
             )
         })
         .collect()
@@ -108,15 +106,13 @@ pub(crate) async fn capacity() -> Vec<Row> {
     for rate in rates {
         eprintln!("capacity: {rate} events/s for {seconds} s ...");
         let m = measure_rate(&run, rate, seconds).await;
-        let held = m.achieved >= rate as f64 * SUSTAINED
-            && m.p99_ms < TARGET_P99_MS
-            && m.markers > 0
-            && m.lost == 0;
+        let held = m.held(rate);
         tried.push(format!(
-            "{}: {} achieved, p99 {}{}",
+            "{}: {} achieved, p99 {}{}{}",
             thousands(rate as f64),
             thousands(m.achieved),
             ms(m.p99_ms),
+            m.losses(),
             if held { "" } else { " (not sustained)" }
         ));
         if !held {
@@ -144,7 +140,11 @@ pub(crate) async fn capacity() -> Vec<Row> {
 }
 
 struct Measured {
+    /// Events the broker acknowledged, per second of the run.
     achieved: f64,
+    /// Sends the producer refused or the broker failed: a run with any is
+    /// not a measurement of the rate it offered.
+    failed: u64,
     markers: usize,
     /// Markers still not visible 30 s after the last send.
     lost: usize,
@@ -152,6 +152,45 @@ struct Measured {
     p99_ms: f64,
     transit_p50_ms: f64,
     transit_p99_ms: f64,
+}
+
+impl Measured {
+    /// Whether `rate` was sustained: acknowledged at pace, nothing failed,
+    /// every marker visible, and the p99 within the target.
+    fn held(&self, rate: u64) -> bool {
+        self.achieved >= rate as f64 * SUSTAINED
+            && self.failed == 0
+            && self.p99_ms < TARGET_P99_MS
+            && self.markers > 0
+            && self.lost == 0
+    }
+
+    /// What went missing, for the figure: nothing when all is well.
+    fn losses(&self) -> String {
+        let mut said = Vec::new();
+        if self.failed > 0 {
+            said.push(format!("{} sends failed", self.failed));
+        }
+        if self.lost > 0 {
+            said.push(format!("{} markers never visible", self.lost));
+        }
+        if said.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", said.join(", "))
+        }
+    }
+}
+
+/// Waits for every delivery in flight, counting what the broker
+/// acknowledged and what failed.
+async fn settle(in_flight: &mut Vec<DeliveryFuture>, acknowledged: &mut u64, failed: &mut u64) {
+    for delivery in in_flight.drain(..) {
+        match delivery.await {
+            Ok(Ok(_)) => *acknowledged += 1,
+            _ => *failed += 1,
+        }
+    }
 }
 
 pub(crate) fn event(user: Uuid, track: Uuid, kind: PlaybackKind) -> PlaybackEvent {
@@ -209,7 +248,7 @@ async fn measure_rate(run: &TestRun, rate: u64, seconds: u64) -> Measured {
     let per_tick = (rate / 100).max(1);
     let mut ticks = tokio::time::interval(Duration::from_millis(10));
     let started = Instant::now();
-    let mut sent = 0u64;
+    let (mut acknowledged, mut failed) = (0u64, 0u64);
     let mut in_flight = Vec::new();
     let mut n = 0usize;
     while started.elapsed() < Duration::from_secs(seconds) {
@@ -236,26 +275,25 @@ async fn measure_rate(run: &TestRun, rate: u64, seconds: u64) -> Measured {
             let record = FutureRecord::<str, [u8]>::to(&topic)
                 .key(&key)
                 .payload(&payload);
-            if let Ok(delivery) = producer.send_result(record) {
-                in_flight.push(delivery);
+            match producer.send_result(record) {
+                Ok(delivery) => in_flight.push(delivery),
+                Err(_) => {
+                    failed += 1;
+                    continue;
+                }
             }
             if marker {
                 if let Ok(mut p) = pending.lock() {
                     p.insert(track, Instant::now());
                 }
             }
-            sent += 1;
         }
         if in_flight.len() > 20_000 {
-            for delivery in in_flight.drain(..) {
-                let _ = delivery.await;
-            }
+            settle(&mut in_flight, &mut acknowledged, &mut failed).await;
         }
     }
-    for delivery in in_flight.drain(..) {
-        let _ = delivery.await;
-    }
-    let achieved = sent as f64 / started.elapsed().as_secs_f64();
+    settle(&mut in_flight, &mut acknowledged, &mut failed).await;
+    let achieved = acknowledged as f64 / started.elapsed().as_secs_f64();
     // Give the last markers time to land, then stop the poller.
     let deadline = Instant::now() + Duration::from_secs(30);
     while pending.lock().map(|p| !p.is_empty()).unwrap_or(false) && Instant::now() < deadline {
@@ -269,6 +307,7 @@ async fn measure_rate(run: &TestRun, rate: u64, seconds: u64) -> Measured {
     let transits = sorted(&transits);
     Measured {
         achieved,
+        failed,
         markers: latencies.len(),
         lost,
         p50_ms: percentile_ms(&latencies, 0.5),

@@ -40,7 +40,8 @@ use uuid::Uuid;
 use crate::{env_usize, ms, thousands, Row};
 
 const BATCH: usize = 100;
-/// The brief: the gateway saturated at least 0.7 x the raw producer ...
+/// The brief: the gateway saturated at least 0.7 x the raw producer (here
+/// the raw producer in the gateway's shape, the fair reference) ...
 const SATURATED_TARGET: f64 = 0.7;
 /// ... and, paced at 0.5 x the raw producer, p99 under 50 ms.
 const THROUGHPUT_TARGET: f64 = 0.5;
@@ -54,17 +55,26 @@ pub(crate) async fn measure() -> Vec<Row> {
     run.create_playback_topics().await;
     let users: Vec<Uuid> = (0..1_000).map(|_| Uuid::new_v4()).collect();
 
-    eprintln!("ceiling: raw producer pipelined, {events} events ...");
     let payloads = avro_payloads(events, &users);
     let payload_bytes = payloads.iter().map(|(_, p)| p.len()).sum::<usize>() / events;
+    // The reference the gateway is held to runs first, on an empty topic of
+    // its own with a producer warmed by one record: exactly the gateway's
+    // start below, so the ratio compares like with like.
+    eprintln!(
+        "reference: raw producer in the gateway's shape, {clients} senders, a fresh topic ..."
+    );
+    let reference_run = TestRun::new("bench-ingest-reference");
+    reference_run.create_playback_topics().await;
+    let reference = raw_producer_shaped(&reference_run, &payloads, clients).await;
+    reference_run.cleanup().await;
+    let raw_rate = reference.rate;
+
+    eprintln!("ceiling: raw producer pipelined, {events} events ...");
     // A broker that has just started, or a topic just created, runs at half
     // speed for its first second or so (the JVM is still compiling): the
     // figures are taken from the second pass, the first only warms up.
     raw_producer(&run, &payloads).await;
     let ceiling = raw_producer(&run, &payloads).await;
-    eprintln!("reference: raw producer in the gateway's shape, {clients} senders ...");
-    let reference = raw_producer_shaped(&run, &payloads, clients).await;
-    let raw_rate = reference.rate;
 
     let paced_rate = raw_rate * THROUGHPUT_TARGET;
     eprintln!("reference paced at {paced_rate:.0} events/s in groups of {BATCH} ...");
@@ -133,7 +143,7 @@ pub(crate) async fn measure() -> Vec<Row> {
         ),
         Row::info(
             format!(
-                "ingest reference: raw rdkafka producer in the gateway's shape, {clients} senders each sending {BATCH} and awaiting their acks (acks=all)"
+                "ingest reference: raw rdkafka producer in the gateway's shape, {clients} senders each sending {BATCH} and awaiting their acks (acks=all), on a fresh topic as the gateway's"
             ),
             figure(&reference),
         ),
@@ -150,7 +160,7 @@ pub(crate) async fn measure() -> Vec<Row> {
         )
         .ratio(ratio)
         .target(
-            format!(">= {SATURATED_TARGET:.2} x the raw producer's events/s"),
+            format!(">= {SATURATED_TARGET:.2} x the reference's events/s (same shape, fresh topic)"),
             ratio >= SATURATED_TARGET && saturated.failed == 0,
         ),
         Row::info(

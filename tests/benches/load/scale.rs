@@ -10,7 +10,7 @@
 //! until the group has committed every offset. `plays FINAL` must hold every
 //! event once each time.
 //!
-//! All consumers share this machine's 2 cores with ClickHouse and Kafka, so
+//! All consumers share this machine's cores with ClickHouse and Kafka, so
 //! the table shows what a second and a fourth consumer buy here, not what
 //! they would buy on machines of their own; docs/deployment.md reasons about
 //! the latter.
@@ -91,6 +91,7 @@ pub(crate) async fn measure() -> Vec<Row> {
     rates
         .into_iter()
         .map(|(consumers, rate, elapsed, found)| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             let complete = if found == count as u64 {
                 String::new()
             } else {
@@ -98,7 +99,7 @@ pub(crate) async fn measure() -> Vec<Row> {
             };
             Row::info(
                 format!(
-                    "etl scale-out: {consumers} consumer(s) in one group, {PARTITIONS} partitions, this machine's 2 cores shared"
+                    "etl scale-out: {consumers} consumer(s) in one group, {PARTITIONS} partitions, this machine's {cores} cores shared"
                 ),
                 format!(
                     "{} rows/s ({} rows in {:.1} s{complete})",

@@ -199,6 +199,41 @@ pub(crate) fn status_kb(pid: u32, field: &str) -> Option<u64> {
         .and_then(|kb| kb.parse().ok())
 }
 
+/// The RSS in kB of `pid` and every process under it (the gateway's ffmpeg
+/// children count towards what a transcode costs); `None` when `pid`'s own
+/// cannot be read, so that a verdict never rests on a missing reading.
+pub(crate) fn tree_rss_kb(pid: u32) -> Option<u64> {
+    let own = status_kb(pid, "VmRSS")?;
+    let mut parents: Vec<(u32, u32)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(child) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        // The parent is the second field after the command, which is in
+        // parentheses and may itself hold spaces or parentheses.
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse().ok());
+        if let Some(ppid) = ppid {
+            parents.push((child, ppid));
+        }
+    }
+    let mut total = own;
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for &(child, _) in parents.iter().filter(|(_, p)| *p == parent) {
+            // A child that ended since the listing holds no memory.
+            total += status_kb(child, "VmRSS").unwrap_or(0);
+            frontier.push(child);
+        }
+    }
+    Some(total)
+}
+
 pub(crate) fn mb(kb: u64) -> f64 {
     kb as f64 * 1024.0 / 1e6
 }
