@@ -1,5 +1,7 @@
 //! Admin endpoints: roles, and which accounts may edit which artists.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
@@ -9,12 +11,13 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::auth::accounts::Accounts;
 use crate::auth::{AuthUser, Role};
 use crate::db::DbError;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};
 use crate::me::{load_profile, UserProfile};
-use crate::AppState;
+use crate::state::AppState;
 
 /// Roles, artist membership and sync requests (admins only).
 pub fn router() -> Router<AppState> {
@@ -41,7 +44,8 @@ pub struct SetRole {
     responses((status = 200, body = UserProfile), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn set_role(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(accounts): State<Arc<Accounts>>,
     admin: AuthUser,
     PathParams(id): PathParams<Uuid>,
     JsonBody(body): JsonBody<SetRole>,
@@ -54,10 +58,10 @@ pub async fn set_role(
             "admins cannot change their own role; ask another admin",
         ));
     }
-    grant_role(&state.db, id, body.role).await?;
-    state.accounts.changed(id);
+    grant_role(&db, id, body.role).await?;
+    accounts.changed(id);
     tracing::info!(admin = %admin.id, user = %id, role = body.role.as_str(), "role changed");
-    Ok(Json(load_profile(&state.db, id).await?))
+    Ok(Json(load_profile(&db, id).await?))
 }
 
 /// Sets the role of a live account; used by the endpoint and by `gateway grant`.
@@ -81,7 +85,7 @@ pub async fn grant_role(db: &PgPool, user: Uuid, role: Role) -> Result<(), DbErr
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn add_member(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     admin: AuthUser,
     PathParams((artist, user)): PathParams<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
@@ -93,7 +97,7 @@ pub async fn add_member(
     )
     .bind(artist)
     .bind(user)
-    .execute(&state.db)
+    .execute(&db)
     .await?;
     if inserted.rows_affected() == 0 {
         let exists: bool = sqlx::query_scalar(
@@ -101,7 +105,7 @@ pub async fn add_member(
         )
         .bind(artist)
         .bind(user)
-        .fetch_one(&state.db)
+        .fetch_one(&db)
         .await?;
         if !exists {
             return Err(ApiError::not_found("artist or user"));
@@ -115,7 +119,7 @@ pub async fn add_member(
     security(("bearer" = [])), params(("artist_id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn remove_member(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     admin: AuthUser,
     PathParams((artist, user)): PathParams<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
@@ -123,7 +127,7 @@ pub async fn remove_member(
     sqlx::query("DELETE FROM artist_members WHERE artist_id = $1 AND user_id = $2")
         .bind(artist)
         .bind(user)
-        .execute(&state.db)
+        .execute(&db)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -141,7 +145,7 @@ pub struct SyncRequest {
 #[utoipa::path(post, path = "/v1/admin/sync", tag = "admin", security(("bearer" = [])),
     responses((status = 202, body = SyncRequest), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn request_sync(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     admin: AuthUser,
 ) -> ApiResult<(StatusCode, Json<SyncRequest>)> {
     admin.require_admin()?;
@@ -150,7 +154,7 @@ pub async fn request_sync(
     )
     .bind(Uuid::now_v7())
     .bind(admin.id)
-    .fetch_one(&state.db)
+    .fetch_one(&db)
     .await?;
     Ok((StatusCode::ACCEPTED, Json(request)))
 }
@@ -161,7 +165,7 @@ pub async fn request_sync(
     responses((status = 200, body = SyncRequest), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn get_sync(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     admin: AuthUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<SyncRequest>> {
@@ -169,7 +173,7 @@ pub async fn get_sync(
     let request: Option<SyncRequest> =
         sqlx::query_as("SELECT id, status, summary FROM sync_requests WHERE id = $1")
             .bind(id)
-            .fetch_optional(&state.db)
+            .fetch_optional(&db)
             .await?;
     request
         .map(Json)
@@ -182,7 +186,7 @@ pub async fn get_sync(
     responses((status = 200, body = SyncRequest), (status = 204, description = "Nothing pending"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn claim_sync(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     admin: AuthUser,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
@@ -192,7 +196,7 @@ pub async fn claim_sync(
            SELECT id FROM sync_requests WHERE status = 'pending' ORDER BY requested_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
          RETURNING id, status, summary",
     )
-    .fetch_optional(&state.db)
+    .fetch_optional(&db)
     .await?;
     Ok(match claimed {
         Some(request) => Json(request).into_response(),
@@ -216,7 +220,7 @@ pub struct SyncFinished {
     responses((status = 200, body = SyncRequest), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn finish_sync(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     admin: AuthUser,
     PathParams(id): PathParams<Uuid>,
     JsonBody(body): JsonBody<SyncFinished>,
@@ -235,7 +239,7 @@ pub async fn finish_sync(
     .bind(id)
     .bind(&body.status)
     .bind(&body.summary)
-    .fetch_optional(&state.db)
+    .fetch_optional(&db)
     .await?;
     request
         .map(Json)

@@ -9,6 +9,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// The warehouse as the gateway reads it: the client, and the short cache of
+/// the answers read from it.
+#[derive(Clone)]
+pub struct Warehouse {
+    pub client: clickhouse::Client,
+    pub cache: std::sync::Arc<TtlCache>,
+}
+
 pub struct TtlCache {
     entries: Mutex<HashMap<String, (Instant, Value)>>,
     max_entries: usize,

@@ -2,12 +2,12 @@
 //! the ETL keeps (the queries are `encore_warehouse::charts`), with a short
 //! cache.
 
-use axum::routing::get;
-use axum::Router;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::routing::get;
 use axum::Json;
+use axum::Router;
 use encore_warehouse::charts::{self, ChartTrack};
 use encore_warehouse::Unavailable;
 use serde::{Deserialize, Serialize};
@@ -15,9 +15,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::cache::Warehouse;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::QueryParams;
-use crate::AppState;
+use crate::state::AppState;
 
 /// Charts and the caller's statistics.
 pub fn router() -> Router<AppState> {
@@ -132,16 +133,16 @@ fn minutes(ms: u64) -> f64 {
 }
 
 async fn cached<T: Serialize>(
-    state: &AppState,
+    warehouse: &Warehouse,
     key: String,
     ttl: Duration,
     compute: impl std::future::Future<Output = ApiResult<T>>,
 ) -> ApiResult<Json<Value>> {
-    if let Some(hit) = state.cache.get(&key, ttl) {
+    if let Some(hit) = warehouse.cache.get(&key, ttl) {
         return Ok(Json(hit));
     }
     let value = serde_json::to_value(compute.await?).map_err(ApiError::internal)?;
-    state.cache.put(key, value.clone());
+    warehouse.cache.put(key, value.clone());
     Ok(Json(value))
 }
 
@@ -149,17 +150,17 @@ async fn cached<T: Serialize>(
 #[utoipa::path(get, path = "/v1/charts/tracks", tag = "charts", params(ChartQuery),
     responses((status = 200, body = Chart<TrackEntry>), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn top_tracks(
-    State(state): State<AppState>,
+    State(warehouse): State<Warehouse>,
     QueryParams(query): QueryParams<ChartQuery>,
 ) -> ApiResult<Json<Value>> {
     let period = query.period.unwrap_or_default();
     let limit = checked_limit(query.limit)?;
     cached(
-        &state,
+        &warehouse,
         format!("charts/tracks/{period:?}/{limit}"),
         CHART_TTL,
         async {
-            let tracks = charts::top_tracks(&state.warehouse, period.days(), limit)
+            let tracks = charts::top_tracks(&warehouse.client, period.days(), limit)
                 .await
                 .map_err(warehouse_error)?;
             let items = tracks
@@ -177,17 +178,17 @@ pub async fn top_tracks(
 #[utoipa::path(get, path = "/v1/charts/trending", tag = "charts", params(ChartQuery),
     responses((status = 200, body = Chart<TrackEntry>), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn trending(
-    State(state): State<AppState>,
+    State(warehouse): State<Warehouse>,
     QueryParams(query): QueryParams<ChartQuery>,
 ) -> ApiResult<Json<Value>> {
     let period = query.period.unwrap_or_default();
     let limit = checked_limit(query.limit)?;
     cached(
-        &state,
+        &warehouse,
         format!("charts/trending/{period:?}/{limit}"),
         CHART_TTL,
         async {
-            let tracks = charts::trending(&state.warehouse, period.days(), limit)
+            let tracks = charts::trending(&warehouse.client, period.days(), limit)
                 .await
                 .map_err(warehouse_error)?;
             let items = tracks
@@ -204,17 +205,17 @@ pub async fn trending(
 #[utoipa::path(get, path = "/v1/charts/artists", tag = "charts", params(ChartQuery),
     responses((status = 200, body = Chart<ArtistEntry>), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn top_artists(
-    State(state): State<AppState>,
+    State(warehouse): State<Warehouse>,
     QueryParams(query): QueryParams<ChartQuery>,
 ) -> ApiResult<Json<Value>> {
     let period = query.period.unwrap_or_default();
     let limit = checked_limit(query.limit)?;
     cached(
-        &state,
+        &warehouse,
         format!("charts/artists/{period:?}/{limit}"),
         CHART_TTL,
         async {
-            let artists = charts::top_artists(&state.warehouse, period.days(), limit)
+            let artists = charts::top_artists(&warehouse.client, period.days(), limit)
                 .await
                 .map_err(warehouse_error)?;
             let items = artists
@@ -261,18 +262,18 @@ pub struct MyStats {
     responses((status = 200, body = MyStats), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 503, body = ErrorBody)))]
 pub async fn my_stats(
-    State(state): State<AppState>,
+    State(warehouse): State<Warehouse>,
     user: AuthUser,
     QueryParams(query): QueryParams<StatsQuery>,
 ) -> ApiResult<Json<Value>> {
     let period = query.period.unwrap_or_default();
     let since = (encore_common::now_millis() / 1_000) as u32 - period.days() * 86_400;
     cached(
-        &state,
+        &warehouse,
         format!("me/stats/{}/{period:?}", user.id),
         PERSONAL_TTL,
         async {
-            let stats = charts::listener_stats(&state.warehouse, user.id, since)
+            let stats = charts::listener_stats(&warehouse.client, user.id, since)
                 .await
                 .map_err(warehouse_error)?;
             let counted = |rows: Vec<charts::Counted>| -> Vec<Counted> {

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::db::DbError;
-use crate::AppState;
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -197,13 +196,20 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// When a client that got a 503 should try again (`ENCORE_RETRY_AFTER_SECS`).
+#[derive(Clone, Copy)]
+pub struct RetryAfter(pub std::time::Duration);
+
 /// Response middleware: every 503 tells the client when to retry, with the
 /// one configured delay, whichever part of the gateway refused.
-pub async fn retry_after(State(state): State<AppState>, mut response: Response) -> Response {
+pub async fn retry_after(
+    State(RetryAfter(after)): State<RetryAfter>,
+    mut response: Response,
+) -> Response {
     if response.status() == StatusCode::SERVICE_UNAVAILABLE
         && !response.headers().contains_key(header::RETRY_AFTER)
     {
-        let secs = state.config.retry_after.as_secs().max(1);
+        let secs = after.as_secs().max(1);
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -5,12 +5,15 @@
 //! - [`library`]: playlists, likes, listening history.
 //! - [`playback`]: `POST /v1/events/playback`, validated and produced to Kafka.
 //! - [`outbox`]: catalog changes written with each change and relayed to Kafka.
-//! - [`search`]: typo-tolerant search and autocomplete over the indexer's indices.
+//! - [`search`]: typo-tolerant search and autocomplete over the indexer's indices,
+//!   and the search events analysts read.
 //! - [`charts`] and [`recommend`]: charts, a listener's statistics, similar
 //!   tracks and recommendations, read from the ClickHouse warehouse.
 //! - [`admin`]: roles and artist membership.
 //! - [`error`], [`extract`], [`checks`], [`paging`]: the shared request/response plumbing.
 //! - [`openapi`]: the API description served at `/openapi.json` and `/docs`.
+//! - [`state`]: what the gateway holds while it serves, in the parts handlers
+//!   extract (`State<PgPool>`, `State<Events>`, ...); [`times`]: API times.
 
 pub mod admin;
 pub mod audio;
@@ -30,12 +33,13 @@ pub mod openapi;
 pub mod outbox;
 pub mod paging;
 pub mod playback;
-mod produce;
+pub mod produce;
 pub mod recommend;
 pub mod search;
-pub mod search_events;
+pub mod state;
 pub mod storage;
 pub mod subsonic;
+pub mod times;
 pub mod web;
 
 use std::sync::Arc;
@@ -45,107 +49,16 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 use encore_common::backoff::Backoff;
-use encore_common::kafka::{self, SharedProducer};
+use encore_common::kafka;
 use encore_common::telemetry;
-use sqlx::PgPool;
-use time::format_description::well_known::Rfc3339;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use utoipa::OpenApi;
 
-pub use config::GatewayConfig;
-
-use crate::auth::token::TokenKeys;
 use crate::error::ApiError;
 use crate::outbox::relay::Relay;
-use crate::storage::{Storage, StorageError};
 
-/// What every handler may use; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<GatewayConfig>,
-    pub producer: SharedProducer,
-    /// Broker-side name of the playback topic (prefix applied).
-    pub playback_topic: Arc<str>,
-    /// Broker-side name of the search-events topic.
-    pub search_topic: Arc<str>,
-    pub db: PgPool,
-    pub tokens: Arc<TokenKeys>,
-    /// Live accounts' roles, told of changes by PostgreSQL.
-    pub accounts: Arc<auth::accounts::Accounts>,
-    /// Seals app passwords at rest.
-    pub sealer: auth::seal::Sealer,
-    pub storage: Storage,
-    /// Woken after every committed catalog write, so the relay publishes at once.
-    pub outbox_wakeup: Arc<Notify>,
-    /// The search server and the names of the indices the indexer keeps there.
-    pub search: encore_search::client::SearchClient,
-    pub search_names: encore_search::indices::Names,
-    /// The ClickHouse warehouse the ETL fills, and a short cache of answers read from it.
-    pub warehouse: clickhouse::Client,
-    pub cache: Arc<cache::TtlCache>,
-    /// ffmpeg transcodes: their bound and their cache.
-    pub transcoder: Arc<audio::transcode::Transcoder>,
-    /// The dashboard's recent readings of the consumers' counters.
-    pub live: Arc<dashboard::LiveSamples>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("connecting to PostgreSQL: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("migrating PostgreSQL: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("opening object storage: {0}")]
-    Storage(#[from] StorageError),
-    #[error("creating the Kafka producer: {0}")]
-    Kafka(#[from] rdkafka::error::KafkaError),
-    #[error("the search server URL: {0}")]
-    SearchUrl(#[from] elasticsearch::Error),
-    #[error(transparent)]
-    AppPasswordKey(#[from] auth::seal::SealError),
-    #[error(transparent)]
-    DevKeys(#[from] config::DevKeysError),
-}
-
-/// Checks the keys ([`config::dev_keys`]), then connects to PostgreSQL
-/// (applying migrations), storage and Kafka. Kafka being down does not stop
-/// the gateway: catalog writes still commit, the outbox keeps them, and
-/// playback batches answer 503 until it is back.
-pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
-    let built_in = config::dev_keys(&config)?;
-    if !built_in.is_empty() && !config.addr.ip().is_loopback() {
-        tracing::warn!(keys = ?built_in, addr = %config.addr, "running beyond loopback with built-in development keys, as ENCORE_DEV_KEYS=allow permits: only on a development machine");
-    }
-    if !web::built(&config.web_dir) {
-        tracing::warn!(dir = %config.web_dir.display(), "the web app is not built there: `/` and `/docs` answer 404 until `npm ci && npm run build` in web/");
-    }
-    let sealer = auth::seal::Sealer::from_hex(&config.auth.app_password_key)?;
-    let db = db::connect(&config.database_url, config.database_max_connections).await?;
-    db::migrate(&db).await?;
-    db::backfill_keys(&db).await?;
-    let storage = Storage::open(&config.storage_url)?;
-    let producer = SharedProducer::new(&config.kafka)?;
-    let playback_topic = config.kafka.topics().playback_events().into();
-    let search_topic = config.kafka.topics().search_events().into();
-    Ok(AppState {
-        search: encore_search::client::SearchClient::new(&config.search_url)?,
-        search_names: encore_search::indices::Names::new(&config.search_prefix),
-        warehouse: encore_warehouse::client(&config.clickhouse_url, &config.clickhouse_database),
-        cache: Arc::new(cache::TtlCache::new(10_000)),
-        transcoder: Arc::new(audio::transcode::Transcoder::new(config.transcode.clone())),
-        live: Arc::default(),
-        tokens: Arc::new(TokenKeys::new(&config.auth)),
-        accounts: Arc::new(auth::accounts::Accounts::connect(&db).await?),
-        sealer,
-        config: Arc::new(config),
-        producer,
-        playback_topic,
-        search_topic,
-        db,
-        storage,
-        outbox_wakeup: Arc::new(Notify::new()),
-    })
-}
+pub use config::GatewayConfig;
+pub use state::{start, AppState, StartError};
 
 /// The gateway's router: each module's routes, the API description, the
 /// operations endpoints, and the middleware every request goes through.
@@ -159,7 +72,6 @@ pub fn app(state: AppState) -> Router {
         .merge(library::router())
         .merge(playback::router())
         .merge(search::router())
-        .merge(search_events::router())
         .merge(charts::router())
         .merge(recommend::router())
         .merge(admin::router())
@@ -211,8 +123,8 @@ fn readiness(state: &AppState) -> telemetry::ReadyCheck {
                     state: postgres,
                 },
                 telemetry::kafka_dependency(state.config.kafka.clone()).await,
-                state.search.dependency(false).await,
-                encore_warehouse::dependency(&state.warehouse, false).await,
+                state.search.client.dependency(false).await,
+                encore_warehouse::dependency(&state.warehouse.client, false).await,
             ]
         })
     })
@@ -230,7 +142,7 @@ pub fn relay(state: &AppState) -> Relay {
         kafka: state.config.kafka.clone(),
         topics: state.config.kafka.topics(),
         poll: state.config.outbox_poll,
-        wakeup: state.outbox_wakeup.clone(),
+        wakeup: state.outbox.clone(),
     }
 }
 
@@ -304,7 +216,7 @@ async fn ensure_playback_topic(
 ) {
     let wanted = kafka::with_dead_letters(
         &state.config.kafka,
-        &[&state.playback_topic, &state.search_topic],
+        &[&state.events.playback_topic, &state.events.search_topic],
     );
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
     loop {
@@ -322,15 +234,4 @@ async fn ensure_playback_topic(
             () = backoff.wait() => {},
         }
     }
-}
-
-/// The time of epoch milliseconds, as the warehouse and events carry them;
-/// none past the year 9999.
-pub fn from_millis(ms: u64) -> Option<time::OffsetDateTime> {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
-}
-
-/// RFC 3339 text of a timestamp, the form every API time takes.
-pub fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
 }

@@ -1,6 +1,8 @@
 //! The caller's own account: `GET/PATCH/DELETE /v1/me`, `PUT /v1/me/avatar`,
 //! and `GET /v1/users/{id}/avatar`.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
@@ -15,12 +17,17 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::routes::{check_email, check_username};
+use crate::auth::accounts::Accounts;
+use crate::auth::rules::{check_email, check_username};
 use crate::auth::{AuthUser, Role};
 use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};
-use crate::{outbox, rfc3339, AppState};
+use crate::outbox;
+use crate::outbox::Wakeup;
+use crate::state::AppState;
+use crate::storage::Storage;
+use crate::times::rfc3339;
 
 /// The caller's own account and avatar; anyone's avatar.
 pub fn router() -> Router<AppState> {
@@ -96,8 +103,8 @@ pub async fn load_profile_in(conn: &mut PgConnection, id: Uuid) -> ApiResult<Use
 /// The caller's profile.
 #[utoipa::path(get, path = "/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = UserProfile), (status = 401, body = ErrorBody)))]
-pub async fn get_me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<UserProfile>> {
-    Ok(Json(load_profile(&state.db, user.id).await?))
+pub async fn get_me(State(db): State<PgPool>, user: AuthUser) -> ApiResult<Json<UserProfile>> {
+    Ok(Json(load_profile(&db, user.id).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -117,7 +124,7 @@ pub struct UpdateMe {
     responses((status = 200, body = UserProfile), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_me(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     user: AuthUser,
     JsonBody(body): JsonBody<UpdateMe>,
 ) -> ApiResult<Json<UserProfile>> {
@@ -146,9 +153,9 @@ pub async fn update_me(
     .bind(&username)
     .bind(clean(body.display_name))
     .bind(clear_display_name)
-    .execute(&state.db)
+    .execute(&db)
     .await?;
-    Ok(Json(load_profile(&state.db, user.id).await?))
+    Ok(Json(load_profile(&db, user.id).await?))
 }
 
 /// Deletes the caller's account: playlists are deleted (and the deletions
@@ -158,8 +165,14 @@ pub async fn update_me(
 /// the account gone no one can read them as a history.
 #[utoipa::path(delete, path = "/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody)))]
-pub async fn delete_me(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
-    let mut tx = state.db.begin().await?;
+pub async fn delete_me(
+    State(db): State<PgPool>,
+    State(accounts): State<Arc<Accounts>>,
+    State(storage): State<Storage>,
+    State(outbox): State<Wakeup>,
+    user: AuthUser,
+) -> ApiResult<StatusCode> {
+    let mut tx = db.begin().await?;
     let locked: Option<Option<String>> = sqlx::query_scalar(
         "SELECT avatar_key FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
     )
@@ -194,10 +207,10 @@ pub async fn delete_me(State(state): State<AppState>, user: AuthUser) -> ApiResu
     .bind(user.id)
     .execute(&mut *tx)
     .await?;
-    outbox::commit(&state, tx).await?;
-    state.accounts.changed(user.id);
+    outbox::commit(&outbox, tx).await?;
+    accounts.changed(user.id);
     if let Some(key) = avatar {
-        if let Err(error) = state.storage.delete(&key).await {
+        if let Err(error) = storage.delete(&key).await {
             tracing::warn!(%error, %key, "deleting the avatar of a deleted account failed");
         }
     }
@@ -212,7 +225,8 @@ pub async fn delete_me(State(state): State<AppState>, user: AuthUser) -> ApiResu
     responses((status = 200, body = UserProfile), (status = 413, body = ErrorBody),
               (status = 415, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn put_avatar(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(storage): State<Storage>,
     user: AuthUser,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<UserProfile>> {
@@ -226,24 +240,20 @@ pub async fn put_avatar(
     let kind = image_kind(&body)?;
     // The extension in the key records the media type to serve it with.
     let key = format!("avatars/{}.{kind}", user.id);
-    state
-        .storage
-        .put(&key, body)
-        .await
-        .map_err(ApiError::internal)?;
+    storage.put(&key, body).await.map_err(ApiError::internal)?;
     let previous: Option<String> = sqlx::query_scalar(
         "UPDATE users u SET avatar_key = $2, updated_at = now()          FROM (SELECT avatar_key FROM users WHERE id = $1 FOR UPDATE) old          WHERE u.id = $1 RETURNING old.avatar_key",
     )
     .bind(user.id)
     .bind(&key)
-    .fetch_one(&state.db)
+    .fetch_one(&db)
     .await?;
     if let Some(old) = previous.filter(|old| *old != key) {
-        if let Err(error) = state.storage.delete(&old).await {
+        if let Err(error) = storage.delete(&old).await {
             tracing::warn!(%error, key = %old, "deleting a replaced avatar failed");
         }
     }
-    Ok(Json(load_profile(&state.db, user.id).await?))
+    Ok(Json(load_profile(&db, user.id).await?))
 }
 
 /// Checks the bytes really are an image of a kind we serve, by content, not by header.
@@ -281,20 +291,20 @@ fn image_kind(bytes: &[u8]) -> ApiResult<&'static str> {
     params(("id" = Uuid, Path, description = "User id")),
     responses((status = 200, description = "The image", content_type = "image/*"), (status = 404, body = ErrorBody)))]
 pub async fn get_avatar(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(storage): State<Storage>,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Response> {
     let key: Option<Option<String>> =
         sqlx::query_scalar("SELECT avatar_key FROM users WHERE id = $1 AND deleted_at IS NULL")
             .bind(id)
-            .fetch_optional(&state.db)
+            .fetch_optional(&db)
             .await?;
     let Some(Some(key)) = key else {
         return Err(ApiError::not_found("avatar"));
     };
     let kind = key.rsplit_once('.').map_or("png", |(_, kind)| kind);
-    let bytes = state
-        .storage
+    let bytes = storage
         .get(&key)
         .await
         .map_err(ApiError::internal)?

@@ -6,7 +6,6 @@ use utoipa::{Modify, OpenApi};
 
 use crate::{
     admin, audio, auth, catalog, charts, dashboard, library, me, playback, recommend, search,
-    search_events,
 };
 
 #[derive(OpenApi)]
@@ -32,7 +31,7 @@ use crate::{
         library::likes::like, library::likes::unlike, library::likes::list,
         library::history::list,
         playback::post_batch,
-        search::search, search::suggest, search_events::click,
+        search::search, search::suggest, search::events::click,
         charts::top_tracks, charts::top_artists, charts::trending, charts::my_stats,
         recommend::similar, recommend::mine,
         admin::set_role, admin::add_member, admin::remove_member,

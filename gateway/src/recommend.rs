@@ -2,24 +2,26 @@
 //! features the ETL computes (`encore_warehouse::features`, the same code the
 //! offline evaluation measures).
 
-use axum::routing::get;
-use axum::Router;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::routing::get;
 use axum::Json;
+use axum::Router;
 use encore_warehouse::features::{self, Reason};
 use encore_warehouse::names;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::cache::Warehouse;
 use crate::charts::warehouse_error;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
-use crate::AppState;
+use crate::state::AppState;
 
 /// Similar tracks and recommendations.
 pub fn router() -> Router<AppState> {
@@ -68,10 +70,10 @@ pub struct Suggestions {
 
 /// Titles and artists of `ids`, from the catalog dimensions.
 async fn titles(
-    state: &AppState,
+    warehouse: &Warehouse,
     ids: &[Uuid],
 ) -> ApiResult<HashMap<Uuid, (String, Option<Uuid>)>> {
-    names::tracks(&state.warehouse, ids)
+    names::tracks(&warehouse.client, ids)
         .await
         .map_err(warehouse_error)
 }
@@ -81,24 +83,25 @@ async fn titles(
     params(("id" = Uuid, Path), LimitQuery),
     responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn similar(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(warehouse): State<Warehouse>,
     PathParams(track): PathParams<Uuid>,
     QueryParams(query): QueryParams<LimitQuery>,
 ) -> ApiResult<Json<Value>> {
     let limit = checked_limit(query.limit)?;
     let key = format!("similar/{track}/{limit}");
-    if let Some(hit) = state.cache.get(&key, TTL) {
+    if let Some(hit) = warehouse.cache.get(&key, TTL) {
         return Ok(Json(hit));
     }
-    if !track_known(&state, track).await? {
+    if !track_known(&db, &warehouse, track).await? {
         return Err(ApiError::not_found("track"));
     }
-    let found = features::similar(&state.warehouse, track, limit)
+    let found = features::similar(&warehouse.client, track, limit)
         .await
         .map_err(warehouse_error)?;
     let mut ids: Vec<Uuid> = found.iter().map(|s| s.track_id).collect();
     ids.push(track);
-    let names = titles(&state, &ids).await?;
+    let names = titles(&warehouse, &ids).await?;
     let of = names
         .get(&track)
         .map(|(t, _)| t.clone())
@@ -115,22 +118,22 @@ pub async fn similar(
         })
         .collect();
     let value = serde_json::to_value(Suggestions { items }).map_err(ApiError::internal)?;
-    state.cache.put(key, value.clone());
+    warehouse.cache.put(key, value.clone());
     Ok(Json(value))
 }
 
 /// Whether the catalog (PostgreSQL) or, failing that, the warehouse's
 /// catalog dimension knows `track`: an unknown track is a 404, whatever the
 /// statistics hold or whether they are there yet.
-async fn track_known(state: &AppState, track: Uuid) -> ApiResult<bool> {
+async fn track_known(db: &PgPool, warehouse: &Warehouse, track: Uuid) -> ApiResult<bool> {
     let in_catalog: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tracks WHERE id = $1)")
         .bind(track)
-        .fetch_one(&state.db)
+        .fetch_one(db)
         .await?;
     // Tracks can reach the warehouse from the catalog topics alone (another
     // gateway, a replay); an unavailable warehouse cannot vouch for one.
     Ok(in_catalog
-        || titles(state, &[track])
+        || titles(warehouse, &[track])
             .await
             .is_ok_and(|known| known.contains_key(&track)))
 }
@@ -152,7 +155,8 @@ pub struct RecommendationsQuery {
     responses((status = 200, body = Suggestions), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 503, body = ErrorBody)))]
 pub async fn mine(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(warehouse): State<Warehouse>,
     user: AuthUser,
     QueryParams(query): QueryParams<RecommendationsQuery>,
 ) -> ApiResult<Json<Value>> {
@@ -163,11 +167,11 @@ pub async fn mine(
         Some(_) => return Err(ApiError::invalid_field("mix", "must be replay")),
     };
     let key = format!("recommendations/{}/{limit}/{replay}", user.id);
-    if let Some(hit) = state.cache.get(&key, TTL) {
+    if let Some(hit) = warehouse.cache.get(&key, TTL) {
         return Ok(Json(hit));
     }
     let found = if replay {
-        features::replay(&state.warehouse, user.id, limit)
+        features::replay(&warehouse.client, user.id, limit)
             .await
             .map_err(warehouse_error)?
     } else {
@@ -178,9 +182,9 @@ pub async fn mine(
         )
         .bind(user.id)
         .bind(RECENT_LIKES)
-        .fetch_all(&state.db)
+        .fetch_all(&db)
         .await?;
-        features::recommend(&state.warehouse, user.id, limit + liked.len())
+        features::recommend(&warehouse.client, user.id, limit + liked.len())
             .await
             .map_err(warehouse_error)?
             .into_iter()
@@ -193,7 +197,7 @@ pub async fn mine(
         Reason::BecauseYouPlayed { seed } => Some(seed),
         _ => None,
     }));
-    let names = titles(&state, &ids).await?;
+    let names = titles(&warehouse, &ids).await?;
     let artist_ids: Vec<Uuid> = found
         .iter()
         .filter_map(|r| match r.reason {
@@ -201,7 +205,7 @@ pub async fn mine(
             _ => None,
         })
         .collect();
-    let artists = names::artists(&state.warehouse, &artist_ids)
+    let artists = names::artists(&warehouse.client, &artist_ids)
         .await
         .map_err(warehouse_error)?;
     let title = |id: &Uuid| names.get(id).map(|(t, _)| t.clone());
@@ -245,7 +249,7 @@ pub async fn mine(
         })
         .collect();
     let value = serde_json::to_value(Suggestions { items }).map_err(ApiError::internal)?;
-    state.cache.put(key, value.clone());
+    warehouse.cache.put(key, value.clone());
     Ok(Json(value))
 }
 

@@ -74,7 +74,7 @@ async fn the_dashboard_counts_plays_listeners_newcomers_and_skips_exactly() {
         .await
         .expect(200);
     let hour = |at: i64| {
-        let stamp = encore_gateway::rfc3339(
+        let stamp = encore_gateway::times::rfc3339(
             time::OffsetDateTime::from_unix_timestamp(at / 1_000).expect("a time"),
         );
         got["hourly"]

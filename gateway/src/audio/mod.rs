@@ -5,9 +5,12 @@
 //! is stable and a re-upload of the same file changes nothing in storage.
 //! Streaming honours single `Range` requests (206, or 416 past the end).
 
+mod files;
 pub mod probe;
 pub mod range;
 pub mod transcode;
+
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
@@ -17,16 +20,21 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use sqlx::PgPool;
 use uuid::Uuid;
 
+pub use self::files::AudioFiles;
 use self::probe::{AudioInfo, ProbeError};
 use self::range::RangeAnswer;
+use crate::auth::token::TokenKeys;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::catalog::tracks::{self, Track, TrackRow, COLUMNS};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
 use crate::outbox;
-use crate::AppState;
+use crate::outbox::Wakeup;
+use crate::state::AppState;
+use crate::storage::Storage;
 
 /// Upload (up to `max_audio_bytes`, far above the API's usual body limit) and streaming.
 pub fn router(max_audio_bytes: usize) -> Router<AppState> {
@@ -56,13 +64,15 @@ pub struct Uploaded {
               (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn upload(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(storage): State<Storage>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
     request: Request,
 ) -> ApiResult<Json<Uploaded>> {
     // Refuse early, before reading what may be hundreds of megabytes.
-    tracks::authorize(&mut *state.db.acquire().await?, &user, id).await?;
+    tracks::authorize(&mut *db.acquire().await?, &user, id).await?;
     let bytes = read_upload(request).await?;
     let probed = bytes.clone();
     let info = tokio::task::spawn_blocking(move || probe::probe(&probed))
@@ -87,13 +97,9 @@ pub async fn upload(
         .collect();
     let key = format!("audio/{id}/{etag}.{}", info.format.extension());
     let size = bytes.len() as i64;
-    state
-        .storage
-        .put(&key, bytes)
-        .await
-        .map_err(ApiError::internal)?;
+    storage.put(&key, bytes).await.map_err(ApiError::internal)?;
 
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let previous = tracks::authorize(&mut tx, &user, id).await?;
     let row: TrackRow = sqlx::query_as(&format!(
         "UPDATE tracks SET audio_key = $2, audio_content_type = $3, audio_size = $4, audio_etag = $5, \
@@ -108,9 +114,9 @@ pub async fn upload(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, row.body(), row.version).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     if let Some(old) = previous.audio_key.filter(|old| *old != key) {
-        if let Err(error) = state.storage.delete(&old).await {
+        if let Err(error) = storage.delete(&old).await {
             tracing::warn!(%error, key = %old, "deleting replaced audio failed");
         }
     }
@@ -190,27 +196,27 @@ pub struct StreamUrl {
     params(("id" = Uuid, Path)),
     responses((status = 200, body = StreamUrl), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn stream_url(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(tokens): State<Arc<TokenKeys>>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<StreamUrl>> {
     let exists: Option<bool> =
         sqlx::query_scalar("SELECT audio_key IS NOT NULL FROM tracks WHERE id = $1")
             .bind(id)
-            .fetch_optional(&state.db)
+            .fetch_optional(&db)
             .await?;
     if exists != Some(true) {
         return Err(ApiError::not_found("audio of this track"));
     }
     let now = encore_common::now_millis() / 1000;
-    let (ticket, exp) = state
-        .tokens
+    let (ticket, exp) = tokens
         .issue_ticket(user.id, id, now)
         .map_err(ApiError::internal)?;
     let expires_at = time::OffsetDateTime::from_unix_timestamp(exp).map_err(ApiError::internal)?;
     Ok(Json(StreamUrl {
         url: format!("/v1/tracks/{id}/stream?ticket={ticket}"),
-        expires_at: crate::rfc3339(expires_at),
+        expires_at: crate::times::rfc3339(expires_at),
     }))
 }
 
@@ -234,7 +240,9 @@ pub struct Wanted {
               (status = 422, description = "The stored file could not be transcoded", body = ErrorBody),
               (status = 503, description = "Every transcoder is busy", body = ErrorBody)))]
 pub async fn stream(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(files): State<AudioFiles>,
+    State(tokens): State<Arc<TokenKeys>>,
     MaybeUser(user): MaybeUser,
     PathParams(id): PathParams<Uuid>,
     QueryParams(query): QueryParams<StreamQuery>,
@@ -244,28 +252,26 @@ pub async fn stream(
         let ticket = query.ticket.as_deref().ok_or_else(|| {
             ApiError::unauthorized("send Authorization: Bearer <access token>, or a ticket from /v1/tracks/{id}/stream-url")
         })?;
-        state
-            .tokens
-            .verify_ticket(ticket, id)
-            .map_err(|e| match e {
-                crate::auth::token::TokenError::Expired => ApiError::unauthorized(
-                    "the stream ticket has expired; ask /v1/tracks/{id}/stream-url again",
-                ),
-                _ => ApiError::unauthorized("the stream ticket is not valid for this track"),
-            })?;
+        tokens.verify_ticket(ticket, id).map_err(|e| match e {
+            crate::auth::token::TokenError::Expired => ApiError::unauthorized(
+                "the stream ticket has expired; ask /v1/tracks/{id}/stream-url again",
+            ),
+            _ => ApiError::unauthorized("the stream ticket is not valid for this track"),
+        })?;
     }
     let wanted = Wanted {
         format: query.format,
         kbps: query.bitrate,
     };
-    send(&state, id, &request_headers, &wanted).await
+    send(&db, &files, id, &request_headers, &wanted).await
 }
 
 /// A track's stored audio as an HTTP answer to `request_headers` (ranges,
 /// validators), transcoded when `wanted` asks; a 404 when the track has
 /// none. Every API that streams (native, Subsonic) answers through this.
 pub async fn send(
-    state: &AppState,
+    db: &PgPool,
+    files: &AudioFiles,
     id: Uuid,
     request_headers: &HeaderMap,
     wanted: &Wanted,
@@ -274,7 +280,7 @@ pub async fn send(
         "SELECT audio_key, audio_content_type, audio_size, audio_etag, duration_ms FROM tracks WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(&state.db)
+    .fetch_optional(db)
     .await?;
     let Some(StoredAudio {
         audio_key: Some(key),
@@ -292,11 +298,11 @@ pub async fn send(
         .map_err(|why| ApiError::invalid_field("format", why))?;
     if let transcode::Plan::Transcode { target, kbps } = plan {
         let source = transcode::Source {
-            storage: &state.storage,
+            storage: &files.storage,
             key: &key,
             etag: &etag,
         };
-        return state
+        return files
             .transcoder
             .respond(source, target, kbps, request_headers)
             .await;
@@ -326,7 +332,7 @@ pub async fn send(
     };
     match range::answer(range, size) {
         RangeAnswer::Full => {
-            let body = state
+            let body = files
                 .storage
                 .stream_range(&key, 0, size)
                 .await
@@ -340,7 +346,7 @@ pub async fn send(
             )
         }
         RangeAnswer::Partial { start, end } => {
-            let body = state
+            let body = files
                 .storage
                 .stream_range(&key, start, end)
                 .await

@@ -32,7 +32,7 @@ use crate::checks::Checks;
 use crate::db::DbError;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};
-use crate::AppState;
+use crate::state::AppState;
 
 /// The caller's app passwords and API keys.
 pub fn router() -> Router<AppState> {
@@ -119,8 +119,8 @@ impl From<CredentialRow> for Credential {
         Credential {
             id,
             name,
-            created_at: crate::rfc3339(created_at),
-            last_used_at: last_used_at.map(crate::rfc3339),
+            created_at: crate::times::rfc3339(created_at),
+            last_used_at: last_used_at.map(crate::times::rfc3339),
         }
     }
 }
@@ -319,13 +319,14 @@ fn checked_name(body: &NewCredential) -> ApiResult<&str> {
 }
 
 async fn create_kind(
-    state: &AppState,
+    db: &PgPool,
+    sealer: &Sealer,
     user: AuthUser,
     kind: Kind,
     body: &NewCredential,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let name = checked_name(body)?;
-    let created = create(&state.db, &state.sealer, user.id, kind, name).await?;
+    let created = create(db, sealer, user.id, kind, name).await?;
     tracing::info!(user = %user.id, credential = %created.credential.id, kind = kind.as_str(), "app credential created");
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -336,21 +337,22 @@ async fn create_kind(
     responses((status = 201, body = Created), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_app_password(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(sealer): State<Sealer>,
     user: AuthUser,
     JsonBody(body): JsonBody<NewCredential>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    create_kind(&state, user, Kind::AppPassword, &body).await
+    create_kind(&db, &sealer, user, Kind::AppPassword, &body).await
 }
 
 /// The caller's live app passwords, without their secrets.
 #[utoipa::path(get, path = "/v1/me/app-passwords", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Credentials), (status = 401, body = ErrorBody)))]
 pub async fn list_app_passwords(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     user: AuthUser,
 ) -> ApiResult<Json<Credentials>> {
-    let items = list(&state.db, user.id, Kind::AppPassword).await?;
+    let items = list(&db, user.id, Kind::AppPassword).await?;
     Ok(Json(Credentials { items }))
 }
 
@@ -359,11 +361,11 @@ pub async fn list_app_passwords(
     params(("id" = Uuid, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_app_password(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<StatusCode> {
-    revoke(&state.db, user.id, Kind::AppPassword, id).await?;
+    revoke(&db, user.id, Kind::AppPassword, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -373,21 +375,22 @@ pub async fn revoke_app_password(
     responses((status = 201, body = Created), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_api_key(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(sealer): State<Sealer>,
     user: AuthUser,
     JsonBody(body): JsonBody<NewCredential>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    create_kind(&state, user, Kind::ApiKey, &body).await
+    create_kind(&db, &sealer, user, Kind::ApiKey, &body).await
 }
 
 /// The caller's live API keys, without their secrets.
 #[utoipa::path(get, path = "/v1/me/api-keys", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Credentials), (status = 401, body = ErrorBody)))]
 pub async fn list_api_keys(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     user: AuthUser,
 ) -> ApiResult<Json<Credentials>> {
-    let items = list(&state.db, user.id, Kind::ApiKey).await?;
+    let items = list(&db, user.id, Kind::ApiKey).await?;
     Ok(Json(Credentials { items }))
 }
 
@@ -396,11 +399,11 @@ pub async fn list_api_keys(
     params(("id" = Uuid, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_api_key(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<StatusCode> {
-    revoke(&state.db, user.id, Kind::ApiKey, id).await?;
+    revoke(&db, user.id, Kind::ApiKey, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,12 +12,11 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
+use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-
-use crate::AppState;
 
 /// An address, or a block of them (`10.0.0.0/8`, `fd00::/8`, `127.0.0.1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,23 +132,28 @@ pub fn client_ip(peer: IpAddr, forwarded: &[Option<IpAddr>], trusted: &[Cidr]) -
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl FromRequestParts<AppState> for ClientAddr {
+/// The proxies whose `Forwarded` headers are believed
+/// (`ENCORE_TRUSTED_PROXIES`): the part of the state [`ClientAddr`] needs.
+#[derive(Clone, Default)]
+pub struct TrustedProxies(pub Arc<[Cidr]>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr
+where
+    TrustedProxies: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let TrustedProxies(trusted) = TrustedProxies::from_ref(state);
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip());
-        let trusted = &state.config.trusted_proxies;
         Ok(ClientAddr(peer.map(|peer| {
             if trusted.is_empty() {
                 peer.to_canonical()
             } else {
-                client_ip(peer, &forwarded(&parts.headers), trusted)
+                client_ip(peer, &forwarded(&parts.headers), &trusted)
             }
         })))
     }

@@ -25,18 +25,21 @@ pub mod device;
 pub mod password;
 pub mod refresh;
 pub mod routes;
+pub mod rules;
 pub mod seal;
 pub mod throttle;
 pub mod token;
 pub mod web;
 
-use axum::extract::FromRequestParts;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -85,13 +88,25 @@ impl AuthUser {
     }
 }
 
-impl FromRequestParts<AppState> for AuthUser {
+/// What checks a bearer token: the keys that signed it, and the accounts
+/// whose roles it stands for.
+#[derive(Clone)]
+pub struct Verifier {
+    pub tokens: Arc<token::TokenKeys>,
+    pub accounts: Arc<accounts::Accounts>,
+    pub db: PgPool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser
+where
+    Verifier: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let token = bearer(parts)?
             .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <access token>"))?;
-        authenticate(state, token).await
+        authenticate(&Verifier::from_ref(state), token).await
     }
 }
 
@@ -99,12 +114,17 @@ impl FromRequestParts<AppState> for AuthUser {
 /// still a 401, so a client never silently loses its identity.
 pub struct MaybeUser(pub Option<AuthUser>);
 
-impl FromRequestParts<AppState> for MaybeUser {
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser
+where
+    Verifier: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match bearer(parts)? {
-            Some(token) => authenticate(state, token).await.map(|u| MaybeUser(Some(u))),
+            Some(token) => authenticate(&Verifier::from_ref(state), token)
+                .await
+                .map(|u| MaybeUser(Some(u))),
             None => Ok(MaybeUser(None)),
         }
     }
@@ -129,16 +149,16 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
     }
 }
 
-async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
-    let claims = state.tokens.verify(token).map_err(|e| match e {
+async fn authenticate(verifier: &Verifier, token: &str) -> Result<AuthUser, ApiError> {
+    let claims = verifier.tokens.verify(token).map_err(|e| match e {
         token::TokenError::Expired => {
             ApiError::unauthorized("the access token has expired; refresh it")
         }
         _ => ApiError::unauthorized("the access token is invalid"),
     })?;
-    let role = state
+    let role = verifier
         .accounts
-        .role(&state.db, claims.sub)
+        .role(&verifier.db, claims.sub)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
     Ok(AuthUser {

@@ -3,26 +3,29 @@
 //! Each answers the refresh token in JSON, or, for a web client that sends
 //! `X-Encore-Session: cookie`, in an HttpOnly cookie ([`super::web`]).
 
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Json;
 use axum::Router;
+use encore_common::metrics::GATEWAY_LOGINS_THROTTLED_TOTAL as LOGINS_THROTTLED;
 use serde::{Deserialize, Serialize};
-use sqlx::PgConnection;
-use std::time::Duration;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::refresh::{self, Refreshed};
+use super::rules::{check_email, check_password, check_username};
 use super::throttle::{self, Attempt, ClientAddr};
+use super::token::Issuer;
 use super::{device, password, web, Role};
 use crate::checks::Checks;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::JsonBody;
 use crate::me::{load_profile, UserProfile};
-use crate::AppState;
-use encore_common::metrics::GATEWAY_LOGINS_THROTTLED_TOTAL as LOGINS_THROTTLED;
+use crate::state::AppState;
 
 /// The account endpoints: register, log in, refresh, log out.
 pub fn router() -> Router<AppState> {
@@ -88,7 +91,7 @@ impl Session {
         mut self,
         status: StatusCode,
         headers: &HeaderMap,
-        state: &AppState,
+        issuer: &Issuer,
     ) -> ApiResult<Response> {
         if !web::wants_cookie(headers) {
             return Ok((status, Json(self)).into_response());
@@ -97,42 +100,9 @@ impl Session {
         let mut response = (status, Json(self)).into_response();
         web::set_cookies(
             response.headers_mut(),
-            web::session_cookies(&token, state.config.auth.refresh_ttl)?,
+            web::session_cookies(&token, issuer.config.refresh_ttl)?,
         );
         Ok(response)
-    }
-}
-
-pub fn check_email(checks: &mut Checks, email: &str) {
-    let ok = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if !ok {
-        checks.fail("email", "must be an email address such as ada@example.com");
-    }
-}
-
-pub fn check_username(checks: &mut Checks, username: &str) {
-    let ok = (3..=32).contains(&username.chars().count())
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    if !ok {
-        checks.fail(
-            "username",
-            "must be 3 to 32 letters, digits, `_`, `.` or `-`",
-        );
-    }
-}
-
-pub fn check_password(checks: &mut Checks, field: &str, password: &str) {
-    if !(8..=128).contains(&password.chars().count()) {
-        checks.fail(field, "must be 8 to 128 characters");
     }
 }
 
@@ -143,7 +113,8 @@ pub fn check_password(checks: &mut Checks, field: &str, password: &str) {
         (status = 400, description = "A field is invalid", body = ErrorBody),
         (status = 409, description = "Email or username taken", body = ErrorBody)))]
 pub async fn register(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(issuer): State<Issuer>,
     from: ClientAddr,
     headers: HeaderMap,
     JsonBody(body): JsonBody<RegisterRequest>,
@@ -158,7 +129,7 @@ pub async fn register(
 
     let hash = password::hash(body.password).await?;
     let id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO users (id, email, username, password_hash, role) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -169,17 +140,17 @@ pub async fn register(
     .bind(Role::Listener.as_str())
     .execute(&mut *tx)
     .await?;
-    let session = start_session(&state, &mut tx, id).await?;
+    let session = start_session(&issuer, &mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(user = %id, "account registered");
     // Signing up is signing in: the place is known from now on. The account
     // exists already, so failing to note it must not fail the request.
-    let limits = state.config.auth.login;
-    if let Err(error) = throttle::remember(&state.db, &limits, id, from).await {
+    let limits = issuer.config.login;
+    if let Err(error) = throttle::remember(&db, &limits, id, from).await {
         tracing::warn!(%error, user = %id, "noting the place of a registration failed");
     }
-    let mut response = session.answer(StatusCode::CREATED, &headers, &state)?;
-    web::set_cookies(response.headers_mut(), vec![device_cookie(&state, id)?]);
+    let mut response = session.answer(StatusCode::CREATED, &headers, &issuer)?;
+    web::set_cookies(response.headers_mut(), vec![device_cookie(&issuer, id)?]);
     Ok(response)
 }
 
@@ -191,7 +162,8 @@ pub async fn register(
         (status = 401, description = "Wrong login or password", body = ErrorBody),
         (status = 429, description = "Too many failed logins from this place or address, or (from a place the account never signed in from) too soon after the account's last failure; `Retry-After` says when to try again", body = ErrorBody)))]
 pub async fn login(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(issuer): State<Issuer>,
     from: ClientAddr,
     headers: HeaderMap,
     JsonBody(body): JsonBody<LoginRequest>,
@@ -208,15 +180,15 @@ pub async fn login(
          WHERE deleted_at IS NULL AND (lower(email) = lower($1) OR lower(username) = lower($1))",
     )
     .bind(login)
-    .fetch_optional(&state.db)
+    .fetch_optional(&db)
     .await?;
-    let limits = state.config.auth.login;
+    let limits = issuer.config.login;
     let device = found.as_ref().and_then(|(id, _)| {
-        let key = state.config.auth.jwt_secret.as_bytes();
+        let key = issuer.config.jwt_secret.as_bytes();
         device::presented(&headers, key, *id, limits.known_for)
     });
     let attempt = Attempt::new(found.as_ref().map(|f| f.0).ok_or(login), from).with_device(device);
-    let standing = throttle::standing(&state.db, &attempt).await?;
+    let standing = throttle::standing(&db, &attempt).await?;
     if let Some(secs) = throttle::judge(&limits, &standing) {
         metrics::counter!(LOGINS_THROTTLED.name, "path" => "native").increment(1);
         return Err(ApiError::too_many(
@@ -230,23 +202,23 @@ pub async fn login(
     let (id, stored) = found.clone().unwrap_or((Uuid::nil(), DUMMY.to_string()));
     let matches = password::verify(body.password, stored).await?;
     if found.is_none() || !matches {
-        throttle::failed(&state.db, &limits, &attempt, &standing).await?;
+        throttle::failed(&db, &limits, &attempt, &standing).await?;
         return Err(ApiError::unauthorized("wrong login or password"));
     }
-    throttle::succeeded(&state.db, &limits, &attempt, &standing).await?;
-    let mut tx = state.db.begin().await?;
-    let session = start_session(&state, &mut tx, id).await?;
+    throttle::succeeded(&db, &limits, &attempt, &standing).await?;
+    let mut tx = db.begin().await?;
+    let session = start_session(&issuer, &mut tx, id).await?;
     tx.commit().await?;
-    let mut response = session.answer(StatusCode::OK, &headers, &state)?;
-    web::set_cookies(response.headers_mut(), vec![device_cookie(&state, id)?]);
+    let mut response = session.answer(StatusCode::OK, &headers, &issuer)?;
+    web::set_cookies(response.headers_mut(), vec![device_cookie(&issuer, id)?]);
     Ok(response)
 }
 
 /// A fresh device cookie for `user` ([`device`]): every client that signs in
 /// gets one, whether it keeps its session in cookies or in JSON.
-fn device_cookie(state: &AppState, user: Uuid) -> ApiResult<axum::http::HeaderValue> {
-    let key = state.config.auth.jwt_secret.as_bytes();
-    device::issue(key, user, state.config.auth.login.known_for)
+fn device_cookie(issuer: &Issuer, user: Uuid) -> ApiResult<axum::http::HeaderValue> {
+    let key = issuer.config.jwt_secret.as_bytes();
+    device::issue(key, user, issuer.config.login.known_for)
 }
 
 /// Trades a refresh token for a new session.
@@ -258,7 +230,8 @@ fn device_cookie(state: &AppState, user: Uuid) -> ApiResult<axum::http::HeaderVa
         (status = 401, description = "Unknown, expired, revoked or reused token", body = ErrorBody),
         (status = 403, description = "Cookie session: `X-CSRF-Token` does not repeat the `encore_csrf` cookie", body = ErrorBody)))]
 pub async fn refresh(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(issuer): State<Issuer>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<RefreshRequest>,
 ) -> ApiResult<Response> {
@@ -267,16 +240,16 @@ pub async fn refresh(
         None if web::wants_cookie(&headers) => (web::refresh_token(&headers)?, refresh::RACE_GRACE),
         None => return Err(missing_refresh_token()),
     };
-    let ttl = state.config.auth.refresh_ttl;
-    match refresh::rotate(&state.db, &presented, ttl, grace).await? {
+    let ttl = issuer.config.refresh_ttl;
+    match refresh::rotate(&db, &presented, ttl, grace).await? {
         Refreshed::Rotated { user, token } => Session {
-            user: load_profile(&state.db, user).await?,
-            access_token: access_token(&state, user)?,
+            user: load_profile(&db, user).await?,
+            access_token: access_token(&issuer, user)?,
             token_type: "Bearer",
-            expires_in: state.tokens.access_ttl().as_secs(),
+            expires_in: issuer.keys.access_ttl().as_secs(),
             refresh_token: Some(token),
         }
-        .answer(StatusCode::OK, &headers, &state),
+        .answer(StatusCode::OK, &headers, &issuer),
         Refreshed::Refused => Err(ApiError::unauthorized(
             "the refresh token is not valid; log in again",
         )),
@@ -296,12 +269,12 @@ pub async fn refresh(
     responses((status = 204, description = "The session's refresh tokens are revoked (and, for a cookie session, its cookies cleared)"),
               (status = 403, description = "Cookie session: `X-CSRF-Token` does not repeat the `encore_csrf` cookie", body = ErrorBody)))]
 pub async fn logout(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<RefreshRequest>,
 ) -> ApiResult<Response> {
     if let Some(token) = body.refresh_token {
-        refresh::revoke(&state.db, token.trim()).await?;
+        refresh::revoke(&db, token.trim()).await?;
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     if !web::wants_cookie(&headers) {
@@ -309,7 +282,7 @@ pub async fn logout(
     }
     // Without a refresh cookie there is nothing to revoke, only cookies to clear.
     match web::refresh_token(&headers) {
-        Ok(token) => refresh::revoke(&state.db, &token).await?,
+        Ok(token) => refresh::revoke(&db, &token).await?,
         Err(refused) if refused.status == StatusCode::FORBIDDEN => return Err(refused),
         Err(_) => {}
     }
@@ -326,54 +299,20 @@ fn missing_refresh_token() -> ApiError {
     )
 }
 
-fn access_token(state: &AppState, user: Uuid) -> ApiResult<String> {
-    state
-        .tokens
+fn access_token(issuer: &Issuer, user: Uuid) -> ApiResult<String> {
+    issuer
+        .keys
         .issue(user, encore_common::now_millis() / 1000)
         .map_err(ApiError::internal)
 }
 
-async fn start_session(state: &AppState, tx: &mut PgConnection, user: Uuid) -> ApiResult<Session> {
-    let refresh_token =
-        refresh::issue(tx, user, Uuid::now_v7(), state.config.auth.refresh_ttl).await?;
+async fn start_session(issuer: &Issuer, tx: &mut PgConnection, user: Uuid) -> ApiResult<Session> {
+    let refresh_token = refresh::issue(tx, user, Uuid::now_v7(), issuer.config.refresh_ttl).await?;
     Ok(Session {
         user: crate::me::load_profile_in(tx, user).await?,
-        access_token: access_token(state, user)?,
+        access_token: access_token(issuer, user)?,
         token_type: "Bearer",
-        expires_in: state.tokens.access_ttl().as_secs(),
+        expires_in: issuer.keys.access_ttl().as_secs(),
         refresh_token: Some(refresh_token),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn email_username_and_password_rules() {
-        let mut checks = Checks::new();
-        for good in ["ada@example.com", "a.b+c@mail.example.org"] {
-            check_email(&mut checks, good);
-        }
-        check_username(&mut checks, "ada_l-1.x");
-        check_password(&mut checks, "password", "12345678");
-        assert!(checks.finish().is_ok());
-        for bad in [
-            "",
-            "ada",
-            "@example.com",
-            "ada@example",
-            "ada@.com",
-            "a da@example.com",
-        ] {
-            let mut checks = Checks::new();
-            check_email(&mut checks, bad);
-            assert!(checks.finish().is_err(), "{bad}");
-        }
-        for bad in ["ab", "with space", "ünï", &"x".repeat(33)] {
-            let mut checks = Checks::new();
-            check_username(&mut checks, bad);
-            assert!(checks.finish().is_err(), "{bad}");
-        }
-    }
 }

@@ -43,6 +43,15 @@ struct TicketClaims {
 pub const TICKET_TTL: Duration = Duration::from_secs(6 * 3600);
 
 /// Keys and validation rules, built once at start.
+/// What starting a session needs: the keys that sign its tokens, and the
+/// account settings (refresh lifetime, the login throttle's limits, the
+/// device cookie's key).
+#[derive(Clone)]
+pub struct Issuer {
+    pub keys: std::sync::Arc<TokenKeys>,
+    pub config: std::sync::Arc<AuthConfig>,
+}
+
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,

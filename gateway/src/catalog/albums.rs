@@ -7,6 +7,7 @@ use axum::Json;
 use axum::Router;
 use encore_schemas::EntityType;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::artists::trimmed;
@@ -15,9 +16,10 @@ use crate::auth::AuthUser;
 use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::outbox::Wakeup;
 use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
-use crate::AppState;
+use crate::state::AppState;
 
 /// `/v1/albums`.
 pub fn router() -> Router<AppState> {
@@ -72,7 +74,7 @@ pub struct ListAlbums {
 #[utoipa::path(get, path = "/v1/albums", tag = "catalog", params(ListAlbums),
     responses((status = 200, body = Page<Album>), (status = 400, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     QueryParams(query): QueryParams<ListAlbums>,
 ) -> ApiResult<Json<Page<Album>>> {
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
@@ -86,7 +88,7 @@ pub async fn list(
     .bind(query.genre)
     .bind(query.year)
     .bind(page.fetch())
-    .fetch_all(&state.db)
+    .fetch_all(&db)
     .await?;
     Ok(Json(Page::from_rows(rows, page, |a| a.id)))
 }
@@ -95,10 +97,10 @@ pub async fn list(
 #[utoipa::path(get, path = "/v1/albums/{id}", tag = "catalog", params(("id" = Uuid, Path)),
     responses((status = 200, body = Album), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<Album>> {
-    load(&state.db, id)
+    load(&db, id)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("album"))
@@ -162,7 +164,8 @@ fn check(
     responses((status = 201, body = Album), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     JsonBody(body): JsonBody<CreateAlbum>,
 ) -> ApiResult<(StatusCode, Json<Album>)> {
@@ -172,7 +175,7 @@ pub async fn create(
         Some(&body.genres),
         body.cover_url.as_deref(),
     )?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     authorize_artist_field(&mut tx, &user, body.artist_id).await?;
     let album: Album = sqlx::query_as(&format!(
         "INSERT INTO albums (id, artist_id, title, release_year, genres, cover_url, external_id) \
@@ -188,7 +191,7 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, album.body(), album.version).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok((StatusCode::CREATED, Json(album)))
 }
 
@@ -212,7 +215,8 @@ pub(crate) async fn authorize(
     responses((status = 200, body = Album), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
     JsonBody(body): JsonBody<UpdateAlbum>,
@@ -223,7 +227,7 @@ pub async fn update(
         body.genres.as_deref(),
         body.cover_url.as_deref(),
     )?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     authorize(&mut tx, &user, id).await?;
     let album: Album = sqlx::query_as(&format!(
         "UPDATE albums SET title = COALESCE($2, title), release_year = COALESCE($3, release_year), \
@@ -239,7 +243,7 @@ pub async fn update(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, album.body(), album.version).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok(Json(album))
 }
 
@@ -249,11 +253,12 @@ pub async fn update(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn delete(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     authorize(&mut tx, &user, id).await?;
     tracks::detach_album(&mut tx, id).await?;
     let version: i64 = sqlx::query_scalar("DELETE FROM albums WHERE id = $1 RETURNING version")
@@ -261,6 +266,6 @@ pub async fn delete(
         .fetch_one(&mut *tx)
         .await?;
     outbox::delete(&mut tx, EntityType::Album, id, version + 1).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::Router;
 use encore_schemas::EntityType;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::authorize_artist;
@@ -15,9 +16,10 @@ use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::library::playlists;
+use crate::outbox::Wakeup;
 use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
-use crate::AppState;
+use crate::state::AppState;
 
 /// `/v1/artists`.
 pub fn router() -> Router<AppState> {
@@ -72,7 +74,7 @@ pub struct ListArtists {
 #[utoipa::path(get, path = "/v1/artists", tag = "catalog", params(ListArtists),
     responses((status = 200, body = Page<Artist>), (status = 400, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     QueryParams(query): QueryParams<ListArtists>,
 ) -> ApiResult<Json<Page<Artist>>> {
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
@@ -84,7 +86,7 @@ pub async fn list(
     .bind(page.after)
     .bind(query.genre)
     .bind(page.fetch())
-    .fetch_all(&state.db)
+    .fetch_all(&db)
     .await?;
     Ok(Json(Page::from_rows(rows, page, |a| a.id)))
 }
@@ -93,13 +95,13 @@ pub async fn list(
 #[utoipa::path(get, path = "/v1/artists/{id}", tag = "catalog", params(("id" = Uuid, Path)),
     responses((status = 200, body = Artist), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<Artist>> {
     let row: Option<Artist> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM artists WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&state.db)
+            .fetch_optional(&db)
             .await?;
     row.map(Json).ok_or_else(|| ApiError::not_found("artist"))
 }
@@ -160,7 +162,8 @@ fn check(
     responses((status = 201, body = Artist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     JsonBody(body): JsonBody<CreateArtist>,
 ) -> ApiResult<(StatusCode, Json<Artist>)> {
@@ -175,7 +178,7 @@ pub async fn create(
         body.country.as_deref(),
         body.image_url.as_deref(),
     )?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let artist: Artist = sqlx::query_as(&format!(
         "INSERT INTO artists (id, name, genres, country, image_url, external_id, name_key) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
@@ -197,7 +200,7 @@ pub async fn create(
             .await?;
     }
     outbox::upsert(&mut tx, artist.body(), artist.version).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok((StatusCode::CREATED, Json(artist)))
 }
 
@@ -207,7 +210,8 @@ pub async fn create(
     responses((status = 200, body = Artist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
     JsonBody(body): JsonBody<UpdateArtist>,
@@ -218,7 +222,7 @@ pub async fn update(
         body.country.as_deref(),
         body.image_url.as_deref(),
     )?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     authorize_artist(&mut tx, &user, id).await?;
     let artist: Artist = sqlx::query_as(&format!(
         "UPDATE artists SET name = COALESCE($2, name), name_key = COALESCE($6, name_key), genres = COALESCE($3, genres), \
@@ -235,7 +239,7 @@ pub async fn update(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, artist.body(), artist.version).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok(Json(artist))
 }
 
@@ -245,11 +249,12 @@ pub async fn update(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn delete(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     authorize_artist(&mut tx, &user, id).await?;
     let tracks: Vec<(Uuid, i64)> = sqlx::query_as(
         "SELECT id, version FROM tracks WHERE artist_id = $1 ORDER BY id FOR UPDATE",
@@ -276,7 +281,7 @@ pub async fn delete(
     }
     outbox::delete(&mut tx, EntityType::Artist, id, version + 1).await?;
     playlists::renumber_and_publish(&mut tx, &affected_playlists).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use axum::{Json, Router};
 use sha2::{Digest, Sha256};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::albums::{self, Album, COLUMNS};
@@ -24,7 +25,9 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
 use crate::outbox;
-use crate::AppState;
+use crate::outbox::Wakeup;
+use crate::state::AppState;
+use crate::storage::Storage;
 
 /// The largest cover accepted.
 pub const MAX_COVER_BYTES: usize = 10 * 1024 * 1024;
@@ -60,7 +63,9 @@ fn image_format(bytes: &[u8]) -> Option<(image::ImageFormat, &'static str)> {
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
               (status = 415, body = ErrorBody)))]
 pub async fn put_cover(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(storage): State<Storage>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
@@ -92,13 +97,9 @@ pub async fn put_cover(
         "covers/{}.{kind}",
         hex::encode(&Sha256::digest(&body)[..16])
     );
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     albums::authorize(&mut tx, &user, id).await?;
-    state
-        .storage
-        .put(&key, body)
-        .await
-        .map_err(ApiError::internal)?;
+    storage.put(&key, body).await.map_err(ApiError::internal)?;
     let album: Album = sqlx::query_as(&format!(
         "UPDATE albums SET cover_key = $2, cover_url = '/v1/albums/' || id || '/cover', \
          version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
@@ -108,7 +109,7 @@ pub async fn put_cover(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, album.body(), album.version).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok(Json(album))
 }
 
@@ -126,7 +127,8 @@ pub struct CoverQuery {
     responses((status = 200, description = "The image", content_type = "image/*"),
               (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_cover(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(storage): State<Storage>,
     PathParams(id): PathParams<Uuid>,
     QueryParams(query): QueryParams<CoverQuery>,
 ) -> ApiResult<Response> {
@@ -136,22 +138,26 @@ pub async fn get_cover(
             format!("must be 16 to {MAX_SIDE} pixels"),
         ));
     }
-    cover(&state, id, query.size).await
+    cover(&db, &storage, id, query.size).await
 }
 
 /// The cover of an album as an answer: `NotFound` when it has none.
-pub async fn cover(state: &AppState, album: Uuid, size: Option<u32>) -> ApiResult<Response> {
+pub async fn cover(
+    db: &PgPool,
+    storage: &Storage,
+    album: Uuid,
+    size: Option<u32>,
+) -> ApiResult<Response> {
     let key: Option<Option<String>> =
         sqlx::query_scalar("SELECT cover_key FROM albums WHERE id = $1")
             .bind(album)
-            .fetch_optional(&state.db)
+            .fetch_optional(db)
             .await?;
     let Some(Some(key)) = key else {
         return Err(ApiError::not_found("cover"));
     };
     let original = || async {
-        state
-            .storage
+        storage
             .get(&key)
             .await
             .map_err(ApiError::internal)?
@@ -165,16 +171,11 @@ pub async fn cover(state: &AppState, album: Uuid, size: Option<u32>) -> ApiResul
         Some(size) => {
             let stem = key.rsplit_once('.').map_or(key.as_str(), |(stem, _)| stem);
             let scaled = format!("{stem}-{size}.jpeg");
-            match state
-                .storage
-                .get(&scaled)
-                .await
-                .map_err(ApiError::internal)?
-            {
+            match storage.get(&scaled).await.map_err(ApiError::internal)? {
                 Some(bytes) => ("jpeg", bytes),
                 None => {
                     let bytes = scale(original().await?, size).await?;
-                    if let Err(error) = state.storage.put(&scaled, bytes.clone()).await {
+                    if let Err(error) = storage.put(&scaled, bytes.clone()).await {
                         tracing::warn!(%error, key = %scaled, "keeping a scaled cover failed");
                     }
                     ("jpeg", bytes)

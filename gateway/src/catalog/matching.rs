@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::import::MAX_ROWS;
@@ -13,7 +14,7 @@ use super::keys::key;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::JsonBody;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The matching endpoint.
 pub fn router() -> Router<AppState> {
@@ -50,7 +51,7 @@ pub struct MatchResponse {
 #[utoipa::path(post, path = "/v1/catalog/match", tag = "catalog", security(("bearer" = [])), request_body = MatchRequest,
     responses((status = 200, body = MatchResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn match_tracks(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     _user: AuthUser,
     JsonBody(body): JsonBody<MatchRequest>,
 ) -> ApiResult<Json<MatchResponse>> {
@@ -70,7 +71,7 @@ pub async fn match_tracks(
     )
     .bind(&titles)
     .bind(&artists)
-    .fetch_all(&state.db)
+    .fetch_all(&db)
     .await?;
     let results = titles
         .iter()

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult};
-use crate::AppState;
+use crate::state::AppState;
 
 /// Artists, albums, tracks, the bulk import and listen matching.
 pub fn router() -> Router<AppState> {

@@ -8,6 +8,7 @@ use axum::Router;
 use encore_schemas::EntityType;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{authorize_artist, authorize_artist_field, YEARS};
@@ -17,9 +18,11 @@ use crate::db::DbError;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::library::playlists;
+use crate::outbox::Wakeup;
 use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
-use crate::AppState;
+use crate::state::AppState;
+use crate::storage::Storage;
 
 /// `/v1/tracks`.
 pub fn router() -> Router<AppState> {
@@ -118,7 +121,7 @@ pub struct ListTracks {
 #[utoipa::path(get, path = "/v1/tracks", tag = "catalog", params(ListTracks),
     responses((status = 200, body = Page<Track>), (status = 400, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     QueryParams(query): QueryParams<ListTracks>,
 ) -> ApiResult<Json<Page<Track>>> {
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
@@ -134,7 +137,7 @@ pub async fn list(
     .bind(query.genre)
     .bind(query.year)
     .bind(page.fetch())
-    .fetch_all(&state.db)
+    .fetch_all(&db)
     .await?;
     let tracks = rows.into_iter().map(Track::from).collect();
     Ok(Json(Page::from_rows(tracks, page, |t| t.id)))
@@ -151,10 +154,10 @@ pub async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<TrackRow>,
 #[utoipa::path(get, path = "/v1/tracks/{id}", tag = "catalog", params(("id" = Uuid, Path)),
     responses((status = 200, body = Track), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<Track>> {
-    let mut conn = state.db.acquire().await?;
+    let mut conn = db.acquire().await?;
     let row = load(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("track"))?;
@@ -239,7 +242,8 @@ async fn check_album(conn: &mut PgConnection, album: Option<Uuid>, artist: Uuid)
     responses((status = 201, body = Track), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     JsonBody(body): JsonBody<CreateTrack>,
 ) -> ApiResult<(StatusCode, Json<Track>)> {
@@ -250,7 +254,7 @@ pub async fn create(
         body.release_year,
         body.track_number,
     )?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     authorize_artist_field(&mut tx, &user, body.artist_id).await?;
     check_album(&mut tx, body.album_id, body.artist_id).await?;
     let row: TrackRow = sqlx::query_as(&format!(
@@ -270,7 +274,7 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, row.body(), row.version).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -289,7 +293,8 @@ pub async fn authorize(tx: &mut PgConnection, user: &AuthUser, id: Uuid) -> ApiR
     responses((status = 200, body = Track), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
     JsonBody(body): JsonBody<UpdateTrack>,
@@ -301,7 +306,7 @@ pub async fn update(
         body.release_year,
         body.track_number,
     )?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let current = authorize(&mut tx, &user, id).await?;
     check_album(&mut tx, body.album_id, current.artist_id).await?;
     let row: TrackRow = sqlx::query_as(&format!(
@@ -320,7 +325,7 @@ pub async fn update(
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, row.body(), row.version).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok(Json(row.into()))
 }
 
@@ -330,11 +335,13 @@ pub async fn update(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn delete(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(storage): State<Storage>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let row = authorize(&mut tx, &user, id).await?;
     let affected = playlists::lock_containing(&mut tx, &[id]).await?;
     sqlx::query("DELETE FROM tracks WHERE id = $1")
@@ -343,9 +350,9 @@ pub async fn delete(
         .await?;
     outbox::delete(&mut tx, EntityType::Track, id, row.version + 1).await?;
     playlists::renumber_and_publish(&mut tx, &affected).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     if let Some(key) = row.audio_key {
-        if let Err(error) = state.storage.delete(&key).await {
+        if let Err(error) = storage.delete(&key).await {
             tracing::warn!(%error, %key, "deleting the audio of a deleted track failed");
         }
     }

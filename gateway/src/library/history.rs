@@ -13,11 +13,13 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::cache::Warehouse;
 use crate::charts::warehouse_error;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::QueryParams;
 use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::{from_millis, rfc3339, AppState};
+use crate::state::AppState;
+use crate::times::{from_millis, rfc3339};
 
 /// The caller's listening history.
 pub fn router() -> Router<AppState> {
@@ -68,7 +70,7 @@ fn cursor_of(play: &history::Play) -> String {
 #[utoipa::path(get, path = "/v1/me/history", tag = "library", security(("bearer" = [])), params(HistoryQuery),
     responses((status = 200, body = HistoryPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(warehouse): State<Warehouse>,
     user: AuthUser,
     QueryParams(query): QueryParams<HistoryQuery>,
 ) -> ApiResult<Json<HistoryPage>> {
@@ -85,7 +87,7 @@ pub async fn list(
             ApiError::invalid_field("cursor", "is not a cursor this API gave out")
         })?),
     };
-    let mut plays = history::listener_plays(&state.warehouse, user.id, after, limit as u64 + 1)
+    let mut plays = history::listener_plays(&warehouse.client, user.id, after, limit as u64 + 1)
         .await
         .map_err(warehouse_error)?;
     let more = plays.len() as i64 > limit;

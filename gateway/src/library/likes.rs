@@ -10,13 +10,14 @@ use axum::routing::{get, put};
 use axum::Json;
 use axum::Router;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
 use crate::paging::{Page, PageRequest};
-use crate::AppState;
+use crate::state::AppState;
 
 /// The caller's likes.
 pub fn router() -> Router<AppState> {
@@ -74,14 +75,14 @@ impl LikeKind {
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn like(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     user: AuthUser,
     PathParams((kind, id)): PathParams<(LikeKind, Uuid)>,
 ) -> ApiResult<StatusCode> {
     let sql = kind.sql();
     let exists: bool = sqlx::query_scalar(sql.exists)
         .bind(id)
-        .fetch_one(&state.db)
+        .fetch_one(&db)
         .await?;
     if !exists {
         return Err(ApiError::not_found("entity to like"));
@@ -89,7 +90,7 @@ pub async fn like(
     sqlx::query(sql.like)
         .bind(user.id)
         .bind(id)
-        .execute(&state.db)
+        .execute(&db)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -99,14 +100,14 @@ pub async fn like(
     params(("kind" = LikeKind, Path), ("id" = Uuid, Path)),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn unlike(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     user: AuthUser,
     PathParams((kind, id)): PathParams<(LikeKind, Uuid)>,
 ) -> ApiResult<StatusCode> {
     sqlx::query(kind.sql().unlike)
         .bind(user.id)
         .bind(id)
-        .execute(&state.db)
+        .execute(&db)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -124,7 +125,7 @@ pub struct ListLikes {
     params(("kind" = LikeKind, Path), ListLikes),
     responses((status = 200, body = Page<Uuid>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     user: AuthUser,
     PathParams(kind): PathParams<LikeKind>,
     QueryParams(query): QueryParams<ListLikes>,
@@ -134,7 +135,7 @@ pub async fn list(
         .bind(user.id)
         .bind(page.after)
         .bind(page.fetch())
-        .fetch_all(&state.db)
+        .fetch_all(&db)
         .await?;
     Ok(Json(Page::from_rows(ids, page, |id| *id)))
 }

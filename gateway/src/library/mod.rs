@@ -6,7 +6,7 @@ pub mod playlists;
 
 use axum::Router;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// Playlists, likes and history.
 pub fn router() -> Router<AppState> {

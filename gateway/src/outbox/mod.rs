@@ -7,23 +7,41 @@
 pub mod relay;
 pub mod snapshot;
 
+use std::sync::Arc;
+
 use encore_common::topics::catalog_topic;
 use encore_schemas::{encode, Album, Artist, CatalogChange, ChangeOp, EntityType, Playlist, Track};
 use sqlx::PgConnection;
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::db::DbError;
-use crate::AppState;
 
 /// Commits a transaction that wrote outbox rows, then wakes the relay so the
 /// changes go out at once instead of at its next poll.
 pub async fn commit(
-    state: &AppState,
+    wakeup: &Wakeup,
     tx: sqlx::Transaction<'_, sqlx::Postgres>,
 ) -> Result<(), sqlx::Error> {
     tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    wakeup.notify();
     Ok(())
+}
+
+/// Wakes the relay after a committed catalog write, so it publishes at once
+/// instead of at its next poll.
+#[derive(Clone, Default)]
+pub struct Wakeup(Arc<Notify>);
+
+impl Wakeup {
+    pub fn notify(&self) {
+        self.0.notify_one();
+    }
+
+    /// Resolves at the next [`Self::notify`] (or at once if one is pending).
+    pub async fn notified(&self) {
+        self.0.notified().await;
+    }
 }
 
 /// The entity body of an upsert.

@@ -23,7 +23,6 @@
 //! **Deletes** are followed by a tombstone (same key, no value), so a compacted
 //! topic eventually forgets the entity.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use encore_common::backoff::Backoff;
@@ -34,7 +33,6 @@ use encore_common::{KafkaConfig, Topics};
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{FutureRecord, Producer as _};
 use sqlx::PgPool;
-use tokio::sync::Notify;
 use uuid::Uuid;
 
 /// Rows per round, published in one Kafka transaction: a bulk import's
@@ -64,7 +62,7 @@ pub struct Relay {
     /// How long to sleep when there was nothing to publish.
     pub poll: Duration,
     /// Woken by every catalog write, so changes go out without waiting for the poll.
-    pub wakeup: Arc<Notify>,
+    pub wakeup: super::Wakeup,
 }
 
 impl Relay {

@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::AppState;
+use crate::produce::Events;
+use crate::state::AppState;
 
 /// The playback event endpoint.
 pub fn router() -> Router<AppState> {
@@ -43,7 +44,7 @@ pub struct Accepted {
               (status = 503, description = "The broker did not acknowledge in time; retry the same batch", body = ErrorBody)))]
 #[tracing::instrument(name = "playback_batch", skip_all, fields(user = %user.id, events = tracing::field::Empty))]
 pub async fn post_batch(
-    State(state): State<AppState>,
+    State(events): State<Events>,
     user: AuthUser,
     headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -58,17 +59,17 @@ pub async fn post_batch(
         ..ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
     })?;
     let received_at = encore_common::now_millis();
-    let events = validate_batch(&body, user.id, received_at)?;
-    tracing::Span::current().record("events", events.len());
+    let batch = validate_batch(&body, user.id, received_at)?;
+    tracing::Span::current().record("events", batch.len());
     // Once the broker has them the events are durable, and everything else
     // (the history, the warehouse, the search ranking) is derived from them.
-    publish(&state, &events).await?;
+    publish(&events, &batch).await?;
     metrics::counter!(encore_common::metrics::GATEWAY_PLAYBACK_EVENTS_ACCEPTED_TOTAL.name)
-        .increment(events.len() as u64);
+        .increment(batch.len() as u64);
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
-            accepted: events.len(),
+            accepted: batch.len(),
         }),
     ))
 }

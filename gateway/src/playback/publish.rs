@@ -5,15 +5,14 @@ use std::time::Instant;
 use encore_schemas::{encode, PlaybackEvent};
 
 use crate::error::ApiError;
-use crate::produce::send_all;
-use crate::AppState;
+use crate::produce::{send_all, Events};
 
 /// Sends every event (keyed by user, so one listener's events stay ordered in
 /// one partition) and returns once the broker acknowledged all of them.
 ///
 /// If any send fails the whole batch is answered with 503: the client retries
 /// it, and the events that did land are deduplicated downstream by `event_id`.
-pub async fn publish(state: &AppState, events: &[PlaybackEvent]) -> Result<(), ApiError> {
+pub async fn publish(sink: &Events, events: &[PlaybackEvent]) -> Result<(), ApiError> {
     let started = Instant::now();
     let records = events
         .iter()
@@ -28,7 +27,7 @@ pub async fn publish(state: &AppState, events: &[PlaybackEvent]) -> Result<(), A
             // Validated events always encode; this is a bug, not bad input.
             ApiError::internal(e)
         })?;
-    match send_all(state, &state.playback_topic, &records).await {
+    match send_all(sink, &sink.playback_topic, &records).await {
         Ok(()) => {
             metrics::histogram!(encore_common::metrics::GATEWAY_PRODUCE_SECONDS.name)
                 .record(started.elapsed().as_secs_f64());

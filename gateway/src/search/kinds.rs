@@ -11,9 +11,9 @@ use encore_search::client::json;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::Index;
 use super::{engine_error, search_body, timed, visibility, ResultType, Typos};
 use crate::error::{ApiError, ApiResult};
-use crate::AppState;
 
 /// One kind's page.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +38,7 @@ fn within_window(page: KindPage) -> Option<KindPage> {
 
 /// The ids each page found, best first, in the order of `pages`.
 pub async fn ids_by_kind(
-    state: &AppState,
+    index: &Index,
     q: &str,
     viewer: Option<Uuid>,
     pages: &[KindPage],
@@ -49,7 +49,7 @@ pub async fn ids_by_kind(
     if wanted.is_empty() {
         return Ok(found);
     }
-    let weight = state.config.search_popularity_weight;
+    let weight = index.popularity_weight;
     for (step, typos) in Typos::LADDER.into_iter().enumerate() {
         let mut body: Vec<JsonBody<Value>> = Vec::with_capacity(wanted.len() * 2);
         for page in inside.iter().flatten() {
@@ -70,10 +70,10 @@ pub async fn ids_by_kind(
             // Only "anything at all?" is asked of the total, and counting
             // every match is a good part of a search's cost.
             search["track_total_hits"] = json!(1);
-            body.push(json!({"index": state.search_names.alias(page.kind.entity())}).into());
+            body.push(json!({"index": index.names.alias(page.kind.entity())}).into());
             body.push(search.into());
         }
-        let answers = msearch(state, body).await?;
+        let answers = msearch(index, body).await?;
         // As the native search: the first step that finds anything, in any
         // kind, answers for every kind. A kind the words match nothing of
         // does not climb on to costlier typos alone.
@@ -95,11 +95,11 @@ fn sorted_id(hit: &Value) -> Option<&str> {
 }
 
 /// Sends one `_msearch` and reads each search's total and ids, in order.
-async fn msearch(state: &AppState, body: Vec<JsonBody<Value>>) -> ApiResult<Vec<(u64, Vec<Uuid>)>> {
+async fn msearch(index: &Index, body: Vec<JsonBody<Value>>) -> ApiResult<Vec<(u64, Vec<Uuid>)>> {
     let searches = body.len() / 2;
     let request = async {
-        let sent = state
-            .search
+        let sent = index
+            .client
             .es
             .msearch(MsearchParts::None)
             .body(body)

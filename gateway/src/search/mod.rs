@@ -30,13 +30,16 @@ use axum::Json;
 use axum::Router;
 use encore_schemas::EntityType;
 use encore_search::client::SearchError;
-use encore_search::indices::ALL;
+use encore_search::indices::{Names, ALL};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+pub mod events;
+mod index;
 mod kinds;
 mod query;
+pub use index::Index;
 pub use kinds::{ids_by_kind, KindPage};
 pub use query::{did_you_mean_body, kind_boost, search_body, suggest_body, visibility, Typos};
 
@@ -44,13 +47,15 @@ use crate::auth::MaybeUser;
 use crate::catalog::YEARS;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::QueryParams;
-use crate::AppState;
+use crate::produce::Events;
+use crate::state::AppState;
 
 /// Search and autocomplete.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/search", get(search))
         .route("/v1/search/suggest", get(suggest))
+        .merge(events::router())
 }
 
 const MAX_LIMIT: usize = 50;
@@ -150,7 +155,8 @@ const ALMOST_NOTHING: u64 = 2;
     responses((status = 200, body = SearchPage), (status = 400, body = ErrorBody),
               (status = 503, description = "The search server is unreachable or rebuilding", body = ErrorBody)))]
 pub async fn search(
-    State(state): State<AppState>,
+    State(index): State<Index>,
+    State(events): State<Events>,
     MaybeUser(viewer): MaybeUser,
     QueryParams(query): QueryParams<SearchQuery>,
 ) -> ApiResult<Json<SearchPage>> {
@@ -195,11 +201,11 @@ pub async fn search(
     if let Some(year) = query.year {
         filters.push(json!({"term": {"year": year}}));
     }
-    let weight = state.config.search_popularity_weight;
+    let weight = index.popularity_weight;
     let mut answer = Value::Null;
     for typos in Typos::LADDER {
         let body = search_body(q, typos, filters.clone(), offset, limit, weight);
-        answer = run(&state, query.kind, body).await?;
+        answer = run(&index, query.kind, body).await?;
         if total_of(&answer) > 0 {
             break;
         }
@@ -207,17 +213,17 @@ pub async fn search(
     let total = total_of(&answer);
     // Only a search that found (almost) nothing pays for the suggester.
     let did_you_mean = if total <= ALMOST_NOTHING {
-        did_you_mean(&state, query.kind, q).await?
+        did_you_mean(&index, query.kind, q).await?
     } else {
         None
     };
-    let items: Vec<Hit> = hits(&state, &answer);
+    let items: Vec<Hit> = hits(&index.names, &answer);
     let next = offset + items.len();
     let next_cursor = (items.len() == limit && (next as u64) < total && next <= MAX_OFFSET)
         .then(|| next.to_string());
     let search_id = Uuid::now_v7();
-    crate::search_events::searched(
-        &state,
+    events::searched(
+        &events,
         search_id,
         viewer.map(|v| v.id),
         q,
@@ -236,12 +242,12 @@ pub async fn search(
 /// A phrase built from the catalogue's own words (up to two corrected) that
 /// differs from what was typed.
 async fn did_you_mean(
-    state: &AppState,
+    index: &Index,
     kind: Option<ResultType>,
     q: &str,
 ) -> ApiResult<Option<String>> {
     let body = did_you_mean_body(q);
-    let answer = run(state, kind, body).await?;
+    let answer = run(index, kind, body).await?;
     Ok(answer["suggest"]["did_you_mean"][0]["options"][0]["text"]
         .as_str()
         .filter(|text| !text.eq_ignore_ascii_case(q))
@@ -269,7 +275,7 @@ pub struct SuggestPage {
 #[utoipa::path(get, path = "/v1/search/suggest", tag = "search", params(SuggestQuery),
     responses((status = 200, body = SuggestPage), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn suggest(
-    State(state): State<AppState>,
+    State(index): State<Index>,
     MaybeUser(viewer): MaybeUser,
     QueryParams(query): QueryParams<SuggestQuery>,
 ) -> ApiResult<Json<SuggestPage>> {
@@ -279,9 +285,9 @@ pub async fn suggest(
         return Err(ApiError::invalid_field("limit", "must be between 1 and 20"));
     }
     let body = suggest_body(q, viewer.map(|v| v.id), limit);
-    let answer = run(&state, None, body).await?;
+    let answer = run(&index, None, body).await?;
     Ok(Json(SuggestPage {
-        items: hits(&state, &answer),
+        items: hits(&index.names, &answer),
     }))
 }
 
@@ -296,8 +302,8 @@ fn checked_text(q: &str) -> ApiResult<&str> {
     Ok(q)
 }
 
-async fn run(state: &AppState, kind: Option<ResultType>, mut body: Value) -> ApiResult<Value> {
-    let names = &state.search_names;
+async fn run(index: &Index, kind: Option<ResultType>, mut body: Value) -> ApiResult<Value> {
+    let names = &index.names;
     let indices: Vec<String> = match kind {
         Some(kind) => vec![names.alias(kind.entity())],
         None => {
@@ -306,7 +312,7 @@ async fn run(state: &AppState, kind: Option<ResultType>, mut body: Value) -> Api
         }
     };
     let indices: Vec<&str> = indices.iter().map(String::as_str).collect();
-    timed(state.search.search(&indices, body))
+    timed(index.client.search(&indices, body))
         .await
         .map_err(engine_error)
 }
@@ -344,7 +350,7 @@ fn total_of(answer: &Value) -> u64 {
 }
 
 /// The hits of a search answer, as results.
-fn hits(state: &AppState, answer: &Value) -> Vec<Hit> {
+fn hits(names: &Names, answer: &Value) -> Vec<Hit> {
     let Some(hits) = answer["hits"]["hits"].as_array() else {
         return Vec::new();
     };
@@ -353,7 +359,7 @@ fn hits(state: &AppState, answer: &Value) -> Vec<Hit> {
             let index = hit["_index"].as_str()?;
             let entity = ALL
                 .into_iter()
-                .find(|e| state.search_names.version_of(*e, index).is_some())?;
+                .find(|e| names.version_of(*e, index).is_some())?;
             let source = &hit["_source"];
             let text = |k: &str| source[k].as_str().map(String::from);
             let subtitle = match entity {

@@ -295,7 +295,7 @@ pub(super) async fn scrobble(ctx: &Ctx) -> Outcome {
             now,
         ));
     }
-    crate::playback::publish::publish(&ctx.state, &events).await?;
+    crate::playback::publish::publish(&ctx.state.events, &events).await?;
     Ok(Reply::Empty)
 }
 

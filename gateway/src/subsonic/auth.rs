@@ -13,14 +13,14 @@
 //! an address the account signed in from recently: an app at home keeps
 //! working whatever an attacker does elsewhere.
 
+use encore_common::metrics::GATEWAY_LOGINS_THROTTLED_TOTAL as LOGINS_THROTTLED;
 use uuid::Uuid;
 
 use super::params::{Failure, Params};
 use crate::auth::apps::{self, Proof};
 use crate::auth::throttle::{self, Attempt, ClientAddr};
 use crate::auth::{AuthUser, Role};
-use crate::AppState;
-use encore_common::metrics::GATEWAY_LOGINS_THROTTLED_TOTAL as LOGINS_THROTTLED;
+use crate::state::AppState;
 
 /// The authenticated caller of a Subsonic request.
 #[derive(Debug, Clone)]

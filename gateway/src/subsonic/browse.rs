@@ -65,7 +65,7 @@ pub(super) async fn indexes(ctx: &Ctx) -> Outcome {
                 Element::new("artist")
                     .attr("id", a.id)
                     .attr("name", &a.name)
-                    .opt("starred", a.starred.map(crate::rfc3339))
+                    .opt("starred", a.starred.map(crate::times::rfc3339))
             }),
         );
     }
@@ -152,7 +152,7 @@ pub(super) async fn directory(ctx: &Ctx) -> Outcome {
             Element::new("directory")
                 .attr("id", artist.id)
                 .attr("name", &artist.name)
-                .opt("starred", artist.starred.map(crate::rfc3339))
+                .opt("starred", artist.starred.map(crate::times::rfc3339))
                 .list("child", albums.iter().map(|a| a.child("child")).collect()),
         ));
     }
@@ -163,7 +163,7 @@ pub(super) async fn directory(ctx: &Ctx) -> Outcome {
                 .attr("id", album.id)
                 .attr("parent", album.artist_id)
                 .attr("name", &album.title)
-                .opt("starred", album.starred.map(crate::rfc3339))
+                .opt("starred", album.starred.map(crate::times::rfc3339))
                 .list("child", songs.iter().map(|s| s.element("child")).collect()),
         ));
     }

@@ -42,7 +42,7 @@ async fn artist_tracks(ctx: &Ctx, artist: Uuid, limit: i64) -> Result<Vec<Uuid>,
 
 /// The artist's most played tracks, then the rest of them, up to `count`.
 async fn top_of(ctx: &Ctx, artist: Uuid, count: i64) -> Result<Vec<Uuid>, Failure> {
-    let mut ids = charts::artist_top_tracks(&ctx.state.warehouse, artist, count as u64)
+    let mut ids = charts::artist_top_tracks(&ctx.state.warehouse.client, artist, count as u64)
         .await
         .map_err(warehouse_down)?;
     for id in artist_tracks(ctx, artist, count).await? {
@@ -81,7 +81,7 @@ pub(super) async fn top_songs(ctx: &Ctx) -> Outcome {
 /// without the seeds themselves.
 async fn similar_to(ctx: &Ctx, seeds: &[Uuid], count: i64) -> Result<Vec<Uuid>, Failure> {
     Ok(
-        features::similar_to_any(&ctx.state.warehouse, seeds, count as usize)
+        features::similar_to_any(&ctx.state.warehouse.client, seeds, count as usize)
             .await
             .map_err(warehouse_down)?
             .into_iter()

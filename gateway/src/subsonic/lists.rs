@@ -35,7 +35,7 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
                 AlbumOrder::Recent
             };
             charts::listener_albums(
-                &ctx.state.warehouse,
+                &ctx.state.warehouse.client,
                 user,
                 order,
                 offset as u64,

@@ -36,7 +36,8 @@ pub(super) async fn stream(ctx: &Ctx, download: bool) -> Outcome {
             kbps,
         }
     };
-    let response = crate::audio::send(&ctx.state, id, &ctx.headers, &wanted).await?;
+    let response =
+        crate::audio::send(&ctx.state.db, &ctx.state.audio, id, &ctx.headers, &wanted).await?;
     Ok(Reply::Raw(response))
 }
 
@@ -59,6 +60,7 @@ pub(super) async fn cover_art(ctx: &Ctx) -> Outcome {
     .fetch_optional(&ctx.state.db)
     .await?;
     let album = album.ok_or_else(|| Failure::not_found("cover art"))?;
-    let response = crate::catalog::covers::cover(&ctx.state, album, size).await?;
+    let response =
+        crate::catalog::covers::cover(&ctx.state.db, &ctx.state.storage, album, size).await?;
     Ok(Reply::Raw(response))
 }

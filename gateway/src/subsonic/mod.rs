@@ -42,7 +42,7 @@ use self::auth::Caller;
 use self::params::{Failure, Params};
 use self::response::{Element, Format, Inner};
 use crate::auth::throttle::ClientAddr;
-use crate::AppState;
+use crate::state::AppState;
 
 /// `/rest/{method}`, with CORS for the configured origins (browser-based
 /// clients on other origins; no cookies are involved, so no credentials).

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::response::Element;
-use crate::rfc3339;
+use crate::times::rfc3339;
 
 /// A song with its album and artist names, and the caller's star.
 pub const SONGS: &str =

@@ -14,7 +14,7 @@ use super::params::{parse_id, Failure};
 use super::response::Element;
 use super::{Ctx, Outcome, Reply};
 use crate::playback::validate::rules;
-use crate::{from_millis, rfc3339};
+use crate::times::{from_millis, rfc3339};
 
 /// The most listeners getNowPlaying lists.
 const NOW_PLAYING_MAX: u64 = 100;
@@ -178,7 +178,7 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
         })
         .collect();
     if !ignore && !events.is_empty() {
-        crate::playback::publish::publish(&ctx.state, &events).await?;
+        crate::playback::publish::publish(&ctx.state.events, &events).await?;
     }
     sqlx::query(
         "INSERT INTO playback_reports (user_id, track_id, session_id, state, position_ms) \
@@ -201,12 +201,16 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
 /// newest play of each, from the warehouse.
 pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
     let since = encore_common::now_millis().saturating_sub(10 * 60 * 1_000);
-    let playing = history::now_playing(&ctx.state.warehouse, since.max(0) as u64, NOW_PLAYING_MAX)
-        .await
-        .map_err(|error| {
-            tracing::warn!(%error, "the warehouse did not answer now playing");
-            Failure::generic("play statistics are unavailable right now; retry shortly")
-        })?;
+    let playing = history::now_playing(
+        &ctx.state.warehouse.client,
+        since.max(0) as u64,
+        NOW_PLAYING_MAX,
+    )
+    .await
+    .map_err(|error| {
+        tracing::warn!(%error, "the warehouse did not answer now playing");
+        Failure::generic("play statistics are unavailable right now; retry shortly")
+    })?;
     let users: Vec<Uuid> = playing.iter().map(|p| p.user_id).collect();
     // Deleted accounts keep their plays in the warehouse, under an id that
     // no longer names anyone: they are not shown.

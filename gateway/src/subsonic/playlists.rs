@@ -13,7 +13,7 @@ use super::{Ctx, Outcome, Reply};
 use crate::error::ApiError;
 use crate::library::playlists::{self, edits, publish};
 use crate::outbox;
-use crate::rfc3339;
+use crate::times::rfc3339;
 
 const PLAYLISTS: &str = "SELECT p.id, p.name, p.description, p.public, p.created_at, p.updated_at, \
        p.owner_id, u.username AS owner, c.song_count, c.duration_ms \
@@ -149,7 +149,7 @@ pub(super) async fn create(ctx: &Ctx) -> Outcome {
     };
     edits::append(&mut tx, id, &songs).await?;
     publish(&mut tx, id).await?;
-    outbox::commit(&ctx.state, tx).await?;
+    outbox::commit(&ctx.state.outbox, tx).await?;
     Ok(Reply::Payload(read(ctx, id).await?))
 }
 
@@ -178,7 +178,7 @@ pub(super) async fn update(ctx: &Ctx) -> Outcome {
     edits::remove_positions(&mut tx, id, &remove).await?;
     edits::append(&mut tx, id, &add).await?;
     publish(&mut tx, id).await?;
-    outbox::commit(&ctx.state, tx).await?;
+    outbox::commit(&ctx.state.outbox, tx).await?;
     Ok(Reply::Empty)
 }
 
@@ -187,6 +187,6 @@ pub(super) async fn delete(ctx: &Ctx) -> Outcome {
     let mut tx = ctx.state.db.begin().await?;
     let row = playlists::lock_own(&mut tx, id, &ctx.caller.user()).await?;
     edits::delete(&mut tx, id, row.version).await?;
-    outbox::commit(&ctx.state, tx).await?;
+    outbox::commit(&ctx.state.outbox, tx).await?;
     Ok(Reply::Empty)
 }

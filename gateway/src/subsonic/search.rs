@@ -38,7 +38,7 @@ pub(super) async fn search(ctx: &Ctx, id3: bool) -> Outcome {
         if query.chars().count() > 200 {
             return Err(Failure::invalid("query", "must be at most 200 characters"));
         }
-        let ids = ids_by_kind(&ctx.state, query, Some(ctx.caller.id), &pages).await?;
+        let ids = ids_by_kind(&ctx.state.search, query, Some(ctx.caller.id), &pages).await?;
         found(ctx, &ids).await?
     };
     let (name, album): (_, fn(&AlbumRow) -> Element) = if id3 {

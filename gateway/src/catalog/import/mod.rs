@@ -18,6 +18,7 @@ use axum::Json;
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use self::upsert::apply;
@@ -27,7 +28,8 @@ use crate::checks::Checks;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::JsonParts;
 use crate::outbox;
-use crate::AppState;
+use crate::outbox::Wakeup;
+use crate::state::AppState;
 
 mod rows;
 mod upsert;
@@ -107,7 +109,8 @@ pub struct ImportResponse {
     responses((status = 200, body = ImportResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody)))]
 pub async fn import(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     JsonParts(body): JsonParts<ImportRequest>,
 ) -> ApiResult<Json<ImportResponse>> {
@@ -136,7 +139,7 @@ pub async fn import(
             Err(errors) => results.push(Some(rejected(errors))),
         }
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     // A row's own fault comes back with the row; anything else (the database
     // going away) fails the request, which the client retries: every row is
     // idempotent.
@@ -154,7 +157,7 @@ pub async fn import(
         .into_iter()
         .map(|r| r.ok_or_else(|| ApiError::internal("an import row was given no outcome")))
         .collect::<Result<Vec<_>, _>>()?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok(Json(ImportResponse { results }))
 }
 

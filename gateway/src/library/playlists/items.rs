@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use sqlx::PgConnection;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{items, lock_own, publish, Playlist, MAX_ITEMS};
@@ -13,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};
 use crate::outbox;
-use crate::AppState;
+use crate::outbox::Wakeup;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -41,13 +42,13 @@ async fn item_count(conn: &mut PgConnection, playlist: Uuid) -> Result<i64, sqlx
 
 /// Finishes an item change: publish, read back, commit, wake the relay.
 async fn finish(
-    state: &AppState,
+    outbox: &Wakeup,
     mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
     id: Uuid,
 ) -> ApiResult<Json<Playlist>> {
     let row = publish(&mut tx, id).await?;
     let items = items(&mut tx, id).await?;
-    outbox::commit(state, tx).await?;
+    outbox::commit(outbox, tx).await?;
     Ok(Json(row.into_api(Some(items))))
 }
 
@@ -57,12 +58,13 @@ async fn finish(
     responses((status = 200, body = Playlist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn add_item(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
     JsonBody(body): JsonBody<AddItem>,
 ) -> ApiResult<Json<Playlist>> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     lock_own(&mut tx, id, &user).await?;
     let count = item_count(&mut tx, id).await?;
     if count >= MAX_ITEMS {
@@ -99,7 +101,7 @@ pub async fn add_item(
     .bind(position as i32)
     .execute(&mut *tx)
     .await?;
-    finish(&state, tx, id).await
+    finish(&outbox, tx, id).await
 }
 
 /// Removes an item; later items shift up.
@@ -108,11 +110,12 @@ pub async fn add_item(
     responses((status = 200, body = Playlist), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn remove_item(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams((id, item)): PathParams<(Uuid, Uuid)>,
 ) -> ApiResult<Json<Playlist>> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     lock_own(&mut tx, id, &user).await?;
     let removed: Option<i32> = sqlx::query_scalar(
         "DELETE FROM playlist_items WHERE id = $1 AND playlist_id = $2 RETURNING position",
@@ -127,7 +130,7 @@ pub async fn remove_item(
         .bind(removed)
         .execute(&mut *tx)
         .await?;
-    finish(&state, tx, id).await
+    finish(&outbox, tx, id).await
 }
 
 /// Moves an item to a new position; the items between shift by one.
@@ -136,12 +139,13 @@ pub async fn remove_item(
     responses((status = 200, body = Playlist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn move_item(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams((id, item)): PathParams<(Uuid, Uuid)>,
     JsonBody(body): JsonBody<MoveItem>,
 ) -> ApiResult<Json<Playlist>> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     lock_own(&mut tx, id, &user).await?;
     let from: Option<i32> = sqlx::query_scalar(
         "SELECT position FROM playlist_items WHERE id = $1 AND playlist_id = $2",
@@ -180,5 +184,5 @@ pub async fn move_item(
         .bind(to)
         .execute(&mut *tx)
         .await?;
-    finish(&state, tx, id).await
+    finish(&outbox, tx, id).await
 }

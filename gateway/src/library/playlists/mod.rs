@@ -13,6 +13,7 @@ use axum::Json;
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
+use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -21,9 +22,11 @@ use crate::checks::{clean, Checks};
 use crate::db::DbError;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::outbox::Wakeup;
 use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
-use crate::{rfc3339, AppState};
+use crate::state::AppState;
+use crate::times::rfc3339;
 
 pub mod edits;
 pub mod items;
@@ -246,12 +249,13 @@ pub(crate) fn check(name: Option<&str>, description: Option<&str>) -> ApiResult<
 #[utoipa::path(post, path = "/v1/playlists", tag = "library", security(("bearer" = [])), request_body = CreatePlaylist,
     responses((status = 201, body = Playlist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     JsonBody(body): JsonBody<CreatePlaylist>,
 ) -> ApiResult<(StatusCode, Json<Playlist>)> {
     check(Some(&body.name), body.description.as_deref())?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let id = edits::insert(
         &mut tx,
         user.id,
@@ -261,7 +265,7 @@ pub async fn create(
     )
     .await?;
     let row = publish(&mut tx, id).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok((StatusCode::CREATED, Json(row.into_api(Some(Vec::new())))))
 }
 
@@ -269,11 +273,11 @@ pub async fn create(
 #[utoipa::path(get, path = "/v1/playlists/{id}", tag = "library", params(("id" = Uuid, Path)),
     responses((status = 200, body = Playlist), (status = 404, body = ErrorBody)))]
 pub async fn get(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     MaybeUser(viewer): MaybeUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<Playlist>> {
-    let mut conn = state.db.acquire().await?;
+    let mut conn = db.acquire().await?;
     let row = visible(&mut conn, id, viewer.as_ref()).await?;
     let items = items(&mut conn, id).await?;
     Ok(Json(row.into_api(Some(items))))
@@ -291,7 +295,7 @@ pub struct ListPlaylists {
 #[utoipa::path(get, path = "/v1/me/playlists", tag = "library", security(("bearer" = [])), params(ListPlaylists),
     responses((status = 200, body = Page<Playlist>), (status = 401, body = ErrorBody)))]
 pub async fn list_mine(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     user: AuthUser,
     QueryParams(query): QueryParams<ListPlaylists>,
 ) -> ApiResult<Json<Page<Playlist>>> {
@@ -302,7 +306,7 @@ pub async fn list_mine(
     .bind(user.id)
     .bind(page.after)
     .bind(page.fetch())
-    .fetch_all(&state.db)
+    .fetch_all(&db)
     .await?;
     let playlists = rows.into_iter().map(|r| r.into_api(None)).collect();
     Ok(Json(Page::from_rows(playlists, page, |p| p.id)))
@@ -314,13 +318,14 @@ pub async fn list_mine(
     responses((status = 200, body = Playlist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
     JsonBody(body): JsonBody<UpdatePlaylist>,
 ) -> ApiResult<Json<Playlist>> {
     check(body.name.as_deref(), body.description.as_deref())?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     lock_own(&mut tx, id, &user).await?;
     edits::set_fields(
         &mut tx,
@@ -332,7 +337,7 @@ pub async fn update(
     .await?;
     let row = publish(&mut tx, id).await?;
     let items = items(&mut tx, id).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok(Json(row.into_api(Some(items))))
 }
 
@@ -342,13 +347,14 @@ pub async fn update(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn delete(
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
+    State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let row = lock_own(&mut tx, id, &user).await?;
     edits::delete(&mut tx, id, row.version).await?;
-    outbox::commit(&state, tx).await?;
+    outbox::commit(&outbox, tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }

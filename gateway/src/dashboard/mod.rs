@@ -7,8 +7,8 @@
 //!   from the consumers' own `/metrics` (the figures their operators already
 //!   graph), so the dashboard and Prometheus never disagree.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -19,10 +19,17 @@ use encore_warehouse::dashboard;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
+use crate::cache::Warehouse;
 use crate::charts::warehouse_error;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::QueryParams;
-use crate::AppState;
+use crate::produce::Events;
+use crate::state::AppState;
+use crate::GatewayConfig;
+
+pub mod live;
+
+use self::live::LiveSamples;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -80,7 +87,7 @@ pub struct GenreSkipRate {
     responses((status = 200, body = Analytics), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn analytics(
-    State(state): State<AppState>,
+    State(warehouse): State<Warehouse>,
     user: AuthUser,
     QueryParams(query): QueryParams<AnalyticsQuery>,
 ) -> ApiResult<Json<Analytics>> {
@@ -93,7 +100,7 @@ pub async fn analytics(
     let today = now.replace_time(time::Time::MIDNIGHT);
     let from = today - time::Duration::days(i64::from(days) - 1);
     let since = u32::try_from(from.unix_timestamp()).map_err(ApiError::internal)?;
-    let db = &state.warehouse;
+    let db = &warehouse.client;
     let (hourly, daily, genres) = tokio::try_join!(
         dashboard::hourly(db, since),
         dashboard::daily(db, since),
@@ -106,15 +113,15 @@ pub async fn analytics(
             let at = time::OffsetDateTime::from_unix_timestamp(i64::from(h.at))
                 .map_err(ApiError::internal)?;
             Ok(HourPoint {
-                at: crate::rfc3339(at),
+                at: crate::times::rfc3339(at),
                 plays: h.plays,
                 listeners: h.listeners,
             })
         })
         .collect::<ApiResult<_>>()?;
     Ok(Json(Analytics {
-        from: crate::rfc3339(from),
-        to: crate::rfc3339(now),
+        from: crate::times::rfc3339(from),
+        to: crate::times::rfc3339(now),
         hourly,
         daily: daily
             .into_iter()
@@ -160,54 +167,27 @@ pub struct GroupLag {
     pub lag: i64,
 }
 
-/// Earlier readings of the playback topic's consumed counter, for the rate.
-#[derive(Default)]
-pub struct LiveSamples(Mutex<VecDeque<(Instant, f64)>>);
-
-/// A rate needs two readings at least this far apart.
-const MIN_SPAN: Duration = Duration::from_millis(900);
-/// Readings older than this no longer describe "now".
-const MAX_SPAN: Duration = Duration::from_secs(15);
-
-impl LiveSamples {
-    /// Records `value` and returns the rate since the oldest recent reading,
-    /// if one is old enough.
-    fn rate(&self, at: Instant, value: f64) -> Option<f64> {
-        let mut samples = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        while samples
-            .front()
-            .is_some_and(|(t, _)| at.duration_since(*t) > MAX_SPAN)
-        {
-            samples.pop_front();
-        }
-        let rate = samples.front().and_then(|(t, v)| {
-            let span = at.duration_since(*t);
-            // A restarted consumer starts its counter again: no rate across that.
-            (span >= MIN_SPAN && value >= *v).then(|| (value - v) / span.as_secs_f64())
-        });
-        if samples.back().is_some_and(|(_, v)| value < *v) {
-            samples.clear();
-        }
-        samples.push_back((at, value));
-        rate
-    }
-}
-
 /// Events per second and consumer lag, from the consumers' own metrics.
 #[utoipa::path(get, path = "/v1/admin/live", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = Live), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn live(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<Live>> {
+pub async fn live(
+    State(config): State<Arc<GatewayConfig>>,
+    State(events): State<Events>,
+    State(samples): State<Arc<LiveSamples>>,
+    user: AuthUser,
+) -> ApiResult<Json<Live>> {
     user.require_admin()?;
-    let mut reading = scrape(&state).await;
-    let mut rate = state.live.rate(Instant::now(), reading.consumed);
+    let scrape = || scrape(&config.consumers_ops, &events.playback_topic);
+    let mut reading = scrape().await;
+    let mut rate = samples.rate(Instant::now(), reading.consumed);
     if rate.is_none() {
         // The first look (or the first in a while): read again a second later.
         tokio::time::sleep(Duration::from_secs(1)).await;
-        reading = scrape(&state).await;
-        rate = state.live.rate(Instant::now(), reading.consumed);
+        reading = scrape().await;
+        rate = samples.rate(Instant::now(), reading.consumed);
     }
     Ok(Json(Live {
-        at: crate::rfc3339(time::OffsetDateTime::now_utc()),
+        at: crate::times::rfc3339(time::OffsetDateTime::now_utc()),
         events_per_second: rate.unwrap_or(0.0),
         groups: reading
             .lags
@@ -226,14 +206,15 @@ struct Reading {
     unreachable: Vec<String>,
 }
 
-async fn scrape(state: &AppState) -> Reading {
+/// Reads every consumer's `/metrics` (`ENCORE_CONSUMERS_OPS`).
+async fn scrape(consumers: &[(String, String)], playback_topic: &str) -> Reading {
     let client = reqwest::Client::new();
     let mut reading = Reading {
         consumed: 0.0,
         lags: BTreeMap::new(),
         unreachable: Vec::new(),
     };
-    for (name, addr) in &state.config.consumers_ops {
+    for (name, addr) in consumers {
         let answer = client
             .get(format!("http://{addr}/metrics"))
             .timeout(Duration::from_secs(2))
@@ -248,7 +229,7 @@ async fn scrape(state: &AppState) -> Reading {
             Ok(text) => {
                 for sample in parse(&text) {
                     if sample.name == KAFKA_CONSUMED_TOTAL.name
-                        && sample.label("topic") == Some(&*state.playback_topic)
+                        && sample.label("topic") == Some(playback_topic)
                     {
                         reading.consumed += sample.value;
                     } else if sample.name == CONSUMER_LAG.name {
@@ -347,22 +328,5 @@ mod tests {
         assert_eq!(samples[2].label("topic"), Some("a \"b\""));
         assert_eq!(samples[2].value, 12.0);
         assert_eq!(samples[3].name, "up");
-    }
-
-    #[test]
-    fn a_rate_needs_two_readings_and_survives_a_counter_reset() {
-        let samples = LiveSamples::default();
-        let t0 = Instant::now();
-        assert_eq!(samples.rate(t0, 100.0), None);
-        assert_eq!(samples.rate(t0 + Duration::from_millis(100), 110.0), None);
-        assert_eq!(
-            samples.rate(t0 + Duration::from_secs(2), 300.0),
-            Some(100.0)
-        );
-        // A consumer restarted: its counter began again.
-        assert_eq!(samples.rate(t0 + Duration::from_secs(3), 5.0), None);
-        assert_eq!(samples.rate(t0 + Duration::from_secs(5), 25.0), Some(10.0));
-        // A reading long after the last forgets the old ones.
-        assert_eq!(samples.rate(t0 + Duration::from_secs(60), 30.0), None);
     }
 }

@@ -20,9 +20,9 @@ use uuid::Uuid;
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::JsonBody;
-use crate::produce::send_all;
+use crate::produce::{send_all, Events};
 use crate::search::ResultType;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The click endpoint.
 pub fn router() -> Router<AppState> {
@@ -34,7 +34,7 @@ const MAX_POSITION: u32 = 1_050;
 
 /// Publishes the event of a search that was answered, without waiting.
 pub(crate) fn searched(
-    state: &AppState,
+    events: &Events,
     search_id: Uuid,
     user: Option<Uuid>,
     query: &str,
@@ -53,20 +53,20 @@ pub(crate) fn searched(
         position: None,
         occurred_at: encore_common::now_millis(),
     };
-    let state = state.clone();
+    let events = events.clone();
     tokio::spawn(async move {
-        if let Err(error) = send(&state, &event).await {
+        if let Err(error) = send(&events, &event).await {
             tracing::warn!(%error, "a search event was not published");
         }
     });
 }
 
 /// Sends one event and waits for the broker's acknowledgement.
-async fn send(state: &AppState, event: &SearchEvent) -> Result<(), String> {
+async fn send(events: &Events, event: &SearchEvent) -> Result<(), String> {
     let payload = encode(event).map_err(|e| e.to_string())?;
     send_all(
-        state,
-        &state.search_topic,
+        events,
+        &events.search_topic,
         &[(event.search_id.to_string(), payload)],
     )
     .await
@@ -98,7 +98,7 @@ pub struct ClickAccepted {
     responses((status = 202, body = ClickAccepted), (status = 400, body = ErrorBody),
               (status = 503, description = "The event log is unavailable; send the click again", body = ErrorBody)))]
 pub async fn click(
-    State(state): State<AppState>,
+    State(events): State<Events>,
     MaybeUser(viewer): MaybeUser,
     JsonBody(click): JsonBody<Click>,
 ) -> ApiResult<(StatusCode, Json<ClickAccepted>)> {
@@ -120,7 +120,7 @@ pub async fn click(
         position: i32::try_from(click.position).ok(),
         occurred_at: encore_common::now_millis(),
     };
-    send(&state, &event).await.map_err(|why| {
+    send(&events, &event).await.map_err(|why| {
         ApiError::unavailable(format!(
             "the event log is unavailable ({why}); send the click again"
         ))
