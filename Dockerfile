@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1
 #
-# One image with every Encore service binary (gateway, etl, ingest).
+# One image with every Encore service binary (gateway, indexer, etl, ingest).
 #   docker build -t encore .
 #   docker run encore                 # the gateway (default CMD)
+#   docker run encore indexer run     # the search indexer
 #   docker run encore etl run         # the ETL
 #   docker run encore ingest --help   # the ingest tool
-# docker-compose.yml builds it for the gateway and etl services; docs/deployment.md
+# docker-compose.yml builds it for the gateway, indexer and etl services; docs/deployment.md
 # explains the production shape. No Docker engine runs on the development machines,
 # so this file has not been built there.
 
