@@ -29,6 +29,7 @@ COPY schemas schemas
 COPY common common
 COPY warehouse warehouse
 COPY search search
+COPY core core
 COPY gateway gateway
 COPY indexer indexer
 COPY etl etl

@@ -13,11 +13,11 @@ use uuid::Uuid;
 
 use crate::auth::accounts::Accounts;
 use crate::auth::{AuthUser, Role};
-use crate::db::DbError;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};
 use crate::me::{load_profile, UserProfile};
 use crate::state::AppState;
+use encore_core::DbError;
 
 /// Roles, artist membership and sync requests (admins only).
 pub fn router() -> Router<AppState> {

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::db::DbError;
+use encore_core::DbError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -135,7 +135,7 @@ impl ApiError {
 
 /// The data layer's failures as answers: an unreachable or overloaded
 /// database is a 503 the client may retry; a unique violation is a 409 naming
-/// its field (from [`crate::db::on_constraint`]); the rest is our bug.
+/// its field (from [`encore_core::db::on_constraint`]); the rest is our bug.
 impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
         match error {

@@ -24,7 +24,6 @@ pub mod charts;
 pub mod checks;
 pub mod config;
 pub mod dashboard;
-pub mod db;
 pub mod error;
 pub mod extract;
 pub mod library;

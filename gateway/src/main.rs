@@ -59,12 +59,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => serve(config()?).await,
         Command::Migrate => {
-            let db = encore_gateway::db::connect(&config()?.database_url, 1)
+            let db = encore_core::db::connect(&config()?.database_url, 1)
                 .await
                 .context("connecting to PostgreSQL (ENCORE_DATABASE_URL)")?;
-            encore_gateway::db::migrate(&db)
-                .await
-                .context("migrating")?;
+            encore_core::db::migrate(&db).await.context("migrating")?;
             println!("PostgreSQL schema is current");
             Ok(())
         }
@@ -75,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn snapshot(config: GatewayConfig, chunk: i64) -> anyhow::Result<()> {
     use encore_gateway::outbox::snapshot;
-    let db = encore_gateway::db::connect(&config.database_url, 1)
+    let db = encore_core::db::connect(&config.database_url, 1)
         .await
         .context("connecting to PostgreSQL (ENCORE_DATABASE_URL)")?;
     let mut total = 0;
@@ -110,7 +108,7 @@ async fn serve(config: GatewayConfig) -> anyhow::Result<()> {
 async fn grant(config: GatewayConfig, email: &str, role: &str) -> anyhow::Result<()> {
     let role = Role::parse(role)
         .with_context(|| format!("--role {role:?}: use listener, artist or admin"))?;
-    let db = encore_gateway::db::connect(&config.database_url, 1)
+    let db = encore_core::db::connect(&config.database_url, 1)
         .await
         .context("connecting to PostgreSQL (ENCORE_DATABASE_URL)")?;
     let id: Option<uuid::Uuid> = sqlx::query_scalar(

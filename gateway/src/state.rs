@@ -27,7 +27,8 @@ use crate::outbox::Wakeup;
 use crate::produce::Events;
 use crate::search::Index;
 use crate::storage::{Storage, StorageError};
-use crate::{db, web};
+use crate::web;
+use encore_core::db;
 
 /// Every part; cheap to clone.
 #[derive(Clone, FromRef)]

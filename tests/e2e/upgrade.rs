@@ -6,7 +6,7 @@
 //! migration 0003 was edited in place (2889e8d: `ANY` → `ALL` joins, which
 //! changed the artist views' listener counts on current ClickHouse). Its
 //! migration files are kept in `tests/fixtures/upgrade/3b19712/`, as they
-//! were (`git show 3b19712:etl/migrations/…`, `…:gateway/migrations/…`).
+//! were (`git show 3b19712:etl/migrations/…`, `…:gateway/migrations/…`, since moved to `core/migrations/`).
 //! Migration 0007 drops and recreates every view that edit touched, so a
 //! database of that commit must end up with today's views.
 
@@ -347,7 +347,7 @@ async fn a_database_of_3b19712_upgrades_without_losing_a_row() {
     }
     let before = counts(&db).await;
 
-    encore_gateway::db::migrate(&db).await.expect("the upgrade");
+    encore_core::db::migrate(&db).await.expect("the upgrade");
     let after = counts(&db).await;
     // Dropped on purpose by a later migration, which says why.
     const DROPPED: [(&str, &str); 1] = [(
@@ -374,7 +374,7 @@ async fn a_database_of_3b19712_upgrades_without_losing_a_row() {
         .execute(&db)
         .await
         .expect("a changed checksum");
-    let error = encore_gateway::db::migrate(&db)
+    let error = encore_core::db::migrate(&db)
         .await
         .expect_err("refused")
         .to_string();

@@ -29,10 +29,10 @@ use uuid::Uuid;
 use super::seal::Sealer;
 use super::AuthUser;
 use crate::checks::Checks;
-use crate::db::DbError;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};
 use crate::state::AppState;
+use encore_core::DbError;
 
 /// The caller's app passwords and API keys.
 pub fn router() -> Router<AppState> {

@@ -189,7 +189,7 @@ pub async fn create(
     .bind(clean(body.country))
     .bind(clean(body.image_url))
     .bind(clean(body.external_id))
-    .bind(super::keys::key(&body.name))
+    .bind(encore_core::keys::key(&body.name))
     .fetch_one(&mut *tx)
     .await?;
     if user.role == Role::Artist {
@@ -235,7 +235,7 @@ pub async fn update(
     .bind(body.genres.as_deref().map(trimmed))
     .bind(body.country.as_deref().map(str::trim))
     .bind(body.image_url.as_deref().map(str::trim))
-    .bind(body.name.as_deref().map(super::keys::key))
+    .bind(body.name.as_deref().map(encore_core::keys::key))
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, artist.body(), artist.version).await?;

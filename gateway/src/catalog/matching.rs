@@ -1,5 +1,5 @@
 //! `POST /v1/catalog/match`: finds catalog tracks by artist name and title,
-//! compared by their normalised keys ([`super::keys`]), so `ingest listens`
+//! compared by their normalised keys ([`encore_core::keys`]), so `ingest listens`
 //! can turn a listening history from elsewhere into plays of our tracks.
 
 use axum::extract::State;
@@ -10,11 +10,11 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::import::MAX_ROWS;
-use super::keys::key;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+use encore_core::keys::key;
 
 /// The matching endpoint.
 pub fn router() -> Router<AppState> {

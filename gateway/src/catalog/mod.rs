@@ -9,7 +9,6 @@ pub mod albums;
 pub mod artists;
 pub mod covers;
 pub mod import;
-pub mod keys;
 pub mod matching;
 pub mod tracks;
 

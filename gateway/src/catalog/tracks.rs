@@ -14,7 +14,6 @@ use uuid::Uuid;
 use super::{authorize_artist, authorize_artist_field, YEARS};
 use crate::auth::AuthUser;
 use crate::checks::{clean, Checks};
-use crate::db::DbError;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::library::playlists;
@@ -23,6 +22,7 @@ use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 use crate::storage::Storage;
+use encore_core::DbError;
 
 /// `/v1/tracks`.
 pub fn router() -> Router<AppState> {
@@ -270,7 +270,7 @@ pub async fn create(
     .bind(body.release_year)
     .bind(body.track_number)
     .bind(clean(body.external_id))
-    .bind(super::keys::key(&body.title))
+    .bind(encore_core::keys::key(&body.title))
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, row.body(), row.version).await?;
@@ -321,7 +321,7 @@ pub async fn update(
     .bind(body.genre.as_deref().map(str::trim))
     .bind(body.release_year)
     .bind(body.track_number)
-    .bind(body.title.as_deref().map(super::keys::key))
+    .bind(body.title.as_deref().map(encore_core::keys::key))
     .fetch_one(&mut *tx)
     .await?;
     outbox::upsert(&mut tx, row.body(), row.version).await?;

@@ -1,20 +1,18 @@
-//! `/v1/me/likes/{kind}`: likes of tracks, albums and artists.
-//!
-//! One table per kind keeps real foreign keys (a like of a deleted track goes
-//! with it); the SQL for each kind is a fixed string chosen by [`LikeKind`],
-//! never built from input.
+//! `/v1/me/likes/{kind}`: likes of tracks, albums and artists, kept by
+//! [`encore_core::library::likes`] (Subsonic's stars are the same likes).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::Json;
 use axum::Router;
+use encore_core::library::likes;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
@@ -34,37 +32,12 @@ pub enum LikeKind {
     Artists,
 }
 
-struct Sql {
-    exists: &'static str,
-    like: &'static str,
-    unlike: &'static str,
-    list: &'static str,
-}
-
-impl LikeKind {
-    fn sql(self) -> Sql {
-        match self {
-            LikeKind::Tracks => Sql {
-                exists: "SELECT EXISTS (SELECT 1 FROM tracks WHERE id = $1)",
-                like: "INSERT INTO track_likes (user_id, track_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                unlike: "DELETE FROM track_likes WHERE user_id = $1 AND track_id = $2",
-                list: "SELECT track_id FROM track_likes WHERE user_id = $1 AND ($2::uuid IS NULL OR track_id > $2) \
-                       ORDER BY track_id LIMIT $3",
-            },
-            LikeKind::Albums => Sql {
-                exists: "SELECT EXISTS (SELECT 1 FROM albums WHERE id = $1)",
-                like: "INSERT INTO album_likes (user_id, album_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                unlike: "DELETE FROM album_likes WHERE user_id = $1 AND album_id = $2",
-                list: "SELECT album_id FROM album_likes WHERE user_id = $1 AND ($2::uuid IS NULL OR album_id > $2) \
-                       ORDER BY album_id LIMIT $3",
-            },
-            LikeKind::Artists => Sql {
-                exists: "SELECT EXISTS (SELECT 1 FROM artists WHERE id = $1)",
-                like: "INSERT INTO artist_likes (user_id, artist_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                unlike: "DELETE FROM artist_likes WHERE user_id = $1 AND artist_id = $2",
-                list: "SELECT artist_id FROM artist_likes WHERE user_id = $1 AND ($2::uuid IS NULL OR artist_id > $2) \
-                       ORDER BY artist_id LIMIT $3",
-            },
+impl From<LikeKind> for likes::Kind {
+    fn from(kind: LikeKind) -> Self {
+        match kind {
+            LikeKind::Tracks => likes::Kind::Track,
+            LikeKind::Albums => likes::Kind::Album,
+            LikeKind::Artists => likes::Kind::Artist,
         }
     }
 }
@@ -79,19 +52,7 @@ pub async fn like(
     user: AuthUser,
     PathParams((kind, id)): PathParams<(LikeKind, Uuid)>,
 ) -> ApiResult<StatusCode> {
-    let sql = kind.sql();
-    let exists: bool = sqlx::query_scalar(sql.exists)
-        .bind(id)
-        .fetch_one(&db)
-        .await?;
-    if !exists {
-        return Err(ApiError::not_found("entity to like"));
-    }
-    sqlx::query(sql.like)
-        .bind(user.id)
-        .bind(id)
-        .execute(&db)
-        .await?;
+    likes::like(&db, user.id, kind.into(), &[id]).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -104,11 +65,7 @@ pub async fn unlike(
     user: AuthUser,
     PathParams((kind, id)): PathParams<(LikeKind, Uuid)>,
 ) -> ApiResult<StatusCode> {
-    sqlx::query(kind.sql().unlike)
-        .bind(user.id)
-        .bind(id)
-        .execute(&db)
-        .await?;
+    likes::unlike(&db, user.id, kind.into(), &[id]).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -131,11 +88,6 @@ pub async fn list(
     QueryParams(query): QueryParams<ListLikes>,
 ) -> ApiResult<Json<Page<Uuid>>> {
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
-    let ids: Vec<Uuid> = sqlx::query_scalar(kind.sql().list)
-        .bind(user.id)
-        .bind(page.after)
-        .bind(page.fetch())
-        .fetch_all(&db)
-        .await?;
+    let ids = likes::liked(&db, user.id, kind.into(), page.after, page.fetch()).await?;
     Ok(Json(Page::from_rows(ids, page, |id| *id)))
 }

@@ -15,7 +15,7 @@ use sqlx::PgConnection;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::db::DbError;
+use encore_core::DbError;
 
 /// Commits a transaction that wrote outbox rows, then wakes the relay so the
 /// changes go out at once instead of at its next poll.

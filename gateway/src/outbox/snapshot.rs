@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{upsert_all, Body};
 use crate::catalog::{albums, artists, tracks};
-use crate::db::DbError;
+use encore_core::DbError;
 
 /// Parents before children, so a consumer that reads the topics in this
 /// order meets an album's artist before the album.

@@ -1,53 +1,23 @@
 //! Annotation: star and unstar (the native likes), and scrobble (playback
 //! events on the same topic and contract as every client's).
 
+use encore_core::library::likes::{self, Kind};
+use encore_core::DbError;
 use encore_schemas::{Client, ContextKind, Device, PlaybackContext, PlaybackEvent, PlaybackKind};
 use uuid::Uuid;
 
 use super::params::Failure;
 use super::{Ctx, Outcome, Reply};
 
-/// Which likes table an id belongs in.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Track,
-    Album,
-    Artist,
-}
-
-impl Kind {
-    fn sql(self, star: bool) -> &'static str {
-        match (self, star) {
-            (Kind::Track, true) => "INSERT INTO track_likes (user_id, track_id) SELECT $1, id FROM tracks WHERE id = ANY($2) ON CONFLICT DO NOTHING",
-            (Kind::Album, true) => "INSERT INTO album_likes (user_id, album_id) SELECT $1, id FROM albums WHERE id = ANY($2) ON CONFLICT DO NOTHING",
-            (Kind::Artist, true) => "INSERT INTO artist_likes (user_id, artist_id) SELECT $1, id FROM artists WHERE id = ANY($2) ON CONFLICT DO NOTHING",
-            (Kind::Track, false) => "DELETE FROM track_likes WHERE user_id = $1 AND track_id = ANY($2)",
-            (Kind::Album, false) => "DELETE FROM album_likes WHERE user_id = $1 AND album_id = ANY($2)",
-            (Kind::Artist, false) => "DELETE FROM artist_likes WHERE user_id = $1 AND artist_id = ANY($2)",
-        }
-    }
-}
-
 /// Sorts `id`s (which folder-based clients use for albums and artists too)
 /// by what they name; one that names nothing is not found (70).
 async fn classify(ctx: &Ctx, ids: &[Uuid]) -> Result<Vec<(Kind, Uuid)>, Failure> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let kind: Option<String> = sqlx::query_scalar(
-            "SELECT 'track' FROM tracks WHERE id = $1 UNION ALL \
-             SELECT 'album' FROM albums WHERE id = $1 UNION ALL \
-             SELECT 'artist' FROM artists WHERE id = $1 LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&ctx.state.db)
-        .await?;
-        let kind = match kind.as_deref() {
-            Some("track") => Kind::Track,
-            Some("album") => Kind::Album,
-            Some("artist") => Kind::Artist,
-            _ => return Err(Failure::not_found("item")),
-        };
-        out.push((kind, *id));
+        match likes::kind_of(&ctx.state.db, *id).await? {
+            Some(kind) => out.push((kind, *id)),
+            None => return Err(Failure::not_found("item")),
+        }
     }
     Ok(out)
 }
@@ -71,47 +41,36 @@ pub(super) async fn star(ctx: &Ctx, star: bool) -> Outcome {
     if targets.is_empty() {
         return Err(Failure::missing("id, albumId or artistId"));
     }
-    let of_kind = |kind: &Kind| -> Vec<Uuid> {
-        let mut ids: Vec<Uuid> = targets
+    let of_kind = |kind: Kind| -> Vec<Uuid> {
+        targets
             .iter()
-            .filter(|(k, _)| std::mem::discriminant(k) == std::mem::discriminant(kind))
+            .filter(|(k, _)| *k == kind)
             .map(|(_, id)| *id)
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+            .collect()
     };
-    // Every album and artist must exist before anything is starred: a call
-    // naming one unknown id changes nothing, rather than half of what it
-    // asked. (Songs were checked by `classify`.)
+    let db = &ctx.state.db;
     if star {
-        for kind in [Kind::Album, Kind::Artist] {
-            let ids = of_kind(&kind);
-            if ids.is_empty() {
-                continue;
-            }
-            let known: i64 = sqlx::query_scalar(match kind {
-                Kind::Album => "SELECT count(*) FROM albums WHERE id = ANY($1)",
-                _ => "SELECT count(*) FROM artists WHERE id = ANY($1)",
-            })
-            .bind(&ids)
-            .fetch_one(&ctx.state.db)
-            .await?;
-            if known < ids.len() as i64 {
-                return Err(Failure::not_found("item"));
-            }
+        // Every id must exist before anything is starred: a call naming one
+        // unknown id changes nothing, rather than half of what it asked.
+        for kind in Kind::ALL {
+            likes::check_known(db, kind, &of_kind(kind))
+                .await
+                .map_err(|error| match error {
+                    DbError::NotFound(_) => Failure::not_found("item"),
+                    other => other.into(),
+                })?;
         }
     }
-    for kind in [Kind::Track, Kind::Album, Kind::Artist] {
-        let ids = of_kind(&kind);
+    for kind in Kind::ALL {
+        let ids = of_kind(kind);
         if ids.is_empty() {
             continue;
         }
-        sqlx::query(kind.sql(star))
-            .bind(ctx.caller.id)
-            .bind(&ids)
-            .execute(&ctx.state.db)
-            .await?;
+        if star {
+            likes::like(db, ctx.caller.id, kind, &ids).await?;
+        } else {
+            likes::unlike(db, ctx.caller.id, kind, &ids).await?;
+        }
     }
     Ok(Reply::Empty)
 }

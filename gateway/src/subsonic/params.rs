@@ -6,7 +6,7 @@
 
 use uuid::Uuid;
 
-use crate::db::DbError;
+use encore_core::DbError;
 
 /// A failed request: the protocol's code and a message for people.
 #[derive(Debug)]

@@ -10,7 +10,7 @@
 //! (`upsert.rs`).
 //!
 //! Listen matching is in [`super::matching`]; the start-up backfill of
-//! normalised keys in [`crate::db`].
+//! normalised keys in [`encore_core::db`].
 
 use axum::extract::State;
 use axum::routing::post;

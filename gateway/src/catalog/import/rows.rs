@@ -9,8 +9,8 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::Outcome;
-use crate::db::DbError;
 use crate::outbox;
+use encore_core::DbError;
 
 /// What became of one row: written or left alone with its entity's id, or
 /// refused with the field at fault and why.

@@ -28,11 +28,11 @@ use super::rows::{
 use super::ImportRow;
 use crate::catalog::albums::{Album, COLUMNS as ALBUM_COLUMNS};
 use crate::catalog::artists::{trimmed, Artist, COLUMNS as ARTIST_COLUMNS};
-use crate::catalog::keys::key;
 use crate::catalog::tracks::{TrackRow, COLUMNS as TRACK_COLUMNS};
 use crate::checks::clean;
-use crate::db::DbError;
 use crate::outbox;
+use encore_core::keys::key;
+use encore_core::DbError;
 
 /// Applies checked rows (each with its position in the request) and returns
 /// each position's outcome.

@@ -8,8 +8,8 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::MAX_ITEMS;
-use crate::db::DbError;
 use crate::outbox;
+use encore_core::DbError;
 
 /// Inserts a playlist at version 0: publishing it makes it version 1.
 pub async fn insert(

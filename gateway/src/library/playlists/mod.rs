@@ -19,7 +19,6 @@ use uuid::Uuid;
 
 use crate::auth::{AuthUser, MaybeUser};
 use crate::checks::{clean, Checks};
-use crate::db::DbError;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::outbox::Wakeup;
@@ -27,6 +26,7 @@ use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 use crate::times::rfc3339;
+use encore_core::DbError;
 
 pub mod edits;
 pub mod items;

@@ -1,10 +1,11 @@
-//! PostgreSQL: the pool, the migrations in `gateway/migrations/`, and the
+//! PostgreSQL: the pool, the migrations in `core/migrations/`, and the
 //! data layer's error.
 //!
 //! Functions that only run SQL return [`DbError`], which knows nothing of
-//! HTTP; a handler's `?` turns it into an answer (`From<DbError> for ApiError`
-//! in [`crate::error`]). So the same function serves an endpoint and a CLI
-//! command (`gateway grant`) alike.
+//! HTTP or Subsonic: each API maps it to its protocol in one place (the
+//! gateway's `From<DbError> for ApiError`, Subsonic's `From<DbError> for
+//! Failure`). So the same function serves an endpoint, a Subsonic method and
+//! a CLI command (`gateway grant`) alike.
 
 use std::time::Duration;
 
@@ -12,9 +13,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::catalog::keys::key;
+use crate::keys::key;
 
-/// The gateway's migrations, embedded at build time. `gateway migrate` and
+/// The schema's migrations, embedded at build time. `gateway migrate` and
 /// every gateway start apply the ones a database lacks (sqlx records them in
 /// `_sqlx_migrations` and takes an advisory lock, so instances starting
 /// together do not race).

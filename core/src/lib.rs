@@ -1,0 +1,19 @@
+//! The domain both of the gateway's APIs share, as plain functions over a
+//! PostgreSQL pool or connection. They return [`DbError`], never an HTTP
+//! status or a Subsonic code: the REST handlers and the Subsonic methods
+//! call them and map the error to their protocol, each in one place.
+//!
+//! A library crate rather than a module of the gateway so that Subsonic can
+//! live in a crate of its own over it, and so that nothing here can reach
+//! for a request, a response or the gateway's state.
+//!
+//! - [`db`]: the pool, the migrations (`core/migrations/`), [`DbError`], and
+//!   the unique constraints' request fields ([`db::on_constraint`]).
+//! - [`keys`]: the normalised names importers and matching compare.
+//! - [`library`]: what a listener keeps: likes (REST's likes, Subsonic's stars).
+
+pub mod db;
+pub mod keys;
+pub mod library;
+
+pub use db::DbError;

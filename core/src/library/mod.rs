@@ -1,0 +1,3 @@
+//! What a listener keeps of the catalogue.
+
+pub mod likes;
