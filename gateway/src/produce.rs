@@ -15,7 +15,7 @@ pub struct Events {
     pub playback_topic: Arc<str>,
     /// Broker-side name of the search-events topic.
     pub search_topic: Arc<str>,
-    /// How long the broker has to acknowledge a send (`ENCORE_KAFKA_PRODUCE_TIMEOUT_MS`).
+    /// How long the broker has to acknowledge a send (`ENCORE_PRODUCE_TIMEOUT_MS`).
     pub timeout: Duration,
 }
 

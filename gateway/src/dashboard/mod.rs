@@ -206,7 +206,7 @@ struct Reading {
     unreachable: Vec<String>,
 }
 
-/// Reads every consumer's `/metrics` (`ENCORE_CONSUMERS_OPS`).
+/// Reads every consumer's `/metrics` (at `ENCORE_ETL_ADDR` and `ENCORE_INDEXER_ADDR`).
 async fn scrape(consumers: &[(String, String)], playback_topic: &str) -> Reading {
     let client = reqwest::Client::new();
     let mut reading = Reading {
