@@ -194,6 +194,14 @@ fn without_position(message: &str) -> String {
 /// Query parameters deserialized into `T`; errors name the parameter.
 pub struct QueryParams<T>(pub T);
 
+// A raw body as OpenAPI 3.1 describes one: a binary string, not an array of
+// numbers. Only the description uses it; handlers read the bytes themselves.
+
+/// The raw bytes of the file, as the body.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(pub Vec<u8>);
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
     type Rejection = ApiError;
 

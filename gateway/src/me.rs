@@ -221,7 +221,7 @@ pub async fn delete_me(
 /// Uploads the caller's avatar: a PNG, JPEG, GIF or WebP image of at most
 /// 2 MiB and 4096 pixels a side, sent as the raw body.
 #[utoipa::path(put, path = "/v1/me/avatar", tag = "accounts", security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "image/png", description = "PNG, JPEG, GIF or WebP bytes"),
+    request_body(content = crate::extract::Binary, content_type = "image/png", description = "PNG, JPEG, GIF or WebP bytes"),
     responses((status = 200, body = UserProfile), (status = 413, body = ErrorBody),
               (status = 415, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn put_avatar(

@@ -59,7 +59,7 @@ pub struct Uploaded {
 /// format, not the Content-Type.
 #[utoipa::path(post, path = "/v1/tracks/{id}/audio", tag = "audio", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The audio file"),
+    request_body(content = crate::extract::Binary, content_type = "application/octet-stream", description = "The audio file"),
     responses((status = 200, body = Uploaded), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
               (status = 422, body = ErrorBody)))]

@@ -58,7 +58,7 @@ fn image_format(bytes: &[u8]) -> Option<(image::ImageFormat, &'static str)> {
 /// Sets an album's cover from the raw image in the body.
 #[utoipa::path(put, path = "/v1/albums/{id}/cover", tag = "catalog", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
-    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "PNG, JPEG, GIF or WebP bytes, up to 10 MiB and 4096 pixels a side"),
+    request_body(content = crate::extract::Binary, content_type = "image/jpeg", description = "PNG, JPEG, GIF or WebP bytes, up to 10 MiB and 4096 pixels a side"),
     responses((status = 200, body = Album), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
               (status = 415, body = ErrorBody)))]

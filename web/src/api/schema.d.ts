@@ -970,6 +970,11 @@ export interface components {
             /** Format: int32 */
             year?: number | null;
         };
+        /**
+         * Format: binary
+         * @description The raw bytes of the file, as the body.
+         */
+        Binary: string;
         Chart_ArtistEntry: {
             items: {
                 /** Format: uuid */
@@ -1407,11 +1412,7 @@ export interface components {
              */
             event_id: string;
             kind: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 text or epoch milliseconds; after 2000, at most a day ahead.
-             */
-            occurred_at: string;
+            occurred_at: string | number;
             /** Format: int64 */
             position_ms: number;
             /** Format: uuid */
@@ -2428,7 +2429,7 @@ export interface operations {
         /** @description PNG, JPEG, GIF or WebP bytes, up to 10 MiB and 4096 pixels a side */
         requestBody: {
             content: {
-                "image/jpeg": number[];
+                "image/jpeg": components["schemas"]["Binary"];
             };
         };
         responses: {
@@ -3430,7 +3431,7 @@ export interface operations {
         /** @description PNG, JPEG, GIF or WebP bytes */
         requestBody: {
             content: {
-                "image/png": number[];
+                "image/png": components["schemas"]["Binary"];
             };
         };
         responses: {
@@ -4461,7 +4462,7 @@ export interface operations {
         /** @description The audio file */
         requestBody: {
             content: {
-                "application/octet-stream": number[];
+                "application/octet-stream": components["schemas"]["Binary"];
             };
         };
         responses: {

@@ -52,7 +52,7 @@ pub(crate) struct PlaybackEventIn<'a> {
     #[schema(minimum = 1, maximum = 86400000)]
     track_duration_ms: i64,
     /// RFC 3339 text or epoch milliseconds; after 2000, at most a day ahead.
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(schema_with = moment_schema)]
     occurred_at: Moment,
     #[serde(borrow)]
     client: ClientIn<'a>,
@@ -93,6 +93,27 @@ pub(crate) struct ContextIn<'a> {
     #[serde(borrow)]
     #[schema(value_type = Option<String>)]
     id: Option<Cow<'a, str>>,
+}
+
+/// `occurred_at` as the description gives it: either form the reader takes.
+fn moment_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{
+        KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+    };
+    let either = OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                .minimum(Some(0)),
+        )
+        .build();
+    Schema::OneOf(either)
 }
 
 /// `occurred_at`: RFC 3339 text or epoch milliseconds, as epoch milliseconds.
