@@ -7,6 +7,8 @@
 //!   from the consumers' own `/metrics` (the figures their operators already
 //!   graph), so the dashboard and Prometheus never disagree.
 
+pub mod live;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,6 +20,7 @@ use encore_common::metrics::{CONSUMER_LAG, KAFKA_CONSUMED_TOTAL};
 use encore_warehouse::dashboard;
 use serde::{Deserialize, Serialize};
 
+use self::live::LiveSamples;
 use crate::auth::AuthUser;
 use crate::cache::Warehouse;
 use crate::charts::warehouse_error;
@@ -26,10 +29,6 @@ use crate::extract::QueryParams;
 use crate::produce::Events;
 use crate::state::AppState;
 use crate::GatewayConfig;
-
-pub mod live;
-
-use self::live::LiveSamples;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -11,18 +11,18 @@
 //! rounds keeps the popularity too: the writer takes it from this module's
 //! latest reading ([`Popularity::of`]).
 
+mod counts;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::json;
 use uuid::Uuid;
 
+pub use self::counts::Popularity;
 use crate::bulk::{bulk, mget, Outcome, Write};
 use crate::client::SearchError;
 use crate::Indexer;
-
-mod counts;
-pub use counts::Popularity;
 
 /// The window of plays that makes a track popular.
 const DAYS: u32 = 30;
