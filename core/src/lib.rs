@@ -11,9 +11,12 @@
 //!   the unique constraints' request fields ([`db::on_constraint`]).
 //! - [`keys`]: the normalised names importers and matching compare.
 //! - [`library`]: what a listener keeps: likes (REST's likes, Subsonic's stars).
+//! - [`outbox`]: the catalogue changes written with each change, for the
+//!   gateway's relay to publish.
 
 pub mod db;
 pub mod keys;
 pub mod library;
+pub mod outbox;
 
 pub use db::DbError;

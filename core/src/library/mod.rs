@@ -1,3 +1,4 @@
 //! What a listener keeps of the catalogue.
 
 pub mod likes;
+pub mod playlists;

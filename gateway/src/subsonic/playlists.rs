@@ -1,8 +1,9 @@
 //! Playlists: getPlaylists, getPlaylist, createPlaylist, updatePlaylist,
 //! deletePlaylist. The native API's playlists, changed through the same
-//! functions (`library::playlists::edits`) and published the same way.
+//! functions (`encore_core::library::playlists`) and published the same way.
 //! Another user's private playlist is "not found" (70), never its contents.
 
+use encore_core::library::playlists as edits;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -11,7 +12,7 @@ use super::params::{parse_id, Failure};
 use super::response::Element;
 use super::{Ctx, Outcome, Reply};
 use crate::error::ApiError;
-use crate::library::playlists::{self, edits, publish};
+use crate::library::playlists::{self, publish};
 use crate::outbox;
 use crate::times::rfc3339;
 

@@ -4,12 +4,13 @@
 
 use axum::extract::State;
 use axum::Json;
+use encore_core::library::playlists::MAX_ITEMS;
 use serde::Deserialize;
 use sqlx::PgConnection;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{items, lock_own, publish, Playlist, MAX_ITEMS};
+use super::{items, lock_own, publish, Playlist};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};

@@ -11,6 +11,8 @@ use axum::http::StatusCode;
 use axum::routing;
 use axum::Json;
 use axum::Router;
+use encore_core::library::playlists as edits;
+use encore_core::DbError;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use sqlx::PgPool;
@@ -26,9 +28,7 @@ use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 use crate::times::rfc3339;
-use encore_core::DbError;
 
-pub mod edits;
 pub mod items;
 
 use self::items::{add_item, move_item, remove_item};
@@ -52,9 +52,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/v1/me/playlists", routing::get(list_mine))
 }
-
-/// The most items one playlist holds.
-pub const MAX_ITEMS: i64 = 10_000;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct PlaylistRow {

@@ -1,15 +1,16 @@
 //! Playlist changes as plain functions over a transaction, shared by the
 //! native handlers and the Subsonic API. Each caller locks the playlist
-//! first (`lock_own` in the parent module) and publishes once at the end
-//! (`publish`), so a change of several parts is one version.
+//! first and publishes it once at the end (the gateway's `lock_own` and
+//! `publish`), so a change of several parts is one version.
 
 use encore_schemas::EntityType;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::MAX_ITEMS;
-use crate::outbox;
-use encore_core::DbError;
+use crate::{outbox, DbError};
+
+/// The most items a playlist holds.
+pub const MAX_ITEMS: i64 = 10_000;
 
 /// Inserts a playlist at version 0: publishing it makes it version 1.
 pub async fn insert(
@@ -20,14 +21,16 @@ pub async fn insert(
     public: bool,
 ) -> Result<Uuid, DbError> {
     let id = Uuid::now_v7();
-    sqlx::query("INSERT INTO playlists (id, owner_id, name, description, public, version) VALUES ($1, $2, $3, $4, $5, 0)")
-        .bind(id)
-        .bind(owner)
-        .bind(name.trim())
-        .bind(description)
-        .bind(public)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO playlists (id, owner_id, name, description, public, version) VALUES ($1, $2, $3, $4, $5, 0)",
+        id,
+        owner,
+        name.trim(),
+        description,
+        public
+    )
+    .execute(conn)
+    .await?;
     Ok(id)
 }
 
@@ -39,15 +42,15 @@ pub async fn set_fields(
     description: Option<&str>,
     public: Option<bool>,
 ) -> Result<(), DbError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE playlists SET name = COALESCE($2, name), \
          description = CASE WHEN $3::text IS NULL THEN description ELSE NULLIF($3, '') END, \
          public = COALESCE($4, public) WHERE id = $1",
+        id,
+        name.map(str::trim),
+        description.map(str::trim),
+        public
     )
-    .bind(id)
-    .bind(name.map(str::trim))
-    .bind(description.map(str::trim))
-    .bind(public)
     .execute(conn)
     .await?;
     Ok(())
@@ -59,10 +62,12 @@ pub async fn append(conn: &mut PgConnection, id: Uuid, tracks: &[Uuid]) -> Resul
     if tracks.is_empty() {
         return Ok(());
     }
-    let known: i64 = sqlx::query_scalar("SELECT count(DISTINCT id) FROM tracks WHERE id = ANY($1)")
-        .bind(tracks)
-        .fetch_one(&mut *conn)
-        .await?;
+    let known = sqlx::query_scalar!(
+        r#"SELECT count(DISTINCT id) AS "n!" FROM tracks WHERE id = ANY($1)"#,
+        tracks
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     let distinct = tracks
         .iter()
         .collect::<std::collections::HashSet<_>>()
@@ -70,11 +75,12 @@ pub async fn append(conn: &mut PgConnection, id: Uuid, tracks: &[Uuid]) -> Resul
     if known != distinct as i64 {
         return Err(DbError::NotFound("song"));
     }
-    let count: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM playlist_items WHERE playlist_id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let count = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM playlist_items WHERE playlist_id = $1"#,
+        id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     if count + tracks.len() as i64 > MAX_ITEMS {
         return Err(DbError::Invalid {
             field: "track_id",
@@ -82,14 +88,14 @@ pub async fn append(conn: &mut PgConnection, id: Uuid, tracks: &[Uuid]) -> Resul
         });
     }
     let ids: Vec<Uuid> = tracks.iter().map(|_| Uuid::now_v7()).collect();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO playlist_items (id, playlist_id, track_id, position) \
          SELECT item, $1, track, ($2 + n - 1)::int FROM unnest($3::uuid[], $4::uuid[]) WITH ORDINALITY AS x(item, track, n)",
+        id,
+        count,
+        &ids[..],
+        tracks
     )
-    .bind(id)
-    .bind(count)
-    .bind(&ids)
-    .bind(tracks)
     .execute(conn)
     .await?;
     Ok(())
@@ -105,18 +111,19 @@ pub async fn remove_positions(
     if positions.is_empty() {
         return Ok(());
     }
-    sqlx::query("DELETE FROM playlist_items WHERE playlist_id = $1 AND position = ANY($2)")
-        .bind(id)
-        .bind(positions)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM playlist_items WHERE playlist_id = $1 AND position = ANY($2)",
+        id,
+        positions
+    )
+    .execute(&mut *conn)
+    .await?;
     renumber(conn, id).await
 }
 
 /// Removes every item.
 pub async fn clear(conn: &mut PgConnection, id: Uuid) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM playlist_items WHERE playlist_id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM playlist_items WHERE playlist_id = $1", id)
         .execute(conn)
         .await?;
     Ok(())
@@ -124,13 +131,13 @@ pub async fn clear(conn: &mut PgConnection, id: Uuid) -> Result<(), DbError> {
 
 /// Numbers the items 0, 1, 2... in their order.
 pub async fn renumber(conn: &mut PgConnection, id: Uuid) -> Result<(), DbError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE playlist_items i SET position = n.rank FROM \
          (SELECT id, (row_number() OVER (ORDER BY position) - 1)::int AS rank \
           FROM playlist_items WHERE playlist_id = $1) n \
          WHERE i.id = n.id AND i.position <> n.rank",
+        id
     )
-    .bind(id)
     .execute(conn)
     .await?;
     Ok(())
@@ -138,8 +145,7 @@ pub async fn renumber(conn: &mut PgConnection, id: Uuid) -> Result<(), DbError> 
 
 /// Deletes a locked playlist and publishes its tombstone.
 pub async fn delete(conn: &mut PgConnection, id: Uuid, version: i64) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM playlists WHERE id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM playlists WHERE id = $1", id)
         .execute(&mut *conn)
         .await?;
     outbox::delete(conn, EntityType::Playlist, id, version + 1).await?;
