@@ -25,6 +25,14 @@ use load::{Load, Report};
 /// Every acknowledged event once in `plays`, and the hourly aggregates equal
 /// to a recount of the plays.
 pub(crate) async fn reconcile(run: &TestRun, report: &Report) {
+    // Where the etl's group stands when the load stops: should the count
+    // below fall short, this tells an etl that stopped reading from one that
+    // read without writing.
+    let (topic, group) = (run.playback_topic(), run.etl_config().group);
+    let partitions = run.kafka.partitions;
+    let ends = encore_tests::high_watermarks(&run.kafka, &topic, partitions).await;
+    let committed = encore_tests::committed_offsets(&run.kafka, &group, &topic, partitions).await;
+    println!("at the end of the load: {topic} ends at {ends:?}; group {group} has committed {committed:?}");
     run.reconcile_plays(report.acked as u64).await;
 }
 
