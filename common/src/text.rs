@@ -74,6 +74,21 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// A one-line field of `min..=max` characters after trimming, within the
+/// rule above: what a name, a title or a playlist's description must be.
+/// The message names the problem, for the caller to put beside the field.
+pub fn field(value: &str, min: usize, max: usize) -> Result<(), String> {
+    let length = value.trim().chars().count();
+    if length < min || length > max {
+        return Err(format!("must be {min} to {max} characters"));
+    }
+    check(value).map_err(|unfit| unfit.to_string())?;
+    if value.chars().any(char::is_control) {
+        return Err("must be one line, without tabs or line breaks".into());
+    }
+    Ok(())
+}
+
 /// `text` with every character XML 1.0 cannot hold replaced by U+FFFD, so
 /// whatever is written into an XML answer keeps it well-formed. Borrowed,
 /// without copying, in the usual case where nothing needs replacing.

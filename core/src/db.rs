@@ -52,6 +52,9 @@ pub enum DbError {
     /// A row the caller named does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The caller may see the row but not change it; the message says why.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// A field of the request refers to something that is not there (an
     /// import row's parent, say): the client's mistake, named by field.
     #[error("{field}: {message}")]

@@ -7,16 +7,24 @@
 //! live in a crate of its own over it, and so that nothing here can reach
 //! for a request, a response or the gateway's state.
 //!
+//! - [`accounts`]: accounts looked up by name.
+//! - [`catalog`]: songs, albums and artists as a listener sees them, and
+//!   the statements that find them.
 //! - [`db`]: the pool, the migrations (`core/migrations/`), [`DbError`], and
 //!   the unique constraints' request fields ([`db::on_constraint`]).
 //! - [`keys`]: the normalised names importers and matching compare.
-//! - [`library`]: what a listener keeps: likes (REST's likes, Subsonic's stars).
+//! - [`library`]: what a listener keeps: likes (REST's likes, Subsonic's
+//!   stars), ratings, playlists and the saved play queue.
 //! - [`outbox`]: the catalogue changes written with each change, for the
 //!   gateway's relay to publish.
+//! - [`playback`]: each listener's last playback report.
 
+pub mod accounts;
+pub mod catalog;
 pub mod db;
 pub mod keys;
 pub mod library;
 pub mod outbox;
+pub mod playback;
 
 pub use db::DbError;

@@ -24,13 +24,8 @@ impl Checks {
     /// Text of `min..=max` characters after trimming, on one line, and
     /// within the text rule of [`encore_common::text`].
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) {
-        let length = value.trim().chars().count();
-        if length < min || length > max {
-            self.fail(field, format!("must be {min} to {max} characters"));
-        } else if let Err(unfit) = encore_common::text::check(value) {
-            self.fail(field, unfit.to_string());
-        } else if value.chars().any(char::is_control) {
-            self.fail(field, "must be one line, without tabs or line breaks");
+        if let Err(problem) = encore_common::text::field(value, min, max) {
+            self.fail(field, problem);
         }
     }
 

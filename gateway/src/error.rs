@@ -145,6 +145,7 @@ impl From<DbError> for ApiError {
             }
             DbError::Conflict { field, message } => ApiError::conflict(field, message),
             DbError::NotFound(what) => ApiError::not_found(what),
+            DbError::Forbidden(why) => ApiError::forbidden(why),
             DbError::Invalid { field, message } => ApiError::invalid_field(field, message),
             error @ (DbError::Encode(_) | DbError::Other(_)) => ApiError::internal(error),
         }

@@ -2,3 +2,5 @@
 
 pub mod likes;
 pub mod playlists;
+pub mod queue;
+pub mod ratings;

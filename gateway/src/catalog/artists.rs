@@ -15,11 +15,11 @@ use crate::auth::{AuthUser, Role};
 use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::library::playlists;
 use crate::outbox::Wakeup;
 use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
+use encore_core::library::playlists;
 
 /// `/v1/artists`.
 pub fn router() -> Router<AppState> {

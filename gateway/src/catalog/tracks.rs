@@ -16,12 +16,12 @@ use crate::auth::AuthUser;
 use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::library::playlists;
 use crate::outbox::Wakeup;
 use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 use crate::storage::Storage;
+use encore_core::library::playlists;
 use encore_core::DbError;
 
 /// `/v1/tracks`.

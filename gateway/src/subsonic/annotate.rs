@@ -1,7 +1,9 @@
 //! Annotation: star and unstar (the native likes), and scrobble (playback
 //! events on the same topic and contract as every client's).
 
+use encore_core::catalog::songs;
 use encore_core::library::likes::{self, Kind};
+use encore_core::library::ratings;
 use encore_core::DbError;
 use encore_schemas::{Client, ContextKind, Device, PlaybackContext, PlaybackEvent, PlaybackKind};
 use uuid::Uuid;
@@ -89,22 +91,7 @@ pub(super) async fn rate(ctx: &Ctx) -> Outcome {
     let Some((kind, _)) = classify(ctx, &[id]).await?.into_iter().next() else {
         return Err(Failure::not_found("item"));
     };
-    let sql = match (kind, rating) {
-        (Kind::Track, 0) => "DELETE FROM track_ratings WHERE user_id = $1 AND track_id = $2",
-        (Kind::Album, 0) => "DELETE FROM album_ratings WHERE user_id = $1 AND album_id = $2",
-        (Kind::Artist, 0) => "DELETE FROM artist_ratings WHERE user_id = $1 AND artist_id = $2",
-        (Kind::Track, _) => "INSERT INTO track_ratings (user_id, track_id, rating) VALUES ($1, $2, $3) \
-                             ON CONFLICT (user_id, track_id) DO UPDATE SET rating = EXCLUDED.rating",
-        (Kind::Album, _) => "INSERT INTO album_ratings (user_id, album_id, rating) VALUES ($1, $2, $3) \
-                             ON CONFLICT (user_id, album_id) DO UPDATE SET rating = EXCLUDED.rating",
-        (Kind::Artist, _) => "INSERT INTO artist_ratings (user_id, artist_id, rating) VALUES ($1, $2, $3) \
-                              ON CONFLICT (user_id, artist_id) DO UPDATE SET rating = EXCLUDED.rating",
-    };
-    let mut query = sqlx::query(sql).bind(ctx.caller.id).bind(id);
-    if rating > 0 {
-        query = query.bind(rating as i16);
-    }
-    query.execute(&ctx.state.db).await?;
+    ratings::set(&ctx.state.db, ctx.caller.id, kind, id, rating as i16).await?;
     Ok(Reply::Empty)
 }
 
@@ -238,12 +225,9 @@ pub(super) async fn scrobble(ctx: &Ctx) -> Outcome {
                 "must be milliseconds since 1970, after 2000 and not in the future",
             ));
         }
-        let duration: Option<i64> =
-            sqlx::query_scalar("SELECT duration_ms FROM tracks WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&ctx.state.db)
-                .await?;
-        let duration = duration.ok_or_else(|| Failure::not_found("song"))?;
+        let duration = songs::duration(&ctx.state.db, *id)
+            .await?
+            .ok_or_else(|| Failure::not_found("song"))?;
         events.extend(scrobble_events(
             ctx.caller.id,
             *id,

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::params::{Failure, Params};
 use crate::auth::apps::{self, Proof};
 use crate::auth::throttle::{self, Attempt, ClientAddr};
-use crate::auth::{AuthUser, Role};
+use crate::auth::Role;
 use crate::state::AppState;
 
 /// The authenticated caller of a Subsonic request.
@@ -31,14 +31,6 @@ pub(super) struct Caller {
 }
 
 impl Caller {
-    /// The same caller as the native API knows it.
-    pub(super) fn user(&self) -> AuthUser {
-        AuthUser {
-            id: self.id,
-            role: self.role,
-        }
-    }
-
     pub(super) fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
@@ -100,12 +92,7 @@ pub(super) async fn authenticate(
         // against the address only.
         Presented::ApiKey(_) => (Attempt::address_only(from), None),
         Presented::Password { user, .. } | Presented::Token { user, .. } => {
-            let found: Option<Uuid> = sqlx::query_scalar(
-                "SELECT id FROM users WHERE deleted_at IS NULL AND lower(username) = lower($1)",
-            )
-            .bind(*user)
-            .fetch_optional(&state.db)
-            .await?;
+            let found = encore_core::accounts::named(&state.db, user).await?;
             (Attempt::new(found.ok_or(*user), from), found)
         }
     };

@@ -3,10 +3,9 @@
 //! catalogue: by ID3 tags (artist → album → song) and by folders, where an
 //! artist is a folder of albums and an album a folder of songs.
 
-use time::OffsetDateTime;
-use uuid::Uuid;
+use encore_core::catalog::{self, albums, artists, songs};
 
-use super::model::{indexed, AlbumRow, ArtistRow, SongRow, ALBUMS, ARTISTS, SONGS};
+use super::model::{indexed, AlbumElement, ArtistElement, SongElement};
 use super::params::Failure;
 use super::response::Element;
 use super::system::FOLDER_ID;
@@ -23,22 +22,13 @@ fn check_folder(ctx: &Ctx) -> Result<(), Failure> {
     }
 }
 
-async fn all_artists(ctx: &Ctx) -> Result<Vec<ArtistRow>, Failure> {
-    Ok(
-        sqlx::query_as(&format!("{ARTISTS} ORDER BY lower(ar.name), ar.id"))
-            .bind(ctx.caller.id)
-            .fetch_all(&ctx.state.db)
-            .await?,
-    )
-}
-
 pub(super) async fn artists(ctx: &Ctx) -> Outcome {
     check_folder(ctx)?;
-    let rows = all_artists(ctx).await?;
+    let rows = artists::all(&ctx.state.db, ctx.caller.id).await?;
     Ok(Reply::Payload(
         Element::new("artists")
             .attr("ignoredArticles", IGNORED_ARTICLES)
-            .list("index", indexed(&rows, ArtistRow::id3)),
+            .list("index", indexed(&rows, ArtistElement::id3)),
     ))
 }
 
@@ -46,9 +36,7 @@ pub(super) async fn artists(ctx: &Ctx) -> Outcome {
 /// when no artist changed since.
 pub(super) async fn indexes(ctx: &Ctx) -> Outcome {
     check_folder(ctx)?;
-    let changed: Option<OffsetDateTime> = sqlx::query_scalar("SELECT max(updated_at) FROM artists")
-        .fetch_one(&ctx.state.db)
-        .await?;
+    let changed = artists::last_change(&ctx.state.db).await?;
     let last_modified = changed.map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000) as i64);
     let mut index = Element::new("indexes")
         .attr("lastModified", last_modified)
@@ -58,7 +46,7 @@ pub(super) async fn indexes(ctx: &Ctx) -> Outcome {
         .int("ifModifiedSince")?
         .is_none_or(|since| since < last_modified)
     {
-        let rows = all_artists(ctx).await?;
+        let rows = artists::all(&ctx.state.db, ctx.caller.id).await?;
         index = index.list(
             "index",
             indexed(&rows, |a| {
@@ -72,48 +60,13 @@ pub(super) async fn indexes(ctx: &Ctx) -> Outcome {
     Ok(Reply::Payload(index))
 }
 
-async fn find_artist(ctx: &Ctx, id: Uuid) -> Result<Option<ArtistRow>, Failure> {
-    Ok(sqlx::query_as(&format!("{ARTISTS} WHERE ar.id = $2"))
-        .bind(ctx.caller.id)
-        .bind(id)
-        .fetch_optional(&ctx.state.db)
-        .await?)
-}
-
-async fn albums_of(ctx: &Ctx, artist: Uuid) -> Result<Vec<AlbumRow>, Failure> {
-    Ok(sqlx::query_as(&format!(
-        "{ALBUMS} WHERE al.artist_id = $2 ORDER BY al.release_year NULLS LAST, lower(al.title), al.id"
-    ))
-    .bind(ctx.caller.id)
-    .bind(artist)
-    .fetch_all(&ctx.state.db)
-    .await?)
-}
-
-async fn find_album(ctx: &Ctx, id: Uuid) -> Result<Option<AlbumRow>, Failure> {
-    Ok(sqlx::query_as(&format!("{ALBUMS} WHERE al.id = $2"))
-        .bind(ctx.caller.id)
-        .bind(id)
-        .fetch_optional(&ctx.state.db)
-        .await?)
-}
-
-async fn songs_of(ctx: &Ctx, album: Uuid) -> Result<Vec<SongRow>, Failure> {
-    Ok(sqlx::query_as(&format!(
-        "{SONGS} WHERE t.album_id = $2 ORDER BY t.track_number NULLS LAST, lower(t.title), t.id"
-    ))
-    .bind(ctx.caller.id)
-    .bind(album)
-    .fetch_all(&ctx.state.db)
-    .await?)
-}
-
 pub(super) async fn artist(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
-    let artist = find_artist(ctx, id)
+    let db = &ctx.state.db;
+    let artist = artists::one(db, ctx.caller.id, id)
         .await?
         .ok_or_else(|| Failure::not_found("artist"))?;
-    let albums = albums_of(ctx, id).await?;
+    let albums = albums::by_ids(db, ctx.caller.id, &albums::of_artist(db, id).await?).await?;
     Ok(Reply::Payload(artist.id3().list(
         "album",
         albums.iter().map(|a| a.id3("album")).collect(),
@@ -122,10 +75,11 @@ pub(super) async fn artist(ctx: &Ctx) -> Outcome {
 
 pub(super) async fn album(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
-    let album = find_album(ctx, id)
+    let db = &ctx.state.db;
+    let album = albums::one(db, ctx.caller.id, id)
         .await?
         .ok_or_else(|| Failure::not_found("album"))?;
-    let songs = songs_of(ctx, id).await?;
+    let songs = songs::by_ids(db, ctx.caller.id, &songs::of_album(db, id).await?).await?;
     Ok(Reply::Payload(album.id3("album").list(
         "song",
         songs.iter().map(|s| s.element("song")).collect(),
@@ -134,20 +88,18 @@ pub(super) async fn album(ctx: &Ctx) -> Outcome {
 
 pub(super) async fn song(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
-    let song: Option<SongRow> = sqlx::query_as(&format!("{SONGS} WHERE t.id = $2"))
-        .bind(ctx.caller.id)
-        .bind(id)
-        .fetch_optional(&ctx.state.db)
-        .await?;
-    let song = song.ok_or_else(|| Failure::not_found("song"))?;
+    let song = songs::one(&ctx.state.db, ctx.caller.id, id)
+        .await?
+        .ok_or_else(|| Failure::not_found("song"))?;
     Ok(Reply::Payload(song.element("song")))
 }
 
 /// An artist's folder holds its albums; an album's folder holds its songs.
 pub(super) async fn directory(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
-    if let Some(artist) = find_artist(ctx, id).await? {
-        let albums = albums_of(ctx, id).await?;
+    let (db, user) = (&ctx.state.db, ctx.caller.id);
+    if let Some(artist) = artists::one(db, user, id).await? {
+        let albums = albums::by_ids(db, user, &albums::of_artist(db, id).await?).await?;
         return Ok(Reply::Payload(
             Element::new("directory")
                 .attr("id", artist.id)
@@ -156,8 +108,8 @@ pub(super) async fn directory(ctx: &Ctx) -> Outcome {
                 .list("child", albums.iter().map(|a| a.child("child")).collect()),
         ));
     }
-    if let Some(album) = find_album(ctx, id).await? {
-        let songs = songs_of(ctx, id).await?;
+    if let Some(album) = albums::one(db, user, id).await? {
+        let songs = songs::by_ids(db, user, &songs::of_album(db, id).await?).await?;
         return Ok(Reply::Payload(
             Element::new("directory")
                 .attr("id", album.id)
@@ -172,22 +124,14 @@ pub(super) async fn directory(ctx: &Ctx) -> Outcome {
 
 /// Every genre with its songs and albums, most songs first.
 pub(super) async fn genres(ctx: &Ctx) -> Outcome {
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "WITH songs AS (SELECT genre, count(*) AS n FROM tracks WHERE genre IS NOT NULL GROUP BY genre), \
-              albums AS (SELECT g AS genre, count(*) AS n FROM albums, unnest(genres) AS g GROUP BY g) \
-         SELECT coalesce(s.genre, a.genre), coalesce(s.n, 0), coalesce(a.n, 0) \
-         FROM songs s FULL JOIN albums a ON a.genre = s.genre \
-         ORDER BY 2 DESC, 1",
-    )
-    .fetch_all(&ctx.state.db)
-    .await?;
+    let rows = catalog::genres(&ctx.state.db).await?;
     let genres = rows
         .into_iter()
-        .map(|(name, songs, albums)| {
+        .map(|genre| {
             Element::new("genre")
-                .attr("songCount", songs)
-                .attr("albumCount", albums)
-                .text(name)
+                .attr("songCount", genre.songs)
+                .attr("albumCount", genre.albums)
+                .text(genre.name)
         })
         .collect();
     Ok(Reply::Payload(Element::new("genres").list("genre", genres)))

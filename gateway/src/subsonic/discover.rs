@@ -5,13 +5,13 @@
 //! them), and the lyrics endpoints, which answer empty: Encore stores no
 //! lyrics.
 
+use encore_core::catalog::{albums, artists, songs, Song};
 use encore_warehouse::{charts, features};
 use uuid::Uuid;
 
-use super::model::{ArtistRow, SongRow, ARTISTS, SONGS};
+use super::model::{ArtistElement, SongElement};
 use super::params::Failure;
 use super::response::Element;
-use super::search::ordered;
 use super::{Ctx, Outcome, Reply};
 
 fn warehouse_down(error: clickhouse::error::Error) -> Failure {
@@ -19,25 +19,8 @@ fn warehouse_down(error: clickhouse::error::Error) -> Failure {
     Failure::generic("play statistics are unavailable right now; retry shortly")
 }
 
-async fn songs(ctx: &Ctx, ids: &[Uuid]) -> Result<Vec<SongRow>, Failure> {
-    let rows: Vec<SongRow> = sqlx::query_as(&format!("{SONGS} WHERE t.id = ANY($2)"))
-        .bind(ctx.caller.id)
-        .bind(ids)
-        .fetch_all(&ctx.state.db)
-        .await?;
-    Ok(ordered(rows, ids, |s| s.id))
-}
-
-/// The artist's tracks in album order, after the played ones.
-async fn artist_tracks(ctx: &Ctx, artist: Uuid, limit: i64) -> Result<Vec<Uuid>, Failure> {
-    Ok(sqlx::query_scalar(
-        "SELECT t.id FROM tracks t LEFT JOIN albums al ON al.id = t.album_id WHERE t.artist_id = $1 \
-         ORDER BY al.release_year NULLS LAST, al.id, t.track_number NULLS LAST, t.id LIMIT $2",
-    )
-    .bind(artist)
-    .bind(limit)
-    .fetch_all(&ctx.state.db)
-    .await?)
+async fn rows(ctx: &Ctx, ids: &[Uuid]) -> Result<Vec<Song>, Failure> {
+    Ok(songs::by_ids(&ctx.state.db, ctx.caller.id, ids).await?)
 }
 
 /// The artist's most played tracks, then the rest of them, up to `count`.
@@ -45,7 +28,7 @@ async fn top_of(ctx: &Ctx, artist: Uuid, count: i64) -> Result<Vec<Uuid>, Failur
     let mut ids = charts::artist_top_tracks(&ctx.state.warehouse.client, artist, count as u64)
         .await
         .map_err(warehouse_down)?;
-    for id in artist_tracks(ctx, artist, count).await? {
+    for id in songs::of_artist(&ctx.state.db, artist, count).await? {
         if ids.len() as i64 >= count {
             break;
         }
@@ -60,17 +43,11 @@ async fn top_of(ctx: &Ctx, artist: Uuid, count: i64) -> Result<Vec<Uuid>, Failur
 pub(super) async fn top_songs(ctx: &Ctx) -> Outcome {
     let name = ctx.params.required("artist")?;
     let count = ctx.params.count("count", 50, 500)?;
-    let artist: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM artists WHERE lower(name) = lower($1) ORDER BY id LIMIT 1",
-    )
-    .bind(name)
-    .fetch_optional(&ctx.state.db)
-    .await?;
-    let ids = match artist {
+    let ids = match artists::named(&ctx.state.db, name).await? {
         Some(artist) => top_of(ctx, artist, count).await?,
         None => Vec::new(),
     };
-    let rows = songs(ctx, &ids).await?;
+    let rows = rows(ctx, &ids).await?;
     Ok(Reply::Payload(Element::new("topSongs").list(
         "song",
         rows.iter().map(|s| s.element("song")).collect(),
@@ -93,23 +70,14 @@ async fn similar_to(ctx: &Ctx, seeds: &[Uuid], count: i64) -> Result<Vec<Uuid>, 
 /// The seeds an id stands for: a song itself, an album's songs, or an
 /// artist's ten most played.
 async fn seeds(ctx: &Ctx, id: Uuid) -> Result<Vec<Uuid>, Failure> {
-    let tracks: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM tracks WHERE id = $1 UNION ALL \
-         (SELECT id FROM tracks WHERE album_id = $1 ORDER BY track_number NULLS LAST, id)",
-    )
-    .bind(id)
-    .fetch_all(&ctx.state.db)
-    .await?;
+    let tracks = songs::song_or_album(&ctx.state.db, id).await?;
     if !tracks.is_empty() {
         return Ok(tracks);
     }
-    let artist: Option<Uuid> = sqlx::query_scalar("SELECT id FROM artists WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&ctx.state.db)
-        .await?;
-    match artist {
-        Some(artist) => top_of(ctx, artist, 10).await,
-        None => Err(Failure::not_found("item")),
+    if artists::exists(&ctx.state.db, id).await? {
+        top_of(ctx, id, 10).await
+    } else {
+        Err(Failure::not_found("item"))
     }
 }
 
@@ -120,7 +88,7 @@ pub(super) async fn similar_songs(ctx: &Ctx, id3: bool) -> Outcome {
     let count = ctx.params.count("count", 50, 500)?;
     let seeds = seeds(ctx, id).await?;
     let ids = similar_to(ctx, &seeds, count).await?;
-    let rows = songs(ctx, &ids).await?;
+    let rows = rows(ctx, &ids).await?;
     let name = if id3 { "similarSongs2" } else { "similarSongs" };
     Ok(Reply::Payload(Element::new(name).list(
         "song",
@@ -132,11 +100,7 @@ pub(super) async fn similar_songs(ctx: &Ctx, id3: bool) -> Outcome {
 /// so the list is empty, for a song that exists.
 pub(super) async fn lyrics_by_song(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tracks WHERE id = $1)")
-        .bind(id)
-        .fetch_one(&ctx.state.db)
-        .await?;
-    if !exists {
+    if songs::duration(&ctx.state.db, id).await?.is_none() {
         return Err(Failure::not_found("song"));
     }
     Ok(Reply::Payload(
@@ -162,48 +126,32 @@ fn musicbrainz_id(external: Option<String>) -> Option<String> {
 pub(super) async fn artist_info(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
     let count = ctx.params.count("count", 20, 100)?;
-    let found: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT external_id, image_url FROM artists WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&ctx.state.db)
-            .await?;
-    let (external, image) = found.ok_or_else(|| Failure::not_found("artist"))?;
+    let db = &ctx.state.db;
+    let info = artists::info(db, id)
+        .await?
+        .ok_or_else(|| Failure::not_found("artist"))?;
     // The artists of the songs listened to with this artist's most played.
     let seeds = top_of(ctx, id, 10).await?;
     let similar = similar_to(ctx, &seeds, 200).await?;
-    let artists: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT t.artist_id FROM unnest($1::uuid[]) WITH ORDINALITY AS s(track, n) \
-         JOIN tracks t ON t.id = s.track WHERE t.artist_id <> $2 \
-         GROUP BY t.artist_id ORDER BY min(s.n) LIMIT $3",
-    )
-    .bind(&similar)
-    .bind(id)
-    .bind(count)
-    .fetch_all(&ctx.state.db)
-    .await?;
-    let rows: Vec<ArtistRow> = sqlx::query_as(&format!("{ARTISTS} WHERE ar.id = ANY($2)"))
-        .bind(ctx.caller.id)
-        .bind(&artists)
-        .fetch_all(&ctx.state.db)
-        .await?;
-    let rows = ordered(rows, &artists, |a| a.id);
+    let similar = artists::of_tracks(db, &similar, id, count).await?;
+    let rows = artists::by_ids(db, ctx.caller.id, &similar).await?;
     Ok(Reply::Payload(
         Element::new("artistInfo2")
-            .opt("musicBrainzId", musicbrainz_id(external))
-            .opt("largeImageUrl", image)
-            .list("similarArtist", rows.iter().map(ArtistRow::id3).collect()),
+            .opt("musicBrainzId", musicbrainz_id(info.external_id))
+            .opt("largeImageUrl", info.image_url)
+            .list(
+                "similarArtist",
+                rows.iter().map(ArtistElement::id3).collect(),
+            ),
     ))
 }
 
 /// `getAlbumInfo2`: `id` (an album): its MusicBrainz id and cover, when known.
 pub(super) async fn album_info(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
-    let found: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT external_id, cover_key FROM albums WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&ctx.state.db)
-            .await?;
-    let (external, cover) = found.ok_or_else(|| Failure::not_found("album"))?;
+    let info = albums::info(&ctx.state.db, id)
+        .await?
+        .ok_or_else(|| Failure::not_found("album"))?;
     // Absolute, as clients fetch it themselves: the gateway's own public cover.
     let host = ctx
         .headers
@@ -215,14 +163,12 @@ pub(super) async fn album_info(ctx: &Ctx) -> Outcome {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("http");
     let image = |size: u32| {
-        cover
-            .as_ref()
-            .zip(host)
-            .map(|(_, host)| format!("{scheme}://{host}/v1/albums/{id}/cover?size={size}"))
+        host.filter(|_| info.has_cover)
+            .map(|host| format!("{scheme}://{host}/v1/albums/{id}/cover?size={size}"))
     };
     Ok(Reply::Payload(
         Element::new("albumInfo")
-            .opt("musicBrainzId", musicbrainz_id(external))
+            .opt("musicBrainzId", musicbrainz_id(info.external_id))
             .opt("smallImageUrl", image(64))
             .opt("mediumImageUrl", image(300))
             .opt("largeImageUrl", image(1200)),

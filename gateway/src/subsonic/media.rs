@@ -48,17 +48,7 @@ pub(super) async fn cover_art(ctx: &Ctx) -> Outcome {
         .params
         .int("size")?
         .map(|s| u32::try_from(s.clamp(16, 4096)).unwrap_or(4096));
-    let album: Option<uuid::Uuid> = sqlx::query_scalar(
-        "SELECT id FROM albums WHERE id = $1 AND cover_key IS NOT NULL \
-         UNION ALL SELECT al.id FROM tracks t JOIN albums al ON al.id = t.album_id \
-                   WHERE t.id = $1 AND al.cover_key IS NOT NULL \
-         UNION ALL (SELECT id FROM albums WHERE artist_id = $1 AND cover_key IS NOT NULL \
-                    ORDER BY release_year DESC NULLS LAST, id LIMIT 1) \
-         LIMIT 1",
-    )
-    .bind(id)
-    .fetch_optional(&ctx.state.db)
-    .await?;
+    let album = encore_core::catalog::albums::cover_for(&ctx.state.db, id).await?;
     let album = album.ok_or_else(|| Failure::not_found("cover art"))?;
     let response =
         crate::catalog::covers::cover(&ctx.state.db, &ctx.state.storage, album, size).await?;

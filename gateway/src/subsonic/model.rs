@@ -1,43 +1,11 @@
-//! Artists, albums and songs as Subsonic elements, and the SQL that reads
-//! them. Every read takes the caller's id as `$1`, for `starred`.
+//! Artists, albums and songs as Subsonic elements. The rows themselves are
+//! the core's (`encore_core::catalog`), read the same way for both APIs;
+//! what is here is only how the protocol shows them.
 
-use time::OffsetDateTime;
-use uuid::Uuid;
+use encore_core::catalog::{Album, Artist, Song};
 
 use super::response::Element;
 use crate::times::rfc3339;
-
-/// A song with its album and artist names, and the caller's star.
-pub const SONGS: &str =
-    "SELECT t.id, t.title, t.duration_ms, t.genre, t.release_year, t.track_number, \
-       t.audio_content_type, t.audio_size, t.created_at, t.album_id, al.title AS album, \
-       t.artist_id, ar.name AS artist, tl.created_at AS starred, tr.rating, \
-       al.cover_key IS NOT NULL AS has_cover \
-     FROM tracks t JOIN artists ar ON ar.id = t.artist_id \
-     LEFT JOIN albums al ON al.id = t.album_id \
-     LEFT JOIN track_likes tl ON tl.track_id = t.id AND tl.user_id = $1 \
-     LEFT JOIN track_ratings tr ON tr.track_id = t.id AND tr.user_id = $1";
-
-#[derive(Debug, sqlx::FromRow)]
-pub struct SongRow {
-    pub id: Uuid,
-    pub title: String,
-    pub duration_ms: i64,
-    pub genre: Option<String>,
-    pub release_year: Option<i32>,
-    pub track_number: Option<i32>,
-    pub audio_content_type: Option<String>,
-    pub audio_size: Option<i64>,
-    pub created_at: OffsetDateTime,
-    pub album_id: Option<Uuid>,
-    pub album: Option<String>,
-    pub artist_id: Uuid,
-    pub artist: String,
-    pub starred: Option<OffsetDateTime>,
-    pub rating: Option<i16>,
-    /// Whether its album has a cover (`coverArt` is then the album's id).
-    pub has_cover: bool,
-}
 
 /// The file suffix clients show and pick players by.
 pub fn suffix(content_type: &str) -> &'static str {
@@ -51,9 +19,14 @@ pub fn suffix(content_type: &str) -> &'static str {
     }
 }
 
-impl SongRow {
+/// A song as the protocol shows it.
+pub trait SongElement {
     /// A `child` (or `song`, `entry`): the element name differs by response.
-    pub fn element(&self, name: &'static str) -> Element {
+    fn element(&self, name: &'static str) -> Element;
+}
+
+impl SongElement for Song {
+    fn element(&self, name: &'static str) -> Element {
         let seconds = self.duration_ms / 1000;
         let bit_rate = match (self.audio_size, seconds) {
             (Some(size), s) if s > 0 => Some(size * 8 / s / 1000),
@@ -97,42 +70,16 @@ impl SongRow {
     }
 }
 
-/// An album with its artist's name, its songs' count and length, and the
-/// caller's star.
-pub const ALBUMS: &str = "SELECT al.id, al.title, al.release_year, al.genres, al.created_at, \
-       al.artist_id, ar.name AS artist, c.song_count, c.duration_ms, alk.created_at AS starred, \
-       alr.rating, al.cover_key IS NOT NULL AS has_cover \
-     FROM albums al JOIN artists ar ON ar.id = al.artist_id \
-     LEFT JOIN LATERAL (SELECT count(*) AS song_count, coalesce(sum(t.duration_ms), 0)::bigint AS duration_ms \
-                        FROM tracks t WHERE t.album_id = al.id) c ON true \
-     LEFT JOIN album_likes alk ON alk.album_id = al.id AND alk.user_id = $1 \
-     LEFT JOIN album_ratings alr ON alr.album_id = al.id AND alr.user_id = $1";
-
-/// The albums [`ALBUMS`] reads, ids only, with the same names (`al`, `ar`,
-/// `alk`) to filter and order by: a list pages with this, then reads the
-/// page's rows.
-pub const ALBUM_IDS: &str = "SELECT al.id FROM albums al JOIN artists ar ON ar.id = al.artist_id \
-     LEFT JOIN album_likes alk ON alk.album_id = al.id AND alk.user_id = $1";
-
-#[derive(Debug, sqlx::FromRow)]
-pub struct AlbumRow {
-    pub id: Uuid,
-    pub title: String,
-    pub release_year: Option<i32>,
-    pub genres: Vec<String>,
-    pub created_at: OffsetDateTime,
-    pub artist_id: Uuid,
-    pub artist: String,
-    pub song_count: i64,
-    pub duration_ms: i64,
-    pub starred: Option<OffsetDateTime>,
-    pub rating: Option<i16>,
-    pub has_cover: bool,
+/// An album as the protocol shows it.
+pub trait AlbumElement {
+    /// An `AlbumID3` (`album`, in the ID3 responses).
+    fn id3(&self, name: &'static str) -> Element;
+    /// A directory `child` (the folder-based responses).
+    fn child(&self, name: &'static str) -> Element;
 }
 
-impl AlbumRow {
-    /// An `AlbumID3` (`album`, in the ID3 responses).
-    pub fn id3(&self, name: &'static str) -> Element {
+impl AlbumElement for Album {
+    fn id3(&self, name: &'static str) -> Element {
         Element::new(name)
             .attr("id", self.id)
             .attr("name", &self.title)
@@ -148,8 +95,7 @@ impl AlbumRow {
             .opt("userRating", self.rating.map(i64::from))
     }
 
-    /// A directory `child` (the folder-based responses).
-    pub fn child(&self, name: &'static str) -> Element {
+    fn child(&self, name: &'static str) -> Element {
         Element::new(name)
             .attr("id", self.id)
             .attr("parent", self.artist_id)
@@ -166,25 +112,14 @@ impl AlbumRow {
     }
 }
 
-/// An artist with its albums' count and the caller's star.
-pub const ARTISTS: &str = "SELECT ar.id, ar.name, \
-       (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id) AS album_count, \
-       arl.created_at AS starred, arr.rating \
-     FROM artists ar LEFT JOIN artist_likes arl ON arl.artist_id = ar.id AND arl.user_id = $1 \
-     LEFT JOIN artist_ratings arr ON arr.artist_id = ar.id AND arr.user_id = $1";
-
-#[derive(Debug, sqlx::FromRow)]
-pub struct ArtistRow {
-    pub id: Uuid,
-    pub name: String,
-    pub album_count: i64,
-    pub starred: Option<OffsetDateTime>,
-    pub rating: Option<i16>,
+/// An artist as the protocol shows it.
+pub trait ArtistElement {
+    /// An `ArtistID3` (`artist`).
+    fn id3(&self) -> Element;
 }
 
-impl ArtistRow {
-    /// An `ArtistID3` (`artist`).
-    pub fn id3(&self) -> Element {
+impl ArtistElement for Artist {
+    fn id3(&self) -> Element {
         Element::new("artist")
             .attr("id", self.id)
             .attr("name", &self.name)
@@ -196,7 +131,7 @@ impl ArtistRow {
 
 /// Artists grouped under the upper-case first letter of their name (`#` for
 /// anything but a letter), as `getArtists` and `getIndexes` list them.
-pub fn indexed(artists: &[ArtistRow], entry: impl Fn(&ArtistRow) -> Element) -> Vec<Element> {
+pub fn indexed(artists: &[Artist], entry: impl Fn(&Artist) -> Element) -> Vec<Element> {
     let mut groups: Vec<(String, Vec<Element>)> = Vec::new();
     for artist in artists {
         let letter = artist
@@ -224,10 +159,12 @@ pub fn indexed(artists: &[ArtistRow], entry: impl Fn(&ArtistRow) -> Element) -> 
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
 
-    fn artist(name: &str) -> ArtistRow {
-        ArtistRow {
+    fn artist(name: &str) -> Artist {
+        Artist {
             id: Uuid::nil(),
             name: name.into(),
             album_count: 1,
@@ -244,7 +181,7 @@ mod tests {
             artist("2pac"),
             artist("Кино"),
         ];
-        let names: Vec<String> = indexed(&rows, ArtistRow::id3)
+        let names: Vec<String> = indexed(&rows, ArtistElement::id3)
             .iter()
             .map(|e| format!("{e:?}"))
             .collect();

@@ -62,6 +62,7 @@ impl From<DbError> for Failure {
     fn from(error: DbError) -> Self {
         match error {
             DbError::NotFound(what) => Failure::not_found(what),
+            DbError::Forbidden(why) => Failure::not_authorized(why),
             DbError::Conflict { field, message } => Failure::generic(format!("{field}: {message}")),
             DbError::Invalid { field, message } => Failure::invalid(field, &message),
             DbError::Unavailable(_) => {
@@ -71,6 +72,19 @@ impl From<DbError> for Failure {
                 tracing::error!(error = %other, "subsonic request failed");
                 Failure::generic("something went wrong on our side")
             }
+        }
+    }
+}
+
+/// What the gateway's file paths (audio, covers) and the playback publisher
+/// still answer as HTTP errors, as the protocol's: not found 70, forbidden 50.
+impl From<crate::error::ApiError> for Failure {
+    fn from(error: crate::error::ApiError) -> Self {
+        match error.status.as_u16() {
+            404 => Failure::new(70, error.message),
+            403 => Failure::not_authorized(error.message),
+            400 => Failure::new(10, error.message),
+            _ => Failure::generic(error.message),
         }
     }
 }

@@ -1,15 +1,16 @@
 //! Listening across devices: reportPlayback (the OpenSubsonic
 //! `playbackReport` extension), getNowPlaying, savePlayQueue, getPlayQueue.
 
-use std::collections::HashMap;
-
+use encore_core::catalog::songs;
+use encore_core::library::queue;
+use encore_core::{accounts, playback};
 use encore_schemas::{PlaybackEvent, PlaybackKind};
 use encore_warehouse::history;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::annotate::subsonic_event;
-use super::model::{SongRow, SONGS};
+use super::model::SongElement;
 use super::params::{parse_id, Failure};
 use super::response::Element;
 use super::{Ctx, Outcome, Reply};
@@ -135,29 +136,23 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
     let state = State::parse(ctx.params.required("state")?)
         .ok_or_else(|| Failure::invalid("state", "must be starting, playing, paused or stopped"))?;
     let ignore = ctx.params.bool("ignoreScrobble")?.unwrap_or(false);
-    let duration: Option<i64> = sqlx::query_scalar("SELECT duration_ms FROM tracks WHERE id = $1")
-        .bind(track)
-        .fetch_optional(&ctx.state.db)
-        .await?;
-    let duration = duration.ok_or_else(|| Failure::not_found("song"))?;
+    let duration = songs::duration(&ctx.state.db, track)
+        .await?
+        .ok_or_else(|| Failure::not_found("song"))?;
     // The native events' rule: a report past the track's end is a client bug.
     rules::position(position_ms, duration).map_err(|why| Failure::invalid("positionMs", &why))?;
     let user = ctx.caller.id;
     let mut tx = ctx.state.db.begin().await?;
-    let row: Option<(Uuid, Uuid, String, i64)> = sqlx::query_as(
-        "SELECT track_id, session_id, state, position_ms FROM playback_reports WHERE user_id = $1 FOR UPDATE",
-    )
-    .bind(user)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let last = row.and_then(|(track, session, state, position_ms)| {
-        Some(Last {
-            track,
-            session,
-            state: State::parse(&state)?,
-            position_ms,
-        })
-    });
+    let last = playback::last_for_update(&mut tx, user)
+        .await?
+        .and_then(|report| {
+            Some(Last {
+                track: report.track_id,
+                session: report.session_id,
+                state: State::parse(&report.state)?,
+                position_ms: report.position_ms,
+            })
+        });
     let (session, kinds) = transition(last.as_ref(), user, track, state, position_ms, duration);
     if kinds.is_empty()
         && last
@@ -180,19 +175,13 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
     if !ignore && !events.is_empty() {
         crate::playback::publish::publish(&ctx.state.events, &events).await?;
     }
-    sqlx::query(
-        "INSERT INTO playback_reports (user_id, track_id, session_id, state, position_ms) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET \
-         track_id = EXCLUDED.track_id, session_id = EXCLUDED.session_id, state = EXCLUDED.state, \
-         position_ms = EXCLUDED.position_ms, reported_at = now()",
-    )
-    .bind(user)
-    .bind(track)
-    .bind(session)
-    .bind(state.as_str())
-    .bind(position_ms)
-    .execute(&mut *tx)
-    .await?;
+    let report = playback::Report {
+        track_id: track,
+        session_id: session,
+        state: state.as_str().to_owned(),
+        position_ms,
+    };
+    playback::record(&mut tx, user, &report).await?;
     tx.commit().await?;
     Ok(Reply::Empty)
 }
@@ -214,14 +203,7 @@ pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
     let users: Vec<Uuid> = playing.iter().map(|p| p.user_id).collect();
     // Deleted accounts keep their plays in the warehouse, under an id that
     // no longer names anyone: they are not shown.
-    let names: HashMap<Uuid, String> = sqlx::query_as::<_, (Uuid, String)>(
-        "SELECT id, username FROM users WHERE id = ANY($1) AND deleted_at IS NULL",
-    )
-    .bind(&users)
-    .fetch_all(&ctx.state.db)
-    .await?
-    .into_iter()
-    .collect();
+    let names = accounts::usernames(&ctx.state.db, &users).await?;
     let rows: Vec<(Uuid, &String, OffsetDateTime)> = playing
         .iter()
         .filter_map(|p| {
@@ -231,11 +213,7 @@ pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
         })
         .collect();
     let tracks: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
-    let songs: Vec<SongRow> = sqlx::query_as(&format!("{SONGS} WHERE t.id = ANY($2)"))
-        .bind(ctx.caller.id)
-        .bind(&tracks)
-        .fetch_all(&ctx.state.db)
-        .await?;
+    let songs = songs::by_ids(&ctx.state.db, ctx.caller.id, &tracks).await?;
     let now = OffsetDateTime::now_utc();
     let entries = rows
         .iter()
@@ -259,10 +237,7 @@ pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
 pub(super) async fn save_queue(ctx: &Ctx) -> Outcome {
     let ids = ctx.params.ids("id")?;
     if ids.is_empty() {
-        sqlx::query("DELETE FROM play_queues WHERE user_id = $1")
-            .bind(ctx.caller.id)
-            .execute(&ctx.state.db)
-            .await?;
+        queue::clear(&ctx.state.db, ctx.caller.id).await?;
         return Ok(Reply::Empty);
     }
     let current = ctx.params.get("current").map(parse_id).transpose()?;
@@ -276,13 +251,7 @@ pub(super) async fn save_queue(ctx: &Ctx) -> Outcome {
     if position < 0 {
         return Err(Failure::invalid("position", "must not be negative"));
     }
-    let durations: HashMap<Uuid, i64> =
-        sqlx::query_as::<_, (Uuid, i64)>("SELECT id, duration_ms FROM tracks WHERE id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(&ctx.state.db)
-            .await?
-            .into_iter()
-            .collect();
+    let durations = songs::durations(&ctx.state.db, &ids).await?;
     if ids.iter().any(|id| !durations.contains_key(id)) {
         return Err(Failure::not_found("song"));
     }
@@ -291,54 +260,35 @@ pub(super) async fn save_queue(ctx: &Ctx) -> Outcome {
     if let Some(duration) = durations.get(&playing) {
         rules::position(position, *duration).map_err(|why| Failure::invalid("position", &why))?;
     }
-    sqlx::query(
-        "INSERT INTO play_queues (user_id, track_ids, current_id, position_ms, changed_by) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET \
-         track_ids = EXCLUDED.track_ids, current_id = EXCLUDED.current_id, \
-         position_ms = EXCLUDED.position_ms, changed_by = EXCLUDED.changed_by, changed_at = now()",
+    let client = ctx.params.get("c").unwrap_or("subsonic");
+    queue::save(
+        &ctx.state.db,
+        ctx.caller.id,
+        &ids,
+        current,
+        position,
+        client,
     )
-    .bind(ctx.caller.id)
-    .bind(&ids)
-    .bind(current)
-    .bind(position)
-    .bind(ctx.params.get("c").unwrap_or("subsonic"))
-    .execute(&ctx.state.db)
     .await?;
     Ok(Reply::Empty)
 }
 
-/// Track ids, current, position, when and by which client.
-type SavedQueue = (Vec<Uuid>, Option<Uuid>, i64, OffsetDateTime, String);
-
 /// The queue another device saved; nothing when there is none.
 pub(super) async fn queue(ctx: &Ctx) -> Outcome {
-    let saved: Option<SavedQueue> = sqlx::query_as(
-        "SELECT track_ids, current_id, position_ms, changed_at, changed_by FROM play_queues WHERE user_id = $1",
-    )
-    .bind(ctx.caller.id)
-    .fetch_optional(&ctx.state.db)
-    .await?;
-    let Some((ids, current, position, changed, by)) = saved else {
+    let db = &ctx.state.db;
+    let Some(saved) = queue::load(db, ctx.caller.id).await? else {
         return Ok(Reply::Empty);
     };
-    let songs: Vec<SongRow> = sqlx::query_as(&format!("{SONGS} WHERE t.id = ANY($2)"))
-        .bind(ctx.caller.id)
-        .bind(&ids)
-        .fetch_all(&ctx.state.db)
-        .await?;
     // A track in the queue twice is listed twice.
-    let entries = ids
-        .iter()
-        .filter_map(|id| songs.iter().find(|s| s.id == *id))
-        .map(|s| s.element("entry"))
-        .collect();
+    let songs = songs::by_ids(db, ctx.caller.id, &saved.track_ids).await?;
+    let entries = songs.iter().map(|s| s.element("entry")).collect();
     Ok(Reply::Payload(
         Element::new("playQueue")
-            .opt("current", current)
-            .attr("position", position)
+            .opt("current", saved.current_id)
+            .attr("position", saved.position_ms)
             .attr("username", &ctx.caller.username)
-            .attr("changed", rfc3339(changed))
-            .attr("changedBy", by)
+            .attr("changed", rfc3339(saved.changed_at))
+            .attr("changedBy", saved.changed_by)
             .list("entry", entries),
     ))
 }

@@ -3,118 +3,67 @@
 //! functions (`encore_core::library::playlists`) and published the same way.
 //! Another user's private playlist is "not found" (70), never its contents.
 
-use encore_core::library::playlists as edits;
-use time::OffsetDateTime;
+use encore_core::catalog::songs;
+use encore_core::library::playlists::{self, Summary};
 use uuid::Uuid;
 
-use super::model::{SongRow, SONGS};
+use super::model::SongElement;
 use super::params::{parse_id, Failure};
 use super::response::Element;
 use super::{Ctx, Outcome, Reply};
-use crate::error::ApiError;
-use crate::library::playlists::{self, publish};
 use crate::outbox;
 use crate::times::rfc3339;
 
-const PLAYLISTS: &str = "SELECT p.id, p.name, p.description, p.public, p.created_at, p.updated_at, \
-       p.owner_id, u.username AS owner, c.song_count, c.duration_ms \
-     FROM playlists p JOIN users u ON u.id = p.owner_id \
-     LEFT JOIN LATERAL (SELECT count(*) AS song_count, coalesce(sum(t.duration_ms), 0)::bigint AS duration_ms \
-                        FROM playlist_items i JOIN tracks t ON t.id = i.track_id \
-                        WHERE i.playlist_id = p.id) c ON true";
-
-#[derive(Debug, sqlx::FromRow)]
-struct PlaylistRow {
-    id: Uuid,
-    name: String,
-    description: Option<String>,
-    public: bool,
-    created_at: OffsetDateTime,
-    updated_at: OffsetDateTime,
-    owner_id: Uuid,
-    owner: String,
-    song_count: i64,
-    duration_ms: i64,
+fn element(playlist: &Summary) -> Element {
+    Element::new("playlist")
+        .attr("id", playlist.id)
+        .attr("name", &playlist.name)
+        .opt("comment", playlist.description.as_deref())
+        .attr("owner", &playlist.owner)
+        .attr("public", playlist.public)
+        .attr("songCount", playlist.song_count)
+        .attr("duration", playlist.duration_ms / 1000)
+        .attr("created", rfc3339(playlist.created_at))
+        .attr("changed", rfc3339(playlist.updated_at))
 }
 
-impl PlaylistRow {
-    fn element(&self) -> Element {
-        Element::new("playlist")
-            .attr("id", self.id)
-            .attr("name", &self.name)
-            .opt("comment", self.description.as_deref())
-            .attr("owner", &self.owner)
-            .attr("public", self.public)
-            .attr("songCount", self.song_count)
-            .attr("duration", self.duration_ms / 1000)
-            .attr("created", rfc3339(self.created_at))
-            .attr("changed", rfc3339(self.updated_at))
-    }
-}
-
-/// A native-API error as the protocol's: not found 70, forbidden 50.
-impl From<ApiError> for Failure {
-    fn from(error: ApiError) -> Self {
-        match error.status.as_u16() {
-            404 => Failure::new(70, error.message),
-            403 => Failure::not_authorized(error.message),
-            400 => Failure::new(10, error.message),
-            _ => Failure::generic(error.message),
-        }
+/// A name or comment the native API would refuse is refused here too (10).
+fn check(name: Option<&str>, comment: Option<&str>) -> Result<(), Failure> {
+    match playlists::problems(name, comment).into_iter().next() {
+        Some(("description", problem)) => Err(Failure::invalid("comment", &problem)),
+        Some((field, problem)) => Err(Failure::invalid(field, &problem)),
+        None => Ok(()),
     }
 }
 
 /// The caller's playlists and everyone's public ones; an admin may ask for
 /// another user's (`username`).
 pub(super) async fn list(ctx: &Ctx) -> Outcome {
-    let rows: Vec<PlaylistRow> = match ctx.params.get("username") {
+    let rows = match ctx.params.get("username") {
         Some(name) if !name.eq_ignore_ascii_case(&ctx.caller.username) => {
             if !ctx.caller.is_admin() {
                 return Err(Failure::not_authorized(
                     "only admins may list another user's playlists",
                 ));
             }
-            sqlx::query_as(&format!(
-                "{PLAYLISTS} WHERE lower(u.username) = lower($1) ORDER BY lower(p.name), p.id"
-            ))
-            .bind(name)
-            .fetch_all(&ctx.state.db)
-            .await?
+            playlists::of_username(&ctx.state.db, name).await?
         }
-        _ => {
-            sqlx::query_as(&format!(
-                "{PLAYLISTS} WHERE p.owner_id = $1 OR p.public ORDER BY p.owner_id <> $1, lower(p.name), p.id"
-            ))
-            .bind(ctx.caller.id)
-            .fetch_all(&ctx.state.db)
-            .await?
-        }
+        _ => playlists::visible_to(&ctx.state.db, ctx.caller.id).await?,
     };
-    Ok(Reply::Payload(Element::new("playlists").list(
-        "playlist",
-        rows.iter().map(PlaylistRow::element).collect(),
-    )))
+    Ok(Reply::Payload(
+        Element::new("playlists").list("playlist", rows.iter().map(element).collect()),
+    ))
 }
 
 /// One playlist with its songs, if the caller may see it.
 async fn read(ctx: &Ctx, id: Uuid) -> Result<Element, Failure> {
-    let row: Option<PlaylistRow> = sqlx::query_as(&format!("{PLAYLISTS} WHERE p.id = $1"))
-        .bind(id)
-        .fetch_optional(&ctx.state.db)
-        .await?;
-    let row = row
+    let db = &ctx.state.db;
+    let row = playlists::summary(db, id)
+        .await?
         .filter(|r| r.public || r.owner_id == ctx.caller.id)
         .ok_or_else(|| Failure::not_found("playlist"))?;
-    let songs: Vec<SongRow> = sqlx::query_as(&format!(
-        "{SONGS} JOIN playlist_items i ON i.track_id = t.id WHERE i.playlist_id = $2 ORDER BY i.position"
-    ))
-    .bind(ctx.caller.id)
-    .bind(id)
-    .fetch_all(&ctx.state.db)
-    .await?;
-    Ok(row
-        .element()
-        .list("entry", songs.iter().map(|s| s.element("entry")).collect()))
+    let songs = songs::by_ids(db, ctx.caller.id, &songs::of_playlist(db, id).await?).await?;
+    Ok(element(&row).list("entry", songs.iter().map(|s| s.element("entry")).collect()))
 }
 
 pub(super) async fn get(ctx: &Ctx) -> Outcome {
@@ -126,17 +75,16 @@ pub(super) async fn get(ctx: &Ctx) -> Outcome {
 /// with the `songId`s in order; answers the playlist.
 pub(super) async fn create(ctx: &Ctx) -> Outcome {
     let songs = ctx.params.ids("songId")?;
-    let user = ctx.caller.user();
     let mut tx = ctx.state.db.begin().await?;
     let id = match ctx.params.get("playlistId") {
         Some(id) => {
             let id = parse_id(id)?;
-            playlists::lock_own(&mut tx, id, &user).await?;
+            playlists::lock_own(&mut tx, id, ctx.caller.id).await?;
             if let Some(name) = ctx.params.get("name") {
-                playlists::check(Some(name), None)?;
-                edits::set_fields(&mut tx, id, Some(name), None, None).await?;
+                check(Some(name), None)?;
+                playlists::set_fields(&mut tx, id, Some(name), None, None).await?;
             }
-            edits::clear(&mut tx, id).await?;
+            playlists::clear(&mut tx, id).await?;
             id
         }
         None => {
@@ -144,12 +92,12 @@ pub(super) async fn create(ctx: &Ctx) -> Outcome {
                 .params
                 .get("name")
                 .ok_or_else(|| Failure::missing("name or playlistId"))?;
-            playlists::check(Some(name), None)?;
-            edits::insert(&mut tx, ctx.caller.id, name, None, false).await?
+            check(Some(name), None)?;
+            playlists::insert(&mut tx, ctx.caller.id, name, None, false).await?
         }
     };
-    edits::append(&mut tx, id, &songs).await?;
-    publish(&mut tx, id).await?;
+    playlists::append(&mut tx, id, &songs).await?;
+    playlists::publish(&mut tx, id).await?;
     outbox::commit(&ctx.state.outbox, tx).await?;
     Ok(Reply::Payload(read(ctx, id).await?))
 }
@@ -160,7 +108,7 @@ pub(super) async fn update(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("playlistId")?;
     let name = ctx.params.get("name");
     let comment = ctx.params.get("comment");
-    playlists::check(name, comment)?;
+    check(name, comment)?;
     let public = ctx.params.bool("public")?;
     let add = ctx.params.ids("songIdToAdd")?;
     let remove = ctx
@@ -174,11 +122,11 @@ pub(super) async fn update(ctx: &Ctx) -> Outcome {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut tx = ctx.state.db.begin().await?;
-    playlists::lock_own(&mut tx, id, &ctx.caller.user()).await?;
-    edits::set_fields(&mut tx, id, name, comment, public).await?;
-    edits::remove_positions(&mut tx, id, &remove).await?;
-    edits::append(&mut tx, id, &add).await?;
-    publish(&mut tx, id).await?;
+    playlists::lock_own(&mut tx, id, ctx.caller.id).await?;
+    playlists::set_fields(&mut tx, id, name, comment, public).await?;
+    playlists::remove_positions(&mut tx, id, &remove).await?;
+    playlists::append(&mut tx, id, &add).await?;
+    playlists::publish(&mut tx, id).await?;
     outbox::commit(&ctx.state.outbox, tx).await?;
     Ok(Reply::Empty)
 }
@@ -186,8 +134,8 @@ pub(super) async fn update(ctx: &Ctx) -> Outcome {
 pub(super) async fn delete(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
     let mut tx = ctx.state.db.begin().await?;
-    let row = playlists::lock_own(&mut tx, id, &ctx.caller.user()).await?;
-    edits::delete(&mut tx, id, row.version).await?;
+    let row = playlists::lock_own(&mut tx, id, ctx.caller.id).await?;
+    playlists::delete(&mut tx, id, row.version).await?;
     outbox::commit(&ctx.state.outbox, tx).await?;
     Ok(Reply::Empty)
 }

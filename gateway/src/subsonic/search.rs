@@ -5,9 +5,10 @@
 //! (or `""`, which some clients send) lists the whole catalogue by name,
 //! paged: clients sync their offline copy that way.
 
+use encore_core::catalog::{albums, artists, songs, Album, Artist, Song};
 use uuid::Uuid;
 
-use super::model::{AlbumRow, ArtistRow, SongRow, ALBUMS, ARTISTS, SONGS};
+use super::model::{AlbumElement, ArtistElement, SongElement};
 use super::params::Failure;
 use super::response::Element;
 use super::{Ctx, Outcome, Reply};
@@ -41,20 +42,20 @@ pub(super) async fn search(ctx: &Ctx, id3: bool) -> Outcome {
         let ids = ids_by_kind(&ctx.state.search, query, Some(ctx.caller.id), &pages).await?;
         found(ctx, &ids).await?
     };
-    let (name, album): (_, fn(&AlbumRow) -> Element) = if id3 {
+    let (name, album): (_, fn(&Album) -> Element) = if id3 {
         ("searchResult3", |a| a.id3("album"))
     } else {
         ("searchResult2", |a| a.child("album"))
     };
     Ok(Reply::Payload(
         Element::new(name)
-            .list("artist", artists.iter().map(ArtistRow::id3).collect())
+            .list("artist", artists.iter().map(ArtistElement::id3).collect())
             .list("album", albums.iter().map(album).collect())
             .list("song", songs.iter().map(|s| s.element("song")).collect()),
     ))
 }
 
-type Found = (Vec<ArtistRow>, Vec<AlbumRow>, Vec<SongRow>);
+type Found = (Vec<Artist>, Vec<Album>, Vec<Song>);
 
 /// The whole catalogue, by name, one page of each kind.
 async fn everything(ctx: &Ctx, pages: &[KindPage; 3]) -> Result<Found, Failure> {
@@ -62,32 +63,17 @@ async fn everything(ctx: &Ctx, pages: &[KindPage; 3]) -> Result<Found, Failure> 
     let user = ctx.caller.id;
     let window = |p: &KindPage| (p.size as i64, p.offset as i64);
     let (size, offset) = window(&pages[0]);
-    let artists = sqlx::query_as(&format!(
-        "{ARTISTS} ORDER BY lower(ar.name), ar.id LIMIT $2 OFFSET $3"
-    ))
-    .bind(user)
-    .bind(size)
-    .bind(offset)
-    .fetch_all(db)
-    .await?;
+    let artists = artists::by_ids(db, user, &artists::by_name(db, size, offset).await?).await?;
     let (size, offset) = window(&pages[1]);
-    let albums = sqlx::query_as(&format!(
-        "{ALBUMS} ORDER BY lower(al.title), al.id LIMIT $2 OFFSET $3"
-    ))
-    .bind(user)
-    .bind(size)
-    .bind(offset)
-    .fetch_all(db)
+    let listing = &albums::Listing::ByTitle;
+    let albums = albums::by_ids(
+        db,
+        user,
+        &albums::list(db, user, listing, size, offset).await?,
+    )
     .await?;
     let (size, offset) = window(&pages[2]);
-    let songs = sqlx::query_as(&format!(
-        "{SONGS} ORDER BY lower(t.title), t.id LIMIT $2 OFFSET $3"
-    ))
-    .bind(user)
-    .bind(size)
-    .bind(offset)
-    .fetch_all(db)
-    .await?;
+    let songs = songs::by_ids(db, user, &songs::by_title(db, size, offset).await?).await?;
     Ok((artists, albums, songs))
 }
 
@@ -99,49 +85,9 @@ async fn found(ctx: &Ctx, ids: &[Vec<Uuid>]) -> Result<Found, Failure> {
     let empty = Vec::new();
     let of = |n: usize| ids.get(n).unwrap_or(&empty);
     // Three independent reads: one round trip's wait instead of three.
-    let artist_sql = format!("{ARTISTS} WHERE ar.id = ANY($2)");
-    let album_sql = format!("{ALBUMS} WHERE al.id = ANY($2)");
-    let song_sql = format!("{SONGS} WHERE t.id = ANY($2)");
-    let (artists, albums, songs) = tokio::try_join!(
-        sqlx::query_as::<_, ArtistRow>(&artist_sql)
-            .bind(user)
-            .bind(of(0))
-            .fetch_all(db),
-        sqlx::query_as::<_, AlbumRow>(&album_sql)
-            .bind(user)
-            .bind(of(1))
-            .fetch_all(db),
-        sqlx::query_as::<_, SongRow>(&song_sql)
-            .bind(user)
-            .bind(of(2))
-            .fetch_all(db),
-    )?;
-    Ok((
-        ordered(artists, of(0), |a| a.id),
-        ordered(albums, of(1), |a| a.id),
-        ordered(songs, of(2), |s| s.id),
-    ))
-}
-
-/// `rows` in the order of `ids`.
-pub(super) fn ordered<T>(rows: Vec<T>, ids: &[Uuid], id: impl Fn(&T) -> Uuid) -> Vec<T> {
-    let mut rows: Vec<Option<T>> = rows.into_iter().map(Some).collect();
-    ids.iter()
-        .filter_map(|want| {
-            rows.iter_mut()
-                .find(|r| r.as_ref().is_some_and(|r| id(r) == *want))
-                .and_then(Option::take)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_follow_the_ranking_and_missing_ids_are_skipped() {
-        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
-        assert_eq!(ordered(vec![a, b], &[b, c, a], |x| *x), vec![b, a]);
-    }
+    Ok(tokio::try_join!(
+        artists::by_ids(db, user, of(0)),
+        albums::by_ids(db, user, of(1)),
+        songs::by_ids(db, user, of(2)),
+    )?)
 }

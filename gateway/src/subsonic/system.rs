@@ -56,18 +56,12 @@ pub(super) async fn user(ctx: &Ctx) -> Outcome {
             "only admins may read another user's settings",
         ));
     }
-    let found: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT username, email, role FROM users \
-         WHERE deleted_at IS NULL AND lower(username) = lower($1)",
-    )
-    .bind(username)
-    .fetch_optional(&ctx.state.db)
-    .await?;
-    let (username, email, role) = found.ok_or_else(|| Failure::not_found("user"))?;
-    let admin = role == "admin";
+    let found = encore_core::accounts::profile(&ctx.state.db, username).await?;
+    let profile = found.ok_or_else(|| Failure::not_found("user"))?;
+    let admin = profile.role == "admin";
     let mut user = Element::new("user")
-        .attr("username", username)
-        .attr("email", email)
+        .attr("username", profile.username)
+        .attr("email", profile.email)
         .attr("scrobblingEnabled", true)
         .attr("adminRole", admin);
     for (name, allowed) in [

@@ -11,20 +11,17 @@ use axum::http::StatusCode;
 use axum::routing;
 use axum::Json;
 use axum::Router;
-use encore_core::library::playlists as edits;
-use encore_core::DbError;
+use encore_core::library::playlists as store;
 use serde::{Deserialize, Serialize};
-use sqlx::PgConnection;
 use sqlx::PgPool;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, MaybeUser};
 use crate::checks::{clean, Checks};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::outbox;
 use crate::outbox::Wakeup;
-use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 use crate::times::rfc3339;
@@ -53,18 +50,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/me/playlists", routing::get(list_mine))
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub(crate) struct PlaylistRow {
-    pub(crate) id: Uuid,
-    pub(crate) owner_id: Uuid,
-    pub(crate) name: String,
-    pub(crate) description: Option<String>,
-    pub(crate) public: bool,
-    pub(crate) version: i64,
-}
-
-const COLUMNS: &str = "id, owner_id, name, description, public, version";
-
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Playlist {
     pub id: Uuid,
@@ -89,126 +74,27 @@ pub struct PlaylistItem {
     pub added_at: String,
 }
 
-impl PlaylistRow {
-    fn into_api(self, items: Option<Vec<PlaylistItem>>) -> Playlist {
-        Playlist {
-            id: self.id,
-            owner_id: self.owner_id,
-            name: self.name,
-            description: self.description,
-            public: self.public,
-            version: self.version,
-            items,
-        }
-    }
-}
-
-async fn items(conn: &mut PgConnection, playlist: Uuid) -> Result<Vec<PlaylistItem>, sqlx::Error> {
-    let rows: Vec<(Uuid, Uuid, i32, OffsetDateTime)> = sqlx::query_as(
-        "SELECT id, track_id, position, added_at FROM playlist_items WHERE playlist_id = $1 ORDER BY position",
-    )
-    .bind(playlist)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, track_id, position, added_at)| PlaylistItem {
-            id,
-            track_id,
-            position,
-            added_at: rfc3339(added_at),
-        })
-        .collect())
-}
-
-/// The playlist if `viewer` may see it; private playlists of others are "not found".
-pub(crate) async fn visible(
-    conn: &mut PgConnection,
-    id: Uuid,
-    viewer: Option<&AuthUser>,
-) -> ApiResult<PlaylistRow> {
-    let row: Option<PlaylistRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM playlists WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
-    match row {
-        Some(row) if row.public || viewer.is_some_and(|v| v.id == row.owner_id) => Ok(row),
-        _ => Err(ApiError::not_found("playlist")),
-    }
-}
-
-/// Locks the playlist for a change by its owner: 404 if the caller cannot see
-/// it, 403 if they can but it is someone else's.
-pub(crate) async fn lock_own(
-    conn: &mut PgConnection,
-    id: Uuid,
-    user: &AuthUser,
-) -> ApiResult<PlaylistRow> {
-    let row: Option<PlaylistRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM playlists WHERE id = $1 FOR UPDATE"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match row {
-        Some(row) if row.owner_id == user.id => Ok(row),
-        Some(row) if row.public => Err(ApiError::forbidden("only its owner may change a playlist")),
-        _ => Err(ApiError::not_found("playlist")),
-    }
-}
-
-/// Bumps the version and writes the playlist's new state to the outbox.
-pub(crate) async fn publish(conn: &mut PgConnection, id: Uuid) -> Result<PlaylistRow, DbError> {
-    let row: PlaylistRow = sqlx::query_as(&format!(
-        "UPDATE playlists SET version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let track_ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT track_id FROM playlist_items WHERE playlist_id = $1 ORDER BY position",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let body = Body::Playlist(encore_schemas::Playlist {
+/// The API's view of a playlist row, with its items when read alone.
+fn api(row: store::Playlist, items: Option<Vec<store::Item>>) -> Playlist {
+    Playlist {
         id: row.id,
         owner_id: row.owner_id,
-        name: row.name.clone(),
-        description: row.description.clone(),
+        name: row.name,
+        description: row.description,
         public: row.public,
-        track_ids,
-    });
-    outbox::upsert(conn, body, row.version).await?;
-    Ok(row)
-}
-
-/// Locks, in id order, the playlists that hold any of `tracks` (about to be
-/// deleted), and returns their ids for [`renumber_and_publish`].
-pub async fn lock_containing(
-    conn: &mut PgConnection,
-    tracks: &[Uuid],
-) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT id FROM playlists WHERE id IN \
-         (SELECT playlist_id FROM playlist_items WHERE track_id = ANY($1)) ORDER BY id FOR UPDATE",
-    )
-    .bind(tracks)
-    .fetch_all(conn)
-    .await
-}
-
-/// Closes the gaps deleted tracks left and publishes each playlist.
-pub async fn renumber_and_publish(
-    conn: &mut PgConnection,
-    playlists: &[Uuid],
-) -> Result<(), DbError> {
-    for id in playlists {
-        edits::renumber(conn, *id).await?;
-        publish(conn, *id).await?;
+        version: row.version,
+        items: items.map(|items| {
+            items
+                .into_iter()
+                .map(|item| PlaylistItem {
+                    id: item.id,
+                    track_id: item.track_id,
+                    position: item.position,
+                    added_at: rfc3339(item.added_at),
+                })
+                .collect()
+        }),
     }
-    Ok(())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -233,12 +119,11 @@ pub struct UpdatePlaylist {
     pub public: Option<bool>,
 }
 
-pub(crate) fn check(name: Option<&str>, description: Option<&str>) -> ApiResult<()> {
+fn check(name: Option<&str>, description: Option<&str>) -> ApiResult<()> {
     let mut checks = Checks::new();
-    if let Some(name) = name {
-        checks.text("name", name, 1, 200);
+    for (field, problem) in store::problems(name, description) {
+        checks.fail(field, problem);
     }
-    checks.optional_text("description", description, 2_000);
     checks.finish()
 }
 
@@ -253,7 +138,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Playlist>)> {
     check(Some(&body.name), body.description.as_deref())?;
     let mut tx = db.begin().await?;
-    let id = edits::insert(
+    let id = store::insert(
         &mut tx,
         user.id,
         &body.name,
@@ -261,9 +146,9 @@ pub async fn create(
         body.public,
     )
     .await?;
-    let row = publish(&mut tx, id).await?;
+    let row = store::publish(&mut tx, id).await?;
     outbox::commit(&outbox, tx).await?;
-    Ok((StatusCode::CREATED, Json(row.into_api(Some(Vec::new())))))
+    Ok((StatusCode::CREATED, Json(api(row, Some(Vec::new())))))
 }
 
 /// A playlist with its items.
@@ -275,9 +160,9 @@ pub async fn get(
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<Playlist>> {
     let mut conn = db.acquire().await?;
-    let row = visible(&mut conn, id, viewer.as_ref()).await?;
-    let items = items(&mut conn, id).await?;
-    Ok(Json(row.into_api(Some(items))))
+    let row = store::visible(&mut conn, id, viewer.map(|v| v.id)).await?;
+    let items = store::items(&mut conn, id).await?;
+    Ok(Json(api(row, Some(items))))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -297,15 +182,8 @@ pub async fn list_mine(
     QueryParams(query): QueryParams<ListPlaylists>,
 ) -> ApiResult<Json<Page<Playlist>>> {
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
-    let rows: Vec<PlaylistRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM playlists WHERE owner_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"
-    ))
-    .bind(user.id)
-    .bind(page.after)
-    .bind(page.fetch())
-    .fetch_all(&db)
-    .await?;
-    let playlists = rows.into_iter().map(|r| r.into_api(None)).collect();
+    let rows = store::owned(&db, user.id, page.after, page.fetch()).await?;
+    let playlists = rows.into_iter().map(|r| api(r, None)).collect();
     Ok(Json(Page::from_rows(playlists, page, |p| p.id)))
 }
 
@@ -323,8 +201,8 @@ pub async fn update(
 ) -> ApiResult<Json<Playlist>> {
     check(body.name.as_deref(), body.description.as_deref())?;
     let mut tx = db.begin().await?;
-    lock_own(&mut tx, id, &user).await?;
-    edits::set_fields(
+    store::lock_own(&mut tx, id, user.id).await?;
+    store::set_fields(
         &mut tx,
         id,
         body.name.as_deref(),
@@ -332,10 +210,10 @@ pub async fn update(
         body.public,
     )
     .await?;
-    let row = publish(&mut tx, id).await?;
-    let items = items(&mut tx, id).await?;
+    let row = store::publish(&mut tx, id).await?;
+    let items = store::items(&mut tx, id).await?;
     outbox::commit(&outbox, tx).await?;
-    Ok(Json(row.into_api(Some(items))))
+    Ok(Json(api(row, Some(items))))
 }
 
 /// Deletes a playlist.
@@ -350,8 +228,8 @@ pub async fn delete(
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<StatusCode> {
     let mut tx = db.begin().await?;
-    let row = lock_own(&mut tx, id, &user).await?;
-    edits::delete(&mut tx, id, row.version).await?;
+    let row = store::lock_own(&mut tx, id, user.id).await?;
+    store::delete(&mut tx, id, row.version).await?;
     outbox::commit(&outbox, tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,6 +2,14 @@
 //! native handlers and the Subsonic API. Each caller locks the playlist
 //! first and publishes it once at the end (the gateway's `lock_own` and
 //! `publish`), so a change of several parts is one version.
+//!
+//! Reading, locking and publishing are in `rows.rs` (re-exported here); one
+//! item's changes in [`mod@items`].
+
+pub mod items;
+mod rows;
+
+pub use rows::*;
 
 use encore_schemas::EntityType;
 use sqlx::PgConnection;

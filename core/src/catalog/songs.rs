@@ -1,0 +1,187 @@
+//! Songs (tracks) with their album and artist names and the listener's star
+//! and rating: what Subsonic lists as `song`, `child` and `entry`.
+
+use std::collections::HashMap;
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::ordered;
+use crate::DbError;
+
+#[derive(Debug, Clone)]
+pub struct Song {
+    pub id: Uuid,
+    pub title: String,
+    pub duration_ms: i64,
+    pub genre: Option<String>,
+    pub release_year: Option<i32>,
+    pub track_number: Option<i32>,
+    pub audio_content_type: Option<String>,
+    pub audio_size: Option<i64>,
+    pub created_at: OffsetDateTime,
+    pub album_id: Option<Uuid>,
+    pub album: Option<String>,
+    pub artist_id: Uuid,
+    pub artist: String,
+    /// When the listener starred (liked) it.
+    pub starred: Option<OffsetDateTime>,
+    /// The listener's rating, 1 to 5.
+    pub rating: Option<i16>,
+    /// Whether its album has a cover (the cover is then the album's).
+    pub has_cover: bool,
+}
+
+/// The songs of `ids` as `user` sees them, in the order of `ids`.
+pub async fn by_ids(db: &PgPool, user: Uuid, ids: &[Uuid]) -> Result<Vec<Song>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query_as!(
+        Song,
+        r#"SELECT t.id, t.title, t.duration_ms, t.genre, t.release_year, t.track_number,
+                  t.audio_content_type, t.audio_size, t.created_at, t.album_id, al.title AS "album?",
+                  t.artist_id, ar.name AS artist, tl.created_at AS "starred?", tr.rating AS "rating?",
+                  al.cover_key IS NOT NULL AS "has_cover!"
+           FROM tracks t JOIN artists ar ON ar.id = t.artist_id
+           LEFT JOIN albums al ON al.id = t.album_id
+           LEFT JOIN track_likes tl ON tl.track_id = t.id AND tl.user_id = $1
+           LEFT JOIN track_ratings tr ON tr.track_id = t.id AND tr.user_id = $1
+           WHERE t.id = ANY($2)"#,
+        user,
+        ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(ordered(rows, ids, |s| s.id))
+}
+
+/// One song, if it exists.
+pub async fn one(db: &PgPool, user: Uuid, id: Uuid) -> Result<Option<Song>, DbError> {
+    Ok(by_ids(db, user, &[id]).await?.pop())
+}
+
+/// An album's songs in track order.
+pub async fn of_album(db: &PgPool, album: Uuid) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM tracks WHERE album_id = $1 \
+         ORDER BY track_number NULLS LAST, lower(title), id",
+        album
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// An artist's songs in album order: albums by year, then their tracks.
+pub async fn of_artist(db: &PgPool, artist: Uuid, limit: i64) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT t.id FROM tracks t LEFT JOIN albums al ON al.id = t.album_id WHERE t.artist_id = $1 \
+         ORDER BY al.release_year NULLS LAST, al.id, t.track_number NULLS LAST, t.id LIMIT $2",
+        artist,
+        limit
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// A playlist's songs in its order, repeats included.
+pub async fn of_playlist(db: &PgPool, playlist: Uuid) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT track_id FROM playlist_items WHERE playlist_id = $1 ORDER BY position",
+        playlist
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Up to `size` songs at random, of a genre (any case) and within years
+/// when given.
+pub async fn random(
+    db: &PgPool,
+    genre: Option<&str>,
+    from_year: Option<i64>,
+    to_year: Option<i64>,
+    size: i64,
+) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM tracks WHERE ($1::text IS NULL OR lower(genre) = lower($1)) \
+           AND ($2::bigint IS NULL OR release_year >= $2) \
+           AND ($3::bigint IS NULL OR release_year <= $3) \
+         ORDER BY random() LIMIT $4",
+        genre,
+        from_year,
+        to_year,
+        size
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// A page of a genre's songs (any case) by title.
+pub async fn of_genre(
+    db: &PgPool,
+    genre: &str,
+    size: i64,
+    offset: i64,
+) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM tracks WHERE lower(genre) = lower($1) \
+         ORDER BY lower(title), id LIMIT $2 OFFSET $3",
+        genre,
+        size,
+        offset
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// A page of every song by title.
+pub async fn by_title(db: &PgPool, size: i64, offset: i64) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM tracks ORDER BY lower(title), id LIMIT $1 OFFSET $2",
+        size,
+        offset
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The songs `user` starred, newest first.
+pub async fn starred(db: &PgPool, user: Uuid) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT track_id FROM track_likes WHERE user_id = $1 ORDER BY created_at DESC, track_id",
+        user
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The song `id` names and an album's songs in order: what "this song or
+/// this album" stands for. Empty when `id` is neither.
+pub async fn song_or_album(db: &PgPool, id: Uuid) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM tracks WHERE id = $1 UNION ALL
+           (SELECT id FROM tracks WHERE album_id = $1 ORDER BY track_number NULLS LAST, id)"#,
+        id
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// A song's length in ms, if it exists.
+pub async fn duration(db: &PgPool, id: Uuid) -> Result<Option<i64>, DbError> {
+    Ok(
+        sqlx::query_scalar!("SELECT duration_ms FROM tracks WHERE id = $1", id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+/// The lengths in ms of those of `ids` that exist.
+pub async fn durations(db: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, i64>, DbError> {
+    let rows = sqlx::query!("SELECT id, duration_ms FROM tracks WHERE id = ANY($1)", ids)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.duration_ms)).collect())
+}
