@@ -7,7 +7,7 @@
 //! live in a crate of its own over it, and so that nothing here can reach
 //! for a request, a response or the gateway's state.
 //!
-//! - [`accounts`]: accounts looked up by name.
+//! - [`accounts`]: accounts, their roles and the artists they may edit.
 //! - [`catalog`]: songs, albums and artists as a listener sees them, and
 //!   the statements that find them.
 //! - [`db`]: the pool, the migrations (`core/migrations/`), [`DbError`], and
@@ -18,6 +18,7 @@
 //! - [`outbox`]: the catalogue changes written with each change, for the
 //!   gateway's relay to publish.
 //! - [`playback`]: each listener's last playback report.
+//! - [`syncs`]: source syncs an admin asks for and `ingest sync` runs.
 
 pub mod accounts;
 pub mod catalog;
@@ -26,5 +27,6 @@ pub mod keys;
 pub mod library;
 pub mod outbox;
 pub mod playback;
+pub mod syncs;
 
 pub use db::DbError;

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::Json;
 use axum::Router;
+use encore_core::{accounts, syncs, DbError};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -17,7 +18,6 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};
 use crate::me::{load_profile, UserProfile};
 use crate::state::AppState;
-use encore_core::DbError;
 
 /// Roles, artist membership and sync requests (admins only).
 pub fn router() -> Router<AppState> {
@@ -66,17 +66,7 @@ pub async fn set_role(
 
 /// Sets the role of a live account; used by the endpoint and by `gateway grant`.
 pub async fn grant_role(db: &PgPool, user: Uuid, role: Role) -> Result<(), DbError> {
-    let updated = sqlx::query(
-        "UPDATE users SET role = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL",
-    )
-    .bind(user)
-    .bind(role.as_str())
-    .execute(db)
-    .await?;
-    if updated.rows_affected() == 0 {
-        return Err(DbError::NotFound("user"));
-    }
-    Ok(())
+    accounts::set_role(db, user, role.as_str()).await
 }
 
 /// Lets an account edit an artist.
@@ -90,27 +80,7 @@ pub async fn add_member(
     PathParams((artist, user)): PathParams<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
     admin.require_admin()?;
-    let inserted = sqlx::query(
-        "INSERT INTO artist_members (artist_id, user_id) \
-         SELECT a.id, u.id FROM artists a, users u WHERE a.id = $1 AND u.id = $2 AND u.deleted_at IS NULL \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(artist)
-    .bind(user)
-    .execute(&db)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        let exists: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM artist_members WHERE artist_id = $1 AND user_id = $2)",
-        )
-        .bind(artist)
-        .bind(user)
-        .fetch_one(&db)
-        .await?;
-        if !exists {
-            return Err(ApiError::not_found("artist or user"));
-        }
-    }
+    accounts::add_member(&db, artist, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -124,21 +94,27 @@ pub async fn remove_member(
     PathParams((artist, user)): PathParams<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
     admin.require_admin()?;
-    sqlx::query("DELETE FROM artist_members WHERE artist_id = $1 AND user_id = $2")
-        .bind(artist)
-        .bind(user)
-        .execute(&db)
-        .await?;
+    accounts::remove_member(&db, artist, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// A source sync asked for through the API.
-#[derive(Debug, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SyncRequest {
     pub id: Uuid,
     /// pending, running, done or failed.
     pub status: String,
     pub summary: Option<String>,
+}
+
+impl From<syncs::Request> for SyncRequest {
+    fn from(request: syncs::Request) -> Self {
+        SyncRequest {
+            id: request.id,
+            status: request.status,
+            summary: request.summary,
+        }
+    }
 }
 
 /// Asks the running `ingest sync` to sync every source now.
@@ -149,14 +125,8 @@ pub async fn request_sync(
     admin: AuthUser,
 ) -> ApiResult<(StatusCode, Json<SyncRequest>)> {
     admin.require_admin()?;
-    let request: SyncRequest = sqlx::query_as(
-        "INSERT INTO sync_requests (id, requested_by) VALUES ($1, $2) RETURNING id, status, summary",
-    )
-    .bind(Uuid::now_v7())
-    .bind(admin.id)
-    .fetch_one(&db)
-    .await?;
-    Ok((StatusCode::ACCEPTED, Json(request)))
+    let request = syncs::request(&db, admin.id).await?;
+    Ok((StatusCode::ACCEPTED, Json(request.into())))
 }
 
 /// Where a sync request stands.
@@ -170,13 +140,9 @@ pub async fn get_sync(
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<SyncRequest>> {
     admin.require_admin()?;
-    let request: Option<SyncRequest> =
-        sqlx::query_as("SELECT id, status, summary FROM sync_requests WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&db)
-            .await?;
+    let request = syncs::get(&db, id).await?;
     request
-        .map(Json)
+        .map(|r| Json(r.into()))
         .ok_or_else(|| ApiError::not_found("sync request"))
 }
 
@@ -191,15 +157,9 @@ pub async fn claim_sync(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     admin.require_admin()?;
-    let claimed: Option<SyncRequest> = sqlx::query_as(
-        "UPDATE sync_requests SET status = 'running', started_at = now() WHERE id = ( \
-           SELECT id FROM sync_requests WHERE status = 'pending' ORDER BY requested_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, status, summary",
-    )
-    .fetch_optional(&db)
-    .await?;
+    let claimed = syncs::claim(&db).await?;
     Ok(match claimed {
-        Some(request) => Json(request).into_response(),
+        Some(request) => Json(SyncRequest::from(request)).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     })
 }
@@ -232,16 +192,8 @@ pub async fn finish_sync(
     if body.summary.len() > 10_000 {
         return Err(ApiError::invalid_field("summary", "at most 10,000 bytes"));
     }
-    let request: Option<SyncRequest> = sqlx::query_as(
-        "UPDATE sync_requests SET status = $2, summary = $3, finished_at = now() WHERE id = $1 \
-         RETURNING id, status, summary",
-    )
-    .bind(id)
-    .bind(&body.status)
-    .bind(&body.summary)
-    .fetch_optional(&db)
-    .await?;
+    let request = syncs::finish(&db, id, &body.status, &body.summary).await?;
     request
-        .map(Json)
+        .map(|r| Json(r.into()))
         .ok_or_else(|| ApiError::not_found("sync request"))
 }

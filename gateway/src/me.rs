@@ -11,16 +11,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::Json;
 use axum::Router;
-use encore_schemas::EntityType;
+use encore_core::accounts;
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool};
-use time::OffsetDateTime;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 use crate::auth::accounts::Accounts;
 use crate::auth::rules::{check_email, check_username};
 use crate::auth::{AuthUser, Role};
-use crate::checks::{clean, Checks};
+use crate::checks::Checks;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams};
 use crate::outbox;
@@ -57,47 +56,25 @@ pub struct UserProfile {
     pub created_at: String,
 }
 
-type ProfileRow = (
-    Uuid,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    OffsetDateTime,
-);
-
-const PROFILE_SQL: &str = "SELECT id, email, username, display_name, role, avatar_key, created_at \
-                           FROM users WHERE id = $1 AND deleted_at IS NULL";
-
-fn profile(
-    (id, email, username, display_name, role, avatar, created_at): ProfileRow,
-) -> UserProfile {
+fn profile(account: accounts::Account) -> UserProfile {
+    let id = account.id;
     UserProfile {
         id,
-        email,
-        username,
-        display_name,
-        role: Role::parse(&role).unwrap_or(Role::Listener),
-        avatar_url: avatar.map(|_| format!("/v1/users/{id}/avatar")),
-        created_at: rfc3339(created_at),
+        email: account.email,
+        username: account.username,
+        display_name: account.display_name,
+        role: Role::parse(&account.role).unwrap_or(Role::Listener),
+        avatar_url: account.avatar_key.map(|_| format!("/v1/users/{id}/avatar")),
+        created_at: rfc3339(account.created_at),
     }
 }
 
-pub async fn load_profile(db: &PgPool, id: Uuid) -> ApiResult<UserProfile> {
-    let row: Option<ProfileRow> = sqlx::query_as(PROFILE_SQL)
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
-    row.map(profile).ok_or_else(|| ApiError::not_found("user"))
-}
-
-pub async fn load_profile_in(conn: &mut PgConnection, id: Uuid) -> ApiResult<UserProfile> {
-    let row: Option<ProfileRow> = sqlx::query_as(PROFILE_SQL)
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.map(profile).ok_or_else(|| ApiError::not_found("user"))
+/// The live account `id` as the API shows it, on a pool or in a transaction.
+pub async fn load_profile<'e>(db: impl PgExecutor<'e>, id: Uuid) -> ApiResult<UserProfile> {
+    accounts::get(db, id)
+        .await?
+        .map(profile)
+        .ok_or_else(|| ApiError::not_found("user"))
 }
 
 /// The caller's profile.
@@ -139,22 +116,12 @@ pub async fn update_me(
     }
     checks.optional_text("display_name", body.display_name.as_deref(), 100);
     checks.finish()?;
-    let clear_display_name = body
-        .display_name
-        .as_deref()
-        .is_some_and(|d| d.trim().is_empty());
-    sqlx::query(
-        "UPDATE users SET email = COALESCE($2, email), username = COALESCE($3, username), \
-         display_name = CASE WHEN $5 THEN NULL ELSE COALESCE($4, display_name) END, updated_at = now() \
-         WHERE id = $1 AND deleted_at IS NULL",
-    )
-    .bind(user.id)
-    .bind(&email)
-    .bind(&username)
-    .bind(clean(body.display_name))
-    .bind(clear_display_name)
-    .execute(&db)
-    .await?;
+    let changes = accounts::Changes {
+        email: email.as_deref(),
+        username: username.as_deref(),
+        display_name: body.display_name.as_deref(),
+    };
+    accounts::update(&db, user.id, &changes).await?;
     Ok(Json(load_profile(&db, user.id).await?))
 }
 
@@ -167,54 +134,23 @@ pub async fn update_me(
     responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody)))]
 pub async fn delete_me(
     State(db): State<PgPool>,
-    State(accounts): State<Arc<Accounts>>,
+    State(sessions): State<Arc<Accounts>>,
     State(storage): State<Storage>,
     State(outbox): State<Wakeup>,
     user: AuthUser,
 ) -> ApiResult<StatusCode> {
     let mut tx = db.begin().await?;
-    let locked: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT avatar_key FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
-    )
-    .bind(user.id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(avatar) = locked else {
-        return Err(ApiError::not_found("user"));
-    };
-    let playlists: Vec<(Uuid, i64)> =
-        sqlx::query_as("DELETE FROM playlists WHERE owner_id = $1 RETURNING id, version")
-            .bind(user.id)
-            .fetch_all(&mut *tx)
-            .await?;
-    for (id, version) in &playlists {
-        outbox::delete(&mut tx, EntityType::Playlist, *id, version + 1).await?;
-    }
-    for sql in [
-        "DELETE FROM track_likes WHERE user_id = $1",
-        "DELETE FROM album_likes WHERE user_id = $1",
-        "DELETE FROM artist_likes WHERE user_id = $1",
-        "DELETE FROM refresh_tokens WHERE user_id = $1",
-        "DELETE FROM artist_members WHERE user_id = $1",
-    ] {
-        sqlx::query(sql).bind(user.id).execute(&mut *tx).await?;
-    }
-    sqlx::query(
-        "UPDATE users SET email = 'deleted-' || id || '@invalid', username = 'deleted-' || id, \
-         password_hash = '!', display_name = NULL, avatar_key = NULL, role = 'listener', \
-         deleted_at = now(), updated_at = now() WHERE id = $1",
-    )
-    .bind(user.id)
-    .execute(&mut *tx)
-    .await?;
+    let deleted = accounts::delete(&mut tx, user.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
     outbox::commit(&outbox, tx).await?;
-    accounts.changed(user.id);
-    if let Some(key) = avatar {
+    sessions.changed(user.id);
+    if let Some(key) = deleted.avatar_key {
         if let Err(error) = storage.delete(&key).await {
             tracing::warn!(%error, %key, "deleting the avatar of a deleted account failed");
         }
     }
-    tracing::info!(user = %user.id, playlists = playlists.len(), "account deleted");
+    tracing::info!(user = %user.id, playlists = deleted.playlists, "account deleted");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -241,13 +177,7 @@ pub async fn put_avatar(
     // The extension in the key records the media type to serve it with.
     let key = format!("avatars/{}.{kind}", user.id);
     storage.put(&key, body).await.map_err(ApiError::internal)?;
-    let previous: Option<String> = sqlx::query_scalar(
-        "UPDATE users u SET avatar_key = $2, updated_at = now()          FROM (SELECT avatar_key FROM users WHERE id = $1 FOR UPDATE) old          WHERE u.id = $1 RETURNING old.avatar_key",
-    )
-    .bind(user.id)
-    .bind(&key)
-    .fetch_one(&db)
-    .await?;
+    let previous = accounts::set_avatar(&db, user.id, &key).await?;
     if let Some(old) = previous.filter(|old| *old != key) {
         if let Err(error) = storage.delete(&old).await {
             tracing::warn!(%error, key = %old, "deleting a replaced avatar failed");
@@ -295,12 +225,7 @@ pub async fn get_avatar(
     State(storage): State<Storage>,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Response> {
-    let key: Option<Option<String>> =
-        sqlx::query_scalar("SELECT avatar_key FROM users WHERE id = $1 AND deleted_at IS NULL")
-            .bind(id)
-            .fetch_optional(&db)
-            .await?;
-    let Some(Some(key)) = key else {
+    let Some(key) = accounts::avatar(&db, id).await? else {
         return Err(ApiError::not_found("avatar"));
     };
     let kind = key.rsplit_once('.').map_or("png", |(_, kind)| kind);

@@ -309,7 +309,7 @@ fn access_token(issuer: &Issuer, user: Uuid) -> ApiResult<String> {
 async fn start_session(issuer: &Issuer, tx: &mut PgConnection, user: Uuid) -> ApiResult<Session> {
     let refresh_token = refresh::issue(tx, user, Uuid::now_v7(), issuer.config.refresh_ttl).await?;
     Ok(Session {
-        user: crate::me::load_profile_in(tx, user).await?,
+        user: crate::me::load_profile(&mut *tx, user).await?,
         access_token: access_token(issuer, user)?,
         token_type: "Bearer",
         expires_in: issuer.keys.access_ttl().as_secs(),
