@@ -6,9 +6,12 @@
 //! paged by name. A read is "find the ids, then their rows", so each row's
 //! shape is written once, and every statement is a fixed string checked
 //! against the schema when the crate is built (`core/.sqlx/`).
+//!
+//! [`edit`] is the other side: the rows as stored, and their changes.
 
 pub mod albums;
 pub mod artists;
+pub mod edit;
 pub mod songs;
 
 use std::collections::HashMap;

@@ -28,13 +28,15 @@ use self::probe::{AudioInfo, ProbeError};
 use self::range::RangeAnswer;
 use crate::auth::token::TokenKeys;
 use crate::auth::{AuthUser, MaybeUser};
-use crate::catalog::tracks::{self, Track, TrackRow, COLUMNS};
+use crate::catalog::editor;
+use crate::catalog::tracks::Track;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
 use crate::outbox;
 use crate::outbox::Wakeup;
 use crate::state::AppState;
 use crate::storage::Storage;
+use encore_core::catalog::edit::tracks;
 
 /// Upload (up to `max_audio_bytes`, far above the API's usual body limit) and streaming.
 pub fn router(max_audio_bytes: usize) -> Router<AppState> {
@@ -72,7 +74,7 @@ pub async fn upload(
     request: Request,
 ) -> ApiResult<Json<Uploaded>> {
     // Refuse early, before reading what may be hundreds of megabytes.
-    tracks::authorize(&mut *db.acquire().await?, &user, id).await?;
+    tracks::authorize(&mut *db.acquire().await?, editor(&user), id).await?;
     let bytes = read_upload(request).await?;
     let probed = bytes.clone();
     let info = tokio::task::spawn_blocking(move || probe::probe(&probed))
@@ -100,20 +102,15 @@ pub async fn upload(
     storage.put(&key, bytes).await.map_err(ApiError::internal)?;
 
     let mut tx = db.begin().await?;
-    let previous = tracks::authorize(&mut tx, &user, id).await?;
-    let row: TrackRow = sqlx::query_as(&format!(
-        "UPDATE tracks SET audio_key = $2, audio_content_type = $3, audio_size = $4, audio_etag = $5, \
-         duration_ms = $6, version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(&key)
-    .bind(info.format.content_type())
-    .bind(size)
-    .bind(&etag)
-    .bind(info.duration_ms)
-    .fetch_one(&mut *tx)
-    .await?;
-    outbox::upsert(&mut tx, row.body(), row.version).await?;
+    let previous = tracks::authorize(&mut tx, editor(&user), id).await?;
+    let audio = tracks::Audio {
+        key: &key,
+        content_type: info.format.content_type(),
+        size,
+        etag: &etag,
+        duration_ms: info.duration_ms,
+    };
+    let row = tracks::set_audio(&mut tx, id, &audio).await?;
     outbox::commit(&outbox, tx).await?;
     if let Some(old) = previous.audio_key.filter(|old| *old != key) {
         if let Err(error) = storage.delete(&old).await {

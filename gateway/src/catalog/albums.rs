@@ -5,19 +5,19 @@ use axum::http::StatusCode;
 use axum::routing;
 use axum::Json;
 use axum::Router;
-use encore_schemas::EntityType;
+use encore_core::catalog::edit::{self, albums, albums::AlbumRow};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::artists::trimmed;
-use super::{authorize_artist, authorize_artist_field, tracks, YEARS};
+use super::{editor, YEARS};
 use crate::auth::AuthUser;
 use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::outbox;
 use crate::outbox::Wakeup;
-use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 
@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Album {
     pub id: Uuid,
     pub artist_id: Uuid,
@@ -42,22 +42,19 @@ pub struct Album {
     pub version: i64,
 }
 
-impl Album {
-    /// The entity as published in a catalog change.
-    pub fn body(&self) -> Body {
-        Body::Album(encore_schemas::Album {
-            id: self.id,
-            artist_id: self.artist_id,
-            title: self.title.clone(),
-            release_year: self.release_year,
-            genres: self.genres.clone(),
-            cover_url: self.cover_url.clone(),
-        })
+impl From<AlbumRow> for Album {
+    fn from(row: AlbumRow) -> Self {
+        Album {
+            id: row.id,
+            artist_id: row.artist_id,
+            title: row.title,
+            release_year: row.release_year,
+            genres: row.genres,
+            cover_url: row.cover_url,
+            version: row.version,
+        }
     }
 }
-
-/// The columns [`Album`] reads, in its field order.
-pub const COLUMNS: &str = "id, artist_id, title, release_year, genres, cover_url, version";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -78,18 +75,16 @@ pub async fn list(
     QueryParams(query): QueryParams<ListAlbums>,
 ) -> ApiResult<Json<Page<Album>>> {
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
-    let rows: Vec<Album> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM albums WHERE ($1::uuid IS NULL OR id > $1) \
-         AND ($2::uuid IS NULL OR artist_id = $2) AND ($3::text IS NULL OR $3 = ANY(genres)) \
-         AND ($4::int IS NULL OR release_year = $4) ORDER BY id LIMIT $5"
-    ))
-    .bind(page.after)
-    .bind(query.artist_id)
-    .bind(query.genre)
-    .bind(query.year)
-    .bind(page.fetch())
-    .fetch_all(&db)
+    let rows = albums::list(
+        &db,
+        query.artist_id,
+        query.genre.as_deref(),
+        query.year,
+        page.after,
+        page.fetch(),
+    )
     .await?;
+    let rows = rows.into_iter().map(Album::from).collect();
     Ok(Json(Page::from_rows(rows, page, |a| a.id)))
 }
 
@@ -100,17 +95,10 @@ pub async fn get(
     State(db): State<PgPool>,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<Album>> {
-    load(&db, id)
+    albums::get(&db, id)
         .await?
-        .map(Json)
+        .map(|r| Json(r.into()))
         .ok_or_else(|| ApiError::not_found("album"))
-}
-
-async fn load(db: &sqlx::PgPool, id: Uuid) -> Result<Option<Album>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM albums WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -176,37 +164,20 @@ pub async fn create(
         body.cover_url.as_deref(),
     )?;
     let mut tx = db.begin().await?;
-    authorize_artist_field(&mut tx, &user, body.artist_id).await?;
-    let album: Album = sqlx::query_as(&format!(
-        "INSERT INTO albums (id, artist_id, title, release_year, genres, cover_url, external_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(body.artist_id)
-    .bind(body.title.trim())
-    .bind(body.release_year)
-    .bind(trimmed(&body.genres))
-    .bind(clean(body.cover_url))
-    .bind(clean(body.external_id))
-    .fetch_one(&mut *tx)
-    .await?;
-    outbox::upsert(&mut tx, album.body(), album.version).await?;
+    edit::authorize_artist_field(&mut tx, editor(&user), body.artist_id).await?;
+    let genres = trimmed(&body.genres);
+    let (cover_url, external_id) = (clean(body.cover_url), clean(body.external_id));
+    let new = albums::NewAlbum {
+        artist_id: body.artist_id,
+        title: &body.title,
+        release_year: body.release_year,
+        genres: &genres,
+        cover_url: cover_url.as_deref(),
+        external_id: external_id.as_deref(),
+    };
+    let album = albums::create(&mut tx, &new).await?;
     outbox::commit(&outbox, tx).await?;
-    Ok((StatusCode::CREATED, Json(album)))
-}
-
-/// Locks the album and authorises the caller on its artist.
-pub(crate) async fn authorize(
-    tx: &mut sqlx::PgConnection,
-    user: &AuthUser,
-    id: Uuid,
-) -> ApiResult<()> {
-    let artist: Option<Uuid> = sqlx::query_scalar("SELECT artist_id FROM albums WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let artist = artist.ok_or_else(|| ApiError::not_found("album"))?;
-    authorize_artist(tx, user, artist).await
+    Ok((StatusCode::CREATED, Json(album.into())))
 }
 
 /// Changes an album's fields; absent fields stay as they are.
@@ -228,23 +199,17 @@ pub async fn update(
         body.cover_url.as_deref(),
     )?;
     let mut tx = db.begin().await?;
-    authorize(&mut tx, &user, id).await?;
-    let album: Album = sqlx::query_as(&format!(
-        "UPDATE albums SET title = COALESCE($2, title), release_year = COALESCE($3, release_year), \
-         genres = COALESCE($4, genres), \
-         cover_url = CASE WHEN $5::text IS NULL THEN cover_url ELSE NULLIF($5, '') END, \
-         version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(body.title.as_deref().map(str::trim))
-    .bind(body.release_year)
-    .bind(body.genres.as_deref().map(trimmed))
-    .bind(body.cover_url.as_deref().map(str::trim))
-    .fetch_one(&mut *tx)
-    .await?;
-    outbox::upsert(&mut tx, album.body(), album.version).await?;
+    albums::authorize(&mut tx, editor(&user), id).await?;
+    let genres = body.genres.as_deref().map(trimmed);
+    let changes = albums::AlbumChanges {
+        title: body.title.as_deref(),
+        release_year: body.release_year,
+        genres: genres.as_deref(),
+        cover_url: body.cover_url.as_deref(),
+    };
+    let album = albums::update(&mut tx, id, &changes).await?;
     outbox::commit(&outbox, tx).await?;
-    Ok(Json(album))
+    Ok(Json(album.into()))
 }
 
 /// Deletes an album; its tracks stay, without an album (each change published).
@@ -259,13 +224,8 @@ pub async fn delete(
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<StatusCode> {
     let mut tx = db.begin().await?;
-    authorize(&mut tx, &user, id).await?;
-    tracks::detach_album(&mut tx, id).await?;
-    let version: i64 = sqlx::query_scalar("DELETE FROM albums WHERE id = $1 RETURNING version")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-    outbox::delete(&mut tx, EntityType::Album, id, version + 1).await?;
+    albums::authorize(&mut tx, editor(&user), id).await?;
+    albums::delete(&mut tx, id).await?;
     outbox::commit(&outbox, tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }

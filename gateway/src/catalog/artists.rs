@@ -5,21 +5,20 @@ use axum::http::StatusCode;
 use axum::routing;
 use axum::Json;
 use axum::Router;
-use encore_schemas::EntityType;
+use encore_core::catalog::edit::{self, artists, artists::ArtistRow};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::authorize_artist;
+use super::editor;
 use crate::auth::{AuthUser, Role};
 use crate::checks::{clean, Checks};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::outbox;
 use crate::outbox::Wakeup;
-use crate::outbox::{self, Body};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
-use encore_core::library::playlists;
 
 /// `/v1/artists`.
 pub fn router() -> Router<AppState> {
@@ -31,7 +30,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Artist {
     pub id: Uuid,
     pub name: String,
@@ -43,21 +42,18 @@ pub struct Artist {
     pub version: i64,
 }
 
-impl Artist {
-    /// The entity as published in a catalog change.
-    pub fn body(&self) -> Body {
-        Body::Artist(encore_schemas::Artist {
-            id: self.id,
-            name: self.name.clone(),
-            genres: self.genres.clone(),
-            country: self.country.clone(),
-            image_url: self.image_url.clone(),
-        })
+impl From<ArtistRow> for Artist {
+    fn from(row: ArtistRow) -> Self {
+        Artist {
+            id: row.id,
+            name: row.name,
+            genres: row.genres,
+            country: row.country,
+            image_url: row.image_url,
+            version: row.version,
+        }
     }
 }
-
-/// The columns [`Artist`] reads, in its field order.
-pub const COLUMNS: &str = "id, name, genres, country, image_url, version";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -78,16 +74,8 @@ pub async fn list(
     QueryParams(query): QueryParams<ListArtists>,
 ) -> ApiResult<Json<Page<Artist>>> {
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
-    let rows: Vec<Artist> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM artists \
-         WHERE ($1::uuid IS NULL OR id > $1) AND ($2::text IS NULL OR $2 = ANY(genres)) \
-         ORDER BY id LIMIT $3"
-    ))
-    .bind(page.after)
-    .bind(query.genre)
-    .bind(page.fetch())
-    .fetch_all(&db)
-    .await?;
+    let rows = artists::list(&db, query.genre.as_deref(), page.after, page.fetch()).await?;
+    let rows = rows.into_iter().map(Artist::from).collect();
     Ok(Json(Page::from_rows(rows, page, |a| a.id)))
 }
 
@@ -98,12 +86,9 @@ pub async fn get(
     State(db): State<PgPool>,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<Artist>> {
-    let row: Option<Artist> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM artists WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&db)
-            .await?;
-    row.map(Json).ok_or_else(|| ApiError::not_found("artist"))
+    let row = artists::get(&db, id).await?;
+    row.map(|r| Json(r.into()))
+        .ok_or_else(|| ApiError::not_found("artist"))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -179,29 +164,20 @@ pub async fn create(
         body.image_url.as_deref(),
     )?;
     let mut tx = db.begin().await?;
-    let artist: Artist = sqlx::query_as(&format!(
-        "INSERT INTO artists (id, name, genres, country, image_url, external_id, name_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(body.name.trim())
-    .bind(trimmed(&body.genres))
-    .bind(clean(body.country))
-    .bind(clean(body.image_url))
-    .bind(clean(body.external_id))
-    .bind(encore_core::keys::key(&body.name))
-    .fetch_one(&mut *tx)
-    .await?;
-    if user.role == Role::Artist {
-        sqlx::query("INSERT INTO artist_members (artist_id, user_id) VALUES ($1, $2)")
-            .bind(artist.id)
-            .bind(user.id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    outbox::upsert(&mut tx, artist.body(), artist.version).await?;
+    let genres = trimmed(&body.genres);
+    let (country, image_url) = (clean(body.country), clean(body.image_url));
+    let external_id = clean(body.external_id);
+    let new = artists::NewArtist {
+        name: &body.name,
+        genres: &genres,
+        country: country.as_deref(),
+        image_url: image_url.as_deref(),
+        external_id: external_id.as_deref(),
+    };
+    let member = (user.role == Role::Artist).then_some(user.id);
+    let artist = artists::create(&mut tx, &new, member).await?;
     outbox::commit(&outbox, tx).await?;
-    Ok((StatusCode::CREATED, Json(artist)))
+    Ok((StatusCode::CREATED, Json(artist.into())))
 }
 
 /// Changes an artist's fields; absent fields stay as they are.
@@ -223,24 +199,17 @@ pub async fn update(
         body.image_url.as_deref(),
     )?;
     let mut tx = db.begin().await?;
-    authorize_artist(&mut tx, &user, id).await?;
-    let artist: Artist = sqlx::query_as(&format!(
-        "UPDATE artists SET name = COALESCE($2, name), name_key = COALESCE($6, name_key), genres = COALESCE($3, genres), \
-         country = CASE WHEN $4::text IS NULL THEN country ELSE NULLIF($4, '') END, \
-         image_url = CASE WHEN $5::text IS NULL THEN image_url ELSE NULLIF($5, '') END, \
-         version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(body.name.as_deref().map(str::trim))
-    .bind(body.genres.as_deref().map(trimmed))
-    .bind(body.country.as_deref().map(str::trim))
-    .bind(body.image_url.as_deref().map(str::trim))
-    .bind(body.name.as_deref().map(encore_core::keys::key))
-    .fetch_one(&mut *tx)
-    .await?;
-    outbox::upsert(&mut tx, artist.body(), artist.version).await?;
+    edit::authorize_artist(&mut tx, editor(&user), id).await?;
+    let genres = body.genres.as_deref().map(trimmed);
+    let changes = artists::ArtistChanges {
+        name: body.name.as_deref(),
+        genres: genres.as_deref(),
+        country: body.country.as_deref(),
+        image_url: body.image_url.as_deref(),
+    };
+    let artist = artists::update(&mut tx, id, &changes).await?;
     outbox::commit(&outbox, tx).await?;
-    Ok(Json(artist))
+    Ok(Json(artist.into()))
 }
 
 /// Deletes an artist with its albums and tracks (each deletion is published).
@@ -255,32 +224,8 @@ pub async fn delete(
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<StatusCode> {
     let mut tx = db.begin().await?;
-    authorize_artist(&mut tx, &user, id).await?;
-    let tracks: Vec<(Uuid, i64)> = sqlx::query_as(
-        "SELECT id, version FROM tracks WHERE artist_id = $1 ORDER BY id FOR UPDATE",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let track_ids: Vec<Uuid> = tracks.iter().map(|t| t.0).collect();
-    let affected_playlists = playlists::lock_containing(&mut tx, &track_ids).await?;
-    let albums: Vec<(Uuid, i64)> =
-        sqlx::query_as("DELETE FROM albums WHERE artist_id = $1 RETURNING id, version")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
-    let version: i64 = sqlx::query_scalar("DELETE FROM artists WHERE id = $1 RETURNING version")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-    for (track, v) in &tracks {
-        outbox::delete(&mut tx, EntityType::Track, *track, v + 1).await?;
-    }
-    for (album, v) in &albums {
-        outbox::delete(&mut tx, EntityType::Album, *album, v + 1).await?;
-    }
-    outbox::delete(&mut tx, EntityType::Artist, id, version + 1).await?;
-    playlists::renumber_and_publish(&mut tx, &affected_playlists).await?;
+    edit::authorize_artist(&mut tx, editor(&user), id).await?;
+    artists::delete(&mut tx, id).await?;
     outbox::commit(&outbox, tx).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::albums::{self, Album, COLUMNS};
+use super::albums::Album;
+use super::editor;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
@@ -28,6 +29,7 @@ use crate::outbox;
 use crate::outbox::Wakeup;
 use crate::state::AppState;
 use crate::storage::Storage;
+use encore_core::catalog::edit::albums;
 
 /// The largest cover accepted.
 pub const MAX_COVER_BYTES: usize = 10 * 1024 * 1024;
@@ -98,19 +100,11 @@ pub async fn put_cover(
         hex::encode(&Sha256::digest(&body)[..16])
     );
     let mut tx = db.begin().await?;
-    albums::authorize(&mut tx, &user, id).await?;
+    albums::authorize(&mut tx, editor(&user), id).await?;
     storage.put(&key, body).await.map_err(ApiError::internal)?;
-    let album: Album = sqlx::query_as(&format!(
-        "UPDATE albums SET cover_key = $2, cover_url = '/v1/albums/' || id || '/cover', \
-         version = version + 1, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(&key)
-    .fetch_one(&mut *tx)
-    .await?;
-    outbox::upsert(&mut tx, album.body(), album.version).await?;
+    let album = albums::set_cover(&mut tx, id, &key).await?;
     outbox::commit(&outbox, tx).await?;
-    Ok(Json(album))
+    Ok(Json(album.into()))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

@@ -13,11 +13,9 @@ pub mod matching;
 pub mod tracks;
 
 use axum::Router;
-use sqlx::PgConnection;
-use uuid::Uuid;
+use encore_core::catalog::edit::Editor;
 
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// Artists, albums, tracks, the bulk import and listen matching.
@@ -31,54 +29,13 @@ pub fn router() -> Router<AppState> {
         .merge(matching::router())
 }
 
-/// [`authorize_artist`] for an artist named in a request body
-/// (`artist_id` of a new album or track): an unknown one is a 400 naming the
-/// field, as for any other id in a body; 404 is for ids in the path.
-pub async fn authorize_artist_field(
-    conn: &mut PgConnection,
-    user: &AuthUser,
-    artist: Uuid,
-) -> ApiResult<()> {
-    match authorize_artist(conn, user, artist).await {
-        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
-            Err(ApiError::invalid_field("artist_id", "no such artist"))
-        }
-        other => other,
-    }
-}
-
-/// Locks the artist row and checks the caller may edit it: 404 when it does
-/// not exist, 403 when the caller is neither an admin nor one of its members.
-pub async fn authorize_artist(
-    conn: &mut PgConnection,
-    user: &AuthUser,
-    artist: Uuid,
-) -> ApiResult<()> {
-    let exists: Option<Uuid> =
-        sqlx::query_scalar("SELECT id FROM artists WHERE id = $1 FOR UPDATE")
-            .bind(artist)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if exists.is_none() {
-        return Err(ApiError::not_found("artist"));
-    }
-    if user.is_admin() {
-        return Ok(());
-    }
-    let member: bool = user.role == Role::Artist
-        && sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM artist_members WHERE artist_id = $1 AND user_id = $2)",
-        )
-        .bind(artist)
-        .bind(user.id)
-        .fetch_one(&mut *conn)
-        .await?;
-    if member {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only this artist's own accounts or an admin may change it",
-        ))
+/// The caller as the core's catalogue edits know them: the rule of who may
+/// edit what is `encore_core::catalog::edit::authorize_artist`.
+pub fn editor(user: &AuthUser) -> Editor {
+    Editor {
+        user: user.id,
+        admin: user.is_admin(),
+        artist: user.role == Role::Artist,
     }
 }
 

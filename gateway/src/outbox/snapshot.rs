@@ -13,7 +13,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{upsert_all, Body};
-use crate::catalog::{albums, artists, tracks};
+use encore_core::catalog::edit::{albums, artists, tracks};
 use encore_core::DbError;
 
 /// Parents before children, so a consumer that reads the topics in this
@@ -97,17 +97,19 @@ async fn page(
 ) -> Result<Page, sqlx::Error> {
     Ok(match kind {
         EntityType::Artist => {
-            next::<artists::Artist>(conn, "artists", artists::COLUMNS, after, limit)
+            next::<artists::ArtistRow>(conn, "artists", artists::COLUMNS, after, limit)
                 .await?
                 .into_iter()
                 .map(|a| (a.id, a.body(), a.version))
                 .collect()
         }
-        EntityType::Album => next::<albums::Album>(conn, "albums", albums::COLUMNS, after, limit)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.body(), a.version))
-            .collect(),
+        EntityType::Album => {
+            next::<albums::AlbumRow>(conn, "albums", albums::COLUMNS, after, limit)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a.body(), a.version))
+                .collect()
+        }
         EntityType::Track => {
             next::<tracks::TrackRow>(conn, "tracks", tracks::COLUMNS, after, limit)
                 .await?

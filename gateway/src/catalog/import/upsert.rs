@@ -26,11 +26,12 @@ use super::rows::{
     Stored,
 };
 use super::ImportRow;
-use crate::catalog::albums::{Album, COLUMNS as ALBUM_COLUMNS};
-use crate::catalog::artists::{trimmed, Artist, COLUMNS as ARTIST_COLUMNS};
-use crate::catalog::tracks::{TrackRow, COLUMNS as TRACK_COLUMNS};
+use crate::catalog::artists::trimmed;
 use crate::checks::clean;
 use crate::outbox;
+use encore_core::catalog::edit::albums::{AlbumRow as Album, COLUMNS as ALBUM_COLUMNS};
+use encore_core::catalog::edit::artists::{ArtistRow as Artist, COLUMNS as ARTIST_COLUMNS};
+use encore_core::catalog::edit::tracks::{TrackRow, COLUMNS as TRACK_COLUMNS};
 use encore_core::keys::key;
 use encore_core::DbError;
 
