@@ -244,3 +244,47 @@ pub async fn remove_member(db: &PgPool, artist: Uuid, user: Uuid) -> Result<(), 
     .await?;
     Ok(())
 }
+
+/// Registers a listener; a name or address another live account holds is a
+/// `Conflict` on that field. `password_hash` is the caller's Argon2id hash.
+pub async fn create(
+    conn: &mut PgConnection,
+    email: &str,
+    username: &str,
+    password_hash: &str,
+) -> Result<Uuid, DbError> {
+    let id = Uuid::now_v7();
+    sqlx::query!(
+        "INSERT INTO users (id, email, username, password_hash, role) VALUES ($1, $2, $3, $4, 'listener')",
+        id,
+        email,
+        username,
+        password_hash
+    )
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The live account whose email or username is `login` (any case), with its
+/// password hash, for the caller to verify.
+pub async fn for_login(db: &PgPool, login: &str) -> Result<Option<(Uuid, String)>, DbError> {
+    let found = sqlx::query!(
+        "SELECT id, password_hash FROM users \
+         WHERE deleted_at IS NULL AND (lower(email) = lower($1) OR lower(username) = lower($1))",
+        login
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(found.map(|f| (f.id, f.password_hash)))
+}
+
+/// The role of the live account `id`.
+pub async fn role(db: &PgPool, id: Uuid) -> Result<Option<String>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT role FROM users WHERE id = $1 AND deleted_at IS NULL",
+        id
+    )
+    .fetch_optional(db)
+    .await?)
+}

@@ -10,6 +10,8 @@
 //! - [`accounts`]: accounts, their roles and the artists they may edit.
 //! - [`catalog`]: songs, albums and artists as a listener sees them, and
 //!   the statements that find them.
+//! - [`credentials`]: app passwords and API keys, and the key that seals
+//!   app passwords at rest.
 //! - [`db`]: the pool, the migrations (`core/migrations/`), [`DbError`], and
 //!   the unique constraints' request fields ([`db::on_constraint`]).
 //! - [`keys`]: the normalised names importers and matching compare.
@@ -18,15 +20,22 @@
 //! - [`outbox`]: the catalogue changes written with each change, for the
 //!   gateway's relay to publish.
 //! - [`playback`]: each listener's last playback report.
+//! - [`sessions`]: rotating refresh tokens, stored hashed, with reuse
+//!   detection.
 //! - [`syncs`]: source syncs an admin asks for and `ingest sync` runs.
+//! - [`throttle`]: failed logins counted so that guessing slows while no
+//!   one can lock an owner out, for every login path of both APIs.
 
 pub mod accounts;
 pub mod catalog;
+pub mod credentials;
 pub mod db;
 pub mod keys;
 pub mod library;
 pub mod outbox;
 pub mod playback;
+pub mod sessions;
 pub mod syncs;
+pub mod throttle;
 
 pub use db::DbError;

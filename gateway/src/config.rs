@@ -8,8 +8,8 @@ use encore_common::KafkaConfig;
 
 use crate::audio::transcode::TranscodeConfig;
 use crate::auth::client::{self, Cidr};
-use crate::auth::seal;
 use crate::auth::throttle::Limits;
+use encore_core::credentials::seal;
 
 /// The signing secret of the local stack: anyone can mint tokens for a
 /// server that uses it, so it is refused beyond loopback ([`dev_keys`]).

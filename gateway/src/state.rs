@@ -16,7 +16,6 @@ use crate::audio::transcode::Transcoder;
 use crate::audio::AudioFiles;
 use crate::auth::accounts::Accounts;
 use crate::auth::client::TrustedProxies;
-use crate::auth::seal::{SealError, Sealer};
 use crate::auth::token::{Issuer, TokenKeys};
 use crate::auth::Verifier;
 use crate::cache::{TtlCache, Warehouse};
@@ -28,6 +27,7 @@ use crate::produce::Events;
 use crate::search::Index;
 use crate::storage::{Storage, StorageError};
 use crate::web;
+use encore_core::credentials::seal::{SealError, Sealer};
 use encore_core::db;
 
 /// Every part; cheap to clone.

@@ -197,7 +197,7 @@ async fn a_gateway_beyond_loopback_refuses_the_built_in_keys() {
     let mut config = run.gateway_config().await;
     config.addr = "0.0.0.0:0".parse().expect("an address");
     config.auth.jwt_secret = encore_gateway::config::DEV_JWT_SECRET.into();
-    config.auth.app_password_key = encore_gateway::auth::seal::DEV_KEY_HEX.into();
+    config.auth.app_password_key = encore_core::credentials::seal::DEV_KEY_HEX.into();
     config.dev_keys_allowed = false;
     let Err(refused) = encore_gateway::start(config.clone()).await else {
         panic!("a gateway on 0.0.0.0 started with the built-in keys");

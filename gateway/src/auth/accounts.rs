@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use encore_core::{accounts, DbError};
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -50,21 +51,17 @@ impl Accounts {
     /// connected, else (and on a miss) from PostgreSQL. `None` when the
     /// account does not exist or was deleted; a role this build does not
     /// know is a decoding error.
-    pub async fn role(&self, db: &PgPool, user: Uuid) -> Result<Option<Role>, sqlx::Error> {
+    pub async fn role(&self, db: &PgPool, user: Uuid) -> Result<Option<Role>, DbError> {
         if let Some(role) = self.cached(user) {
             return Ok(Some(role));
         }
         let epoch = self.epoch.load(Ordering::Acquire);
-        let text: Option<String> =
-            sqlx::query_scalar("SELECT role FROM users WHERE id = $1 AND deleted_at IS NULL")
-                .bind(user)
-                .fetch_optional(db)
-                .await?;
-        let Some(text) = text else {
+        let Some(text) = accounts::role(db, user).await? else {
             return Ok(None);
         };
-        let role = Role::parse(&text)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {text}").into()))?;
+        let role = Role::parse(&text).ok_or_else(|| {
+            DbError::Other(sqlx::Error::Decode(format!("unknown role {text}").into()))
+        })?;
         self.keep(user, role, epoch);
         Ok(Some(role))
     }

@@ -2,11 +2,12 @@
 //!
 //! - [`password`]: Argon2id hashing.
 //! - [`token`]: short-lived JWT access tokens (HS256 pinned, issuer/audience/expiry checked).
-//! - [`refresh`]: rotating refresh tokens stored hashed, with reuse detection.
+//! - Refresh tokens (rotating, stored hashed, with reuse detection) are
+//!   `encore_core::sessions`.
 //! - [`routes`]: register, login, refresh, logout.
-//! - [`apps`]: app passwords and API keys for apps that cannot do the
-//!   native login (Subsonic clients).
-//! - [`seal`]: app passwords encrypted at rest.
+//! - [`apps`]: the handlers of app passwords and API keys, for apps that
+//!   cannot do the native login (Subsonic clients); what they are, and their
+//!   sealing at rest, is `encore_core::credentials`.
 //! - [`throttle`]: failed logins, limited per account and place and per
 //!   address, slowed per account, never locking the owner out; with
 //!   [`device`] (device cookies) and [`client`] (the client's address,
@@ -23,11 +24,10 @@ pub mod apps;
 pub mod client;
 pub mod device;
 pub mod password;
-pub mod refresh;
 pub mod routes;
 pub mod rules;
-pub mod seal;
-pub mod throttle;
+
+pub use encore_core::throttle;
 pub mod token;
 pub mod web;
 

@@ -12,15 +12,17 @@ use axum::routing::post;
 use axum::Json;
 use axum::Router;
 use encore_common::metrics::GATEWAY_LOGINS_THROTTLED_TOTAL as LOGINS_THROTTLED;
+use encore_core::accounts;
+use encore_core::sessions::{self as refresh, Refreshed};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::refresh::{self, Refreshed};
+use super::client::ClientAddr;
 use super::rules::{check_email, check_password, check_username};
-use super::throttle::{self, Attempt, ClientAddr};
+use super::throttle::{self, Attempt};
 use super::token::Issuer;
-use super::{device, password, web, Role};
+use super::{device, password, web};
 use crate::checks::Checks;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::JsonBody;
@@ -128,25 +130,15 @@ pub async fn register(
     checks.finish()?;
 
     let hash = password::hash(body.password).await?;
-    let id = Uuid::now_v7();
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "INSERT INTO users (id, email, username, password_hash, role) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(&email)
-    .bind(&username)
-    .bind(&hash)
-    .bind(Role::Listener.as_str())
-    .execute(&mut *tx)
-    .await?;
+    let id = accounts::create(&mut tx, &email, &username, &hash).await?;
     let session = start_session(&issuer, &mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(user = %id, "account registered");
     // Signing up is signing in: the place is known from now on. The account
     // exists already, so failing to note it must not fail the request.
     let limits = issuer.config.login;
-    if let Err(error) = throttle::remember(&db, &limits, id, from).await {
+    if let Err(error) = throttle::remember(&db, &limits, id, from.0).await {
         tracing::warn!(%error, user = %id, "noting the place of a registration failed");
     }
     let mut response = session.answer(StatusCode::CREATED, &headers, &issuer)?;
@@ -175,19 +167,14 @@ pub async fn login(
         checks.fail("password", "must be 1 to 1024 bytes");
     }
     checks.finish()?;
-    let found: Option<(Uuid, String)> = sqlx::query_as(
-        "SELECT id, password_hash FROM users \
-         WHERE deleted_at IS NULL AND (lower(email) = lower($1) OR lower(username) = lower($1))",
-    )
-    .bind(login)
-    .fetch_optional(&db)
-    .await?;
+    let found = accounts::for_login(&db, login).await?;
     let limits = issuer.config.login;
     let device = found.as_ref().and_then(|(id, _)| {
         let key = issuer.config.jwt_secret.as_bytes();
         device::presented(&headers, key, *id, limits.known_for)
     });
-    let attempt = Attempt::new(found.as_ref().map(|f| f.0).ok_or(login), from).with_device(device);
+    let attempt =
+        Attempt::new(found.as_ref().map(|f| f.0).ok_or(login), from.0).with_device(device);
     let standing = throttle::standing(&db, &attempt).await?;
     if let Some(secs) = throttle::judge(&limits, &standing) {
         metrics::counter!(LOGINS_THROTTLED.name, "path" => "native").increment(1);

@@ -171,7 +171,7 @@ mod tests {
             audience: "clients".into(),
             access_ttl: Duration::from_secs(60),
             refresh_ttl: Duration::from_secs(3600),
-            app_password_key: crate::auth::seal::DEV_KEY_HEX.into(),
+            app_password_key: encore_core::credentials::seal::DEV_KEY_HEX.into(),
             login: crate::auth::throttle::Limits {
                 max_failures: 10,
                 max_failures_per_address: 100,

@@ -1,5 +1,5 @@
 //! Who a Subsonic request is from. Three ways, each checked against the
-//! user's app passwords and API keys ([`crate::auth::apps`]), never against
+//! user's app passwords and API keys ([`encore_core::credentials`]), never against
 //! the account password:
 //!
 //! - `apiKey` (OpenSubsonic), alone: sending `u` too is error 43;
@@ -17,10 +17,11 @@ use encore_common::metrics::GATEWAY_LOGINS_THROTTLED_TOTAL as LOGINS_THROTTLED;
 use uuid::Uuid;
 
 use super::params::{Failure, Params};
-use crate::auth::apps::{self, Proof};
-use crate::auth::throttle::{self, Attempt, ClientAddr};
+use crate::auth::client::ClientAddr;
+use crate::auth::throttle::{self, Attempt};
 use crate::auth::Role;
 use crate::state::AppState;
+use encore_core::credentials::{self, Proof};
 
 /// The authenticated caller of a Subsonic request.
 #[derive(Debug, Clone)]
@@ -90,24 +91,24 @@ pub(super) async fn authenticate(
     let (attempt, login) = match &presented {
         // An API key names no account until it matches; its guesses count
         // against the address only.
-        Presented::ApiKey(_) => (Attempt::address_only(from), None),
+        Presented::ApiKey(_) => (Attempt::address_only(from.0), None),
         Presented::Password { user, .. } | Presented::Token { user, .. } => {
             let found = encore_core::accounts::named(&state.db, user).await?;
-            (Attempt::new(found.ok_or(*user), from), found)
+            (Attempt::new(found.ok_or(*user), from.0), found)
         }
     };
     // The standing and the credential are read at once: one round trip's
     // wait instead of two.
     let check = async {
         match (&presented, &login) {
-            (Presented::ApiKey(key), _) => apps::by_api_key(&state.db, key).await,
+            (Presented::ApiKey(key), _) => credentials::by_api_key(&state.db, key).await,
             (Presented::Password { password, .. }, Some(id)) => {
                 let proof = Proof::Password(password);
-                apps::by_app_password(&state.db, &state.sealer, *id, proof).await
+                credentials::by_app_password(&state.db, &state.sealer, *id, proof).await
             }
             (Presented::Token { token, salt, .. }, Some(id)) => {
                 let proof = Proof::Token { token, salt };
-                apps::by_app_password(&state.db, &state.sealer, *id, proof).await
+                credentials::by_app_password(&state.db, &state.sealer, *id, proof).await
             }
             (_, None) => Ok(None),
         }

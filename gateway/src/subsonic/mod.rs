@@ -41,7 +41,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use self::auth::Caller;
 use self::params::{Failure, Params};
 use self::response::{Element, Format, Inner};
-use crate::auth::throttle::ClientAddr;
+use crate::auth::client::ClientAddr;
 use crate::state::AppState;
 
 /// `/rest/{method}`, with CORS for the configured origins (browser-based

@@ -4,8 +4,8 @@
 //! device-cookie protocol). Three counts:
 //!
 //! - **per account and place**. The place is a device cookie
-//!   ([`super::device`]) when the login presents a valid one for that
-//!   account, else the client address ([`super::client`]). Past
+//!   (the gateway's `auth::device`) when the login presents a valid one for
+//!   that account, else the client address. Past
 //!   `max_failures` the pair is refused: whoever guesses from one place runs
 //!   out of guesses there, and only there.
 //! - **per address**, higher because people share addresses behind NAT:
@@ -37,8 +37,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-pub use super::client::ClientAddr;
 pub use judge::{delay, judge, Count, Limits, Standing};
+
+use crate::DbError;
 
 mod judge;
 
@@ -56,14 +57,14 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    pub fn new(account: Result<Uuid, &str>, from: ClientAddr) -> Self {
+    pub fn new(account: Result<Uuid, &str>, from: Option<IpAddr>) -> Self {
         Attempt {
             account: Some(match account {
                 Ok(id) => format!("account:{id}"),
                 Err(login) => format!("login:{}", login.to_lowercase()),
             }),
             user: account.ok(),
-            address: from.0,
+            address: from,
             device: None,
         }
     }
@@ -78,11 +79,11 @@ impl Attempt {
 
     /// An attempt that names no account (an API key): it counts against the
     /// address alone, so guessing keys cannot slow anyone's account.
-    pub fn address_only(from: ClientAddr) -> Self {
+    pub fn address_only(from: Option<IpAddr>) -> Self {
         Attempt {
             account: None,
             user: None,
-            address: from.0,
+            address: from,
             device: None,
         }
     }
@@ -114,34 +115,24 @@ fn address(ip: IpAddr) -> String {
 
 /// Reads the attempt's counts, and whether its address is known to its
 /// account, in one query: a Subsonic client logs in on every request.
-pub async fn standing(db: &PgPool, attempt: &Attempt) -> Result<Standing, sqlx::Error> {
-    type Row = (
-        f64,
-        Option<f64>,
-        Option<i32>,
-        Option<f64>,
-        Option<i32>,
-        Option<f64>,
-        Option<i32>,
-        Option<f64>,
-    );
-    let row: Row = sqlx::query_as(
-        "SELECT extract(epoch FROM now())::float8, \
-                (SELECT extract(epoch FROM succeeded_at)::float8 FROM login_places \
-                 WHERE user_id = $1 AND place = $2), \
-                p.failures, extract(epoch FROM p.last_failed)::float8, \
-                a.failures, extract(epoch FROM a.last_failed)::float8, \
-                u.failures, extract(epoch FROM u.last_failed)::float8 \
-         FROM (SELECT 1) AS one \
-         LEFT JOIN login_failures p ON p.key = $3 \
-         LEFT JOIN login_failures a ON a.key = $4 \
-         LEFT JOIN login_failures u ON u.key = $5",
+pub async fn standing(db: &PgPool, attempt: &Attempt) -> Result<Standing, DbError> {
+    let row = sqlx::query!(
+        r#"SELECT extract(epoch FROM now())::float8 AS "now!",
+                  (SELECT extract(epoch FROM succeeded_at)::float8 FROM login_places
+                   WHERE user_id = $1 AND place = $2) AS address_known_at,
+                  p.failures AS "pair_failures?", extract(epoch FROM p.last_failed)::float8 AS pair_last,
+                  a.failures AS "address_failures?", extract(epoch FROM a.last_failed)::float8 AS address_last,
+                  u.failures AS "account_failures?", extract(epoch FROM u.last_failed)::float8 AS account_last
+           FROM (SELECT 1) AS one
+           LEFT JOIN login_failures p ON p.key = $3
+           LEFT JOIN login_failures a ON a.key = $4
+           LEFT JOIN login_failures u ON u.key = $5"#,
+        attempt.user,
+        attempt.address_key(),
+        attempt.pair_key(),
+        attempt.address_key(),
+        attempt.unknown_key()
     )
-    .bind(attempt.user)
-    .bind(attempt.address_key())
-    .bind(attempt.pair_key())
-    .bind(attempt.address_key())
-    .bind(attempt.unknown_key())
     .fetch_one(db)
     .await?;
     let count = |failures: Option<i32>, last_failed: Option<f64>| {
@@ -151,12 +142,12 @@ pub async fn standing(db: &PgPool, attempt: &Attempt) -> Result<Standing, sqlx::
         })
     };
     Ok(Standing {
-        now: row.0,
+        now: row.now,
         device: attempt.device.is_some(),
-        address_known_at: row.1,
-        pair: count(row.2, row.3),
-        address: count(row.4, row.5),
-        account: count(row.6, row.7),
+        address_known_at: row.address_known_at,
+        pair: count(row.pair_failures, row.pair_last),
+        address: count(row.address_failures, row.address_last),
+        account: count(row.account_failures, row.account_last),
     })
 }
 
@@ -167,7 +158,7 @@ pub async fn failed(
     limits: &Limits,
     attempt: &Attempt,
     standing: &Standing,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DbError> {
     let mut keys: Vec<String> = [attempt.pair_key(), attempt.address_key()]
         .into_iter()
         .flatten()
@@ -176,7 +167,7 @@ pub async fn failed(
         keys.extend(attempt.unknown_key());
     }
     // In one order, so that concurrent failures cannot deadlock.
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO login_failures AS f (key, failures, window_started, last_failed) \
          SELECT key, 1, now(), now() FROM unnest($1::text[]) AS k(key) ORDER BY key \
          ON CONFLICT (key) DO UPDATE SET \
@@ -185,9 +176,9 @@ pub async fn failed(
            window_started = CASE WHEN f.last_failed > now() - make_interval(secs => $2) \
                             THEN f.window_started ELSE now() END, \
            last_failed = now()",
+        &keys,
+        limits.window.as_secs_f64()
     )
-    .bind(&keys)
-    .bind(limits.window.as_secs_f64())
     .execute(db)
     .await?;
     purge(db, limits, standing.now).await
@@ -201,10 +192,9 @@ pub async fn succeeded(
     limits: &Limits,
     attempt: &Attempt,
     standing: &Standing,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DbError> {
     if let (Some(_), Some(pair)) = (standing.pair, attempt.pair_key()) {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1")
-            .bind(pair)
+        sqlx::query!("DELETE FROM login_failures WHERE key = $1", pair)
             .execute(db)
             .await?;
     }
@@ -212,7 +202,7 @@ pub async fn succeeded(
         .address_known_at
         .is_none_or(|at| at + 3_600.0 < standing.now);
     if let (Some(user), true) = (attempt.user, stale) {
-        remember(db, limits, user, ClientAddr(attempt.address)).await?;
+        remember(db, limits, user, attempt.address).await?;
     }
     Ok(())
 }
@@ -222,18 +212,18 @@ pub async fn remember(
     db: &PgPool,
     limits: &Limits,
     user: Uuid,
-    from: ClientAddr,
-) -> Result<(), sqlx::Error> {
-    let Some(ip) = from.0 else {
+    from: Option<IpAddr>,
+) -> Result<(), DbError> {
+    let Some(ip) = from else {
         return Ok(());
     };
-    let now: f64 = sqlx::query_scalar(
-        "INSERT INTO login_places (user_id, place, succeeded_at) VALUES ($1, $2, now()) \
-         ON CONFLICT (user_id, place) DO UPDATE SET succeeded_at = now() \
-         RETURNING extract(epoch FROM succeeded_at)::float8",
+    let now = sqlx::query_scalar!(
+        r#"INSERT INTO login_places (user_id, place, succeeded_at) VALUES ($1, $2, now())
+           ON CONFLICT (user_id, place) DO UPDATE SET succeeded_at = now()
+           RETURNING extract(epoch FROM succeeded_at)::float8 AS "at!""#,
+        user,
+        address(ip)
     )
-    .bind(user)
-    .bind(address(ip))
     .fetch_one(db)
     .await?;
     purge(db, limits, now).await
@@ -244,7 +234,7 @@ static PURGED_AT: AtomicI64 = AtomicI64::new(0);
 
 /// Deletes counts that have lapsed and places no longer known, at most once
 /// a minute per process: both tables would otherwise only grow.
-async fn purge(db: &PgPool, limits: &Limits, now: f64) -> Result<(), sqlx::Error> {
+async fn purge(db: &PgPool, limits: &Limits, now: f64) -> Result<(), DbError> {
     let now = now as i64;
     let last = PURGED_AT.load(Ordering::Relaxed);
     if now - last < 60
@@ -254,14 +244,18 @@ async fn purge(db: &PgPool, limits: &Limits, now: f64) -> Result<(), sqlx::Error
     {
         return Ok(());
     }
-    sqlx::query("DELETE FROM login_failures WHERE last_failed < now() - make_interval(secs => $1)")
-        .bind(limits.window.as_secs_f64())
-        .execute(db)
-        .await?;
-    sqlx::query("DELETE FROM login_places WHERE succeeded_at < now() - make_interval(secs => $1)")
-        .bind(limits.known_for.as_secs_f64())
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM login_failures WHERE last_failed < now() - make_interval(secs => $1)",
+        limits.window.as_secs_f64()
+    )
+    .execute(db)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM login_places WHERE succeeded_at < now() - make_interval(secs => $1)",
+        limits.known_for.as_secs_f64()
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -272,8 +266,8 @@ mod tests {
     use super::judge::TEST_LIMITS as LIMITS;
     use super::*;
 
-    fn from(ip: [u8; 4]) -> ClientAddr {
-        ClientAddr(Some(IpAddr::from(ip)))
+    fn from(ip: [u8; 4]) -> Option<IpAddr> {
+        Some(IpAddr::from(ip))
     }
 
     #[test]
@@ -291,7 +285,7 @@ mod tests {
             device.pair_key(),
             Some(format!("pair:account:{id}@device:n0nce"))
         );
-        let unknown = Attempt::new(Err("Ada@Example.com"), ClientAddr(None));
+        let unknown = Attempt::new(Err("Ada@Example.com"), None);
         assert_eq!(
             unknown.pair_key().as_deref(),
             Some("pair:login:ada@example.com@address:-")

@@ -5,13 +5,16 @@
 
 use std::time::Duration;
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use chacha20poly1305::aead::rand_core::RngCore;
+use chacha20poly1305::aead::OsRng;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use crate::DbError;
 
 /// For cookie sessions: how recent a rotation must be for a second use of the
 /// same token to count as a race between two tabs of one browser (which share
@@ -33,7 +36,6 @@ pub enum Refreshed {
     Raced,
 }
 
-#[derive(sqlx::FromRow)]
 struct TokenRow {
     id: Uuid,
     user_id: Uuid,
@@ -54,20 +56,20 @@ pub async fn issue(
     user: Uuid,
     family: Uuid,
     ttl: Duration,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, DbError> {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let expires_at = OffsetDateTime::now_utc() + ttl;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
+        Uuid::now_v7(),
+        user,
+        family,
+        hash(&token),
+        expires_at
     )
-    .bind(Uuid::now_v7())
-    .bind(user)
-    .bind(family)
-    .bind(hash(&token))
-    .bind(expires_at)
     .execute(conn)
     .await?;
     Ok(token)
@@ -81,15 +83,16 @@ pub async fn rotate(
     presented: &str,
     ttl: Duration,
     race_grace: Duration,
-) -> Result<Refreshed, sqlx::Error> {
+) -> Result<Refreshed, DbError> {
     let mut tx = pool.begin().await?;
-    let row: Option<TokenRow> = sqlx::query_as(
-        "SELECT t.id, t.user_id, t.family_id, t.expires_at, t.used_at, t.revoked_at, \
-                u.deleted_at IS NOT NULL AS user_deleted \
-         FROM refresh_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 FOR UPDATE OF t",
+    let row = sqlx::query_as!(
+        TokenRow,
+        r#"SELECT t.id, t.user_id, t.family_id, t.expires_at, t.used_at, t.revoked_at,
+                  u.deleted_at IS NOT NULL AS "user_deleted!"
+           FROM refresh_tokens t JOIN users u ON u.id = t.user_id
+           WHERE t.token_hash = $1 FOR UPDATE OF t"#,
+        hash(presented)
     )
-    .bind(hash(presented))
     .fetch_optional(&mut *tx)
     .await?;
     let Some(TokenRow {
@@ -116,35 +119,39 @@ pub async fn rotate(
         tracing::warn!(%user, %family, "a rotated refresh token was used again; family revoked");
         return Ok(Refreshed::Reused);
     }
-    sqlx::query("UPDATE refresh_tokens SET used_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE refresh_tokens SET used_at = now() WHERE id = $1",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     let token = issue(&mut tx, user, family, ttl).await?;
     tx.commit().await?;
     Ok(Refreshed::Rotated { user, token })
 }
 
 /// Revokes the family `presented` belongs to (logout). Unknown tokens are ignored.
-pub async fn revoke(pool: &PgPool, presented: &str) -> Result<(), sqlx::Error> {
+pub async fn revoke(pool: &PgPool, presented: &str) -> Result<(), DbError> {
     let mut tx = pool.begin().await?;
-    let family: Option<Uuid> =
-        sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
-            .bind(hash(presented))
-            .fetch_optional(&mut *tx)
-            .await?;
+    let family = sqlx::query_scalar!(
+        "SELECT family_id FROM refresh_tokens WHERE token_hash = $1",
+        hash(presented)
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     if let Some(family) = family {
         revoke_family(&mut tx, family).await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(())
 }
 
-async fn revoke_family(conn: &mut PgConnection, family: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
+async fn revoke_family(conn: &mut PgConnection, family: Uuid) -> Result<(), DbError> {
+    sqlx::query!(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+        family
     )
-    .bind(family)
     .execute(conn)
-    .await
-    .map(|_| ())
+    .await?;
+    Ok(())
 }
