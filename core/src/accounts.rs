@@ -288,3 +288,13 @@ pub async fn role(db: &PgPool, id: Uuid) -> Result<Option<String>, DbError> {
     .fetch_optional(db)
     .await?)
 }
+
+/// The live account with that email address, any case.
+pub async fn with_email(db: &PgPool, email: &str) -> Result<Option<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL",
+        email
+    )
+    .fetch_optional(db)
+    .await?)
+}

@@ -138,6 +138,12 @@ pub async fn backfill_keys(db: &PgPool) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Whether PostgreSQL answers: the readiness check's question.
+pub async fn ping(db: &PgPool) -> Result<(), DbError> {
+    sqlx::query!("SELECT 1 AS one").fetch_one(db).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,10 +110,8 @@ fn readiness(state: &AppState) -> telemetry::ReadyCheck {
     Arc::new(move || {
         let state = state.clone();
         Box::pin(async move {
-            let postgres = sqlx::query("SELECT 1")
-                .execute(&state.db)
+            let postgres = encore_core::db::ping(&state.db)
                 .await
-                .map(|_| ())
                 .map_err(|e| format!("PostgreSQL does not answer: {e}"));
             vec![
                 telemetry::Dependency {

@@ -111,12 +111,7 @@ async fn grant(config: GatewayConfig, email: &str, role: &str) -> anyhow::Result
     let db = encore_core::db::connect(&config.database_url, 1)
         .await
         .context("connecting to PostgreSQL (ENCORE_DATABASE_URL)")?;
-    let id: Option<uuid::Uuid> = sqlx::query_scalar(
-        "SELECT id FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL",
-    )
-    .bind(email)
-    .fetch_optional(&db)
-    .await?;
+    let id = encore_core::accounts::with_email(&db, email).await?;
     let id = id.with_context(|| format!("no account with email {email}"))?;
     encore_gateway::admin::grant_role(&db, id, role).await?;
     println!("{email} is now {}", role.as_str());

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Json;
 use axum::Router;
+use encore_core::catalog::songs;
 use encore_warehouse::features::{self, Reason};
 use encore_warehouse::names;
 use serde::{Deserialize, Serialize};
@@ -126,10 +127,7 @@ pub async fn similar(
 /// catalog dimension knows `track`: an unknown track is a 404, whatever the
 /// statistics hold or whether they are there yet.
 async fn track_known(db: &PgPool, warehouse: &Warehouse, track: Uuid) -> ApiResult<bool> {
-    let in_catalog: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tracks WHERE id = $1)")
-        .bind(track)
-        .fetch_one(db)
-        .await?;
+    let in_catalog = songs::exists(db, track).await?;
     // Tracks can reach the warehouse from the catalog topics alone (another
     // gateway, a replay); an unavailable warehouse cannot vouch for one.
     Ok(in_catalog
@@ -177,13 +175,7 @@ pub async fn mine(
     } else {
         // Liked tracks live in PostgreSQL, not in the warehouse: ask for
         // enough to fill the list after leaving them out.
-        let liked: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT track_id FROM track_likes WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
-        )
-        .bind(user.id)
-        .bind(RECENT_LIKES)
-        .fetch_all(&db)
-        .await?;
+        let liked = songs::liked_lately(&db, user.id, RECENT_LIKES).await?;
         features::recommend(&warehouse.client, user.id, limit + liked.len())
             .await
             .map_err(warehouse_error)?

@@ -233,3 +233,13 @@ pub async fn info(db: &PgPool, id: Uuid) -> Result<Option<Info>, DbError> {
     .fetch_optional(db)
     .await?)
 }
+
+/// The album's stored cover, if it has one.
+pub async fn cover_key(db: &PgPool, id: Uuid) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query_scalar!("SELECT cover_key FROM albums WHERE id = $1", id)
+            .fetch_optional(db)
+            .await?
+            .flatten(),
+    )
+}

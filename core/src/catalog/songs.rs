@@ -185,3 +185,84 @@ pub async fn durations(db: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, i64>, 
         .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.duration_ms)).collect())
 }
+
+/// Whether the song exists.
+pub async fn exists(db: &PgPool, id: Uuid) -> Result<bool, DbError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM tracks WHERE id = $1) AS "exists!""#,
+        id
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// The `limit` songs `user` liked last, newest first.
+pub async fn liked_lately(db: &PgPool, user: Uuid, limit: i64) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT track_id FROM track_likes WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
+        user,
+        limit
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// A song's stored audio, as streams serve it.
+#[derive(Debug, Clone)]
+pub struct StoredAudio {
+    pub key: String,
+    pub content_type: String,
+    pub size: i64,
+    pub etag: String,
+    pub duration_ms: i64,
+}
+
+/// The song's audio; `None` when the song does not exist or has none yet.
+pub async fn audio(db: &PgPool, id: Uuid) -> Result<Option<StoredAudio>, DbError> {
+    let row = sqlx::query!(
+        "SELECT audio_key, audio_content_type, audio_size, audio_etag, duration_ms \
+         FROM tracks WHERE id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|r| {
+        Some(StoredAudio {
+            key: r.audio_key?,
+            content_type: r.audio_content_type?,
+            size: r.audio_size?,
+            etag: r.audio_etag?,
+            duration_ms: r.duration_ms,
+        })
+    }))
+}
+
+/// A song found by its normalised title and artist name ([`crate::keys`]).
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub title_key: String,
+    pub artist_key: String,
+    pub id: Uuid,
+    pub duration_ms: i64,
+}
+
+/// For each (title key, artist key) pair, the song with the lowest id that
+/// has both, if any: how listen histories from elsewhere find our tracks.
+pub async fn matching(
+    db: &PgPool,
+    titles: &[String],
+    artists: &[String],
+) -> Result<Vec<Match>, DbError> {
+    Ok(sqlx::query_as!(
+        Match,
+        r#"SELECT DISTINCT ON (t.title_key, a.name_key) t.title_key, a.name_key AS artist_key,
+                  t.id, t.duration_ms
+           FROM tracks t JOIN artists a ON a.id = t.artist_id
+           WHERE (t.title_key, a.name_key) IN (SELECT * FROM UNNEST($1::text[], $2::text[]))
+           ORDER BY t.title_key, a.name_key, t.id"#,
+        titles,
+        artists
+    )
+    .fetch_all(db)
+    .await?)
+}

@@ -37,6 +37,7 @@ use crate::outbox::Wakeup;
 use crate::state::AppState;
 use crate::storage::Storage;
 use encore_core::catalog::edit::tracks;
+use encore_core::catalog::songs;
 
 /// Upload (up to `max_audio_bytes`, far above the API's usual body limit) and streaming.
 pub fn router(max_audio_bytes: usize) -> Router<AppState> {
@@ -198,12 +199,7 @@ pub async fn stream_url(
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<StreamUrl>> {
-    let exists: Option<bool> =
-        sqlx::query_scalar("SELECT audio_key IS NOT NULL FROM tracks WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&db)
-            .await?;
-    if exists != Some(true) {
+    if songs::audio(&db, id).await?.is_none() {
         return Err(ApiError::not_found("audio of this track"));
     }
     let now = encore_common::now_millis() / 1000;
@@ -273,19 +269,13 @@ pub async fn send(
     request_headers: &HeaderMap,
     wanted: &Wanted,
 ) -> ApiResult<Response> {
-    let stored: Option<StoredAudio> = sqlx::query_as(
-        "SELECT audio_key, audio_content_type, audio_size, audio_etag, duration_ms FROM tracks WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
-    let Some(StoredAudio {
-        audio_key: Some(key),
-        audio_content_type: Some(content_type),
-        audio_size: Some(size),
-        audio_etag: Some(etag),
+    let Some(songs::StoredAudio {
+        key,
+        content_type,
+        size,
+        etag,
         duration_ms,
-    }) = stored
+    }) = songs::audio(db, id).await?
     else {
         return Err(ApiError::not_found("audio of this track"));
     };
@@ -368,16 +358,6 @@ pub async fn send(
             &[(header::CONTENT_RANGE, format!("bytes */{size}"))],
         ),
     }
-}
-
-/// A track's stored audio, all set once audio was uploaded.
-#[derive(sqlx::FromRow)]
-struct StoredAudio {
-    audio_key: Option<String>,
-    audio_content_type: Option<String>,
-    audio_size: Option<i64>,
-    audio_etag: Option<String>,
-    duration_ms: i64,
 }
 
 fn respond(

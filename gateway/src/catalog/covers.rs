@@ -142,12 +142,7 @@ pub async fn cover(
     album: Uuid,
     size: Option<u32>,
 ) -> ApiResult<Response> {
-    let key: Option<Option<String>> =
-        sqlx::query_scalar("SELECT cover_key FROM albums WHERE id = $1")
-            .bind(album)
-            .fetch_optional(db)
-            .await?;
-    let Some(Some(key)) = key else {
+    let Some(key) = encore_core::catalog::albums::cover_key(db, album).await? else {
         return Err(ApiError::not_found("cover"));
     };
     let original = || async {

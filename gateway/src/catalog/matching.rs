@@ -63,24 +63,17 @@ pub async fn match_tracks(
     }
     let titles: Vec<String> = body.items.iter().map(|i| key(&i.title)).collect();
     let artists: Vec<String> = body.items.iter().map(|i| key(&i.artist)).collect();
-    let found: Vec<(String, String, Uuid, i64)> = sqlx::query_as(
-        "SELECT DISTINCT ON (t.title_key, a.name_key) t.title_key, a.name_key, t.id, t.duration_ms \
-         FROM tracks t JOIN artists a ON a.id = t.artist_id \
-         WHERE (t.title_key, a.name_key) IN (SELECT * FROM UNNEST($1::text[], $2::text[])) \
-         ORDER BY t.title_key, a.name_key, t.id",
-    )
-    .bind(&titles)
-    .bind(&artists)
-    .fetch_all(&db)
-    .await?;
+    let found = encore_core::catalog::songs::matching(&db, &titles, &artists).await?;
     let results = titles
         .iter()
         .zip(&artists)
         .map(|(t, a)| {
-            let hit = found.iter().find(|(ft, fa, _, _)| ft == t && fa == a);
+            let hit = found
+                .iter()
+                .find(|m| m.title_key == *t && m.artist_key == *a);
             Matched {
-                track_id: hit.map(|h| h.2),
-                duration_ms: hit.map(|h| h.3),
+                track_id: hit.map(|h| h.id),
+                duration_ms: hit.map(|h| h.duration_ms),
             }
         })
         .collect();
