@@ -30,6 +30,7 @@ COPY common common
 COPY warehouse warehouse
 COPY search search
 COPY core core
+COPY subsonic subsonic
 COPY gateway gateway
 COPY indexer indexer
 COPY etl etl

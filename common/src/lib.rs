@@ -1,10 +1,11 @@
 //! What every Encore service shares, and nothing domain-specific:
 //! configuration from the environment, telemetry (logs, metrics, the ops
-//! endpoints), Kafka plumbing (producer, consumer, topics, dead letters) and
+//! endpoints), the client's address behind proxies, times as text, Kafka plumbing (producer, consumer, topics, dead letters) and
 //! the replayable topic fixtures the tests and `ingest replay` use.
 
 pub mod backoff;
 pub mod catalog;
+pub mod client;
 pub mod config;
 pub mod driver;
 pub mod fixtures;
@@ -14,6 +15,7 @@ pub mod metrics;
 pub mod producer;
 pub mod telemetry;
 pub mod text;
+pub mod times;
 pub mod topics;
 pub mod transaction;
 #[cfg(test)]

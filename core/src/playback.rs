@@ -7,6 +7,18 @@ use uuid::Uuid;
 
 use crate::DbError;
 
+/// A position within a track of `duration` ms: past its end is a client's
+/// mistake, whichever API reports it.
+pub fn check_position(position_ms: i64, duration_ms: i64) -> Result<(), String> {
+    if position_ms > duration_ms {
+        Err(format!(
+            "{position_ms} is past the track's end ({duration_ms} ms)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Report {
     pub track_id: Uuid,

@@ -37,8 +37,9 @@ pub mod recommend;
 pub mod search;
 pub mod state;
 pub mod storage;
+
+pub use encore_common::times;
 pub mod subsonic;
-pub mod times;
 pub mod web;
 
 use std::sync::Arc;
@@ -75,7 +76,7 @@ pub fn app(state: AppState) -> Router {
         .merge(recommend::router())
         .merge(admin::router())
         .merge(dashboard::router())
-        .merge(subsonic::router(&state.config.subsonic_cors_origins));
+        .merge(subsonic::router(&state));
     let web_dir = state.config.web_dir.clone();
     api.route(
         "/openapi.json",

@@ -21,7 +21,7 @@
 
 pub mod accounts;
 pub mod apps;
-pub mod client;
+pub use encore_common::client;
 pub mod device;
 pub mod password;
 pub mod routes;

@@ -127,12 +127,8 @@ pub(crate) mod rules {
     }
 
     /// A position within a track of `duration` ms; shared with Subsonic's reports.
-    pub(crate) fn position(pos: i64, duration: i64) -> Result<(), String> {
-        if pos > duration {
-            Err(format!("{pos} is past the track's end ({duration} ms)"))
-        } else {
-            Ok(())
-        }
+    pub(super) fn position(pos: i64, duration: i64) -> Result<(), String> {
+        encore_core::playback::check_position(pos, duration)
     }
 
     /// RFC 3339 text as epoch milliseconds.

@@ -167,7 +167,7 @@ async fn fuzzing_every_subsonic_method_and_api_operation_finds_nothing() {
     let caller = subsonic::Caller {
         auth: vec![("apiKey".to_string(), key)],
     };
-    let methods: Vec<&str> = encore_gateway::subsonic::methods().collect();
+    let methods: Vec<&str> = encore_subsonic::methods().collect();
     assert!(
         methods.len() > 40,
         "the router lists its methods: {methods:?}"

@@ -13,29 +13,13 @@
 //! an address the account signed in from recently: an app at home keeps
 //! working whatever an attacker does elsewhere.
 
+use encore_common::client::ClientAddr;
 use encore_common::metrics::GATEWAY_LOGINS_THROTTLED_TOTAL as LOGINS_THROTTLED;
-use uuid::Uuid;
+use encore_core::credentials::{self, Proof};
+use encore_core::throttle::{self, Attempt};
 
 use super::params::{Failure, Params};
-use crate::auth::client::ClientAddr;
-use crate::auth::throttle::{self, Attempt};
-use crate::auth::Role;
-use crate::state::AppState;
-use encore_core::credentials::{self, Proof};
-
-/// The authenticated caller of a Subsonic request.
-#[derive(Debug, Clone)]
-pub(super) struct Caller {
-    pub(super) id: Uuid,
-    pub(super) username: String,
-    pub(super) role: Role,
-}
-
-impl Caller {
-    pub(super) fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-}
+use crate::context::{Caller, Subsonic};
 
 /// The credentials a request carries, before any are checked.
 #[derive(Debug, PartialEq, Eq)]
@@ -82,11 +66,11 @@ fn presented(params: &Params) -> Result<Presented<'_>, Failure> {
 
 /// Checks the request's credentials; the caller, or the protocol's error.
 pub(super) async fn authenticate(
-    state: &AppState,
+    state: &Subsonic,
     params: &Params,
     from: ClientAddr,
 ) -> Result<Caller, Failure> {
-    let limits = state.config.auth.login;
+    let limits = state.login;
     let presented = presented(params)?;
     let (attempt, login) = match &presented {
         // An API key names no account until it matches; its guesses count
@@ -140,7 +124,7 @@ pub(super) async fn authenticate(
     Ok(Caller {
         id: matched.user,
         username: matched.username,
-        role: Role::parse(&matched.role).unwrap_or(Role::Listener),
+        admin: matched.role == "admin",
     })
 }
 

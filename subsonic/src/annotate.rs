@@ -9,7 +9,7 @@ use encore_schemas::{Client, ContextKind, Device, PlaybackContext, PlaybackEvent
 use uuid::Uuid;
 
 use super::params::Failure;
-use super::{Ctx, Outcome, Reply};
+use crate::context::{Ctx, Outcome, Reply};
 
 /// Sorts `id`s (which folder-based clients use for albums and artists too)
 /// by what they name; one that names nothing is not found (70).
@@ -238,7 +238,7 @@ pub(super) async fn scrobble(ctx: &Ctx) -> Outcome {
             now,
         ));
     }
-    crate::playback::publish::publish(&ctx.state.events, &events).await?;
+    ctx.state.host.publish(&events).await?;
     Ok(Reply::Empty)
 }
 

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::model::{AlbumElement, ArtistElement, SongElement};
 use super::params::Failure;
 use super::response::Element;
-use super::{Ctx, Outcome, Reply};
-use crate::search::{ids_by_kind, KindPage, ResultType};
+use crate::context::{Ctx, Outcome, Reply};
+use crate::host::Page;
 
 /// Per kind, the most one page returns.
 const MAX_COUNT: i64 = 500;
@@ -21,17 +21,16 @@ const MAX_COUNT: i64 = 500;
 pub(super) async fn search(ctx: &Ctx, id3: bool) -> Outcome {
     let query = ctx.params.get("query").unwrap_or("").trim();
     let query = query.trim_matches('"').trim();
-    let page = |kind, count: &str, offset: &str| -> Result<KindPage, Failure> {
-        Ok(KindPage {
-            kind,
+    let page = |count: &str, offset: &str| -> Result<Page, Failure> {
+        Ok(Page {
             size: ctx.params.count(count, 20, MAX_COUNT)? as usize,
             offset: ctx.params.count(offset, 0, 100_000)? as usize,
         })
     };
     let pages = [
-        page(ResultType::Artist, "artistCount", "artistOffset")?,
-        page(ResultType::Album, "albumCount", "albumOffset")?,
-        page(ResultType::Track, "songCount", "songOffset")?,
+        page("artistCount", "artistOffset")?,
+        page("albumCount", "albumOffset")?,
+        page("songCount", "songOffset")?,
     ];
     let (artists, albums, songs) = if query.is_empty() {
         everything(ctx, &pages).await?
@@ -39,7 +38,7 @@ pub(super) async fn search(ctx: &Ctx, id3: bool) -> Outcome {
         if query.chars().count() > 200 {
             return Err(Failure::invalid("query", "must be at most 200 characters"));
         }
-        let ids = ids_by_kind(&ctx.state.search, query, Some(ctx.caller.id), &pages).await?;
+        let ids = ctx.state.host.search(query, ctx.caller.id, pages).await?;
         found(ctx, &ids).await?
     };
     let (name, album): (_, fn(&Album) -> Element) = if id3 {
@@ -58,10 +57,10 @@ pub(super) async fn search(ctx: &Ctx, id3: bool) -> Outcome {
 type Found = (Vec<Artist>, Vec<Album>, Vec<Song>);
 
 /// The whole catalogue, by name, one page of each kind.
-async fn everything(ctx: &Ctx, pages: &[KindPage; 3]) -> Result<Found, Failure> {
+async fn everything(ctx: &Ctx, pages: &[Page; 3]) -> Result<Found, Failure> {
     let db = &ctx.state.db;
     let user = ctx.caller.id;
-    let window = |p: &KindPage| (p.size as i64, p.offset as i64);
+    let window = |p: &Page| (p.size as i64, p.offset as i64);
     let (size, offset) = window(&pages[0]);
     let artists = artists::by_ids(db, user, &artists::by_name(db, size, offset).await?).await?;
     let (size, offset) = window(&pages[1]);
@@ -79,15 +78,16 @@ async fn everything(ctx: &Ctx, pages: &[KindPage; 3]) -> Result<Found, Failure> 
 
 /// The rows of the ids the search server found, in its order. An id the
 /// index still has but the database no longer does is skipped.
-async fn found(ctx: &Ctx, ids: &[Vec<Uuid>]) -> Result<Found, Failure> {
+async fn found(
+    ctx: &Ctx,
+    [artist_ids, album_ids, song_ids]: &[Vec<Uuid>; 3],
+) -> Result<Found, Failure> {
     let db = &ctx.state.db;
     let user = ctx.caller.id;
-    let empty = Vec::new();
-    let of = |n: usize| ids.get(n).unwrap_or(&empty);
     // Three independent reads: one round trip's wait instead of three.
     Ok(tokio::try_join!(
-        artists::by_ids(db, user, of(0)),
-        albums::by_ids(db, user, of(1)),
-        songs::by_ids(db, user, of(2)),
+        artists::by_ids(db, user, artist_ids),
+        albums::by_ids(db, user, album_ids),
+        songs::by_ids(db, user, song_ids),
     )?)
 }

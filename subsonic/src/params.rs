@@ -8,6 +8,8 @@ use uuid::Uuid;
 
 use encore_core::DbError;
 
+use crate::host::HostError;
+
 /// A failed request: the protocol's code and a message for people.
 #[derive(Debug)]
 pub(super) struct Failure {
@@ -76,15 +78,21 @@ impl From<DbError> for Failure {
     }
 }
 
-/// What the gateway's file paths (audio, covers) and the playback publisher
-/// still answer as HTTP errors, as the protocol's: not found 70, forbidden 50.
-impl From<crate::error::ApiError> for Failure {
-    fn from(error: crate::error::ApiError) -> Self {
-        match error.status.as_u16() {
-            404 => Failure::new(70, error.message),
-            403 => Failure::not_authorized(error.message),
-            400 => Failure::new(10, error.message),
-            _ => Failure::generic(error.message),
+/// The host's failures (files, search, the playback producer).
+impl From<HostError> for Failure {
+    fn from(error: HostError) -> Self {
+        match error {
+            HostError::NotFound(what) => Failure::new(70, what),
+            HostError::Invalid { field, message } => Failure::invalid(&field, &message),
+            HostError::Forbidden(why) => Failure::not_authorized(why),
+            HostError::Unavailable {
+                message,
+                retry_after,
+            } => Failure {
+                retry_after,
+                ..Failure::generic(message)
+            },
+            HostError::Failed(message) => Failure::generic(message),
         }
     }
 }

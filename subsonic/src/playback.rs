@@ -13,9 +13,8 @@ use super::annotate::subsonic_event;
 use super::model::SongElement;
 use super::params::{parse_id, Failure};
 use super::response::Element;
-use super::{Ctx, Outcome, Reply};
-use crate::playback::validate::rules;
-use crate::times::{from_millis, rfc3339};
+use crate::context::{Ctx, Outcome, Reply};
+use encore_common::times::{from_millis, rfc3339};
 
 /// The most listeners getNowPlaying lists.
 const NOW_PLAYING_MAX: u64 = 100;
@@ -140,7 +139,8 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
         .await?
         .ok_or_else(|| Failure::not_found("song"))?;
     // The native events' rule: a report past the track's end is a client bug.
-    rules::position(position_ms, duration).map_err(|why| Failure::invalid("positionMs", &why))?;
+    playback::check_position(position_ms, duration)
+        .map_err(|why| Failure::invalid("positionMs", &why))?;
     let user = ctx.caller.id;
     let mut tx = ctx.state.db.begin().await?;
     let last = playback::last_for_update(&mut tx, user)
@@ -173,7 +173,7 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
         })
         .collect();
     if !ignore && !events.is_empty() {
-        crate::playback::publish::publish(&ctx.state.events, &events).await?;
+        ctx.state.host.publish(&events).await?;
     }
     let report = playback::Report {
         track_id: track,
@@ -190,16 +190,12 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
 /// newest play of each, from the warehouse.
 pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
     let since = encore_common::now_millis().saturating_sub(10 * 60 * 1_000);
-    let playing = history::now_playing(
-        &ctx.state.warehouse.client,
-        since.max(0) as u64,
-        NOW_PLAYING_MAX,
-    )
-    .await
-    .map_err(|error| {
-        tracing::warn!(%error, "the warehouse did not answer now playing");
-        Failure::generic("play statistics are unavailable right now; retry shortly")
-    })?;
+    let playing = history::now_playing(&ctx.state.warehouse, since.max(0) as u64, NOW_PLAYING_MAX)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "the warehouse did not answer now playing");
+            Failure::generic("play statistics are unavailable right now; retry shortly")
+        })?;
     let users: Vec<Uuid> = playing.iter().map(|p| p.user_id).collect();
     // Deleted accounts keep their plays in the warehouse, under an id that
     // no longer names anyone: they are not shown.
@@ -258,7 +254,8 @@ pub(super) async fn save_queue(ctx: &Ctx) -> Outcome {
     // The position is within the current track (the first when none is named).
     let playing = current.unwrap_or(ids[0]);
     if let Some(duration) = durations.get(&playing) {
-        rules::position(position, *duration).map_err(|why| Failure::invalid("position", &why))?;
+        playback::check_position(position, *duration)
+            .map_err(|why| Failure::invalid("position", &why))?;
     }
     let client = ctx.params.get("c").unwrap_or("subsonic");
     queue::save(

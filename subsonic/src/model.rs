@@ -5,7 +5,7 @@
 use encore_core::catalog::{Album, Artist, Song};
 
 use super::response::Element;
-use crate::times::rfc3339;
+use encore_common::times::rfc3339;
 
 /// The file suffix clients show and pick players by.
 pub fn suffix(content_type: &str) -> &'static str {

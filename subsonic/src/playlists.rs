@@ -10,9 +10,8 @@ use uuid::Uuid;
 use super::model::SongElement;
 use super::params::{parse_id, Failure};
 use super::response::Element;
-use super::{Ctx, Outcome, Reply};
-use crate::outbox;
-use crate::times::rfc3339;
+use crate::context::{Ctx, Outcome, Reply};
+use encore_common::times::rfc3339;
 
 fn element(playlist: &Summary) -> Element {
     Element::new("playlist")
@@ -98,7 +97,8 @@ pub(super) async fn create(ctx: &Ctx) -> Outcome {
     };
     playlists::append(&mut tx, id, &songs).await?;
     playlists::publish(&mut tx, id).await?;
-    outbox::commit(&ctx.state.outbox, tx).await?;
+    tx.commit().await?;
+    ctx.state.host.outbox_written();
     Ok(Reply::Payload(read(ctx, id).await?))
 }
 
@@ -127,7 +127,8 @@ pub(super) async fn update(ctx: &Ctx) -> Outcome {
     playlists::remove_positions(&mut tx, id, &remove).await?;
     playlists::append(&mut tx, id, &add).await?;
     playlists::publish(&mut tx, id).await?;
-    outbox::commit(&ctx.state.outbox, tx).await?;
+    tx.commit().await?;
+    ctx.state.host.outbox_written();
     Ok(Reply::Empty)
 }
 
@@ -136,6 +137,7 @@ pub(super) async fn delete(ctx: &Ctx) -> Outcome {
     let mut tx = ctx.state.db.begin().await?;
     let row = playlists::lock_own(&mut tx, id, ctx.caller.id).await?;
     playlists::delete(&mut tx, id, row.version).await?;
-    outbox::commit(&ctx.state.outbox, tx).await?;
+    tx.commit().await?;
+    ctx.state.host.outbox_written();
     Ok(Reply::Empty)
 }

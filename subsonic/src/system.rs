@@ -3,7 +3,7 @@
 
 use super::params::Failure;
 use super::response::{Element, Value};
-use super::{Ctx, Outcome, Reply};
+use crate::context::{Ctx, Outcome, Reply};
 
 /// Encore's whole catalogue is one music folder.
 pub(super) const FOLDER_ID: i64 = 1;

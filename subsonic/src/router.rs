@@ -1,32 +1,4 @@
-//! The Subsonic API (1.16.1) with OpenSubsonic extensions, under `/rest`,
-//! so the apps people already use (DSub, Symfonium, Feishin, ...) work with
-//! Encore. It is another face of the same data: the playlists, stars and
-//! plays are the native API's, and a scrobble is a playback event.
-//!
-//! - `params`: parameters (query or form POST) and the protocol's errors;
-//! - [`response`]: the `subsonic-response` envelope in XML or JSON;
-//! - `auth`: API keys and app passwords, never the account password;
-//! - [`model`]: artists, albums and songs as elements;
-//! - the endpoints, by the protocol's own grouping: `system`, `browse`,
-//!   `lists`, `discover`, `search`, `playlists`, `media`, `annotate`,
-//!   `playback`.
-//!
-//! Every endpoint answers with or without `.view`, to GET and to form POST.
-//! A method Encore does not implement answers a protocol error, never a 404.
-
-mod annotate;
-mod auth;
-mod browse;
-mod discover;
-mod lists;
-mod media;
-pub mod model;
-mod params;
-mod playback;
-mod playlists;
-pub mod response;
-mod search;
-mod system;
+//! `/rest/{method}`: the envelope, authentication, and the table of methods.
 
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
@@ -35,18 +7,22 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use encore_common::client::ClientAddr;
 use futures_util::future::BoxFuture;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use self::auth::Caller;
-use self::params::{Failure, Params};
-use self::response::{Element, Format, Inner};
-use crate::auth::client::ClientAddr;
-use crate::state::AppState;
+use crate::context::{Ctx, Outcome, Reply, Subsonic};
+use crate::params::{Failure, Params};
+use crate::response::{self, Format, Inner};
+use crate::{annotate, auth, browse, discover, lists, media, playback, playlists, search, system};
 
 /// `/rest/{method}`, with CORS for the configured origins (browser-based
 /// clients on other origins; no cookies are involved, so no credentials).
-pub fn router(cors_origins: &[String]) -> Router<AppState> {
+/// Ready to merge into the server's router, whatever its state.
+pub fn router<S: Clone + Send + Sync + 'static>(
+    state: Subsonic,
+    cors_origins: &[String],
+) -> Router<S> {
     let origins: Vec<HeaderValue> = cors_origins
         .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())
@@ -74,33 +50,12 @@ pub fn router(cors_origins: &[String]) -> Router<AppState> {
             get(handle).post(handle).options(preflight),
         )
         .layer(cors)
+        .with_state(state)
 }
-
-/// One request, authenticated.
-struct Ctx {
-    state: AppState,
-    params: Params,
-    caller: Caller,
-    headers: HeaderMap,
-}
-
-/// What an endpoint answers.
-enum Reply {
-    /// `status="ok"` and nothing else.
-    Empty,
-    /// `status="ok"` with this payload.
-    Payload(Element),
-    /// `status="ok"` with this element's children straight in the envelope.
-    List(Element),
-    /// Not an envelope: audio, images.
-    Raw(Response),
-}
-
-type Outcome = Result<Reply, Failure>;
 
 #[tracing::instrument(name = "subsonic", skip_all, fields(method = tracing::field::Empty))]
 async fn handle(
-    State(state): State<AppState>,
+    State(state): State<Subsonic>,
     method: Result<Path<String>, PathRejection>,
     from: ClientAddr,
     RawQuery(query): RawQuery,

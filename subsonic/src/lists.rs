@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::model::{AlbumElement, ArtistElement, SongElement};
 use super::params::Failure;
 use super::response::Element;
-use super::{Ctx, Outcome, Reply};
+use crate::context::{Ctx, Outcome, Reply};
 
 /// The most a list returns at once, as the protocol sets for albums.
 const MAX_SIZE: i64 = 500;
@@ -36,7 +36,7 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
                 AlbumOrder::Recent
             };
             charts::listener_albums(
-                &ctx.state.warehouse.client,
+                &ctx.state.warehouse,
                 user,
                 order,
                 offset as u64,

@@ -2,16 +2,16 @@
 //! native stream's code. Streaming is not listening: only scrobbles and
 //! playback reports count as plays.
 //!
-//! `getCoverArt` serves album covers (`crate::catalog::covers`): the id is an
+//! `getCoverArt` serves album covers (the host's): the id is an
 //! album's (what `coverArt` names), a song's (its album's cover) or an
 //! artist's (the cover of its newest album that has one).
 //!
 //! `stream` transcodes as `format` and `maxBitRate` ask
-//! (`crate::audio::transcode`); `download` always sends the original.
+//! (the host transcodes); `download` always sends the original.
 
 use super::params::Failure;
-use super::{Ctx, Outcome, Reply};
-use crate::audio::Wanted;
+use crate::context::{Ctx, Outcome, Reply};
+use crate::host::Wanted;
 
 pub(super) async fn stream(ctx: &Ctx, download: bool) -> Outcome {
     let id = ctx.params.id("id")?;
@@ -36,8 +36,7 @@ pub(super) async fn stream(ctx: &Ctx, download: bool) -> Outcome {
             kbps,
         }
     };
-    let response =
-        crate::audio::send(&ctx.state.db, &ctx.state.audio, id, &ctx.headers, &wanted).await?;
+    let response = ctx.state.host.stream(id, &ctx.headers, wanted).await?;
     Ok(Reply::Raw(response))
 }
 
@@ -50,7 +49,6 @@ pub(super) async fn cover_art(ctx: &Ctx) -> Outcome {
         .map(|s| u32::try_from(s.clamp(16, 4096)).unwrap_or(4096));
     let album = encore_core::catalog::albums::cover_for(&ctx.state.db, id).await?;
     let album = album.ok_or_else(|| Failure::not_found("cover art"))?;
-    let response =
-        crate::catalog::covers::cover(&ctx.state.db, &ctx.state.storage, album, size).await?;
+    let response = ctx.state.host.cover(album, size).await?;
     Ok(Reply::Raw(response))
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::model::{ArtistElement, SongElement};
 use super::params::Failure;
 use super::response::Element;
-use super::{Ctx, Outcome, Reply};
+use crate::context::{Ctx, Outcome, Reply};
 
 fn warehouse_down(error: clickhouse::error::Error) -> Failure {
     tracing::warn!(%error, "the warehouse did not answer");
@@ -25,7 +25,7 @@ async fn rows(ctx: &Ctx, ids: &[Uuid]) -> Result<Vec<Song>, Failure> {
 
 /// The artist's most played tracks, then the rest of them, up to `count`.
 async fn top_of(ctx: &Ctx, artist: Uuid, count: i64) -> Result<Vec<Uuid>, Failure> {
-    let mut ids = charts::artist_top_tracks(&ctx.state.warehouse.client, artist, count as u64)
+    let mut ids = charts::artist_top_tracks(&ctx.state.warehouse, artist, count as u64)
         .await
         .map_err(warehouse_down)?;
     for id in songs::of_artist(&ctx.state.db, artist, count).await? {
@@ -58,7 +58,7 @@ pub(super) async fn top_songs(ctx: &Ctx) -> Outcome {
 /// without the seeds themselves.
 async fn similar_to(ctx: &Ctx, seeds: &[Uuid], count: i64) -> Result<Vec<Uuid>, Failure> {
     Ok(
-        features::similar_to_any(&ctx.state.warehouse.client, seeds, count as usize)
+        features::similar_to_any(&ctx.state.warehouse, seeds, count as usize)
             .await
             .map_err(warehouse_down)?
             .into_iter()

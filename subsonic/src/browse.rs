@@ -9,7 +9,7 @@ use super::model::{indexed, AlbumElement, ArtistElement, SongElement};
 use super::params::Failure;
 use super::response::Element;
 use super::system::FOLDER_ID;
-use super::{Ctx, Outcome, Reply};
+use crate::context::{Ctx, Outcome, Reply};
 
 /// Articles clients may skip when sorting names; Encore sorts by the whole name.
 const IGNORED_ARTICLES: &str = "";
@@ -53,7 +53,7 @@ pub(super) async fn indexes(ctx: &Ctx) -> Outcome {
                 Element::new("artist")
                     .attr("id", a.id)
                     .attr("name", &a.name)
-                    .opt("starred", a.starred.map(crate::times::rfc3339))
+                    .opt("starred", a.starred.map(encore_common::times::rfc3339))
             }),
         );
     }
@@ -104,7 +104,7 @@ pub(super) async fn directory(ctx: &Ctx) -> Outcome {
             Element::new("directory")
                 .attr("id", artist.id)
                 .attr("name", &artist.name)
-                .opt("starred", artist.starred.map(crate::times::rfc3339))
+                .opt("starred", artist.starred.map(encore_common::times::rfc3339))
                 .list("child", albums.iter().map(|a| a.child("child")).collect()),
         ));
     }
@@ -115,7 +115,7 @@ pub(super) async fn directory(ctx: &Ctx) -> Outcome {
                 .attr("id", album.id)
                 .attr("parent", album.artist_id)
                 .attr("name", &album.title)
-                .opt("starred", album.starred.map(crate::times::rfc3339))
+                .opt("starred", album.starred.map(encore_common::times::rfc3339))
                 .list("child", songs.iter().map(|s| s.element("child")).collect()),
         ));
     }

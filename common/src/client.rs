@@ -1,5 +1,5 @@
 //! Which address a request comes from, for the failed-login throttle
-//! ([`super::throttle`]).
+//! (`encore_core::throttle`), on every login path of both APIs.
 //!
 //! Usually the connection's peer. Behind a load balancer every connection
 //! comes from the balancer, so one attacker would throttle everyone: when
@@ -128,7 +128,7 @@ pub fn client_ip(peer: IpAddr, forwarded: &[Option<IpAddr>], trusted: &[Cidr]) -
 }
 
 /// Where a request came from, when the server knows (it always does when
-/// served with connection info, as [`crate::serve`] does).
+/// served with connection info, as the gateway's `serve` does).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<IpAddr>);
 
