@@ -22,6 +22,7 @@
 //! - [`playback`]: each listener's last playback report.
 //! - [`sessions`]: rotating refresh tokens, stored hashed, with reuse
 //!   detection.
+//! - [`snapshot`]: the whole catalogue republished through the outbox.
 //! - [`syncs`]: source syncs an admin asks for and `ingest sync` runs.
 //! - [`throttle`]: failed logins counted so that guessing slows while no
 //!   one can lock an owner out, for every login path of both APIs.
@@ -35,6 +36,7 @@ pub mod library;
 pub mod outbox;
 pub mod playback;
 pub mod sessions;
+pub mod snapshot;
 pub mod syncs;
 pub mod throttle;
 

@@ -124,3 +124,40 @@ async fn insert(
     .await?;
     Ok(())
 }
+
+/// An unsent outbox row: id, logical topic, entity id, payload, and whether
+/// a tombstone follows it.
+pub type OutboxRow = (i64, String, Uuid, Vec<u8>, bool);
+
+/// Takes the relay's lock for this transaction: one relay publishes at a
+/// time, whichever gateway it runs in. `false` when another holds it.
+pub async fn lead(conn: &mut PgConnection, key: i64) -> Result<bool, DbError> {
+    Ok(
+        sqlx::query_scalar!(r#"SELECT pg_try_advisory_xact_lock($1) AS "led!""#, key)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// The oldest `limit` rows not yet published, in the order written.
+pub async fn pending(conn: &mut PgConnection, limit: i64) -> Result<Vec<OutboxRow>, DbError> {
+    let rows = sqlx::query!(
+        "SELECT id, topic, entity_id, payload, tombstone FROM outbox \
+         WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.topic, r.entity_id, r.payload, r.tombstone))
+        .collect())
+}
+
+/// Marks rows published; committed with the transaction that read them.
+pub async fn mark_sent(conn: &mut PgConnection, ids: &[i64]) -> Result<(), DbError> {
+    sqlx::query!("UPDATE outbox SET sent_at = now() WHERE id = ANY($1)", ids)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

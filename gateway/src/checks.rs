@@ -68,12 +68,7 @@ impl Checks {
     }
 }
 
-/// Trimmed text, or `None` for blank.
-pub fn clean(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
+pub use encore_core::catalog::edit::clean;
 
 #[cfg(test)]
 mod tests {

@@ -7,11 +7,13 @@
 //! shape is written once, and every statement is a fixed string checked
 //! against the schema when the crate is built (`core/.sqlx/`).
 //!
-//! [`edit`] is the other side: the rows as stored, and their changes.
+//! [`edit`] is the other side: the rows as stored, and their changes;
+//! [`import`] writes many of them at once, by external id.
 
 pub mod albums;
 pub mod artists;
 pub mod edit;
+pub mod import;
 pub mod songs;
 
 use std::collections::HashMap;

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::routing;
 use axum::Json;
 use axum::Router;
+pub use encore_core::catalog::edit::trimmed;
 use encore_core::catalog::edit::{self, artists, artists::ArtistRow};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -228,9 +229,4 @@ pub async fn delete(
     artists::delete(&mut tx, id).await?;
     outbox::commit(&outbox, tx).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Genres trimmed, as stored.
-pub fn trimmed(genres: &[String]) -> Vec<String> {
-    genres.iter().map(|g| g.trim().to_string()).collect()
 }

@@ -6,7 +6,9 @@
 //! the time, and a write that rolled back is never published.
 
 pub mod relay;
-pub mod snapshot;
+
+/// `gateway snapshot`'s work, which is the core's.
+pub use encore_core::snapshot;
 
 use std::sync::Arc;
 

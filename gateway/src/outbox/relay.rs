@@ -30,10 +30,10 @@ use encore_common::kafka::{self, KafkaPlumbingError, Producer};
 use encore_common::topics::CATALOG_TOPICS;
 use encore_common::transaction;
 use encore_common::{KafkaConfig, Topics};
+use encore_core::{outbox, DbError};
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{FutureRecord, Producer as _};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 /// Rows per round, published in one Kafka transaction: a bulk import's
 /// backlog goes out in a few large transactions rather than many small ones.
@@ -44,7 +44,7 @@ const LOCK_KEY: i64 = 0x656e_636f_7265_6f62;
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] DbError),
     #[error("broker: {0}")]
     Broker(#[from] KafkaPlumbingError),
     #[error("broker transaction: {0}")]
@@ -119,21 +119,11 @@ impl Relay {
     /// Publishes up to one batch; returns how many rows went out.
     #[tracing::instrument(name = "outbox_round", skip_all, fields(rows = tracing::field::Empty))]
     pub async fn publish_round(&mut self) -> Result<usize, RelayError> {
-        let mut tx = self.db.begin().await?;
-        let leader: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-            .bind(LOCK_KEY)
-            .fetch_one(&mut *tx)
-            .await?;
-        if !leader {
+        let mut tx = self.db.begin().await.map_err(DbError::from)?;
+        if !outbox::lead(&mut tx, LOCK_KEY).await? {
             return Ok(0);
         }
-        let rows: Vec<OutboxRow> = sqlx::query_as(
-            "SELECT id, topic, entity_id, payload, tombstone FROM outbox \
-             WHERE sent_at IS NULL ORDER BY id LIMIT $1",
-        )
-        .bind(BATCH)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = outbox::pending(&mut tx, BATCH).await?;
         let backlog = rows.len();
         if rows.is_empty() {
             metrics::gauge!(encore_common::metrics::OUTBOX_BACKLOG.name).set(0.0);
@@ -142,11 +132,8 @@ impl Relay {
         tracing::Span::current().record("rows", backlog);
         self.produce(&rows).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        sqlx::query("UPDATE outbox SET sent_at = now() WHERE id = ANY($1)")
-            .bind(&ids)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        outbox::mark_sent(&mut tx, &ids).await?;
+        tx.commit().await.map_err(DbError::from)?;
         metrics::counter!(encore_common::metrics::OUTBOX_PUBLISHED_TOTAL.name)
             .increment(backlog as u64);
         Ok(backlog)
@@ -178,8 +165,7 @@ impl Relay {
     }
 }
 
-/// An unsent outbox row: id, logical topic, entity id, payload, tombstone after it.
-pub type OutboxRow = (i64, String, Uuid, Vec<u8>, bool);
+pub use encore_core::outbox::OutboxRow;
 
 /// Sends every row, and a tombstone after each delete, without waiting.
 pub fn send_all(

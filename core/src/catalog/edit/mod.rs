@@ -16,6 +16,18 @@ use uuid::Uuid;
 
 use crate::DbError;
 
+/// Trimmed text, or `None` for blank: how optional text is stored.
+pub fn clean(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Genres trimmed, as stored.
+pub fn trimmed(genres: &[String]) -> Vec<String> {
+    genres.iter().map(|g| g.trim().to_string()).collect()
+}
+
 /// Who is making a change.
 #[derive(Debug, Clone, Copy)]
 pub struct Editor {

@@ -10,7 +10,7 @@
 //! trips per row became a handful per request: the `catalog_import` bench
 //! went from 2,285 to 15,905 new rows/s (docs/ingest.md).
 //!
-//! Nothing here can fail because of one row once [`super::check`] passed it:
+//! Nothing here can fail because of one row once the gateway's checks passed it:
 //! a row whose parent is missing, or whose external id repeats an earlier
 //! row's, is answered with its field before anything is written, and the
 //! only constraint left, each table's unique external id, is what the
@@ -22,22 +22,21 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::rows::{
-    first_of_each, genres_json, ids_by_external, missing, record, stored, to_write, RowOutcome,
+    by_external, first_of_each, genres_json, ids_by_external, missing, record, to_write, Parent,
     Stored,
 };
-use super::ImportRow;
-use crate::catalog::artists::trimmed;
-use crate::checks::clean;
+use super::{ImportRow, RowOutcome};
+use crate::catalog::edit::albums::AlbumRow as Album;
+use crate::catalog::edit::artists::ArtistRow as Artist;
+use crate::catalog::edit::tracks::TrackRow;
+use crate::catalog::edit::{clean, trimmed};
+use crate::keys::key;
 use crate::outbox;
-use encore_core::catalog::edit::albums::{AlbumRow as Album, COLUMNS as ALBUM_COLUMNS};
-use encore_core::catalog::edit::artists::{ArtistRow as Artist, COLUMNS as ARTIST_COLUMNS};
-use encore_core::catalog::edit::tracks::{TrackRow, COLUMNS as TRACK_COLUMNS};
-use encore_core::keys::key;
-use encore_core::DbError;
+use crate::DbError;
 
 /// Applies checked rows (each with its position in the request) and returns
 /// each position's outcome.
-pub(super) async fn apply(
+pub async fn apply(
     conn: &mut PgConnection,
     rows: Vec<(usize, ImportRow)>,
 ) -> Result<Vec<(usize, RowOutcome)>, DbError> {
@@ -97,8 +96,29 @@ async fn artist_rows(
     if rows.is_empty() {
         return Ok(());
     }
-    let ids = rows.iter().map(|(_, r)| r.external_id.clone()).collect();
-    let existing: HashMap<String, Artist> = stored(conn, "artists", ARTIST_COLUMNS, ids).await?;
+    let ids: Vec<String> = rows.iter().map(|(_, r)| r.external_id.clone()).collect();
+    let existing: HashMap<String, Artist> = by_external(
+        sqlx::query!(
+            r#"SELECT id, name, genres, country, image_url, version, external_id AS "external_id!"
+               FROM artists WHERE external_id = ANY($1) FOR UPDATE"#,
+            &ids
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| Stored {
+            external_id: r.external_id,
+            entity: Artist {
+                id: r.id,
+                name: r.name,
+                genres: r.genres,
+                country: r.country,
+                image_url: r.image_url,
+                version: r.version,
+            },
+        })
+        .collect(),
+    );
     let writes = to_write(
         rows,
         &existing,
@@ -110,23 +130,36 @@ async fn artist_rows(
     if writes.is_empty() {
         return Ok(());
     }
-    let saved: Vec<Stored<Artist>> = sqlx::query_as(&format!(
-        "INSERT INTO artists (id, name, genres, country, external_id, name_key) \
-         SELECT id, name, ARRAY(SELECT jsonb_array_elements_text(genres)), country, external_id, name_key \
-         FROM UNNEST($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::text[]) \
-           AS r(id, name, genres, country, external_id, name_key) \
-         ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, genres = EXCLUDED.genres, \
-           country = EXCLUDED.country, name_key = EXCLUDED.name_key, version = artists.version + 1, updated_at = now() \
-         RETURNING {ARTIST_COLUMNS}, external_id"
-    ))
-    .bind(writes.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.name.clone()).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| genres_json(&r.genres)).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.country.clone()).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.external_id.clone()).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| key(&r.name)).collect::<Vec<_>>())
+    let saved: Vec<Stored<Artist>> = sqlx::query!(
+        r#"INSERT INTO artists (id, name, genres, country, external_id, name_key)
+           SELECT id, name, ARRAY(SELECT jsonb_array_elements_text(genres::jsonb)), country, external_id, name_key
+           FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+             AS r(id, name, genres, country, external_id, name_key)
+           ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, genres = EXCLUDED.genres,
+             country = EXCLUDED.country, name_key = EXCLUDED.name_key, version = artists.version + 1, updated_at = now()
+           RETURNING id, name, genres, country, image_url, version, external_id AS "external_id!""#,
+        &writes.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| r.name.clone()).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| genres_json(&r.genres)).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| r.country.clone()).collect::<Vec<_>>() as _,
+        &writes.iter().map(|(_, r)| r.external_id.clone()).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| key(&r.name)).collect::<Vec<_>>()
+    )
     .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| Stored {
+        external_id: r.external_id,
+        entity: Artist {
+            id: r.id,
+            name: r.name,
+            genres: r.genres,
+            country: r.country,
+            image_url: r.image_url,
+            version: r.version,
+        },
+    })
+    .collect();
     record(
         writes,
         saved,
@@ -173,7 +206,7 @@ async fn album_rows(
             _ => None,
         })
         .collect();
-    let artists = ids_by_external(conn, "artists", parents).await?;
+    let artists = ids_by_external(conn, Parent::Artist, parents).await?;
     let mut checked = Vec::with_capacity(rows.len());
     for (at, row) in rows {
         let ImportRow::Album {
@@ -203,8 +236,31 @@ async fn album_rows(
     if checked.is_empty() {
         return Ok(());
     }
-    let ids = checked.iter().map(|(_, r)| r.external_id.clone()).collect();
-    let existing: HashMap<String, Album> = stored(conn, "albums", ALBUM_COLUMNS, ids).await?;
+    let ids: Vec<String> = checked.iter().map(|(_, r)| r.external_id.clone()).collect();
+    let existing: HashMap<String, Album> = by_external(
+        sqlx::query!(
+            r#"SELECT id, artist_id, title, release_year, genres, cover_url, version,
+                      external_id AS "external_id!"
+               FROM albums WHERE external_id = ANY($1) FOR UPDATE"#,
+            &ids
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| Stored {
+            external_id: r.external_id,
+            entity: Album {
+                id: r.id,
+                artist_id: r.artist_id,
+                title: r.title,
+                release_year: r.release_year,
+                genres: r.genres,
+                cover_url: r.cover_url,
+                version: r.version,
+            },
+        })
+        .collect(),
+    );
     let writes = to_write(
         checked,
         &existing,
@@ -221,23 +277,37 @@ async fn album_rows(
     if writes.is_empty() {
         return Ok(());
     }
-    let saved: Vec<Stored<Album>> = sqlx::query_as(&format!(
-        "INSERT INTO albums (id, artist_id, title, release_year, genres, external_id) \
-         SELECT id, artist_id, title, release_year, ARRAY(SELECT jsonb_array_elements_text(genres)), external_id \
-         FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::text[]) \
-           AS r(id, artist_id, title, release_year, genres, external_id) \
-         ON CONFLICT (external_id) DO UPDATE SET artist_id = EXCLUDED.artist_id, title = EXCLUDED.title, \
-           release_year = EXCLUDED.release_year, genres = EXCLUDED.genres, version = albums.version + 1, updated_at = now() \
-         RETURNING {ALBUM_COLUMNS}, external_id"
-    ))
-    .bind(writes.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.artist).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.title.clone()).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.release_year).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| genres_json(&r.genres)).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.external_id.clone()).collect::<Vec<_>>())
+    let saved: Vec<Stored<Album>> = sqlx::query!(
+        r#"INSERT INTO albums (id, artist_id, title, release_year, genres, external_id)
+           SELECT id, artist_id, title, release_year, ARRAY(SELECT jsonb_array_elements_text(genres::jsonb)), external_id
+           FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[])
+             AS r(id, artist_id, title, release_year, genres, external_id)
+           ON CONFLICT (external_id) DO UPDATE SET artist_id = EXCLUDED.artist_id, title = EXCLUDED.title,
+             release_year = EXCLUDED.release_year, genres = EXCLUDED.genres, version = albums.version + 1, updated_at = now()
+           RETURNING id, artist_id, title, release_year, genres, cover_url, version, external_id AS "external_id!""#,
+        &writes.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| r.artist).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| r.title.clone()).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| r.release_year).collect::<Vec<_>>() as _,
+        &writes.iter().map(|(_, r)| genres_json(&r.genres)).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| r.external_id.clone()).collect::<Vec<_>>()
+    )
     .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| Stored {
+        external_id: r.external_id,
+        entity: Album {
+            id: r.id,
+            artist_id: r.artist_id,
+            title: r.title,
+            release_year: r.release_year,
+            genres: r.genres,
+            cover_url: r.cover_url,
+            version: r.version,
+        },
+    })
+    .collect();
     record(
         writes,
         saved,
@@ -303,8 +373,8 @@ async fn track_rows(
             album_ids.extend(album_external_id.iter().filter(|a| !a.is_empty()).cloned());
         }
     }
-    let artists = ids_by_external(conn, "artists", artist_ids).await?;
-    let albums = ids_by_external(conn, "albums", album_ids).await?;
+    let artists = ids_by_external(conn, Parent::Artist, artist_ids).await?;
+    let albums = ids_by_external(conn, Parent::Album, album_ids).await?;
     let mut checked = Vec::with_capacity(rows.len());
     for (at, row) in rows {
         let ImportRow::Track {
@@ -351,8 +421,34 @@ async fn track_rows(
     if checked.is_empty() {
         return Ok(());
     }
-    let ids = checked.iter().map(|(_, r)| r.external_id.clone()).collect();
-    let existing: HashMap<String, TrackRow> = stored(conn, "tracks", TRACK_COLUMNS, ids).await?;
+    let ids: Vec<String> = checked.iter().map(|(_, r)| r.external_id.clone()).collect();
+    let existing: HashMap<String, TrackRow> = by_external(
+        sqlx::query!(
+            r#"SELECT id, artist_id, album_id, title, duration_ms, genre, release_year, track_number,
+                      audio_key, version, external_id AS "external_id!"
+               FROM tracks WHERE external_id = ANY($1) FOR UPDATE"#,
+            &ids
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| Stored {
+            external_id: r.external_id,
+            entity: TrackRow {
+                id: r.id,
+                artist_id: r.artist_id,
+                album_id: r.album_id,
+                title: r.title,
+                duration_ms: r.duration_ms,
+                genre: r.genre,
+                release_year: r.release_year,
+                track_number: r.track_number,
+                audio_key: r.audio_key,
+                version: r.version,
+            },
+        })
+        .collect(),
+    );
     let writes = to_write(
         checked,
         &existing,
@@ -364,30 +460,48 @@ async fn track_rows(
     if writes.is_empty() {
         return Ok(());
     }
-    let saved: Vec<Stored<TrackRow>> = sqlx::query_as(&format!(
-        "INSERT INTO tracks (id, artist_id, album_id, title, duration_ms, genre, release_year, track_number, external_id, title_key) \
-         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::int[], \
-                              $8::int[], $9::text[], $10::text[]) \
-         ON CONFLICT (external_id) DO UPDATE SET artist_id = EXCLUDED.artist_id, album_id = EXCLUDED.album_id, \
-           title = EXCLUDED.title, title_key = EXCLUDED.title_key, genre = EXCLUDED.genre, \
-           release_year = EXCLUDED.release_year, track_number = EXCLUDED.track_number, \
-           duration_ms = CASE WHEN tracks.audio_key IS NULL AND EXCLUDED.duration_ms > 0 \
-                              THEN EXCLUDED.duration_ms ELSE tracks.duration_ms END, \
-           version = tracks.version + 1, updated_at = now() \
-         RETURNING {TRACK_COLUMNS}, external_id"
-    ))
-    .bind(writes.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.artist).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.album).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.title.clone()).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.duration_ms).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.genre.clone()).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.release_year).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.track_number).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| r.external_id.clone()).collect::<Vec<_>>())
-    .bind(writes.iter().map(|(_, r)| key(&r.title)).collect::<Vec<_>>())
+    let saved: Vec<Stored<TrackRow>> = sqlx::query!(
+        r#"INSERT INTO tracks (id, artist_id, album_id, title, duration_ms, genre, release_year, track_number, external_id, title_key)
+           SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::int[],
+                                $8::int[], $9::text[], $10::text[])
+           ON CONFLICT (external_id) DO UPDATE SET artist_id = EXCLUDED.artist_id, album_id = EXCLUDED.album_id,
+             title = EXCLUDED.title, title_key = EXCLUDED.title_key, genre = EXCLUDED.genre,
+             release_year = EXCLUDED.release_year, track_number = EXCLUDED.track_number,
+             duration_ms = CASE WHEN tracks.audio_key IS NULL AND EXCLUDED.duration_ms > 0
+                                THEN EXCLUDED.duration_ms ELSE tracks.duration_ms END,
+             version = tracks.version + 1, updated_at = now()
+           RETURNING id, artist_id, album_id, title, duration_ms, genre, release_year, track_number,
+                     audio_key, version, external_id AS "external_id!""#,
+        &writes.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| r.artist).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| r.album).collect::<Vec<_>>() as _,
+        &writes.iter().map(|(_, r)| r.title.clone()).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| r.duration_ms).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| r.genre.clone()).collect::<Vec<_>>() as _,
+        &writes.iter().map(|(_, r)| r.release_year).collect::<Vec<_>>() as _,
+        &writes.iter().map(|(_, r)| r.track_number).collect::<Vec<_>>() as _,
+        &writes.iter().map(|(_, r)| r.external_id.clone()).collect::<Vec<_>>(),
+        &writes.iter().map(|(_, r)| key(&r.title)).collect::<Vec<_>>()
+    )
     .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| Stored {
+        external_id: r.external_id,
+        entity: TrackRow {
+            id: r.id,
+            artist_id: r.artist_id,
+            album_id: r.album_id,
+            title: r.title,
+            duration_ms: r.duration_ms,
+            genre: r.genre,
+            release_year: r.release_year,
+            track_number: r.track_number,
+            audio_key: r.audio_key,
+            version: r.version,
+        },
+    })
+    .collect();
     record(
         writes,
         saved,

@@ -1,4 +1,4 @@
-//! `gateway snapshot`: republishes the whole catalogue through the outbox.
+//! Republishing the whole catalogue through the outbox (`gateway snapshot`).
 //!
 //! The catalogue topics are compacted, so they already keep the latest change
 //! of every entity. A snapshot is for what compaction cannot give: a topic
@@ -12,9 +12,11 @@ use encore_schemas::EntityType;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{upsert_all, Body};
-use encore_core::catalog::edit::{albums, artists, tracks};
-use encore_core::DbError;
+use crate::catalog::edit::albums::AlbumRow;
+use crate::catalog::edit::artists::ArtistRow;
+use crate::catalog::edit::tracks::TrackRow;
+use crate::outbox::{upsert_all, Body};
+use crate::DbError;
 
 /// Parents before children, so a consumer that reads the topics in this
 /// order meets an album's artist before the album.
@@ -57,7 +59,6 @@ pub async fn snapshot(
     Ok(written)
 }
 
-#[derive(sqlx::FromRow)]
 struct PlaylistWithItems {
     id: Uuid,
     owner_id: Uuid,
@@ -68,65 +69,62 @@ struct PlaylistWithItems {
     track_ids: Vec<Uuid>,
 }
 
-/// The next `limit` rows of `table` after `after`, by id.
-async fn next<R>(
-    conn: &mut PgConnection,
-    table: &str,
-    columns: &str,
-    after: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<R>, sqlx::Error>
-where
-    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
-{
-    sqlx::query_as::<_, R>(&format!(
-        "SELECT {columns} FROM {table} WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"
-    ))
-    .bind(after)
-    .bind(limit)
-    .fetch_all(conn)
-    .await
-}
-
 /// The next `limit` entities of `kind` after `after`, by id.
 async fn page(
     conn: &mut PgConnection,
     kind: EntityType,
     after: Option<Uuid>,
     limit: i64,
-) -> Result<Page, sqlx::Error> {
+) -> Result<Page, DbError> {
     Ok(match kind {
-        EntityType::Artist => {
-            next::<artists::ArtistRow>(conn, "artists", artists::COLUMNS, after, limit)
-                .await?
-                .into_iter()
-                .map(|a| (a.id, a.body(), a.version))
-                .collect()
-        }
-        EntityType::Album => {
-            next::<albums::AlbumRow>(conn, "albums", albums::COLUMNS, after, limit)
-                .await?
-                .into_iter()
-                .map(|a| (a.id, a.body(), a.version))
-                .collect()
-        }
-        EntityType::Track => {
-            next::<tracks::TrackRow>(conn, "tracks", tracks::COLUMNS, after, limit)
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t.body(), t.version))
-                .collect()
-        }
-        EntityType::Playlist => sqlx::query_as::<_, PlaylistWithItems>(
-            "SELECT p.id, p.owner_id, p.name, p.description, p.public, p.version, \
-                    COALESCE(array_agg(i.track_id ORDER BY i.position) \
-                             FILTER (WHERE i.track_id IS NOT NULL), '{}') AS track_ids \
-             FROM playlists p LEFT JOIN playlist_items i ON i.playlist_id = p.id \
-             WHERE ($1::uuid IS NULL OR p.id > $1) \
-             GROUP BY p.id ORDER BY p.id LIMIT $2",
+        EntityType::Artist => sqlx::query_as!(
+            ArtistRow,
+            "SELECT id, name, genres, country, image_url, version FROM artists \
+             WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2",
+            after,
+            limit
         )
-        .bind(after)
-        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.body(), a.version))
+        .collect(),
+        EntityType::Album => sqlx::query_as!(
+            AlbumRow,
+            "SELECT id, artist_id, title, release_year, genres, cover_url, version FROM albums \
+             WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2",
+            after,
+            limit
+        )
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.body(), a.version))
+        .collect(),
+        EntityType::Track => sqlx::query_as!(
+            TrackRow,
+            "SELECT id, artist_id, album_id, title, duration_ms, genre, release_year, track_number, \
+                    audio_key, version FROM tracks \
+             WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2",
+            after,
+            limit
+        )
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.body(), t.version))
+        .collect(),
+        EntityType::Playlist => sqlx::query_as!(
+            PlaylistWithItems,
+            r#"SELECT p.id, p.owner_id, p.name, p.description, p.public, p.version,
+                      COALESCE(array_agg(i.track_id ORDER BY i.position)
+                               FILTER (WHERE i.track_id IS NOT NULL), '{}') AS "track_ids!"
+               FROM playlists p LEFT JOIN playlist_items i ON i.playlist_id = p.id
+               WHERE ($1::uuid IS NULL OR p.id > $1)
+               GROUP BY p.id ORDER BY p.id LIMIT $2"#,
+            after,
+            limit
+        )
         .fetch_all(conn)
         .await?
         .into_iter()

@@ -7,7 +7,7 @@
 //! field and the others go in. Parents (an album's artist, a track's artist
 //! and album) must be in the same request, anywhere in it, or an earlier
 //! one. The writes are set-based, a few statements per request
-//! (`upsert.rs`).
+//! (`encore_core::catalog::import`).
 //!
 //! Listen matching is in [`super::matching`]; the start-up backfill of
 //! normalised keys in [`encore_core::db`].
@@ -16,12 +16,12 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::Json;
 use axum::Router;
+use encore_core::catalog::import::{self, apply};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use self::upsert::apply;
 use super::YEARS;
 use crate::auth::AuthUser;
 use crate::checks::Checks;
@@ -30,9 +30,6 @@ use crate::extract::JsonParts;
 use crate::outbox;
 use crate::outbox::Wakeup;
 use crate::state::AppState;
-
-mod rows;
-mod upsert;
 
 /// The bulk import endpoint.
 pub fn router() -> Router<AppState> {
@@ -89,6 +86,66 @@ pub enum Outcome {
     Rejected,
 }
 
+impl From<import::Outcome> for Outcome {
+    fn from(outcome: import::Outcome) -> Self {
+        match outcome {
+            import::Outcome::Created => Outcome::Created,
+            import::Outcome::Updated => Outcome::Updated,
+            import::Outcome::Unchanged => Outcome::Unchanged,
+        }
+    }
+}
+
+impl From<ImportRow> for import::ImportRow {
+    fn from(row: ImportRow) -> Self {
+        match row {
+            ImportRow::Artist {
+                external_id,
+                name,
+                genres,
+                country,
+            } => import::ImportRow::Artist {
+                external_id,
+                name,
+                genres,
+                country,
+            },
+            ImportRow::Album {
+                external_id,
+                artist_external_id,
+                title,
+                release_year,
+                genres,
+            } => import::ImportRow::Album {
+                external_id,
+                artist_external_id,
+                title,
+                release_year,
+                genres,
+            },
+            ImportRow::Track {
+                external_id,
+                artist_external_id,
+                album_external_id,
+                title,
+                duration_ms,
+                genre,
+                release_year,
+                track_number,
+            } => import::ImportRow::Track {
+                external_id,
+                artist_external_id,
+                album_external_id,
+                title,
+                duration_ms,
+                genre,
+                release_year,
+                track_number,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RowResult {
     pub status: Outcome,
@@ -143,10 +200,14 @@ pub async fn import(
     // A row's own fault comes back with the row; anything else (the database
     // going away) fails the request, which the client retries: every row is
     // idempotent.
+    let checked = checked
+        .into_iter()
+        .map(|(at, row)| (at, row.into()))
+        .collect();
     for (at, outcome) in apply(&mut tx, checked).await? {
         results[at] = Some(match outcome {
             Ok((status, id)) => RowResult {
-                status,
+                status: status.into(),
                 id: Some(id),
                 errors: Vec::new(),
             },

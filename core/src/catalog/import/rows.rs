@@ -8,20 +8,21 @@ use std::collections::HashMap;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::Outcome;
+use super::{Outcome, RowOutcome};
 use crate::outbox;
-use encore_core::DbError;
-
-/// What became of one row: written or left alone with its entity's id, or
-/// refused with the field at fault and why.
-pub(super) type RowOutcome = Result<(Outcome, Uuid), (&'static str, String)>;
+use crate::DbError;
 
 /// An entity as stored, with the external id it was matched by.
-#[derive(sqlx::FromRow)]
 pub(super) struct Stored<T> {
-    #[sqlx(flatten)]
     pub(super) entity: T,
     pub(super) external_id: String,
+}
+
+/// The tables whose ids rows name their parents by.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Parent {
+    Artist,
+    Album,
 }
 
 /// Keeps the first row of each external id; later ones are refused, naming
@@ -52,45 +53,44 @@ pub(super) fn first_of_each<T>(
     kept
 }
 
-/// The ids of the `table`'s rows with these external ids.
+/// The ids of the `parent` rows with these external ids.
 pub(super) async fn ids_by_external(
     conn: &mut PgConnection,
-    table: &str,
+    parent: Parent,
     external_ids: Vec<String>,
 ) -> Result<HashMap<String, Uuid>, DbError> {
     if external_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let found: Vec<(String, Uuid)> = sqlx::query_as(&format!(
-        "SELECT external_id, id FROM {table} WHERE external_id = ANY($1)"
-    ))
-    .bind(external_ids)
-    .fetch_all(&mut *conn)
-    .await?;
+    let found: Vec<(String, Uuid)> = match parent {
+        Parent::Artist => sqlx::query!(
+            r#"SELECT external_id AS "external_id!", id FROM artists WHERE external_id = ANY($1)"#,
+            &external_ids
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.external_id, r.id))
+        .collect(),
+        Parent::Album => sqlx::query!(
+            r#"SELECT external_id AS "external_id!", id FROM albums WHERE external_id = ANY($1)"#,
+            &external_ids
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.external_id, r.id))
+        .collect(),
+    };
     Ok(found.into_iter().collect())
 }
 
-/// The stored entities with these external ids, locked until the request
-/// commits so that two imports of the same rows take turns.
-pub(super) async fn stored<T>(
-    conn: &mut PgConnection,
-    table: &str,
-    columns: &str,
-    external_ids: Vec<String>,
-) -> Result<HashMap<String, T>, DbError>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
-{
-    let found: Vec<Stored<T>> = sqlx::query_as(&format!(
-        "SELECT {columns}, external_id FROM {table} WHERE external_id = ANY($1) FOR UPDATE"
-    ))
-    .bind(external_ids)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(found
+/// Stored entities by external id.
+pub(super) fn by_external<T>(stored: Vec<Stored<T>>) -> HashMap<String, T> {
+    stored
         .into_iter()
         .map(|s| (s.external_id, s.entity))
-        .collect())
+        .collect()
 }
 
 /// Answers the rows whose stored entity already has every field as
@@ -126,10 +126,7 @@ pub(super) fn record<R, T>(
     outcomes: &mut Vec<(usize, RowOutcome)>,
     changed: &mut Vec<(outbox::Body, i64)>,
 ) {
-    let saved: HashMap<String, T> = saved
-        .into_iter()
-        .map(|s| (s.external_id, s.entity))
-        .collect();
+    let saved = by_external(saved);
     for (at, row) in writes {
         let key = external_id(&row);
         if let Some(entity) = saved.get(key) {
