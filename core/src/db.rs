@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::keys::key;
 
@@ -113,27 +112,29 @@ impl From<sqlx::Error> for DbError {
 
 /// Fills normalised keys of rows written before they existed; run at start.
 pub async fn backfill_keys(db: &PgPool) -> Result<(), sqlx::Error> {
-    let artists: Vec<(Uuid, String)> =
-        sqlx::query_as("SELECT id, name FROM artists WHERE name_key = ''")
-            .fetch_all(db)
-            .await?;
-    for (id, name) in artists {
-        sqlx::query("UPDATE artists SET name_key = $2 WHERE id = $1")
-            .bind(id)
-            .bind(key(&name))
-            .execute(db)
-            .await?;
+    let artists = sqlx::query!("SELECT id, name FROM artists WHERE name_key = ''")
+        .fetch_all(db)
+        .await?;
+    for artist in artists {
+        sqlx::query!(
+            "UPDATE artists SET name_key = $2 WHERE id = $1",
+            artist.id,
+            key(&artist.name)
+        )
+        .execute(db)
+        .await?;
     }
-    let tracks: Vec<(Uuid, String)> =
-        sqlx::query_as("SELECT id, title FROM tracks WHERE title_key = ''")
-            .fetch_all(db)
-            .await?;
-    for (id, title) in tracks {
-        sqlx::query("UPDATE tracks SET title_key = $2 WHERE id = $1")
-            .bind(id)
-            .bind(key(&title))
-            .execute(db)
-            .await?;
+    let tracks = sqlx::query!("SELECT id, title FROM tracks WHERE title_key = ''")
+        .fetch_all(db)
+        .await?;
+    for track in tracks {
+        sqlx::query!(
+            "UPDATE tracks SET title_key = $2 WHERE id = $1",
+            track.id,
+            key(&track.title)
+        )
+        .execute(db)
+        .await?;
     }
     Ok(())
 }
