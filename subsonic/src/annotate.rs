@@ -43,34 +43,23 @@ pub(super) async fn star(ctx: &Ctx, star: bool) -> Outcome {
     if targets.is_empty() {
         return Err(Failure::missing("id, albumId or artistId"));
     }
-    let of_kind = |kind: Kind| -> Vec<Uuid> {
-        targets
+    let db = &ctx.state.db;
+    if star {
+        likes::like_all(db, ctx.caller.id, &targets)
+            .await
+            .map_err(|error| match error {
+                DbError::NotFound(_) => Failure::not_found("item"),
+                other => other.into(),
+            })?;
+        return Ok(Reply::Empty);
+    }
+    for kind in Kind::ALL {
+        let ids: Vec<Uuid> = targets
             .iter()
             .filter(|(k, _)| *k == kind)
             .map(|(_, id)| *id)
-            .collect()
-    };
-    let db = &ctx.state.db;
-    if star {
-        // Every id must exist before anything is starred: a call naming one
-        // unknown id changes nothing, rather than half of what it asked.
-        for kind in Kind::ALL {
-            likes::check_known(db, kind, &of_kind(kind))
-                .await
-                .map_err(|error| match error {
-                    DbError::NotFound(_) => Failure::not_found("item"),
-                    other => other.into(),
-                })?;
-        }
-    }
-    for kind in Kind::ALL {
-        let ids = of_kind(kind);
-        if ids.is_empty() {
-            continue;
-        }
-        if star {
-            likes::like(db, ctx.caller.id, kind, &ids).await?;
-        } else {
+            .collect();
+        if !ids.is_empty() {
             likes::unlike(db, ctx.caller.id, kind, &ids).await?;
         }
     }

@@ -6,7 +6,7 @@
 //! from input, and checked against the schema when the crate is built
 //! (`sqlx::query!`, with the prepared descriptions in `core/.sqlx/`).
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::DbError;
@@ -40,7 +40,7 @@ fn distinct(ids: &[Uuid]) -> Vec<Uuid> {
 }
 
 /// Fails with `NotFound` naming the kind unless every one of `ids` exists.
-pub async fn check_known(db: &PgPool, kind: Kind, ids: &[Uuid]) -> Result<(), DbError> {
+pub async fn check_known(db: &mut PgConnection, kind: Kind, ids: &[Uuid]) -> Result<(), DbError> {
     let ids = distinct(ids);
     if ids.is_empty() {
         return Ok(());
@@ -52,7 +52,7 @@ pub async fn check_known(db: &PgPool, kind: Kind, ids: &[Uuid]) -> Result<(), Db
                 r#"SELECT count(*) AS "n!" FROM tracks WHERE id = ANY($1)"#,
                 ids
             )
-            .fetch_one(db)
+            .fetch_one(&mut *db)
             .await?
         }
         Kind::Album => {
@@ -60,7 +60,7 @@ pub async fn check_known(db: &PgPool, kind: Kind, ids: &[Uuid]) -> Result<(), Db
                 r#"SELECT count(*) AS "n!" FROM albums WHERE id = ANY($1)"#,
                 ids
             )
-            .fetch_one(db)
+            .fetch_one(&mut *db)
             .await?
         }
         Kind::Artist => {
@@ -68,7 +68,7 @@ pub async fn check_known(db: &PgPool, kind: Kind, ids: &[Uuid]) -> Result<(), Db
                 r#"SELECT count(*) AS "n!" FROM artists WHERE id = ANY($1)"#,
                 ids
             )
-            .fetch_one(db)
+            .fetch_one(&mut *db)
             .await?
         }
     };
@@ -81,8 +81,44 @@ pub async fn check_known(db: &PgPool, kind: Kind, ids: &[Uuid]) -> Result<(), Db
 /// Likes `ids` of one kind for `user`; liking again changes nothing. Nothing
 /// is liked unless all of them exist (`NotFound` naming the kind).
 pub async fn like(db: &PgPool, user: Uuid, kind: Kind, ids: &[Uuid]) -> Result<(), DbError> {
-    check_known(db, kind, ids).await?;
-    let ids = &distinct(ids)[..];
+    let targets: Vec<(Kind, Uuid)> = ids.iter().map(|id| (kind, *id)).collect();
+    like_all(db, user, &targets).await
+}
+
+/// Likes every one of `targets`, of any kinds, in one transaction: nothing
+/// is liked unless all of them exist (`NotFound` naming the first kind with
+/// a missing one), so a call naming one unknown id changes nothing rather
+/// than half of what it asked.
+pub async fn like_all(db: &PgPool, user: Uuid, targets: &[(Kind, Uuid)]) -> Result<(), DbError> {
+    let of_kind = |kind: Kind| -> Vec<Uuid> {
+        let ids: Vec<Uuid> = targets
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .collect();
+        distinct(&ids)
+    };
+    let mut tx = db.begin().await?;
+    for kind in Kind::ALL {
+        check_known(&mut tx, kind, &of_kind(kind)).await?;
+    }
+    for kind in Kind::ALL {
+        let ids = of_kind(kind);
+        if !ids.is_empty() {
+            insert(&mut tx, user, kind, &ids).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The likes themselves, for ids known to exist.
+async fn insert(
+    conn: &mut PgConnection,
+    user: Uuid,
+    kind: Kind,
+    ids: &[Uuid],
+) -> Result<(), DbError> {
     match kind {
         Kind::Track => sqlx::query!(
             "INSERT INTO track_likes (user_id, track_id) SELECT $1, id FROM tracks WHERE id = ANY($2) \
@@ -90,7 +126,7 @@ pub async fn like(db: &PgPool, user: Uuid, kind: Kind, ids: &[Uuid]) -> Result<(
             user,
             ids
         )
-        .execute(db)
+        .execute(&mut *conn)
         .await?,
         Kind::Album => sqlx::query!(
             "INSERT INTO album_likes (user_id, album_id) SELECT $1, id FROM albums WHERE id = ANY($2) \
@@ -98,7 +134,7 @@ pub async fn like(db: &PgPool, user: Uuid, kind: Kind, ids: &[Uuid]) -> Result<(
             user,
             ids
         )
-        .execute(db)
+        .execute(&mut *conn)
         .await?,
         Kind::Artist => sqlx::query!(
             "INSERT INTO artist_likes (user_id, artist_id) SELECT $1, id FROM artists WHERE id = ANY($2) \
@@ -106,7 +142,7 @@ pub async fn like(db: &PgPool, user: Uuid, kind: Kind, ids: &[Uuid]) -> Result<(
             user,
             ids
         )
-        .execute(db)
+        .execute(&mut *conn)
         .await?,
     };
     Ok(())
