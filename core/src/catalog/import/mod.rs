@@ -4,7 +4,10 @@
 //! row's fields and hands the rest here; see [`upsert`] for how a request
 //! becomes a handful of set-based statements.
 
+mod albums;
+mod artists;
 mod rows;
+mod tracks;
 pub mod upsert;
 
 use uuid::Uuid;
