@@ -67,3 +67,13 @@ pub async fn finish(
     .fetch_optional(db)
     .await?)
 }
+
+/// The newest request, whatever its state: whether a sync is under way.
+pub async fn latest(db: &PgPool) -> Result<Option<Request>, DbError> {
+    Ok(sqlx::query_as!(
+        Request,
+        "SELECT id, status, summary FROM sync_requests ORDER BY requested_at DESC, id DESC LIMIT 1"
+    )
+    .fetch_optional(db)
+    .await?)
+}

@@ -2,10 +2,10 @@
 //! played), getSimilarSongs and getSimilarSongs2 (the co-listening features
 //! the etl computes), getArtistInfo2 and getAlbumInfo2 (similar artists from
 //! the same features; MusicBrainz ids and images where the catalogue has
-//! them), and the lyrics endpoints, which answer empty: Encore stores no
-//! lyrics.
+//! them) with their folder-view twins getArtistInfo and getAlbumInfo, and
+//! the lyrics endpoints, which answer empty: Encore stores no lyrics.
 
-use encore_core::catalog::{albums, artists, songs, Song};
+use encore_core::catalog::{albums, artists, songs, Artist, Song};
 use encore_warehouse::{charts, features};
 use uuid::Uuid;
 
@@ -122,8 +122,10 @@ fn musicbrainz_id(external: Option<String>) -> Option<String> {
     external.filter(|e| e.parse::<Uuid>().is_ok())
 }
 
-/// `getArtistInfo2`: `id` (an artist), `count` similar artists (default 20).
-pub(super) async fn artist_info(ctx: &Ctx) -> Outcome {
+/// `getArtistInfo2` (ID3) or `getArtistInfo` (folders): `id` (an artist),
+/// `count` similar artists (default 20). The folder view names a similar
+/// artist by its folder: id, name and the caller's star.
+pub(super) async fn artist_info(ctx: &Ctx, id3: bool) -> Outcome {
     let id = ctx.params.id("id")?;
     let count = ctx.params.count("count", 20, 100)?;
     let db = &ctx.state.db;
@@ -135,18 +137,27 @@ pub(super) async fn artist_info(ctx: &Ctx) -> Outcome {
     let similar = similar_to(ctx, &seeds, 200).await?;
     let similar = artists::of_tracks(db, &similar, id, count).await?;
     let rows = artists::by_ids(db, ctx.caller.id, &similar).await?;
+    let (name, similar): (_, Vec<Element>) = if id3 {
+        ("artistInfo2", rows.iter().map(ArtistElement::id3).collect())
+    } else {
+        let folder = |a: &Artist| {
+            Element::new("artist")
+                .attr("id", a.id)
+                .attr("name", &a.name)
+                .opt("starred", a.starred.map(encore_common::times::rfc3339))
+        };
+        ("artistInfo", rows.iter().map(folder).collect())
+    };
     Ok(Reply::Payload(
-        Element::new("artistInfo2")
+        Element::new(name)
             .opt("musicBrainzId", musicbrainz_id(info.external_id))
             .opt("largeImageUrl", info.image_url)
-            .list(
-                "similarArtist",
-                rows.iter().map(ArtistElement::id3).collect(),
-            ),
+            .list("similarArtist", similar),
     ))
 }
 
-/// `getAlbumInfo2`: `id` (an album): its MusicBrainz id and cover, when known.
+/// `getAlbumInfo2` and `getAlbumInfo` (an album is its own folder, so the
+/// two answer alike): `id` (an album): its MusicBrainz id and cover, when known.
 pub(super) async fn album_info(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
     let info = albums::info(&ctx.state.db, id)

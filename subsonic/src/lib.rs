@@ -11,7 +11,7 @@
 //! - [`model`]: artists, albums and songs as elements;
 //! - the endpoints, by the protocol's own grouping: `system`, `browse`,
 //!   `lists`, `discover`, `search`, `playlists`, `media`, `annotate`,
-//!   `playback`.
+//!   `playback`, `scan`.
 //!
 //! Every endpoint answers with or without `.view`, to GET and to form POST.
 //! A method Encore does not implement answers a protocol error, never a 404.
@@ -35,6 +35,7 @@ mod playback;
 mod playlists;
 pub mod response;
 mod router;
+mod scan;
 mod search;
 mod system;
 

@@ -14,7 +14,9 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::context::{Ctx, Outcome, Reply, Subsonic};
 use crate::params::{Failure, Params};
 use crate::response::{self, Format, Inner};
-use crate::{annotate, auth, browse, discover, lists, media, playback, playlists, search, system};
+use crate::{
+    annotate, auth, browse, discover, lists, media, playback, playlists, scan, search, system,
+};
 
 /// `/rest/{method}`, with CORS for the configured origins (browser-based
 /// clients on other origins; no cookies are involved, so no credentials).
@@ -206,8 +208,16 @@ const ENDPOINTS: &[(&str, Handler)] = &[
     ("getLyrics", |ctx| {
         Box::pin(async move { discover::lyrics(ctx) })
     }),
-    ("getArtistInfo2", |ctx| Box::pin(discover::artist_info(ctx))),
+    ("getArtistInfo", |ctx| {
+        Box::pin(discover::artist_info(ctx, false))
+    }),
+    ("getArtistInfo2", |ctx| {
+        Box::pin(discover::artist_info(ctx, true))
+    }),
+    ("getAlbumInfo", |ctx| Box::pin(discover::album_info(ctx))),
     ("getAlbumInfo2", |ctx| Box::pin(discover::album_info(ctx))),
+    ("getScanStatus", |ctx| Box::pin(scan::scan_status(ctx))),
+    ("startScan", |ctx| Box::pin(scan::start_scan(ctx))),
 ];
 
 /// The methods `/rest` answers: the one that needs no login, then every

@@ -266,3 +266,12 @@ pub async fn matching(
     .fetch_all(db)
     .await?)
 }
+
+/// How many songs the catalogue holds.
+pub async fn count(db: &PgPool) -> Result<i64, DbError> {
+    Ok(
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM tracks"#)
+            .fetch_one(db)
+            .await?,
+    )
+}

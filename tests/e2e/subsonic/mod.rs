@@ -7,6 +7,7 @@ pub(crate) mod client;
 mod clients;
 mod errors;
 mod listening;
+mod scan;
 mod snapshots;
 
 use encore_indexer::client::SearchClient;

@@ -163,6 +163,9 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
         ("getRandomSongs", vec![("size", "0")]),
         ("getAlbum", vec![]),
         ("getSong", vec![("id", "not-an-id")]),
+        ("getScanStatus", vec![]),
+        ("getArtistInfo", vec![("id", artist)]),
+        ("getAlbumInfo", vec![("id", album)]),
     ];
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
