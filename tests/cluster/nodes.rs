@@ -24,7 +24,13 @@ fn pid_file(name: &str) -> PathBuf {
 
 /// These tests break the cluster's own processes: without it there is
 /// nothing to break.
+/// Also starts logging when `RUST_LOG` asks for it, so that what the
+/// in-process services did during a fault can be read beside the test's
+/// own output (`RUST_LOG=encore_common=debug,warn`, say).
 pub(crate) fn require_cluster() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        encore_common::telemetry::init_logging();
+    }
     assert!(
         std::env::var("ENCORE_CLICKHOUSE_CLUSTER").is_ok_and(|c| !c.is_empty())
             && pid_file("kafka-1").exists(),
