@@ -100,7 +100,7 @@ pub(super) async fn similar_songs(ctx: &Ctx, id3: bool) -> Outcome {
 /// so the list is empty, for a song that exists.
 pub(super) async fn lyrics_by_song(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
-    if songs::duration(&ctx.state.db, id).await?.is_none() {
+    if !songs::exists(&ctx.state.db, id).await? {
         return Err(Failure::not_found("song"));
     }
     Ok(Reply::Payload(
