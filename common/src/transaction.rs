@@ -175,11 +175,10 @@ impl TransactionalCommitter {
         let producer_ = producer.clone();
         let offsets = offsets.clone();
         let timeout = blocking_timeout(&self.config);
-        tokio::task::spawn_blocking(move || {
+        bounded("send_offsets_to_transaction", timeout, move || {
             producer_.send_offsets_to_transaction(&offsets, &group, timeout)
         })
-        .await
-        .map_err(|_| KafkaError::Canceled)??;
+        .await?;
         finish(producer, &self.config, deliveries).await
     }
 
@@ -195,14 +194,84 @@ fn blocking_timeout(config: &KafkaConfig) -> Duration {
     config.produce_timeout.max(Duration::from_secs(10))
 }
 
+/// How long past its own timeout a transactional call may take before it is
+/// given up as stuck ([`bounded`]).
+const STUCK_AFTER: Duration = Duration::from_secs(5);
+
+/// Runs one of librdkafka's blocking transactional calls, given `timeout`,
+/// and waits for it at most [`STUCK_AFTER`] longer.
+///
+/// librdkafka does not always keep its timeouts here:
+/// `send_offsets_to_transaction` can wait forever once the group coordinator
+/// it cached has gone (librdkafka issues 5456 and 5511, open through 2.14).
+/// Encore's etl did exactly that when the brokers were restarted in turn
+/// (`tests/cluster/brokers.rs`), and stopped consuming for good. A stuck call
+/// cannot be cancelled, so it is left behind on a thread of its own: not
+/// tokio's blocking pool, whose shutdown would wait for it. Its caller gets
+/// [`is_stuck`]'s error and replaces the producer; the successor's
+/// `init_transactions` fences the stuck one and aborts its transaction.
+async fn bounded<T: Send + 'static>(
+    what: &'static str,
+    timeout: Duration,
+    call: impl FnOnce() -> Result<T, KafkaError> + Send + 'static,
+) -> Result<T, KafkaError> {
+    wait_at_most(what, timeout + STUCK_AFTER, call).await
+}
+
+/// [`bounded`]'s mechanism: `call` on a detached thread, waited for `wait`.
+async fn wait_at_most<T: Send + 'static>(
+    what: &'static str,
+    wait: Duration,
+    call: impl FnOnce() -> Result<T, KafkaError> + Send + 'static,
+) -> Result<T, KafkaError> {
+    let (done, outcome) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(format!("kafka-{what}"))
+        .spawn(move || {
+            let _ = done.send(call());
+        })
+        .map_err(|error| KafkaError::ClientCreation(format!("a thread for {what}: {error}")))?;
+    match tokio::time::timeout(wait, outcome).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(KafkaError::Canceled),
+        Err(_) => {
+            tracing::warn!(
+                call = what,
+                waited_ms = wait.as_millis() as u64,
+                "librdkafka's transactional call outlived its timeout; abandoning the producer"
+            );
+            Err(stuck())
+        }
+    }
+}
+
+/// The error [`bounded`] gives for a stuck call. librdkafka reports its own
+/// transactional errors as `KafkaError::Transaction`, never as `Global`, so
+/// this one cannot be mistaken for a timeout it reported itself.
+fn stuck() -> KafkaError {
+    KafkaError::Global(RDKafkaErrorCode::OperationTimedOut)
+}
+
+/// Whether `error` says a transactional call was abandoned as stuck: its
+/// producer must be replaced, not reused or aborted (the abort would wait
+/// behind the stuck call).
+pub fn is_stuck(error: &KafkaError) -> bool {
+    matches!(
+        error,
+        KafkaError::Global(RDKafkaErrorCode::OperationTimedOut)
+    )
+}
+
 /// A transactional producer under `transactional_id`, initialised off the
 /// async threads (fencing any earlier producer under that id).
 pub async fn start(config: &KafkaConfig, transactional_id: &str) -> Result<Producer, KafkaError> {
+    let timeout = blocking_timeout(config);
     let config = config.clone();
     let id = transactional_id.to_string();
-    tokio::task::spawn_blocking(move || transactional_producer(&config, &id))
-        .await
-        .map_err(|_| KafkaError::Canceled)?
+    bounded("init_transactions", timeout, move || {
+        transactional_producer(&config, &id)
+    })
+    .await
 }
 
 /// Commits `producer`'s open transaction, then checks that each of its
@@ -214,9 +283,10 @@ pub async fn finish(
 ) -> Result<(), KafkaError> {
     let producer = producer.clone();
     let timeout = blocking_timeout(config);
-    tokio::task::spawn_blocking(move || producer.commit_transaction(timeout))
-        .await
-        .map_err(|_| KafkaError::Canceled)??;
+    bounded("commit_transaction", timeout, move || {
+        producer.commit_transaction(timeout)
+    })
+    .await?;
     // Committed: every delivery succeeded, or the commit would have failed.
     for delivery in deliveries {
         if let Ok(Err((error, _))) = delivery.await {
@@ -227,17 +297,19 @@ pub async fn finish(
 }
 
 /// After `error`, aborts `producer`'s open transaction. Returns whether the
-/// producer can be used again: not when it was fenced or hit another fatal
-/// error, nor when the abort itself failed.
+/// producer can be used again: not when it was fenced, hit another fatal
+/// error or got stuck, nor when the abort itself failed.
 pub async fn abort(producer: &Producer, error: &KafkaError) -> bool {
-    if crate::producer::is_fatal_for_producer(error) {
+    if crate::producer::is_fatal_for_producer(error) || is_stuck(error) {
         return false;
     }
     let producer = producer.clone();
-    let aborted =
-        tokio::task::spawn_blocking(move || producer.abort_transaction(Duration::from_secs(10)))
-            .await;
-    matches!(aborted, Ok(Ok(())))
+    let timeout = Duration::from_secs(10);
+    bounded("abort_transaction", timeout, move || {
+        producer.abort_transaction(timeout)
+    })
+    .await
+    .is_ok()
 }
 
 /// Folds the offsets of `batch`'s records into one value per partition.
@@ -307,5 +379,35 @@ fn rewind(consumer: &StreamConsumer, batch: &[OwnedMessage]) {
         ) {
             tracing::debug!(%error, topic, partition, "not rewinding a partition");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_call_that_returns_in_time_gives_its_own_result() {
+        let ok = wait_at_most("test", Duration::from_secs(5), || Ok(7)).await;
+        assert_eq!(ok.ok(), Some(7));
+        let failed: Result<(), _> = wait_at_most("test", Duration::from_secs(5), || {
+            Err(KafkaError::Global(RDKafkaErrorCode::BrokerNotAvailable))
+        })
+        .await;
+        let failed = failed.expect_err("the call's own error");
+        assert!(!is_stuck(&failed), "{failed}");
+    }
+
+    #[tokio::test]
+    async fn a_call_that_never_returns_is_given_up_as_stuck() {
+        let (_keep, blocked) = std::sync::mpsc::channel::<()>();
+        let started = std::time::Instant::now();
+        let stuck: Result<(), _> = wait_at_most("test", Duration::from_millis(200), move || {
+            let _ = blocked.recv();
+            Ok(())
+        })
+        .await;
+        assert!(stuck.as_ref().is_err_and(is_stuck), "{stuck:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
