@@ -50,6 +50,19 @@ pub async fn profile(db: &PgPool, username: &str) -> Result<Option<Profile>, DbE
     .await?)
 }
 
+/// Every live account's profile, by username: Subsonic's `getUsers`, for
+/// admins. Subsonic has no paging here, and a server's accounts are what an
+/// admin screen lists.
+pub async fn profiles(db: &PgPool) -> Result<Vec<Profile>, DbError> {
+    Ok(sqlx::query_as!(
+        Profile,
+        "SELECT username, email, role FROM users \
+         WHERE deleted_at IS NULL ORDER BY lower(username)"
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 /// A live account as its owner and admins see it.
 #[derive(Debug, Clone)]
 pub struct Account {

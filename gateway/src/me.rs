@@ -225,7 +225,13 @@ pub async fn get_avatar(
     State(storage): State<Storage>,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Response> {
-    let Some(key) = accounts::avatar(&db, id).await? else {
+    avatar(&db, &storage, id).await
+}
+
+/// `user`'s avatar as an HTTP answer: the native route's and Subsonic's
+/// `getAvatar`.
+pub async fn avatar(db: &PgPool, storage: &Storage, id: Uuid) -> ApiResult<Response> {
+    let Some(key) = accounts::avatar(db, id).await? else {
         return Err(ApiError::not_found("avatar"));
     };
     let kind = key.rsplit_once('.').map_or("png", |(_, kind)| kind);

@@ -98,6 +98,14 @@ impl Host for GatewayHost {
         })
     }
 
+    fn avatar(&self, user: Uuid) -> BoxFuture<'_, Result<Response, HostError>> {
+        Box::pin(async move {
+            crate::me::avatar(&self.db, &self.storage, user)
+                .await
+                .map_err(host_error)
+        })
+    }
+
     fn search<'a>(
         &'a self,
         query: &'a str,

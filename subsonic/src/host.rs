@@ -1,7 +1,7 @@
 //! What Subsonic asks of the server it is mounted in. Everything else it
 //! reads and writes through the core (`encore_core`) over its own pool; these
 //! are the parts that live in the server: files (audio with ranges and
-//! transcoding, covers), the search server's ranking, the playback topic's
+//! transcoding, covers, avatars), the search server's ranking, the playback topic's
 //! producer, and the outbox's relay. Navidrome's `server/subsonic` takes its
 //! streamer, artwork and scrobbler the same way, as interfaces.
 
@@ -58,6 +58,9 @@ pub trait Host: Send + Sync + 'static {
 
     /// An album's cover, scaled to fit `size` pixels a side when given.
     fn cover(&self, album: Uuid, size: Option<u32>) -> BoxFuture<'_, Result<Response, HostError>>;
+
+    /// A user's avatar, as the server's own API serves it.
+    fn avatar(&self, user: Uuid) -> BoxFuture<'_, Result<Response, HostError>>;
 
     /// The ids the search server ranks first for `query`, as `user` may see
     /// them: artists, albums and songs, each paged by its own `pages` entry.

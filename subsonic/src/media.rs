@@ -4,14 +4,23 @@
 //!
 //! `getCoverArt` serves album covers (the host's): the id is an
 //! album's (what `coverArt` names), a song's (its album's cover) or an
-//! artist's (the cover of its newest album that has one).
+//! artist's (the cover of its newest album that has one). Where there is no
+//! cover it sends a placeholder picture, as Navidrome does: apps show the
+//! image they get, and an error leaves a broken tile.
 //!
 //! `stream` transcodes as `format` and `maxBitRate` ask
 //! (the host transcodes); `download` always sends the original.
 
+use axum::http::header;
+use axum::response::IntoResponse;
+
 use super::params::Failure;
 use crate::context::{Ctx, Outcome, Reply};
-use crate::host::Wanted;
+use crate::host::{HostError, Wanted};
+
+/// What `getCoverArt` sends for something without a cover: a record on a
+/// dark ground, 300 pixels a side (apps scale it to their tiles).
+const NO_COVER: &[u8] = include_bytes!("../assets/no-cover.png");
 
 pub(super) async fn stream(ctx: &Ctx, download: bool) -> Outcome {
     let id = ctx.params.id("id")?;
@@ -40,6 +49,15 @@ pub(super) async fn stream(ctx: &Ctx, download: bool) -> Outcome {
     Ok(Reply::Raw(response))
 }
 
+/// `getAvatar`: `username`'s picture, which anyone signed in may see (as
+/// the native `/v1/users/{id}/avatar`); 70 when there is none.
+pub(super) async fn avatar(ctx: &Ctx) -> Outcome {
+    let username = ctx.params.required("username")?;
+    let user = encore_core::accounts::named(&ctx.state.db, username).await?;
+    let user = user.ok_or_else(|| Failure::not_found("user"))?;
+    Ok(Reply::Raw(ctx.state.host.avatar(user).await?))
+}
+
 /// `getCoverArt`: `id`, `size` (pixels a side).
 pub(super) async fn cover_art(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
@@ -48,7 +66,25 @@ pub(super) async fn cover_art(ctx: &Ctx) -> Outcome {
         .int("size")?
         .map(|s| u32::try_from(s.clamp(16, 4096)).unwrap_or(4096));
     let album = encore_core::catalog::albums::cover_for(&ctx.state.db, id).await?;
-    let album = album.ok_or_else(|| Failure::not_found("cover art"))?;
-    let response = ctx.state.host.cover(album, size).await?;
-    Ok(Reply::Raw(response))
+    let cover = match album {
+        Some(album) => ctx.state.host.cover(album, size).await,
+        None => Err(HostError::NotFound("cover art".into())),
+    };
+    match cover {
+        Ok(response) => Ok(Reply::Raw(response)),
+        Err(HostError::NotFound(_)) => Ok(Reply::Raw(no_cover())),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn no_cover() -> axum::response::Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            // Short: a cover uploaded later should show soon.
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        NO_COVER,
+    )
+        .into_response()
 }

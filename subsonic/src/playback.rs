@@ -228,66 +228,113 @@ pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
     ))
 }
 
-/// `savePlayQueue`: `id` (repeatable; none clears the queue), `current`,
-/// `position` (ms).
+/// `savePlayQueue`: `id` (repeatable; none clears the queue), `current`
+/// (an id: its first place in the queue), `position` (ms).
 pub(super) async fn save_queue(ctx: &Ctx) -> Outcome {
     let ids = ctx.params.ids("id")?;
+    let current = match ctx.params.get("current").map(parse_id).transpose()? {
+        Some(current) if !ids.is_empty() => Some(
+            ids.iter()
+                .position(|id| *id == current)
+                .ok_or_else(|| Failure::invalid("current", "must be one of the queue's ids"))?,
+        ),
+        _ => None,
+    };
+    store_queue(ctx, &ids, current).await
+}
+
+/// `savePlayQueueByIndex` (OpenSubsonic `indexBasedQueue`): as
+/// `savePlayQueue`, but the current track is a place (`currentIndex`,
+/// from 0), which tells apart two copies of one track.
+pub(super) async fn save_queue_by_index(ctx: &Ctx) -> Outcome {
+    let ids = ctx.params.ids("id")?;
+    let current = match ctx.params.int("currentIndex")? {
+        _ if ids.is_empty() => None,
+        None => return Err(Failure::missing("currentIndex")),
+        Some(index) => Some(
+            usize::try_from(index)
+                .ok()
+                .filter(|at| *at < ids.len())
+                .ok_or_else(|| {
+                    Failure::invalid("currentIndex", "must be a place in the queue, from 0")
+                })?,
+        ),
+    };
+    store_queue(ctx, &ids, current).await
+}
+
+/// Checks and saves a queue whose current track is at `current`.
+async fn store_queue(ctx: &Ctx, ids: &[Uuid], current: Option<usize>) -> Outcome {
     if ids.is_empty() {
         queue::clear(&ctx.state.db, ctx.caller.id).await?;
         return Ok(Reply::Empty);
-    }
-    let current = ctx.params.get("current").map(parse_id).transpose()?;
-    if current.is_some_and(|c| !ids.contains(&c)) {
-        return Err(Failure::invalid(
-            "current",
-            "must be one of the queue's ids",
-        ));
     }
     let position = ctx.params.int("position")?.unwrap_or(0);
     if position < 0 {
         return Err(Failure::invalid("position", "must not be negative"));
     }
-    let durations = songs::durations(&ctx.state.db, &ids).await?;
+    let durations = songs::durations(&ctx.state.db, ids).await?;
     if ids.iter().any(|id| !durations.contains_key(id)) {
         return Err(Failure::not_found("song"));
     }
     // The position is within the current track (the first when none is named).
-    let playing = current.unwrap_or(ids[0]);
+    let playing = ids[current.unwrap_or(0)];
     if let Some(duration) = durations.get(&playing) {
         playback::check_position(position, *duration)
             .map_err(|why| Failure::invalid("position", &why))?;
     }
     let client = ctx.params.get("c").unwrap_or("subsonic");
-    queue::save(
-        &ctx.state.db,
-        ctx.caller.id,
-        &ids,
-        current,
-        position,
-        client,
-    )
-    .await?;
+    queue::save(&ctx.state.db, ctx.caller.id, ids, current, position, client).await?;
     Ok(Reply::Empty)
 }
 
 /// The queue another device saved; nothing when there is none.
 pub(super) async fn queue(ctx: &Ctx) -> Outcome {
+    let Some((saved, entries)) = saved_queue(ctx).await? else {
+        return Ok(Reply::Empty);
+    };
+    Ok(Reply::Payload(with_queue(
+        Element::new("playQueue").opt("current", saved.current_id),
+        ctx,
+        &saved,
+        entries,
+    )))
+}
+
+/// `getPlayQueueByIndex`: the saved queue with its current track's place.
+pub(super) async fn queue_by_index(ctx: &Ctx) -> Outcome {
+    let Some((saved, entries)) = saved_queue(ctx).await? else {
+        return Ok(Reply::Empty);
+    };
+    let current = saved.current_place().map(|at| at as i64);
+    Ok(Reply::Payload(with_queue(
+        Element::new("playQueueByIndex").opt("currentIndex", current),
+        ctx,
+        &saved,
+        entries,
+    )))
+}
+
+async fn saved_queue(ctx: &Ctx) -> Result<Option<(queue::Saved, Vec<Element>)>, Failure> {
     let db = &ctx.state.db;
     let Some(saved) = queue::load(db, ctx.caller.id).await? else {
-        return Ok(Reply::Empty);
+        return Ok(None);
     };
     // A track in the queue twice is listed twice.
     let songs = songs::by_ids(db, ctx.caller.id, &saved.track_ids).await?;
     let entries = songs.iter().map(|s| s.element("entry")).collect();
-    Ok(Reply::Payload(
-        Element::new("playQueue")
-            .opt("current", saved.current_id)
-            .attr("position", saved.position_ms)
-            .attr("username", &ctx.caller.username)
-            .attr("changed", rfc3339(saved.changed_at))
-            .attr("changedBy", saved.changed_by)
-            .list("entry", entries),
-    ))
+    Ok(Some((saved, entries)))
+}
+
+/// `element` (a queue answer with its current track) with the fields both
+/// queue answers share.
+fn with_queue(element: Element, ctx: &Ctx, saved: &queue::Saved, entries: Vec<Element>) -> Element {
+    element
+        .attr("position", saved.position_ms)
+        .attr("username", &ctx.caller.username)
+        .attr("changed", rfc3339(saved.changed_at))
+        .attr("changedBy", saved.changed_by.as_str())
+        .list("entry", entries)
 }
 
 #[cfg(test)]

@@ -18,8 +18,9 @@ use crate::{
     annotate, auth, browse, discover, lists, media, playback, playlists, scan, search, system,
 };
 
-/// `/rest/{method}`, with CORS for the configured origins (browser-based
-/// clients on other origins; no cookies are involved, so no credentials).
+/// `/rest/{method}`, with CORS for the configured origins (any by default:
+/// browser-based clients on other origins; no cookies are involved, so no
+/// credentials).
 /// Ready to merge into the server's router, whatever its state.
 pub fn router<S: Clone + Send + Sync + 'static>(
     state: Subsonic,
@@ -34,13 +35,17 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     } else {
         AllowOrigin::list(origins)
     };
+    // The methods and headers Subsonic web clients send (form posts, ranged
+    // streams), and the streaming headers a player reads back.
     let cors = CorsLayer::new()
         .allow_origin(allow)
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::HEAD, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::RANGE])
         .expose_headers([
-            header::CONTENT_RANGE,
+            header::ACCEPT_RANGES,
+            header::CONTENT_DISPOSITION,
             header::CONTENT_LENGTH,
+            header::CONTENT_RANGE,
             header::RETRY_AFTER,
         ]);
     // OPTIONS is routed so that the CORS layer (which answers preflights
@@ -155,6 +160,8 @@ const ENDPOINTS: &[(&str, Handler)] = &[
         Box::pin(async move { system::token_info(ctx) })
     }),
     ("getUser", |ctx| Box::pin(system::user(ctx))),
+    ("getUsers", |ctx| Box::pin(system::users(ctx))),
+    ("getAvatar", |ctx| Box::pin(media::avatar(ctx))),
     ("getMusicFolders", |_| {
         Box::pin(async { Ok(system::music_folders()) })
     }),
@@ -195,6 +202,12 @@ const ENDPOINTS: &[(&str, Handler)] = &[
     ("getNowPlaying", |ctx| Box::pin(playback::now_playing(ctx))),
     ("savePlayQueue", |ctx| Box::pin(playback::save_queue(ctx))),
     ("getPlayQueue", |ctx| Box::pin(playback::queue(ctx))),
+    ("savePlayQueueByIndex", |ctx| {
+        Box::pin(playback::save_queue_by_index(ctx))
+    }),
+    ("getPlayQueueByIndex", |ctx| {
+        Box::pin(playback::queue_by_index(ctx))
+    }),
     ("getTopSongs", |ctx| Box::pin(discover::top_songs(ctx))),
     ("getSimilarSongs", |ctx| {
         Box::pin(discover::similar_songs(ctx, false))

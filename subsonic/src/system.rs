@@ -1,5 +1,7 @@
 //! System and user endpoints: getLicense, getOpenSubsonicExtensions,
-//! tokenInfo, getMusicFolders, getUser.
+//! tokenInfo, getMusicFolders, getUser, getUsers.
+
+use encore_core::accounts::Profile;
 
 use super::params::Failure;
 use super::response::{Element, Value};
@@ -18,6 +20,7 @@ pub(super) fn extensions() -> Reply {
     let items = [
         "apiKeyAuthentication",
         "formPost",
+        "indexBasedQueue",
         "playbackReport",
         "songLyrics",
     ]
@@ -47,8 +50,7 @@ pub(super) fn music_folders() -> Reply {
     ))
 }
 
-/// A user's roles: what Encore lets that user do through Subsonic. Only the
-/// user or an admin may ask (50 otherwise).
+/// A user's roles. Only the user or an admin may ask (50 otherwise).
 pub(super) async fn user(ctx: &Ctx) -> Outcome {
     let username = ctx.params.required("username")?;
     if !ctx.caller.is_admin() && !username.eq_ignore_ascii_case(&ctx.caller.username) {
@@ -58,6 +60,23 @@ pub(super) async fn user(ctx: &Ctx) -> Outcome {
     }
     let found = encore_core::accounts::profile(&ctx.state.db, username).await?;
     let profile = found.ok_or_else(|| Failure::not_found("user"))?;
+    Ok(Reply::Payload(user_element(profile)))
+}
+
+/// `getUsers`: every account, for admins only (50 otherwise), as `getUser`
+/// shows each.
+pub(super) async fn users(ctx: &Ctx) -> Outcome {
+    if !ctx.caller.is_admin() {
+        return Err(Failure::not_authorized("only admins may list the users"));
+    }
+    let profiles = encore_core::accounts::profiles(&ctx.state.db).await?;
+    let users = profiles.into_iter().map(user_element).collect();
+    Ok(Reply::Payload(Element::new("users").list("user", users)))
+}
+
+/// A user as Subsonic shows one: its roles are what Encore lets that user
+/// do through Subsonic.
+fn user_element(profile: Profile) -> Element {
     let admin = profile.role == "admin";
     let mut user = Element::new("user")
         .attr("username", profile.username)
@@ -79,7 +98,5 @@ pub(super) async fn user(ctx: &Ctx) -> Outcome {
     ] {
         user = user.attr(name, allowed);
     }
-    Ok(Reply::Payload(
-        user.values("folder", vec![Value::Int(FOLDER_ID)]),
-    ))
+    user.values("folder", vec![Value::Int(FOLDER_ID)])
 }

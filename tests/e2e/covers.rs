@@ -56,6 +56,15 @@ async fn covers_upload_scale_and_reach_subsonic_apps() {
         .artist_album_track("Painters", "Orange", "Tangerine")
         .await;
     let album_id = album["id"].as_str().expect("id").to_string();
+    let bare = admin
+        .api
+        .post(
+            "/v1/albums",
+            json!({"artist_id": artist["id"], "title": "Unpainted"}),
+        )
+        .await
+        .expect(201);
+    let bare_album = bare["id"].as_str().expect("id").to_string();
     let dir = std::env::temp_dir().join(format!("encore-covers-{}", run.id));
     std::fs::create_dir_all(&dir).expect("a temp dir");
     let image = png(&dir, 640, 480);
@@ -132,8 +141,16 @@ async fn covers_upload_scale_and_reach_subsonic_apps() {
     );
     let fetched = reqwest::get(large).await.expect("an answer");
     assert_eq!(fetched.status(), 200, "{large}");
+    // Without a cover, or for an id that names nothing, apps get a picture
+    // to show (the placeholder), never an error they would draw as a
+    // broken tile; an id that is no id of Encore's at all is still 70.
     let nothing = uuid::Uuid::new_v4().to_string();
-    assert_eq!(app.error("getCoverArt", &[("id", &nothing)]).await, 70);
+    for id in [nothing.as_str(), bare_album.as_str()] {
+        let art = app.raw("getCoverArt", "json", &[("id", id)]).await;
+        assert_eq!(art.headers["content-type"], "image/png", "{id}");
+        assert_eq!(dimensions(&dir, &art.bytes).1, "300x300", "{id}");
+    }
+    assert_eq!(app.error("getCoverArt", &[("id", "not-an-id")]).await, 70);
     let _ = std::fs::remove_dir_all(&dir);
     gateway.stop().await;
     run.cleanup().await;

@@ -1,5 +1,6 @@
 //! The play queue a listener saves on one device and resumes on another
-//! (Subsonic's `savePlayQueue` and `getPlayQueue`): one row per listener.
+//! (Subsonic's `savePlayQueue` and `getPlayQueue`, and their by-index twins):
+//! one row per listener.
 
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -12,6 +13,9 @@ pub struct Saved {
     /// In order; a track may be there more than once.
     pub track_ids: Vec<Uuid>,
     pub current_id: Option<Uuid>,
+    /// The current track's place in `track_ids`: the one of several copies
+    /// that is playing. None in queues saved before places were kept.
+    pub current_index: Option<i32>,
     /// Within the current track.
     pub position_ms: i64,
     pub changed_at: OffsetDateTime,
@@ -19,23 +23,44 @@ pub struct Saved {
     pub changed_by: String,
 }
 
-/// Replaces `user`'s queue.
+impl Saved {
+    /// The current track's place: as saved, or else the first place of the
+    /// current track.
+    pub fn current_place(&self) -> Option<usize> {
+        match self.current_index {
+            Some(index) => usize::try_from(index).ok(),
+            None => {
+                let current = self.current_id?;
+                self.track_ids.iter().position(|id| *id == current)
+            }
+        }
+    }
+}
+
+/// Replaces `user`'s queue; `current` is the playing track's place in
+/// `tracks` (the caller checked that it is one).
 pub async fn save(
     db: &PgPool,
     user: Uuid,
     tracks: &[Uuid],
-    current: Option<Uuid>,
+    current: Option<usize>,
     position_ms: i64,
     client: &str,
 ) -> Result<(), DbError> {
+    let current_id = current.and_then(|at| tracks.get(at).copied());
+    let current_index = current
+        .filter(|_| current_id.is_some())
+        .and_then(|at| i32::try_from(at).ok());
     sqlx::query!(
-        "INSERT INTO play_queues (user_id, track_ids, current_id, position_ms, changed_by) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET \
+        "INSERT INTO play_queues (user_id, track_ids, current_id, current_index, position_ms, changed_by) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO UPDATE SET \
          track_ids = EXCLUDED.track_ids, current_id = EXCLUDED.current_id, \
-         position_ms = EXCLUDED.position_ms, changed_by = EXCLUDED.changed_by, changed_at = now()",
+         current_index = EXCLUDED.current_index, position_ms = EXCLUDED.position_ms, \
+         changed_by = EXCLUDED.changed_by, changed_at = now()",
         user,
         tracks,
-        current,
+        current_id,
+        current_index,
         position_ms,
         client
     )
@@ -55,7 +80,7 @@ pub async fn clear(db: &PgPool, user: Uuid) -> Result<(), DbError> {
 pub async fn load(db: &PgPool, user: Uuid) -> Result<Option<Saved>, DbError> {
     Ok(sqlx::query_as!(
         Saved,
-        "SELECT track_ids, current_id, position_ms, changed_at, changed_by \
+        "SELECT track_ids, current_id, current_index, position_ms, changed_at, changed_by \
          FROM play_queues WHERE user_id = $1",
         user
     )

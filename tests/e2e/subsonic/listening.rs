@@ -159,6 +159,53 @@ async fn reports_queues_ratings_now_playing_top_and_similar_songs() {
             .await,
         10
     );
+    // The index-based twins (OpenSubsonic `indexBasedQueue`): the second
+    // copy of a track twice in the queue is the current one, which an id
+    // cannot say. The id-based answer names the track; the by-index answer
+    // of an id-based save takes the track's first place.
+    let by_index = by_token.ok("getPlayQueueByIndex", &[]).await;
+    assert_eq!(
+        by_index["playQueueByIndex"]["currentIndex"], 1,
+        "{by_index}"
+    );
+    by_key
+        .ok(
+            "savePlayQueueByIndex",
+            &[
+                ("id", &cat.tracks[2]),
+                ("id", song),
+                ("id", &cat.tracks[2]),
+                ("currentIndex", "2"),
+                ("position", "1500"),
+            ],
+        )
+        .await;
+    let by_index = by_token.ok("getPlayQueueByIndex", &[]).await;
+    assert_eq!(
+        by_index["playQueueByIndex"]["currentIndex"], 2,
+        "{by_index}"
+    );
+    assert_eq!(by_index["playQueueByIndex"]["position"], 1500);
+    assert_eq!(ids(&by_index["playQueueByIndex"]["entry"]).len(), 3);
+    let queue = by_token.ok("getPlayQueue", &[]).await;
+    assert_eq!(queue["playQueue"]["current"], cat.tracks[2].as_str());
+    for bad in [
+        vec![("id", song), ("currentIndex", "1")],
+        vec![("id", song), ("currentIndex", "-1")],
+        vec![("id", song)],
+    ] {
+        assert_eq!(
+            by_key.error("savePlayQueueByIndex", &bad).await,
+            10,
+            "{bad:?}"
+        );
+    }
+    by_key.ok("savePlayQueueByIndex", &[]).await;
+    assert!(by_token
+        .ok("getPlayQueueByIndex", &[])
+        .await
+        .get("playQueueByIndex")
+        .is_none());
     by_key.ok("savePlayQueue", &[]).await;
     assert!(by_token
         .ok("getPlayQueue", &[])

@@ -9,6 +9,7 @@ mod errors;
 mod listening;
 mod scan;
 mod snapshots;
+mod users;
 
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};
