@@ -60,7 +60,9 @@ pub struct GatewayConfig {
     pub outbox_transactional_id: String,
     /// `ENCORE_SUBSONIC_CORS_ORIGINS`: origins (comma-separated, or `*`)
     /// whose pages may call `/rest` from a browser: Subsonic web clients
-    /// served elsewhere. None by default.
+    /// served elsewhere. Any by default, as Navidrome does: `/rest` never
+    /// authenticates by cookie, so a page on another origin gains nothing its
+    /// own credentials would not give it. An allow-list narrows it.
     pub subsonic_cors_origins: Vec<String>,
     pub transcode: TranscodeConfig,
     /// `ENCORE_WEB_DIR`: the built web app (`npm run build` in `web/`), served
@@ -177,7 +179,7 @@ impl GatewayConfig {
             clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),
             search_prefix: string("ENCORE_SEARCH_PREFIX", ""),
             search_popularity_weight: parse("ENCORE_SEARCH_POPULARITY_WEIGHT", 1.0)?,
-            subsonic_cors_origins: string("ENCORE_SUBSONIC_CORS_ORIGINS", "")
+            subsonic_cors_origins: string("ENCORE_SUBSONIC_CORS_ORIGINS", "*")
                 .split(',')
                 .map(|o| o.trim().trim_end_matches('/').to_string())
                 .filter(|o| !o.is_empty())
