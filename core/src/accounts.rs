@@ -125,8 +125,8 @@ pub struct Deleted {
 }
 
 /// Deletes the live account `id` inside the caller's transaction: its
-/// playlists (their deletions written to the outbox), likes, sessions and
-/// artist links go, and the row is anonymised so ids in past events point
+/// playlists (their deletions written to the outbox), likes, bookmarks,
+/// play queue, sessions and artist links go, and the row is anonymised so ids in past events point
 /// at nothing personal. `None` if there is no such account.
 pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<Option<Deleted>, DbError> {
     let Some(locked) = sqlx::query!(
@@ -160,6 +160,13 @@ pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<Option<Deleted>
         .execute(&mut *conn)
         .await?;
     sqlx::query!("DELETE FROM artist_likes WHERE user_id = $1", id)
+        .execute(&mut *conn)
+        .await?;
+    // Where they stopped and what they queued are theirs alone too.
+    sqlx::query!("DELETE FROM bookmarks WHERE user_id = $1", id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!("DELETE FROM play_queues WHERE user_id = $1", id)
         .execute(&mut *conn)
         .await?;
     sqlx::query!("DELETE FROM refresh_tokens WHERE user_id = $1", id)

@@ -23,6 +23,7 @@
 
 mod annotate;
 mod auth;
+mod bookmarks;
 mod browse;
 mod context;
 mod discover;

@@ -15,7 +15,8 @@ use crate::context::{Ctx, Outcome, Reply, Subsonic};
 use crate::params::{Failure, Params};
 use crate::response::{self, Format, Inner};
 use crate::{
-    annotate, auth, browse, discover, lists, media, playback, playlists, scan, search, system,
+    annotate, auth, bookmarks, browse, discover, lists, media, playback, playlists, scan, search,
+    system,
 };
 
 /// `/rest/{method}`, with CORS for the configured origins (any by default:
@@ -208,6 +209,9 @@ const ENDPOINTS: &[(&str, Handler)] = &[
     ("getPlayQueueByIndex", |ctx| {
         Box::pin(playback::queue_by_index(ctx))
     }),
+    ("getBookmarks", |ctx| Box::pin(bookmarks::list(ctx))),
+    ("createBookmark", |ctx| Box::pin(bookmarks::create(ctx))),
+    ("deleteBookmark", |ctx| Box::pin(bookmarks::delete(ctx))),
     ("getTopSongs", |ctx| Box::pin(discover::top_songs(ctx))),
     ("getSimilarSongs", |ctx| {
         Box::pin(discover::similar_songs(ctx, false))

@@ -291,6 +291,12 @@ fn endpoints(w: &World) -> Vec<Endpoint> {
         Endpoint::new(M::GET, "/v1/me/likes/tracks", Owner, Body::None),
         Endpoint::new(M::PUT, "/v1/me/likes/tracks/{id}", Owner, Body::None).of(track),
         Endpoint::new(M::DELETE, "/v1/me/likes/tracks/{id}", Owner, Body::None).of(track).idempotent(),
+        Endpoint::new(M::GET, "/v1/me/bookmarks", Owner, Body::None),
+        Endpoint::new(M::PUT, "/v1/me/bookmarks/{id}", Owner, json(json!({"position_ms": 0})))
+            .wrong(json!({"position_ms": "start"}), "position_ms")
+            .requires("position_ms")
+            .of(track),
+        Endpoint::new(M::DELETE, "/v1/me/bookmarks/{id}", Owner, Body::None).of(track).idempotent(),
         Endpoint::new(M::GET, "/v1/me/history", Owner, Body::None),
         Endpoint::new(M::POST, "/v1/events/playback", Owner, json(json!({"events": [event(1, w.owner.id)]})))
             .wrong(json!({"events": "all of them"}), "events")

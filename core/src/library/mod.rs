@@ -1,5 +1,6 @@
 //! What a listener keeps of the catalogue.
 
+pub mod bookmarks;
 pub mod likes;
 pub mod playlists;
 pub mod queue;

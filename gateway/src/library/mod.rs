@@ -1,5 +1,6 @@
-//! A listener's library: playlists, likes and listening history.
+//! A listener's library: playlists, likes, bookmarks and listening history.
 
+pub mod bookmarks;
 pub mod history;
 pub mod likes;
 pub mod playlists;
@@ -8,10 +9,11 @@ use axum::Router;
 
 use crate::state::AppState;
 
-/// Playlists, likes and history.
+/// Playlists, likes, bookmarks and history.
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(playlists::router())
         .merge(likes::router())
+        .merge(bookmarks::router())
         .merge(history::router())
 }

@@ -3,6 +3,7 @@
 //! reference clients (GET with an API key; form POST with the md5 token),
 //! and every protocol error.
 
+mod bookmarks;
 pub(crate) mod client;
 mod clients;
 mod errors;

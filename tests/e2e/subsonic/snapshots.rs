@@ -101,6 +101,16 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
         .await;
     by_key
         .ok(
+            "createBookmark",
+            &[
+                ("id", &cat.tracks[1]),
+                ("position", "2000"),
+                ("comment", "here"),
+            ],
+        )
+        .await;
+    by_key
+        .ok(
             "reportPlayback",
             &[
                 ("mediaId", &cat.tracks[1]),
@@ -167,6 +177,7 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
         ("getArtistInfo", vec![("id", artist)]),
         ("getAlbumInfo", vec![("id", album)]),
         ("getPlayQueueByIndex", vec![]),
+        ("getBookmarks", vec![]),
     ];
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);

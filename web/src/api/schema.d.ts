@@ -512,6 +512,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/bookmarks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's bookmarks. */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/bookmarks/{track_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets the caller's bookmark in a track; saving again moves it. */
+        put: operations["save"];
+        post?: never;
+        /**
+         * Removes the caller's bookmark in a track; removing an absent one changes
+         *     nothing, so a retried removal is harmless.
+         */
+        delete: operations["remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/history": {
         parameters: {
             query?: never;
@@ -975,6 +1013,22 @@ export interface components {
          * @description The raw bytes of the file, as the body.
          */
         Binary: string;
+        /** @description Where the caller stopped in one track. */
+        Bookmark: {
+            /** @description RFC 3339: the last time it moved. */
+            changed_at: string;
+            comment: string;
+            /** @description RFC 3339. */
+            created_at: string;
+            /** Format: int64 */
+            position_ms: number;
+            /** Format: uuid */
+            track_id: string;
+        };
+        Bookmarks: {
+            /** @description The last changed first. */
+            items: components["schemas"]["Bookmark"][];
+        };
         Chart_ArtistEntry: {
             items: {
                 /** Format: uuid */
@@ -1295,6 +1349,15 @@ export interface components {
             plays: number;
             top_artists: components["schemas"]["Counted"][];
             top_tracks: components["schemas"]["Counted"][];
+        };
+        NewBookmark: {
+            /** @description A note, up to 500 characters on one line. */
+            comment?: string;
+            /**
+             * Format: int64
+             * @description Milliseconds into the track; within it.
+             */
+            position_ms: number;
         };
         NewCredential: {
             /**
@@ -3460,6 +3523,117 @@ export interface operations {
                 };
             };
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bookmarks"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                track_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewBookmark"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bookmark"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                track_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
