@@ -35,6 +35,7 @@ pub mod keys;
 pub mod library;
 pub mod outbox;
 pub mod playback;
+pub mod radio;
 pub mod sessions;
 pub mod snapshot;
 pub mod syncs;

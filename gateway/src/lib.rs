@@ -33,6 +33,7 @@ pub mod outbox;
 pub mod paging;
 pub mod playback;
 pub mod produce;
+pub mod radio;
 pub mod recommend;
 pub mod search;
 pub mod state;
@@ -74,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .merge(search::router())
         .merge(charts::router())
         .merge(recommend::router())
+        .merge(radio::router())
         .merge(admin::router())
         .merge(dashboard::router())
         .merge(subsonic::router(&state));

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    admin, audio, auth, catalog, charts, dashboard, library, me, playback, recommend, search,
+    admin, audio, auth, catalog, charts, dashboard, library, me, playback, radio, recommend, search,
 };
 
 #[derive(OpenApi)]
@@ -35,6 +35,7 @@ use crate::{
         search::search, search::suggest, search::events::click,
         charts::top_tracks, charts::top_artists, charts::trending, charts::my_stats,
         recommend::similar, recommend::mine,
+        radio::list, radio::create, radio::update, radio::remove,
         admin::set_role, admin::add_member, admin::remove_member,
         admin::request_sync, admin::get_sync, admin::claim_sync, admin::finish_sync,
         dashboard::analytics, dashboard::live,

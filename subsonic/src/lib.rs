@@ -34,6 +34,7 @@ pub mod model;
 mod params;
 mod playback;
 mod playlists;
+mod radio;
 pub mod response;
 mod router;
 mod scan;

@@ -15,8 +15,8 @@ use crate::context::{Ctx, Outcome, Reply, Subsonic};
 use crate::params::{Failure, Params};
 use crate::response::{self, Format, Inner};
 use crate::{
-    annotate, auth, bookmarks, browse, discover, lists, media, playback, playlists, scan, search,
-    system,
+    annotate, auth, bookmarks, browse, discover, lists, media, playback, playlists, radio, scan,
+    search, system,
 };
 
 /// `/rest/{method}`, with CORS for the configured origins (any by default:
@@ -212,6 +212,16 @@ const ENDPOINTS: &[(&str, Handler)] = &[
     ("getBookmarks", |ctx| Box::pin(bookmarks::list(ctx))),
     ("createBookmark", |ctx| Box::pin(bookmarks::create(ctx))),
     ("deleteBookmark", |ctx| Box::pin(bookmarks::delete(ctx))),
+    ("getInternetRadioStations", |ctx| Box::pin(radio::list(ctx))),
+    ("createInternetRadioStation", |ctx| {
+        Box::pin(radio::create(ctx))
+    }),
+    ("updateInternetRadioStation", |ctx| {
+        Box::pin(radio::update(ctx))
+    }),
+    ("deleteInternetRadioStation", |ctx| {
+        Box::pin(radio::delete(ctx))
+    }),
     ("getTopSongs", |ctx| Box::pin(discover::top_songs(ctx))),
     ("getSimilarSongs", |ctx| {
         Box::pin(discover::similar_songs(ctx, false))

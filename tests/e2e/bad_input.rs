@@ -126,6 +126,7 @@ struct World {
     playlist: String,
     item: String,
     sync: String,
+    station: String,
 }
 
 async fn world() -> World {
@@ -175,6 +176,14 @@ async fn world() -> World {
         .call(Method::POST, "/v1/admin/sync", None)
         .await
         .expect(202));
+    let station = id(&admin
+        .api
+        .post(
+            "/v1/radio-stations",
+            json!({"name": "Table FM", "stream_url": "https://radio.example/table"}),
+        )
+        .await
+        .expect(201));
     World {
         run,
         gateway,
@@ -187,6 +196,7 @@ async fn world() -> World {
         playlist,
         item,
         sync,
+        station,
     }
 }
 
@@ -291,6 +301,15 @@ fn endpoints(w: &World) -> Vec<Endpoint> {
         Endpoint::new(M::GET, "/v1/me/likes/tracks", Owner, Body::None),
         Endpoint::new(M::PUT, "/v1/me/likes/tracks/{id}", Owner, Body::None).of(track),
         Endpoint::new(M::DELETE, "/v1/me/likes/tracks/{id}", Owner, Body::None).of(track).idempotent(),
+        Endpoint::new(M::GET, "/v1/radio-stations", Anonymous, Body::None).ignores_token(),
+        Endpoint::new(M::POST, "/v1/radio-stations", Admin, json(json!({"name": "Radio", "stream_url": "https://radio.example/live"})))
+            .wrong(json!({"name": "Radio", "stream_url": 5}), "stream_url")
+            .requires("name"),
+        Endpoint::new(M::PUT, "/v1/radio-stations/{id}", Admin, json(json!({"name": "Radio", "stream_url": "https://radio.example/live"})))
+            .wrong(json!({"name": 1, "stream_url": "https://radio.example/live"}), "name")
+            .requires("name")
+            .of(&w.station),
+        Endpoint::new(M::DELETE, "/v1/radio-stations/{id}", Admin, Body::None).of(&w.station).idempotent(),
         Endpoint::new(M::GET, "/v1/me/bookmarks", Owner, Body::None),
         Endpoint::new(M::PUT, "/v1/me/bookmarks/{id}", Owner, json(json!({"position_ms": 0})))
             .wrong(json!({"position_ms": "start"}), "position_ms")

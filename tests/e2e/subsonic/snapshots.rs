@@ -5,6 +5,7 @@
 //! their order of appearance, so the structure between them still shows.
 
 use regex::Regex;
+use serde_json::json;
 
 use encore_tests::api::Api;
 use encore_tests::TestRun;
@@ -99,6 +100,15 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
             ],
         )
         .await;
+    admin
+        .api
+        .post(
+            "/v1/radio-stations",
+            json!({"name": "Radio Paradise", "stream_url": "https://stream.radioparadise.com/mp3-192",
+                   "homepage_url": "https://radioparadise.com"}),
+        )
+        .await
+        .expect(201);
     by_key
         .ok(
             "createBookmark",
@@ -178,6 +188,7 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
         ("getAlbumInfo", vec![("id", album)]),
         ("getPlayQueueByIndex", vec![]),
         ("getBookmarks", vec![]),
+        ("getInternetRadioStations", vec![]),
     ];
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
