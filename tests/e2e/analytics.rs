@@ -108,13 +108,28 @@ struct Metrics {
     listeners: u64,
 }
 
-async fn metrics(run: &TestRun, sql: &str, key: &str) -> Metrics {
-    run.clickhouse()
-        .query(sql)
-        .bind(key)
-        .fetch_one()
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+/// `sql`'s one row (`?` bound to `key`) once `want` holds of it. On the
+/// cluster a read through `Distributed` may reach a replica that has not
+/// fetched the newest parts yet, so it waits for them; a count past what is
+/// wanted never comes back to it, so a double still fails.
+async fn settled(
+    run: &TestRun,
+    sql: &str,
+    key: Option<&str>,
+    want: impl Fn(&Metrics) -> bool,
+) -> Metrics {
+    eventually(&format!("{sql} ({key:?}) to settle"), || async {
+        let mut query = run.clickhouse().query(sql);
+        if let Some(key) = key {
+            query = query.bind(key);
+        }
+        match query.fetch_one::<Metrics>().await {
+            Ok(m) if want(&m) => Ok(m),
+            Ok(m) => Err(format!("{m:?}")),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .await
 }
 
 /// The start of the hour two hours ago: inside "today" for charts by week.
@@ -179,82 +194,66 @@ async fn aggregates_are_exact_with_duplicated_events_and_the_ready_queries_run()
             .await,
         3
     );
-    assert_eq!(
-        run_metrics(&run, &hour_of(a)).await,
-        Metrics {
-            plays: 3,
-            listened_ms: 400_000,
-            completions: 2,
-            skips: 0,
-            listeners: 3
-        }
-    );
-    assert_eq!(
-        run_metrics(&run, &hour_of(b)).await,
-        Metrics {
-            plays: 1,
-            listened_ms: 10_000,
-            completions: 0,
-            skips: 1,
-            listeners: 1
-        }
-    );
-    assert_eq!(
-        run_metrics(&run, &hour_of(c)).await,
-        Metrics {
-            plays: 1,
-            listened_ms: 20_000,
-            completions: 1,
-            skips: 1,
-            listeners: 1
-        }
-    );
+    let expected = |plays, listened_ms, completions, skips, listeners| Metrics {
+        plays,
+        listened_ms,
+        completions,
+        skips,
+        listeners,
+    };
+    for (track, want) in [
+        (a, expected(3, 400_000, 2, 0, 3)),
+        (b, expected(1, 10_000, 0, 1, 1)),
+        (c, expected(1, 20_000, 1, 1, 1)),
+    ] {
+        settled(&run, &hour_of(track), None, |m| *m == want).await;
+    }
     let daily = "SELECT plays, listened_ms, completions, skips, listeners FROM track_daily WHERE track_id = toUUID(?)";
-    assert_eq!(metrics(&run, daily, &a.to_string()).await.plays, 3);
+    settled(&run, daily, Some(&a.to_string()), |m| m.plays == 3).await;
     let artist = "SELECT plays, listened_ms, completions, skips, listeners FROM artist_daily WHERE artist_id = toUUID(?)";
-    assert_eq!(
-        metrics(&run, artist, &x.to_string()).await,
-        Metrics {
-            plays: 4,
-            listened_ms: 410_000,
-            completions: 2,
-            skips: 1,
-            listeners: 3
-        }
-    );
-    assert_eq!(metrics(&run, artist, &y.to_string()).await.listeners, 1);
+    let want = expected(4, 410_000, 2, 1, 3);
+    settled(&run, artist, Some(&x.to_string()), |m| *m == want).await;
+    settled(&run, artist, Some(&y.to_string()), |m| m.listeners == 1).await;
     let artist_hour = "SELECT plays, listened_ms, completions, skips, listeners FROM artist_hourly WHERE artist_id = toUUID(?)";
-    assert_eq!(metrics(&run, artist_hour, &x.to_string()).await.plays, 4);
+    settled(&run, artist_hour, Some(&x.to_string()), |m| m.plays == 4).await;
     let affinity = "SELECT plays, listened_ms, completions, skips, toUInt64(1) AS listeners FROM user_track_affinity FINAL \
                     WHERE user_id = toUUID(?) AND track_id = toUUID('TRACK')";
-    let u1_a = metrics(
+    let user = u1.to_string();
+    settled(
         &run,
         &affinity.replace("TRACK", &a.to_string()),
-        &u1.to_string(),
+        Some(&user),
+        |m| (m.plays, m.listened_ms, m.completions, m.skips) == (1, 200_000, 1, 0),
     )
     .await;
-    assert_eq!(
-        (u1_a.plays, u1_a.listened_ms, u1_a.completions, u1_a.skips),
-        (1, 200_000, 1, 0)
-    );
-    let u1_b = metrics(
+    settled(
         &run,
         &affinity.replace("TRACK", &b.to_string()),
-        &u1.to_string(),
+        Some(&user),
+        |m| (m.plays, m.skips) == (1, 1),
     )
     .await;
-    assert_eq!((u1_b.plays, u1_b.skips), (1, 1));
     let platform = format!("SELECT toUInt64(active_users), toUInt64(plays), toUInt64(new_users) FROM platform_hourly WHERE hour = toDateTime({})", h / 1_000);
-    let (active, plays, new): (u64, u64, u64) = run
-        .clickhouse()
-        .query(&platform)
-        .fetch_one()
-        .await
-        .expect("platform");
-    assert_eq!((active, plays, new), (3, 5, 3));
+    eventually(
+        "platform_hourly to count 3 listeners, 5 plays, 3 newcomers",
+        || async {
+            match run
+                .clickhouse()
+                .query(&platform)
+                .fetch_one::<(u64, u64, u64)>()
+                .await
+            {
+                Ok((3, 5, 3)) => Ok(()),
+                Ok(row) => Err(format!("{row:?}")),
+                Err(e) => Err(e.to_string()),
+            }
+        },
+    )
+    .await;
     // The duplicates did arrive: plays holds 12 rows for 10 events until merges fold them.
     assert_eq!(
-        run.scalar("SELECT uniqExact(event_id) FROM plays").await,
+        run.wait_for_scalar("SELECT uniqExact(event_id) FROM plays", 10)
+            .await,
         10
     );
 
@@ -305,14 +304,6 @@ async fn aggregates_are_exact_with_duplicated_events_and_the_ready_queries_run()
     assert!(said.contains("\"compared\": "), "{said}");
     etl.stop().await;
     run.cleanup().await;
-}
-
-async fn run_metrics(run: &TestRun, sql: &str) -> Metrics {
-    run.clickhouse()
-        .query(sql)
-        .fetch_one()
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
