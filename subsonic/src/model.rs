@@ -67,7 +67,41 @@ impl SongElement for Song {
             .attr("isVideo", false)
             .opt("starred", self.starred.map(rfc3339))
             .opt("userRating", self.rating.map(i64::from))
+            // OpenSubsonic: what the file is, and every artist and genre as
+            // a list (Encore has one of each per track).
+            .opt("bitDepth", self.audio_bit_depth.map(i64::from))
+            .opt("samplingRate", self.audio_sample_rate.map(i64::from))
+            .opt("channelCount", self.audio_channels.map(i64::from))
+            .attr("displayArtist", &self.artist)
+            .list(
+                "artists",
+                vec![artist_ref("artists", self.artist_id, &self.artist)],
+            )
+            .opt("displayAlbumArtist", self.album_artist.as_deref())
+            .list(
+                "albumArtists",
+                self.album_artist_id
+                    .zip(self.album_artist.as_deref())
+                    .map(|(id, name)| artist_ref("albumArtists", id, name))
+                    .into_iter()
+                    .collect(),
+            )
+            .list("genres", genre_list(self.genre.as_deref()))
     }
+}
+
+/// An OpenSubsonic artist reference, an id and a name, as an item of the
+/// list `list` (`artists` or `albumArtists`: XML names each item so).
+fn artist_ref(list: &'static str, id: uuid::Uuid, name: &str) -> Element {
+    Element::new(list).attr("id", id).attr("name", name)
+}
+
+/// An OpenSubsonic `genres` list: one item per genre, by name.
+fn genre_list<'a>(genres: impl IntoIterator<Item = &'a str>) -> Vec<Element> {
+    genres
+        .into_iter()
+        .map(|name| Element::new("genres").attr("name", name))
+        .collect()
 }
 
 /// An album as the protocol shows it.
@@ -93,6 +127,13 @@ impl AlbumElement for Album {
             .opt("genre", self.genres.first())
             .opt("starred", self.starred.map(rfc3339))
             .opt("userRating", self.rating.map(i64::from))
+            // OpenSubsonic: the artist and every genre as lists.
+            .attr("displayArtist", &self.artist)
+            .list(
+                "artists",
+                vec![artist_ref("artists", self.artist_id, &self.artist)],
+            )
+            .list("genres", genre_list(self.genres.iter().map(String::as_str)))
     }
 
     fn child(&self, name: &'static str) -> Element {

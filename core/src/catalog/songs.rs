@@ -20,11 +20,18 @@ pub struct Song {
     pub track_number: Option<i32>,
     pub audio_content_type: Option<String>,
     pub audio_size: Option<i64>,
+    /// Read from the file at upload (none for audio stored before that).
+    pub audio_sample_rate: Option<i32>,
+    pub audio_bit_depth: Option<i16>,
+    pub audio_channels: Option<i16>,
     pub created_at: OffsetDateTime,
     pub album_id: Option<Uuid>,
     pub album: Option<String>,
     pub artist_id: Uuid,
     pub artist: String,
+    /// The album's artist, which a compilation's tracks do not share.
+    pub album_artist_id: Option<Uuid>,
+    pub album_artist: Option<String>,
     /// When the listener starred (liked) it.
     pub starred: Option<OffsetDateTime>,
     /// The listener's rating, 1 to 5.
@@ -41,11 +48,14 @@ pub async fn by_ids(db: &PgPool, user: Uuid, ids: &[Uuid]) -> Result<Vec<Song>, 
     let rows = sqlx::query_as!(
         Song,
         r#"SELECT t.id, t.title, t.duration_ms, t.genre, t.release_year, t.track_number,
-                  t.audio_content_type, t.audio_size, t.created_at, t.album_id, al.title AS "album?",
-                  t.artist_id, ar.name AS artist, tl.created_at AS "starred?", tr.rating AS "rating?",
+                  t.audio_content_type, t.audio_size, t.audio_sample_rate, t.audio_bit_depth,
+                  t.audio_channels, t.created_at, t.album_id, al.title AS "album?",
+                  t.artist_id, ar.name AS artist, al.artist_id AS "album_artist_id?",
+                  aa.name AS "album_artist?", tl.created_at AS "starred?", tr.rating AS "rating?",
                   al.cover_key IS NOT NULL AS "has_cover!"
            FROM tracks t JOIN artists ar ON ar.id = t.artist_id
            LEFT JOIN albums al ON al.id = t.album_id
+           LEFT JOIN artists aa ON aa.id = al.artist_id
            LEFT JOIN track_likes tl ON tl.track_id = t.id AND tl.user_id = $1
            LEFT JOIN track_ratings tr ON tr.track_id = t.id AND tr.user_id = $1
            WHERE t.id = ANY($2)"#,

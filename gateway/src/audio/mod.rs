@@ -110,6 +110,9 @@ pub async fn upload(
         size,
         etag: &etag,
         duration_ms: info.duration_ms,
+        sample_rate: info.sample_rate.and_then(|r| i32::try_from(r).ok()),
+        bit_depth: info.bit_depth.map(i16::from),
+        channels: info.channels.map(i16::from),
     };
     let row = tracks::set_audio(&mut tx, id, &audio).await?;
     outbox::commit(&outbox, tx).await?;

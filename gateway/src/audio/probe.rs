@@ -56,6 +56,11 @@ pub struct AudioTags {
 pub struct AudioInfo {
     pub format: AudioFormat,
     pub duration_ms: i64,
+    /// Samples per second, when the file says.
+    pub sample_rate: Option<u32>,
+    /// Bits per sample: lossless formats only.
+    pub bit_depth: Option<u8>,
+    pub channels: Option<u8>,
     pub tags: AudioTags,
 }
 
@@ -111,9 +116,13 @@ pub fn probe(bytes: &[u8]) -> Result<AudioInfo, ProbeError> {
             track_number: tag.track(),
         })
         .unwrap_or_default();
+    let properties = file.properties();
     Ok(AudioInfo {
         format,
         duration_ms,
+        sample_rate: properties.sample_rate().filter(|r| *r > 0),
+        bit_depth: properties.bit_depth().filter(|b| *b > 0),
+        channels: properties.channels().filter(|c| *c > 0),
         tags,
     })
 }
@@ -156,6 +165,10 @@ mod tests {
         let info = probe(&wav(16_000)).unwrap();
         assert_eq!(info.format, AudioFormat::Wav);
         assert_eq!(info.duration_ms, 2_000);
+        assert_eq!(
+            (info.sample_rate, info.bit_depth, info.channels),
+            (Some(8_000), Some(16), Some(1))
+        );
         assert_eq!(info.tags, AudioTags::default());
     }
 

@@ -1028,9 +1028,21 @@ export interface components {
          */
         AudioFormat: "mp3" | "flac" | "vorbis" | "opus" | "wav";
         AudioInfo: {
+            /**
+             * Format: int32
+             * @description Bits per sample: lossless formats only.
+             */
+            bit_depth?: number | null;
+            /** Format: int32 */
+            channels?: number | null;
             /** Format: int64 */
             duration_ms: number;
             format: components["schemas"]["AudioFormat"];
+            /**
+             * Format: int32
+             * @description Samples per second, when the file says.
+             */
+            sample_rate?: number | null;
             tags: components["schemas"]["AudioTags"];
         };
         /** @description Tags found in the file, if any. */

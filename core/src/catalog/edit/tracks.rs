@@ -200,8 +200,9 @@ pub async fn update(
     Ok(row)
 }
 
-/// The stored audio of a track: object key, media type, size, strong ETag
-/// and the length read from the file.
+/// The stored audio of a track: object key, media type, size, strong ETag,
+/// and what was read from the file: its length, sample rate, bit depth and
+/// channels.
 #[derive(Debug)]
 pub struct Audio<'a> {
     pub key: &'a str,
@@ -209,6 +210,10 @@ pub struct Audio<'a> {
     pub size: i64,
     pub etag: &'a str,
     pub duration_ms: i64,
+    pub sample_rate: Option<i32>,
+    /// Lossless formats only.
+    pub bit_depth: Option<i16>,
+    pub channels: Option<i16>,
 }
 
 /// Points a track the caller has authorised at newly stored audio, takes
@@ -220,13 +225,19 @@ pub async fn set_audio(
 ) -> Result<TrackRow, DbError> {
     let row = sqlx::query_as!(
         TrackRow,
-        "UPDATE tracks SET audio_key = $2, audio_content_type = $3, audio_size = $4, audio_etag = $5,          duration_ms = $6, version = version + 1, updated_at = now() WHERE id = $1          RETURNING id, artist_id, album_id, title, duration_ms, genre, release_year, track_number, audio_key, version",
+        "UPDATE tracks SET audio_key = $2, audio_content_type = $3, audio_size = $4, audio_etag = $5, \
+         duration_ms = $6, audio_sample_rate = $7, audio_bit_depth = $8, audio_channels = $9, \
+         version = version + 1, updated_at = now() WHERE id = $1 \
+         RETURNING id, artist_id, album_id, title, duration_ms, genre, release_year, track_number, audio_key, version",
         id,
         audio.key,
         audio.content_type,
         audio.size,
         audio.etag,
-        audio.duration_ms
+        audio.duration_ms,
+        audio.sample_rate,
+        audio.bit_depth,
+        audio.channels
     )
     .fetch_one(&mut *conn)
     .await?;
