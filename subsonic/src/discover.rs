@@ -1,6 +1,6 @@
 //! What to play next, from the warehouse: getTopSongs (an artist's most
 //! played), getSimilarSongs and getSimilarSongs2 (the co-listening features
-//! the etl computes), getArtistInfo2 and getAlbumInfo2 (similar artists from
+//! the etl computes, then the artist's own songs and its genre neighbours'), getArtistInfo2 and getAlbumInfo2 (similar artists from
 //! the same features; MusicBrainz ids and images where the catalogue has
 //! them) with their folder-view twins getArtistInfo and getAlbumInfo, and
 //! the lyrics endpoints, which answer empty: Encore stores no lyrics.
@@ -81,13 +81,62 @@ async fn seeds(ctx: &Ctx, id: Uuid) -> Result<Vec<Uuid>, Failure> {
     }
 }
 
+/// Fills `ids` up to `count` along artist similarity, for when co-listening
+/// knows too little (a new artist, a quiet catalogue): the artist's own
+/// songs, most played first, then a few of each artist sharing its genres.
+/// Subsonic's similar songs are "songs from the given artist and similar
+/// artists", an artist radio, so they are never empty while the artist has
+/// songs. The song asked about (`asked`) is not among them.
+async fn along_artists(
+    ctx: &Ctx,
+    artist: Uuid,
+    asked: Uuid,
+    ids: &mut Vec<Uuid>,
+    count: i64,
+) -> Result<(), Failure> {
+    let take = |found: Vec<Uuid>, ids: &mut Vec<Uuid>| {
+        for id in found {
+            if ids.len() as i64 >= count {
+                break;
+            }
+            if id != asked && !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    };
+    take(top_of(ctx, artist, count).await?, ids);
+    let db = &ctx.state.db;
+    for other in artists::sharing_genres(db, artist, NEIGHBOURS).await? {
+        if ids.len() as i64 >= count {
+            break;
+        }
+        take(songs::of_artist(db, other, PER_NEIGHBOUR).await?, ids);
+    }
+    Ok(())
+}
+
+/// How many genre neighbours an artist radio reaches, and how many songs
+/// of each: enough variety for a default of 50 songs.
+const NEIGHBOURS: i64 = 20;
+const PER_NEIGHBOUR: i64 = 5;
+
 /// `getSimilarSongs` (`id`: a song, album or artist) or `getSimilarSongs2`
 /// (`id`: an artist), `count` (default 50).
 pub(super) async fn similar_songs(ctx: &Ctx, id3: bool) -> Outcome {
     let id = ctx.params.id("id")?;
     let count = ctx.params.count("count", 50, 500)?;
     let seeds = seeds(ctx, id).await?;
-    let ids = similar_to(ctx, &seeds, count).await?;
+    let mut ids = similar_to(ctx, &seeds, count).await?;
+    if (ids.len() as i64) < count {
+        let artist = if artists::exists(&ctx.state.db, id).await? {
+            Some(id)
+        } else {
+            rows(ctx, &seeds[..1]).await?.first().map(|s| s.artist_id)
+        };
+        if let Some(artist) = artist {
+            along_artists(ctx, artist, id, &mut ids, count).await?;
+        }
+    }
     let rows = rows(ctx, &ids).await?;
     let name = if id3 { "similarSongs2" } else { "similarSongs" };
     Ok(Reply::Payload(Element::new(name).list(

@@ -108,6 +108,22 @@ pub async fn exists(db: &PgPool, id: Uuid) -> Result<bool, DbError> {
     .await?)
 }
 
+/// Other artists with tracks in a genre of `artist`'s, those with the most
+/// such tracks first: who is like an artist before anyone has listened to
+/// it. Genres match as stored (the index on them serves the lookup).
+pub async fn sharing_genres(db: &PgPool, artist: Uuid, limit: i64) -> Result<Vec<Uuid>, DbError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT t.artist_id FROM tracks t \
+         WHERE t.genre IN (SELECT DISTINCT genre FROM tracks WHERE artist_id = $1 AND genre IS NOT NULL) \
+           AND t.artist_id <> $1 \
+         GROUP BY t.artist_id ORDER BY count(*) DESC, t.artist_id LIMIT $2",
+        artist,
+        limit
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 /// The artists of `tracks`, in the order their first track comes, without
 /// `except`: who a list of similar songs points to.
 pub async fn of_tracks(

@@ -258,6 +258,48 @@ async fn reports_queues_ratings_now_playing_top_and_similar_songs() {
         .artist_album_track("Other Band", "Other Album", "Other Song")
         .await;
     let other_song = other_song["id"].as_str().expect("id").to_string();
+
+    // Before anyone listened, an artist radio is the artist's own songs and
+    // then its genre neighbours' (a Noise band here), never empty.
+    let neighbour = admin
+        .api
+        .post(
+            "/v1/artists",
+            serde_json::json!({"name": "Noise Neighbours"}),
+        )
+        .await
+        .expect(201);
+    let neighbour_song = admin
+        .api
+        .post(
+            "/v1/tracks",
+            serde_json::json!({"artist_id": neighbour["id"], "title": "Feedback", "genre": "Noise", "duration_ms": 120_000}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let radio = by_key
+        .ok("getSimilarSongs2", &[("id", &cat.artist), ("count", "50")])
+        .await;
+    let radio = ids(&radio["similarSongs2"]["song"]);
+    assert_eq!(radio.len(), cat.tracks.len() + 1, "{radio:?}");
+    assert!(
+        cat.tracks
+            .iter()
+            .all(|t| radio[..cat.tracks.len()].contains(t)),
+        "{radio:?}"
+    );
+    assert_eq!(radio.last(), Some(&neighbour_song), "{radio:?}");
+    assert!(
+        !radio.contains(&other_song),
+        "Other Band shares no genre: {radio:?}"
+    );
+    let capped = by_key
+        .ok("getSimilarSongs2", &[("id", &cat.artist), ("count", "2")])
+        .await;
+    assert_eq!(ids(&capped["similarSongs2"]["song"]).len(), 2);
     // Ten minutes into the previous 3-hour session bucket: sessions are cut
     // at bucket boundaries (00:00, 03:00, ... UTC), and "an hour ago" put the
     // three plays on both sides of one when the test ran just after it.
@@ -274,12 +316,14 @@ async fn reports_queues_ratings_now_playing_top_and_similar_songs() {
             who.ok("scrobble", &[("id", track), ("time", &at)]).await;
         }
     }
-    let similar = eventually("the third song similar to the first", || async {
+    // Other Band's song can only come from co-listening: it shares neither
+    // the artist nor a genre with the first song.
+    let similar = eventually("the songs played with the first similar to it", || async {
         let answer = by_token
             .ok("getSimilarSongs", &[("id", song), ("count", "5")])
             .await;
         let found = ids(&answer["similarSongs"]["song"]);
-        if found.first() == Some(&cat.tracks[2]) {
+        if found[..found.len().min(2)].contains(&other_song) && found.contains(&cat.tracks[2]) {
             Ok(found)
         } else {
             Err(format!("{answer}"))
