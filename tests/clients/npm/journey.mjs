@@ -48,4 +48,19 @@ const opus = await api.stream({ id: song, format: "opus", maxBitRate: 64 });
 const transcoded = new Uint8Array(await opus.arrayBuffer());
 check("stream, transcoded", opus.headers.get("content-type") === "audio/ogg" && transcoded.length > 0);
 writeFileSync(env.JOURNEY_TRANSCODED_OUT, transcoded);
+check("createBookmark", ok(await api.createBookmark({ id: song, position: 2000, comment: "npm" })));
+const marks = await api.getBookmarks();
+check("getBookmarks", marks.bookmarks.bookmark.length === 1 && marks.bookmarks.bookmark[0].entry.id === song && marks.bookmarks.bookmark[0].position === 2000, marks);
+check("deleteBookmark", ok(await api.deleteBookmark({ id: song })));
+// The index-based queue (OpenSubsonic indexBasedQueue) has no method of its
+// own in this client; its generic JSON call sends it.
+const extensions = await api.getOpenSubsonicExtensions();
+check("indexBasedQueue advertised", extensions.openSubsonicExtensions.some((e) => e.name === "indexBasedQueue"), extensions);
+const saved = await api.customJSON("savePlayQueueByIndex", { id: [song, song], currentIndex: 1, position: 500 });
+check("savePlayQueueByIndex", ok(saved["subsonic-response"] ?? saved), saved);
+const byIndex = await api.customJSON("getPlayQueueByIndex", {});
+const queue = (byIndex["subsonic-response"] ?? byIndex).playQueueByIndex;
+check("getPlayQueueByIndex", queue && queue.currentIndex === 1 && queue.entry.length === 2, byIndex);
+const lyrics = await api.getLyricsBySongId({ id: song });
+check("getLyricsBySongId", ok(lyrics) && lyrics.lyricsList.structuredLyrics.length === 0, lyrics);
 check("deletePlaylist", ok(await api.deletePlaylist({ id: created.playlist.id })));

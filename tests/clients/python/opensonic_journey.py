@@ -70,6 +70,19 @@ async def journey():
             out.write(mp3)
         ranged = await conn.stream(song_id, byte_range="bytes=0-99")
         check("stream, a range", ranged.status == 206 and len(await ranged.read()) == 100)
+        check("createBookmark", await conn.create_bookmark(song_id, 1500, comment="py"))
+        marks = await conn.get_bookmarks()
+        check("getBookmarks", [(b.entry.id, b.position, b.comment) for b in marks]
+              == [(song_id, 1500, "py")], marks)
+        check("deleteBookmark", await conn.delete_bookmark(song_id))
+        check("getBookmarks, after the delete", await conn.get_bookmarks() == [])
+        check("savePlayQueueByIndex", await conn.save_play_queue_by_index(
+            ids=[song_id, song_id], current_index=1, position=1000))
+        queue = await conn.get_play_queue_by_index()
+        check("getPlayQueueByIndex", queue.current_index == 1 and queue.position == 1000
+              and [e.id for e in queue.entry or []] == [song_id, song_id], queue)
+        check("savePlayQueueByIndex, cleared", await conn.save_play_queue_by_index())
+        check("getLyricsBySongId", await conn.get_lyrics_by_song_id(song_id) == [])
         check("deletePlaylist", await conn.delete_playlist(playlist.id))
     finally:
         await conn.cleanup()

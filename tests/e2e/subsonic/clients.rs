@@ -1,9 +1,10 @@
 //! The reference Subsonic clients themselves, against the real stack: PyPI
 //! `py-opensonic` (form POST, md5 token) and npm `subsonic-api` (GET, API
 //! key), each through `tests/clients/`. Each browses, searches, creates a
-//! playlist, stars, scrobbles and streams raw and transcoded audio; their
-//! scrobbles land in ClickHouse exactly once, and the transcoded streams
-//! last as long as the source (probed).
+//! playlist, stars, scrobbles, streams raw and transcoded audio, keeps a
+//! bookmark, saves and reads the index-based play queue, and asks for
+//! lyrics; their scrobbles land in ClickHouse exactly once, and the
+//! transcoded streams last as long as the source (probed).
 
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};
