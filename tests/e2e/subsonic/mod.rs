@@ -95,26 +95,32 @@ pub(crate) struct Clients {
     pub(crate) by_token: Subsonic,
 }
 
+/// A new credential of `account`'s (`path`: the API keys or the app
+/// passwords), named `name`: its secret, shown only now.
+async fn secret(account: &Account, path: &str, name: &str) -> String {
+    account
+        .api
+        .post(path, json!({ "name": name }))
+        .await
+        .expect(201)["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_string()
+}
+
+/// An app signed in with a new API key of `account`'s: an admin's, for the
+/// methods only admins may call.
+pub(crate) async fn app_of(account: &Account, base: &str, name: &str) -> Subsonic {
+    let key = secret(account, "/v1/me/api-keys", name).await;
+    Subsonic::new(base, Auth::ApiKey(key), false)
+}
+
 pub(crate) async fn clients(api: &Api, base: &str) -> Clients {
     let listener = register(api, "sonic").await;
     let me = listener.api.get("/v1/me").await.expect(200);
     let username = me["username"].as_str().expect("username").to_string();
-    let key = listener
-        .api
-        .post("/v1/me/api-keys", json!({"name": "subsonic-api"}))
-        .await
-        .expect(201)["secret"]
-        .as_str()
-        .expect("a key")
-        .to_string();
-    let password = listener
-        .api
-        .post("/v1/me/app-passwords", json!({"name": "py-opensonic"}))
-        .await
-        .expect(201)["secret"]
-        .as_str()
-        .expect("a password")
-        .to_string();
+    let key = secret(&listener, "/v1/me/api-keys", "subsonic-api").await;
+    let password = secret(&listener, "/v1/me/app-passwords", "py-opensonic").await;
     let by_key = Subsonic::new(base, Auth::ApiKey(key), false);
     let by_token = Subsonic::new(
         base,

@@ -5,8 +5,7 @@ use encore_tests::api::Api;
 use encore_tests::TestRun;
 use serde_json::json;
 
-use super::client::{Auth, Subsonic};
-use super::{clients, Clients};
+use super::{app_of, clients, Clients};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_keep_the_radio_stations_and_listeners_read_them() {
@@ -18,15 +17,7 @@ async fn admins_keep_the_radio_stations_and_listeners_read_them() {
     let Clients {
         listener, by_key, ..
     } = clients(&api, &base).await;
-    let key = admin
-        .api
-        .post("/v1/me/api-keys", json!({"name": "radio"}))
-        .await
-        .expect(201)["secret"]
-        .as_str()
-        .expect("a key")
-        .to_string();
-    let admin_app = Subsonic::new(&base, Auth::ApiKey(key), false);
+    let admin_app = app_of(&admin, &base, "radio").await;
 
     let none = by_key.ok("getInternetRadioStations", &[]).await;
     assert_eq!(

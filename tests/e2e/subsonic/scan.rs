@@ -6,8 +6,7 @@ use encore_tests::api::Api;
 use encore_tests::TestRun;
 use serde_json::json;
 
-use super::client::{Auth, Subsonic};
-use super::{catalogue, clients, Clients};
+use super::{app_of, catalogue, clients, Clients};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_scan_files_a_sync_request_and_the_status_follows_it() {
@@ -20,15 +19,7 @@ async fn start_scan_files_a_sync_request_and_the_status_follows_it() {
     let Clients {
         by_key: listener, ..
     } = clients(&api, &base).await;
-    let key = admin
-        .api
-        .post("/v1/me/api-keys", json!({"name": "scan"}))
-        .await
-        .expect(201)["secret"]
-        .as_str()
-        .expect("a key")
-        .to_string();
-    let admin_app = Subsonic::new(&base, Auth::ApiKey(key), false);
+    let admin_app = app_of(&admin, &base, "scan").await;
 
     let idle = listener.ok("getScanStatus", &[]).await;
     assert_eq!(idle["scanStatus"]["scanning"], json!(false), "{idle}");

@@ -5,8 +5,7 @@ use encore_tests::api::Api;
 use encore_tests::TestRun;
 use serde_json::json;
 
-use super::client::{Auth, Subsonic};
-use super::{clients, Clients};
+use super::{app_of, clients, Clients};
 use crate::support::PNG;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -22,15 +21,7 @@ async fn admins_list_the_users_and_anyone_sees_an_avatar() {
         by_key,
         ..
     } = clients(&api, &base).await;
-    let key = admin
-        .api
-        .post("/v1/me/api-keys", json!({"name": "users"}))
-        .await
-        .expect(201)["secret"]
-        .as_str()
-        .expect("a key")
-        .to_string();
-    let admin_app = Subsonic::new(&base, Auth::ApiKey(key), false);
+    let admin_app = app_of(&admin, &base, "users").await;
 
     // The native twin (/v1/admin/users) is admin-only, and so is this.
     assert_eq!(by_key.error("getUsers", &[]).await, 50);
