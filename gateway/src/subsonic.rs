@@ -83,10 +83,20 @@ impl Host for GatewayHost {
             let wanted = audio::Wanted {
                 format: wanted.format,
                 kbps: wanted.kbps,
+                offset_s: wanted.offset_s,
             };
             audio::send(&self.db, &self.audio, track, headers, &wanted)
                 .await
-                .map_err(host_error)
+                .map_err(|e| match host_error(e) {
+                    // The native stream's names for Subsonic's parameters.
+                    HostError::Invalid { field, message } if field == "offset" => {
+                        HostError::Invalid {
+                            field: "timeOffset".into(),
+                            message,
+                        }
+                    }
+                    other => other,
+                })
         })
     }
 

@@ -35,6 +35,8 @@ pub enum HostError {
 pub struct Wanted {
     pub format: Option<String>,
     pub kbps: Option<u32>,
+    /// `timeOffset`: seconds into the song (OpenSubsonic `transcodeOffset`).
+    pub offset_s: Option<u32>,
 }
 
 /// One kind's page of search results: how many, from where.

@@ -8,8 +8,11 @@
 //! cover it sends a placeholder picture, as Navidrome does: apps show the
 //! image they get, and an error leaves a broken tile.
 //!
-//! `stream` transcodes as `format` and `maxBitRate` ask
-//! (the host transcodes); `download` always sends the original.
+//! `stream` transcodes as `format` and `maxBitRate` ask (the host
+//! transcodes), and starts `timeOffset` seconds in (OpenSubsonic
+//! `transcodeOffset`: clients send it on every seek, not knowing whether
+//! they get a transcode, so a seek into the original transcodes it too);
+//! `download` always sends the original.
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -40,9 +43,19 @@ pub(super) async fn stream(ctx: &Ctx, download: bool) -> Outcome {
                 )),
             })
             .transpose()?;
+        let offset_s = ctx
+            .params
+            .int("timeOffset")?
+            .map(|s| {
+                u32::try_from(s).map_err(|_| {
+                    Failure::invalid("timeOffset", "must be a number of seconds from 0")
+                })
+            })
+            .transpose()?;
         Wanted {
             format: ctx.params.get("format").map(String::from),
             kbps,
+            offset_s,
         }
     };
     let response = ctx.state.host.stream(id, &ctx.headers, wanted).await?;

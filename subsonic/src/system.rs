@@ -23,6 +23,7 @@ pub(super) fn extensions() -> Reply {
         "indexBasedQueue",
         "playbackReport",
         "songLyrics",
+        "transcodeOffset",
     ]
     .into_iter()
     .map(|name| {

@@ -184,3 +184,72 @@ async fn streams_transcode_cache_serve_ranges_and_stay_bounded() {
     gateway.stop().await;
     run.cleanup().await;
 }
+
+/// A seek (`offset` natively, `timeOffset` on Subsonic, OpenSubsonic's
+/// `transcodeOffset`) starts the transcode part-way: the rest of the song,
+/// never cached. A seek into the original transcodes it too, since clients
+/// send `timeOffset` without knowing whether they get a transcode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seek_starts_the_stream_part_way() {
+    let run = TestRun::new("transcode-offset");
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let admin = run.account_with_role(&api, "seeker", "admin").await;
+    let dir = std::env::temp_dir().join(format!("encore-transcode-{}", run.id));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let track = admin
+        .track_with_audio("Seekers", "Twenty seconds", long_tone(&dir, 20))
+        .await;
+    let native = |query: &str| {
+        let url = format!("/v1/tracks/{track}/stream{query}");
+        admin.api.request(reqwest::Method::GET, &url)
+    };
+
+    for query in ["?format=mp3&bitrate=96&offset=15", "?offset=15"] {
+        let response = native(query).send().await.expect("an answer");
+        assert_eq!(response.status(), 200, "{query}");
+        // Part-way is never cached: a cached file would answer ranges.
+        assert_eq!(response.headers()["accept-ranges"], "none", "{query}");
+        let seconds = probed_seconds(&dir, &response.bytes().await.expect("a body"));
+        assert!((seconds - 5.0).abs() < 1.0, "{query}: {seconds} s");
+    }
+    let past = admin.api.send(native("?offset=20")).await;
+    assert_eq!(past.status, 400, "{}", past.body);
+    assert_eq!(past.error_fields(), ["offset"]);
+
+    let app = crate::subsonic::app_of(&admin, &gateway.url(""), "seeking app").await;
+    let extensions = app.ok("getOpenSubsonicExtensions", &[]).await;
+    let names: Vec<&str> = extensions["openSubsonicExtensions"]
+        .as_array()
+        .expect("extensions")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(names.contains(&"transcodeOffset"), "{names:?}");
+    let seek = app
+        .raw(
+            "stream",
+            "json",
+            &[("id", &track), ("format", "opus"), ("timeOffset", "12")],
+        )
+        .await;
+    assert_eq!(seek.status, 200);
+    assert_eq!(seek.headers["content-type"], "audio/ogg");
+    let seconds = probed_seconds(&dir, &seek.bytes);
+    assert!((seconds - 8.0).abs() < 1.0, "{seconds} s");
+    assert_eq!(
+        app.error("stream", &[("id", &track), ("timeOffset", "-1")])
+            .await,
+        10
+    );
+    let past = app
+        .call("stream", &[("id", &track), ("timeOffset", "99")])
+        .await;
+    assert_eq!(past["error"]["code"], 10, "{past}");
+    let message = past["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("timeOffset"), "{message}");
+
+    let _ = std::fs::remove_dir_all(&dir);
+    gateway.stop().await;
+    run.cleanup().await;
+}

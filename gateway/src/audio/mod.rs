@@ -177,6 +177,11 @@ pub struct StreamQuery {
     pub format: Option<String>,
     /// The most kbps wanted (32 to 320); at or above the file's own, the file is sent.
     pub bitrate: Option<u32>,
+    /// Seconds into the track to start from. A stored file cannot start
+    /// part-way, so this always transcodes (to the file's own format where
+    /// possible, at its bitrate, when no `format` is asked). Seeking within
+    /// the original is what `Range` is for.
+    pub offset: Option<u32>,
     /// A stream ticket from `GET /v1/tracks/{id}/stream-url`, in place of the
     /// Authorization header (for `<audio src>`, which cannot send one).
     pub ticket: Option<String>,
@@ -216,11 +221,14 @@ pub async fn stream_url(
     }))
 }
 
-/// What a stream request asks for besides the range: a format and a bitrate.
+/// What a stream request asks for besides the range: a format, a bitrate
+/// and where to start.
 #[derive(Debug, Clone, Default)]
 pub struct Wanted {
     pub format: Option<String>,
     pub kbps: Option<u32>,
+    /// Seconds into the track.
+    pub offset_s: Option<u32>,
 }
 
 /// Streams a track's audio; honours `Range` (one range), `If-None-Match` and
@@ -258,6 +266,7 @@ pub async fn stream(
     let wanted = Wanted {
         format: query.format,
         kbps: query.bitrate,
+        offset_s: query.offset,
     };
     send(&db, &files, id, &request_headers, &wanted).await
 }
@@ -284,7 +293,18 @@ pub async fn send(
     };
     // kbps = bytes × 8 / ms.
     let source_kbps = u32::try_from(size * 8 / duration_ms.max(1)).ok();
-    let plan = transcode::plan(wanted.format.as_deref(), wanted.kbps, source_kbps)
+    let offset_s = wanted.offset_s.unwrap_or(0);
+    if i64::from(offset_s) * 1000 >= duration_ms.max(1) {
+        return Err(ApiError::invalid_field(
+            "offset",
+            format!(
+                "{offset_s} s is past the end of the track ({} s long)",
+                duration_ms / 1000
+            ),
+        ));
+    }
+    let source = (content_type.as_str(), source_kbps);
+    let plan = transcode::plan_from(wanted.format.as_deref(), wanted.kbps, source, offset_s)
         .map_err(|why| ApiError::invalid_field("format", why))?;
     if let transcode::Plan::Transcode { target, kbps } = plan {
         let source = transcode::Source {
@@ -294,7 +314,7 @@ pub async fn send(
         };
         return files
             .transcoder
-            .respond(source, target, kbps, request_headers)
+            .respond(source, (target, kbps), offset_s, request_headers)
             .await;
     }
     let size = size as u64;

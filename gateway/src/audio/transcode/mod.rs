@@ -10,6 +10,9 @@
 //!   `ENCORE_TRANSCODE_WAIT_MS` for a slot, then gets a 503.
 //! - The cache is keyed by (audio ETag, format, bitrate), bounded by
 //!   `ENCORE_TRANSCODE_CACHE_MB` (oldest used first out), and serves ranges.
+//! - A transcode may start part-way (`timeOffset`, OpenSubsonic's
+//!   `transcodeOffset`): ffmpeg seeks in its input, and the result is not
+//!   cached, since every seek would leave another tail of the same song.
 //! - A client that disconnects drops the response body, which kills its
 //!   ffmpeg and removes the half-written cache file.
 //! - A file ffmpeg cannot read is a clear error, never a stuck process.
@@ -108,6 +111,41 @@ pub enum Plan {
     Transcode { target: Target, kbps: u32 },
 }
 
+impl Target {
+    /// The target nearest a stored file's own format, for a seek into a
+    /// file that was asked for as it is: MP3 stays MP3, Ogg becomes Opus,
+    /// and everything else (FLAC, WAV) MP3, which every client plays.
+    fn nearest(content_type: &str) -> Target {
+        match content_type {
+            "audio/ogg" => Target::Opus,
+            _ => Target::Mp3,
+        }
+    }
+}
+
+/// [`plan`] for a stream that starts `offset_s` seconds in. A stored file
+/// cannot start part-way, so a seek always transcodes: as asked, or, where
+/// the original was asked for, to the nearest format at the file's own
+/// bitrate (at most 320 kbps).
+pub fn plan_from(
+    format: Option<&str>,
+    kbps: Option<u32>,
+    source: (&str, Option<u32>),
+    offset_s: u32,
+) -> Result<Plan, String> {
+    let (content_type, source_kbps) = source;
+    match plan(format, kbps, source_kbps)? {
+        Plan::Original if offset_s > 0 => {
+            let target = Target::nearest(content_type);
+            Ok(Plan::Transcode {
+                target,
+                kbps: source_kbps.unwrap_or(target.default_kbps()).clamp(32, 320),
+            })
+        }
+        plan => Ok(plan),
+    }
+}
+
 /// Decides from `format` and the bitrate asked for (kbps; 0 means no limit)
 /// against the source's. The original is sent for `format=raw`, when
 /// nothing is asked, and when the bitrate asked is at or above the
@@ -170,19 +208,22 @@ impl Transcoder {
             .join(format!("{}.{}", hex::encode(&key[..16]), target.name()))
     }
 
-    /// The transcoded audio: from the cache (with `Range`), or from a new
-    /// ffmpeg, streamed as it is made.
+    /// The transcoded audio from `offset_s` seconds in: from the cache
+    /// (with `Range`), or from a new ffmpeg, streamed as it is made.
     pub async fn respond(
         &self,
         source: Source<'_>,
-        target: Target,
-        kbps: u32,
+        (target, kbps): (Target, u32),
+        offset_s: u32,
         headers: &HeaderMap,
     ) -> ApiResult<Response> {
-        let path = self.cached_path(&source, target, kbps);
-        if let Ok(file) = tokio::fs::File::open(&path).await {
-            metrics::counter!(GATEWAY_TRANSCODES_TOTAL.name, "result" => "cached").increment(1);
-            return cached(file, target, headers).await;
+        // Only whole songs are cached (see the module doc).
+        let path = (offset_s == 0).then(|| self.cached_path(&source, target, kbps));
+        if let Some(path) = &path {
+            if let Ok(file) = tokio::fs::File::open(path).await {
+                metrics::counter!(GATEWAY_TRANSCODES_TOTAL.name, "result" => "cached").increment(1);
+                return cached(file, target, headers).await;
+            }
         }
         let permit = match tokio::time::timeout(
             self.config.wait,
@@ -209,8 +250,11 @@ impl Transcoder {
             Some(path) => format!("file:{}", path.display()),
             None => "pipe:0".to_string(),
         };
+        // `-ss` before `-i` seeks in the input, so ffmpeg skips rather than
+        // decodes what comes before the offset.
         let mut child = Command::new(&self.config.ffmpeg)
-            .args(["-hide_banner", "-loglevel", "error", "-i", &input])
+            .args(["-hide_banner", "-loglevel", "error"])
+            .args(["-ss", &offset_s.to_string(), "-i", &input])
             .args(["-vn", "-map_metadata", "-1"])
             .args(target.ffmpeg_args())
             .args(["-b:a", &format!("{kbps}k"), "pipe:1"])
@@ -252,11 +296,14 @@ impl Transcoder {
         tokio::fs::create_dir_all(&self.config.cache_dir)
             .await
             .map_err(ApiError::internal)?;
-        let partial = Partial::create(&path).await?;
+        let partial = match &path {
+            Some(path) => Some(Partial::create(path).await?),
+            None => None,
+        };
         let state = Streaming {
             child,
             stdout,
-            partial: Some(partial),
+            partial,
             first: Some(Bytes::from(first)),
             cache_dir: self.config.cache_dir.clone(),
             cache_bytes: self.config.cache_bytes,
@@ -415,6 +462,43 @@ mod tests {
         assert!(plan(Some("flac"), None, mp3_128).is_err());
     }
 
+    #[test]
+    fn a_seek_into_the_original_transcodes_near_its_own_format() {
+        let at = |format, kbps, source, offset| plan_from(format, kbps, source, offset);
+        let mp3 = ("audio/mpeg", Some(256));
+        assert_eq!(at(None, None, mp3, 0), Ok(Plan::Original));
+        assert_eq!(
+            at(None, None, mp3, 30),
+            Ok(Plan::Transcode {
+                target: Target::Mp3,
+                kbps: 256
+            })
+        );
+        assert_eq!(
+            at(Some("raw"), None, ("audio/ogg", Some(96)), 30),
+            Ok(Plan::Transcode {
+                target: Target::Opus,
+                kbps: 96
+            })
+        );
+        // Lossless: MP3 at its best, not at the file's 1,411 kbps.
+        assert_eq!(
+            at(None, None, ("audio/flac", Some(1_411)), 5),
+            Ok(Plan::Transcode {
+                target: Target::Mp3,
+                kbps: 320
+            })
+        );
+        // A transcode asked for keeps its format and bitrate.
+        assert_eq!(
+            at(Some("aac"), Some(64), mp3, 30),
+            Ok(Plan::Transcode {
+                target: Target::Aac,
+                kbps: 64
+            })
+        );
+    }
+
     /// A local store lets ffmpeg read the file itself; any other (S3 in
     /// production) feeds it through stdin. Both must make the same audio.
     #[tokio::test]
@@ -451,7 +535,7 @@ mod tests {
                 etag: name,
             };
             let response = transcoder
-                .respond(source, Target::Mp3, 64, &HeaderMap::new())
+                .respond(source, (Target::Mp3, 64), 0, &HeaderMap::new())
                 .await
                 .unwrap_or_else(|e| panic!("{name}: {e:?}"));
             let body = axum::body::to_bytes(response.into_body(), usize::MAX)
