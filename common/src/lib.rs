@@ -11,6 +11,7 @@ pub mod driver;
 pub mod fixtures;
 pub mod kafka;
 pub mod lag;
+pub mod links;
 pub mod metrics;
 pub mod producer;
 pub mod telemetry;

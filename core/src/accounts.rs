@@ -126,7 +126,7 @@ pub struct Deleted {
 
 /// Deletes the live account `id` inside the caller's transaction: its
 /// playlists (their deletions written to the outbox), likes, bookmarks,
-/// play queue, sessions and artist links go, and the row is anonymised so ids in past events point
+/// play queue, shares, sessions and artist links go, and the row is anonymised so ids in past events point
 /// at nothing personal. `None` if there is no such account.
 pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<Option<Deleted>, DbError> {
     let Some(locked) = sqlx::query!(
@@ -167,6 +167,10 @@ pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<Option<Deleted>
         .execute(&mut *conn)
         .await?;
     sqlx::query!("DELETE FROM play_queues WHERE user_id = $1", id)
+        .execute(&mut *conn)
+        .await?;
+    // Their links stop opening: nothing is shared in the name of no one.
+    sqlx::query!("DELETE FROM shares WHERE owner_id = $1", id)
         .execute(&mut *conn)
         .await?;
     sqlx::query!("DELETE FROM refresh_tokens WHERE user_id = $1", id)

@@ -22,6 +22,7 @@
 //! - [`playback`]: each listener's last playback report.
 //! - [`sessions`]: rotating refresh tokens, stored hashed, with reuse
 //!   detection.
+//! - [`shares`]: public share links to tracks, with their limits.
 //! - [`snapshot`]: the whole catalogue republished through the outbox.
 //! - [`syncs`]: source syncs an admin asks for and `ingest sync` runs.
 //! - [`throttle`]: failed logins counted so that guessing slows while no
@@ -37,6 +38,7 @@ pub mod outbox;
 pub mod playback;
 pub mod radio;
 pub mod sessions;
+pub mod shares;
 pub mod snapshot;
 pub mod syncs;
 pub mod throttle;

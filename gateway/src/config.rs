@@ -64,6 +64,14 @@ pub struct GatewayConfig {
     /// authenticates by cookie, so a page on another origin gains nothing its
     /// own credentials would not give it. An allow-list narrows it.
     pub subsonic_cors_origins: Vec<String>,
+    /// `ENCORE_PUBLIC_URL`: the address people reach Encore at
+    /// (`https://music.example.com`), which share links are built on. Unset,
+    /// a link is built on the address its request came to.
+    pub public_url: Option<String>,
+    /// `ENCORE_SHARE_STREAMS_PER_HOUR` (100): new streams one share link may
+    /// start in an hour, so a link passed around far beyond its owner's
+    /// friends does not become a free public mirror.
+    pub share_streams_per_hour: i32,
     pub transcode: TranscodeConfig,
     /// `ENCORE_WEB_DIR`: the built web app (`npm run build` in `web/`), served
     /// at `/` with the API reference at `/docs`. Relative paths are from the
@@ -184,6 +192,10 @@ impl GatewayConfig {
                 .map(|o| o.trim().trim_end_matches('/').to_string())
                 .filter(|o| !o.is_empty())
                 .collect(),
+            public_url: Some(string("ENCORE_PUBLIC_URL", ""))
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .filter(|u| !u.is_empty()),
+            share_streams_per_hour: parse("ENCORE_SHARE_STREAMS_PER_HOUR", 100)?,
             web_dir: string("ENCORE_WEB_DIR", "web/dist").into(),
             consumers_ops: vec![
                 ("etl".into(), string("ENCORE_ETL_ADDR", "127.0.0.1:8081")),

@@ -36,6 +36,7 @@ pub mod produce;
 pub mod radio;
 pub mod recommend;
 pub mod search;
+pub mod shares;
 pub mod state;
 pub mod storage;
 
@@ -76,6 +77,7 @@ pub fn app(state: AppState) -> Router {
         .merge(charts::router())
         .merge(recommend::router())
         .merge(radio::router())
+        .merge(shares::router())
         .merge(admin::router())
         .merge(dashboard::router())
         .merge(subsonic::router(&state));

@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    admin, audio, auth, catalog, charts, dashboard, library, me, playback, radio, recommend, search,
+    admin, audio, auth, catalog, charts, dashboard, library, me, playback, radio, recommend,
+    search, shares,
 };
 
 #[derive(OpenApi)]
@@ -31,6 +32,7 @@ use crate::{
         library::likes::like, library::likes::unlike, library::likes::list,
         library::bookmarks::list, library::bookmarks::save, library::bookmarks::remove,
         library::history::list,
+        shares::list, shares::create, shares::update, shares::remove, shares::open, shares::stream,
         playback::post_batch,
         search::search, search::suggest, search::events::click,
         charts::top_tracks, charts::top_artists, charts::trending, charts::my_stats,
@@ -47,7 +49,7 @@ use crate::{
         (name = "accounts", description = "Registration, sessions and the caller's profile"),
         (name = "catalog", description = "Artists, albums and tracks"),
         (name = "audio", description = "Uploading and streaming audio"),
-        (name = "library", description = "Playlists, likes, bookmarks and listening history"),
+        (name = "library", description = "Playlists, likes, bookmarks, share links and listening history"),
         (name = "playback", description = "Playback events"),
         (name = "search", description = "Search and autocomplete"),
         (name = "charts", description = "Charts and a listener's statistics"),

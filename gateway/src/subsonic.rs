@@ -38,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         sealer: state.sealer.clone(),
         login: state.config.auth.login,
         proxies: state.trusted_proxies.clone(),
+        public_url: state.config.public_url.clone(),
         host: Arc::new(host),
     };
     encore_subsonic::router(subsonic, &state.config.subsonic_cors_origins)

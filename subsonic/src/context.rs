@@ -28,6 +28,8 @@ pub struct Subsonic {
     pub login: throttle::Limits,
     /// Whose `X-Forwarded-For` is believed when counting failed logins.
     pub proxies: TrustedProxies,
+    /// `ENCORE_PUBLIC_URL`, which share links are built on when set.
+    pub public_url: Option<String>,
     pub host: Arc<dyn Host>,
 }
 

@@ -39,6 +39,7 @@ pub mod response;
 mod router;
 mod scan;
 mod search;
+mod shares;
 mod system;
 
 pub use context::Subsonic;

@@ -16,7 +16,7 @@ use crate::params::{Failure, Params};
 use crate::response::{self, Format, Inner};
 use crate::{
     annotate, auth, bookmarks, browse, discover, lists, media, playback, playlists, radio, scan,
-    search, system,
+    search, shares, system,
 };
 
 /// `/rest/{method}`, with CORS for the configured origins (any by default:
@@ -212,6 +212,10 @@ const ENDPOINTS: &[(&str, Handler)] = &[
     ("getBookmarks", |ctx| Box::pin(bookmarks::list(ctx))),
     ("createBookmark", |ctx| Box::pin(bookmarks::create(ctx))),
     ("deleteBookmark", |ctx| Box::pin(bookmarks::delete(ctx))),
+    ("getShares", |ctx| Box::pin(shares::list(ctx))),
+    ("createShare", |ctx| Box::pin(shares::create(ctx))),
+    ("updateShare", |ctx| Box::pin(shares::update(ctx))),
+    ("deleteShare", |ctx| Box::pin(shares::delete(ctx))),
     ("getInternetRadioStations", |ctx| Box::pin(radio::list(ctx))),
     ("createInternetRadioStation", |ctx| {
         Box::pin(radio::create(ctx))

@@ -127,6 +127,7 @@ struct World {
     item: String,
     sync: String,
     station: String,
+    share: String,
 }
 
 async fn world() -> World {
@@ -184,6 +185,14 @@ async fn world() -> World {
         )
         .await
         .expect(201));
+    let share = id(&owner
+        .api
+        .post(
+            "/v1/me/shares",
+            json!({"kind": "playlist", "ids": [playlist]}),
+        )
+        .await
+        .expect(201));
     World {
         run,
         gateway,
@@ -197,6 +206,7 @@ async fn world() -> World {
         item,
         sync,
         station,
+        share,
     }
 }
 
@@ -316,6 +326,14 @@ fn endpoints(w: &World) -> Vec<Endpoint> {
             .requires("position_ms")
             .of(track),
         Endpoint::new(M::DELETE, "/v1/me/bookmarks/{id}", Owner, Body::None).of(track).idempotent(),
+        Endpoint::new(M::GET, "/v1/me/shares", Owner, Body::None),
+        Endpoint::new(M::POST, "/v1/me/shares", Owner, json(json!({"kind": "track", "ids": [track]})))
+            .wrong(json!({"kind": "track", "ids": "all of them"}), "ids")
+            .requires("kind"),
+        Endpoint::new(M::PATCH, "/v1/me/shares/{id}", Owner, json(json!({"description": "for you"})))
+            .wrong(json!({"description": 5}), "description")
+            .of(&w.share),
+        Endpoint::new(M::DELETE, "/v1/me/shares/{id}", Owner, Body::None).of(&w.share).idempotent(),
         Endpoint::new(M::GET, "/v1/me/history", Owner, Body::None),
         Endpoint::new(M::POST, "/v1/events/playback", Owner, json(json!({"events": [event(1, w.owner.id)]})))
             .wrong(json!({"events": "all of them"}), "events")

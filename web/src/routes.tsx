@@ -18,6 +18,8 @@ export const router = createBrowserRouter([
     children: [
       { path: "/signin", Component: SignIn },
       { path: "/signup", Component: SignUp },
+      // A share link opens for anyone, signed in or not.
+      { path: "/s/:token", lazy: page(() => import("./pages/Share")) },
       {
         Component: RequireAuth,
         children: [

@@ -54,6 +54,16 @@ pub async fn one(db: &PgPool, user: Uuid, id: Uuid) -> Result<Option<Album>, DbE
     Ok(by_ids(db, user, &[id]).await?.pop())
 }
 
+/// Whether album `id` exists.
+pub async fn exists(db: &PgPool, id: Uuid) -> Result<bool, DbError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM albums WHERE id = $1) AS "exists!""#,
+        id
+    )
+    .fetch_one(db)
+    .await?)
+}
+
 /// An artist's albums, oldest first.
 pub async fn of_artist(db: &PgPool, artist: Uuid) -> Result<Vec<Uuid>, DbError> {
     Ok(sqlx::query_scalar!(

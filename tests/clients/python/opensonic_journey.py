@@ -13,6 +13,7 @@ Exits non-zero, naming the step, on the first thing that is not as expected.
 import asyncio
 import os
 import sys
+import time
 
 import libopensonic
 
@@ -83,6 +84,15 @@ async def journey():
               and [e.id for e in queue.entry or []] == [song_id, song_id], queue)
         check("savePlayQueueByIndex, cleared", await conn.save_play_queue_by_index())
         check("getLyricsBySongId", await conn.get_lyrics_by_song_id(song_id) == [])
+        share = await conn.create_share([song_id], description="py", expires=time.time() + 86_400)
+        check("createShare", share.description == "py" and "/s/" in share.url
+              and [e.id for e in share.entry or []] == [song_id], share)
+        check("getShares", [s.id for s in await conn.get_shares()] == [share.id])
+        # Not update_share: the library's own request is broken (it keys the
+        # expiry by the variable `expires`, not the name "expires", so its form
+        # cannot be encoded); the npm journey and the e2e tests update shares.
+        check("deleteShare", await conn.delete_share(share.id))
+        check("getShares, after the delete", await conn.get_shares() == [])
         check("deletePlaylist", await conn.delete_playlist(playlist.id))
     finally:
         await conn.cleanup()

@@ -2,7 +2,8 @@
 //! `py-opensonic` (form POST, md5 token) and npm `subsonic-api` (GET, API
 //! key), each through `tests/clients/`. Each browses, searches, creates a
 //! playlist, stars, scrobbles, streams raw and transcoded audio, keeps a
-//! bookmark, saves and reads the index-based play queue, and asks for
+//! bookmark, saves and reads the index-based play queue, makes, changes and
+//! deletes a share (npm also opens and streams its link), and asks for
 //! lyrics; their scrobbles land in ClickHouse exactly once, and the
 //! transcoded streams last as long as the source (probed).
 

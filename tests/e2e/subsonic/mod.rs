@@ -10,6 +10,7 @@ mod errors;
 mod listening;
 mod radio;
 mod scan;
+mod shares;
 mod snapshots;
 mod users;
 

@@ -639,6 +639,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's shares. */
+        get: operations["list"];
+        put?: never;
+        /**
+         * Shares tracks, an album or a playlist the caller can see, through a link
+         *     anyone may open until it expires or is deleted.
+         */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/shares/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Deletes a share: its link opens nothing from now on. Deleting one that
+         *     is not there changes nothing, so a retried deletion is harmless.
+         */
+        delete: operations["remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes a share's description or expiry (a past share lives again when
+         *     given a new one).
+         */
+        patch: operations["update"];
+        trace?: never;
+    };
     "/v1/me/stats": {
         parameters: {
             query?: never;
@@ -822,6 +867,44 @@ export interface paths {
         };
         /** Autocomplete: what starts with what was typed, across every kind. */
         get: operations["suggest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shares/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Opens a share by its link, without an account, and counts the visit. */
+        get: operations["open"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shares/{token}/tracks/{track_id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Streams one of a share's tracks, without an account: with `Range`, as
+         *     stored (no transcoding). Each new stream counts against the share's
+         *     hourly limit; the next ranges of one do not.
+         */
+        get: operations["stream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1414,6 +1497,28 @@ export interface components {
              */
             name: string;
         };
+        NewShare: {
+            /** @description Shown with the tracks; up to 500 characters on one line. */
+            description?: string;
+            /** @description RFC 3339, within a year; 30 days from now when left out. */
+            expires_at?: string | null;
+            ids: string[];
+            /**
+             * @description `track` (one or more ids), `album` or `playlist` (one id each: its
+             *     tracks as they are now).
+             */
+            kind: components["schemas"]["ShareKind"];
+        };
+        /** @description A share, opened by its link. */
+        OpenShare: {
+            description: string;
+            /** @description RFC 3339. */
+            expires_at: string;
+            kind: string;
+            /** @description Who shared it (their display name). */
+            owner: string;
+            tracks: components["schemas"]["SharedTrack"][];
+        };
         /** @enum {string} */
         Outcome: "created" | "updated" | "unchanged" | "rejected";
         /** @description One page of a list, with the cursor of the next page if there is one. */
@@ -1635,6 +1740,61 @@ export interface components {
         };
         SetRole: {
             role: components["schemas"]["Role"];
+        };
+        /** @description One of the caller's shares. */
+        Share: {
+            /** @description RFC 3339. */
+            created_at: string;
+            description: string;
+            expired: boolean;
+            /** @description RFC 3339. */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            /** @description RFC 3339. */
+            last_visited_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The album or playlist shared, if it was one.
+             */
+            source_id?: string | null;
+            track_ids: string[];
+            /**
+             * @description The link to give out: the web app's page of the share. Absent for a
+             *     share whose link was sealed under an older key (it still opens).
+             */
+            url?: string | null;
+            /** Format: int64 */
+            visit_count: number;
+        };
+        ShareChange: {
+            description?: string | null;
+            /** @description RFC 3339, within a year from now. */
+            expires_at?: string | null;
+        };
+        /**
+         * @description What kind of thing the ids name.
+         * @enum {string}
+         */
+        ShareKind: "track" | "album" | "playlist";
+        /** @description One track of a share, as anyone holding the link sees it. */
+        SharedTrack: {
+            album?: string | null;
+            artist: string;
+            /** @description The album's cover, when it has one. */
+            cover_url?: string | null;
+            /** Format: int64 */
+            duration_ms: number;
+            /** Format: uuid */
+            id: string;
+            /** @description Where to stream it from, when it has audio. */
+            stream_url?: string | null;
+            title: string;
+        };
+        Shares: {
+            /** @description The newest first, expired ones included until deleted. */
+            items: components["schemas"]["Share"][];
         };
         Station: {
             /** @description RFC 3339. */
@@ -3962,6 +4122,164 @@ export interface operations {
             };
         };
     };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Shares"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewShare"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Share"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Share"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     my_stats: {
         parameters: {
             query?: {
@@ -4632,6 +4950,102 @@ export interface operations {
             };
         };
     };
+    open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenShare"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stream: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description bytes=START-END */
+                Range?: string | null;
+            };
+            path: {
+                token: string;
+                track_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/*": unknown;
+                };
+            };
+            /** @description The requested range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/*": unknown;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list: {
         parameters: {
             query?: {
@@ -4988,6 +5402,13 @@ export interface operations {
                 format?: string;
                 /** @description The most kbps wanted (32 to 320); at or above the file's own, the file is sent. */
                 bitrate?: number;
+                /**
+                 * @description Seconds into the track to start from. A stored file cannot start
+                 *     part-way, so this always transcodes (to the file's own format where
+                 *     possible, at its bitrate, when no `format` is asked). Seeking within
+                 *     the original is what `Range` is for.
+                 */
+                offset?: number;
                 /**
                  * @description A stream ticket from `GET /v1/tracks/{id}/stream-url`, in place of the
                  *     Authorization header (for `<audio src>`, which cannot send one).
