@@ -33,7 +33,7 @@ impl SongElement for Song {
             _ => None,
         };
         let suffix = self.audio_content_type.as_deref().map(suffix);
-        Element::new(name)
+        let element = Element::new(name)
             .attr("id", self.id)
             .opt("parent", self.album_id)
             .attr("isDir", false)
@@ -86,8 +86,28 @@ impl SongElement for Song {
                     .into_iter()
                     .collect(),
             )
-            .list("genres", genre_list(self.genre.as_deref()))
+            .list("genres", genre_list(self.genre.as_deref()));
+        match replay_gain(self) {
+            Some(gain) => element.child(gain),
+            None => element,
+        }
     }
+}
+
+/// OpenSubsonic `replayGain` from the loudness measured at upload: the gain
+/// that brings the song to ReplayGain 2.0's reference of -18 LUFS, and its
+/// true peak as a linear fraction of full scale, so that a player that
+/// raises a quiet song can stop short of clipping it.
+fn replay_gain(song: &Song) -> Option<Element> {
+    let loudness = f64::from(song.loudness_lufs?);
+    let peak = song
+        .true_peak_dbtp
+        .map(|db| (10f64.powf(f64::from(db) / 20.0) * 1000.0).round() / 1000.0);
+    Some(
+        Element::new("replayGain")
+            .attr("trackGain", ((-18.0 - loudness) * 100.0).round() / 100.0)
+            .opt("trackPeak", peak),
+    )
 }
 
 /// An OpenSubsonic artist reference, an id and a name, as an item of the

@@ -24,6 +24,12 @@ pub struct Song {
     pub audio_sample_rate: Option<i32>,
     pub audio_bit_depth: Option<i16>,
     pub audio_channels: Option<i16>,
+    /// `mp3`, `flac`, `vorbis`, `opus` or `pcm`, for audio uploaded since
+    /// Encore reads it (migration 0017).
+    pub audio_codec: Option<String>,
+    /// EBU R128, measured at upload (migration 0017).
+    pub loudness_lufs: Option<f32>,
+    pub true_peak_dbtp: Option<f32>,
     pub created_at: OffsetDateTime,
     pub album_id: Option<Uuid>,
     pub album: Option<String>,
@@ -49,7 +55,7 @@ pub async fn by_ids(db: &PgPool, user: Uuid, ids: &[Uuid]) -> Result<Vec<Song>, 
         Song,
         r#"SELECT t.id, t.title, t.duration_ms, t.genre, t.release_year, t.track_number,
                   t.audio_content_type, t.audio_size, t.audio_sample_rate, t.audio_bit_depth,
-                  t.audio_channels, t.created_at, t.album_id, al.title AS "album?",
+                  t.audio_channels, t.audio_codec, t.loudness_lufs, t.true_peak_dbtp, t.created_at, t.album_id, al.title AS "album?",
                   t.artist_id, ar.name AS artist, al.artist_id AS "album_artist_id?",
                   aa.name AS "album_artist?", tl.created_at AS "starred?", tr.rating AS "rating?",
                   al.cover_key IS NOT NULL AS "has_cover!"

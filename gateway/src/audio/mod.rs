@@ -6,6 +6,7 @@
 //! Streaming honours single `Range` requests (206, or 416 past the end).
 
 mod files;
+pub mod loudness;
 pub mod probe;
 pub mod range;
 pub mod transcode;
@@ -35,7 +36,6 @@ use crate::extract::{PathParams, QueryParams};
 use crate::outbox;
 use crate::outbox::Wakeup;
 use crate::state::AppState;
-use crate::storage::Storage;
 use encore_core::catalog::edit::tracks;
 use encore_core::catalog::songs;
 
@@ -68,7 +68,7 @@ pub struct Uploaded {
               (status = 422, body = ErrorBody)))]
 pub async fn upload(
     State(db): State<PgPool>,
-    State(storage): State<Storage>,
+    State(files): State<AudioFiles>,
     State(outbox): State<Wakeup>,
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
@@ -78,21 +78,23 @@ pub async fn upload(
     tracks::authorize(&mut *db.acquire().await?, editor(&user), id).await?;
     let bytes = read_upload(request).await?;
     let probed = bytes.clone();
-    let info = tokio::task::spawn_blocking(move || probe::probe(&probed))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| match e {
-            ProbeError::NotAudio | ProbeError::Truncated(_) => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                e.to_string(),
-            ),
-            ProbeError::NoDuration(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "no_duration",
-                e.to_string(),
-            ),
-        })?;
+    // What the file is, and how loud: ffmpeg decodes it while lofty reads it.
+    let (probed, loudness) = tokio::join!(
+        tokio::task::spawn_blocking(move || probe::probe(&probed)),
+        loudness::measure(files.transcoder.ffmpeg(), bytes.clone())
+    );
+    let info = probed.map_err(ApiError::internal)?.map_err(|e| match e {
+        ProbeError::NotAudio | ProbeError::Truncated(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            e.to_string(),
+        ),
+        ProbeError::NoDuration(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_duration",
+            e.to_string(),
+        ),
+    })?;
     let etag: String = Sha256::digest(&bytes)
         .iter()
         .take(16)
@@ -100,6 +102,7 @@ pub async fn upload(
         .collect();
     let key = format!("audio/{id}/{etag}.{}", info.format.extension());
     let size = bytes.len() as i64;
+    let storage = &files.storage;
     storage.put(&key, bytes).await.map_err(ApiError::internal)?;
 
     let mut tx = db.begin().await?;
@@ -113,6 +116,9 @@ pub async fn upload(
         sample_rate: info.sample_rate.and_then(|r| i32::try_from(r).ok()),
         bit_depth: info.bit_depth.map(i16::from),
         channels: info.channels.map(i16::from),
+        codec: Some(info.format.codec()),
+        loudness_lufs: loudness.map(|l| l.integrated_lufs),
+        true_peak_dbtp: loudness.and_then(|l| l.true_peak_dbtp),
     };
     let row = tracks::set_audio(&mut tx, id, &audio).await?;
     outbox::commit(&outbox, tx).await?;

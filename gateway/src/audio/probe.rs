@@ -31,6 +31,17 @@ impl AudioFormat {
         }
     }
 
+    /// The codec, as OpenSubsonic's transcoding profiles name codecs.
+    pub fn codec(self) -> &'static str {
+        match self {
+            AudioFormat::Mp3 => "mp3",
+            AudioFormat::Flac => "flac",
+            AudioFormat::Vorbis => "vorbis",
+            AudioFormat::Opus => "opus",
+            AudioFormat::Wav => "pcm",
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             AudioFormat::Mp3 => "mp3",

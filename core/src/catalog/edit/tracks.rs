@@ -214,6 +214,11 @@ pub struct Audio<'a> {
     /// Lossless formats only.
     pub bit_depth: Option<i16>,
     pub channels: Option<i16>,
+    /// `mp3`, `flac`, `vorbis`, `opus` or `pcm`.
+    pub codec: Option<&'a str>,
+    /// EBU R128 integrated loudness and true peak, when they were measured.
+    pub loudness_lufs: Option<f32>,
+    pub true_peak_dbtp: Option<f32>,
 }
 
 /// Points a track the caller has authorised at newly stored audio, takes
@@ -227,7 +232,7 @@ pub async fn set_audio(
         TrackRow,
         "UPDATE tracks SET audio_key = $2, audio_content_type = $3, audio_size = $4, audio_etag = $5, \
          duration_ms = $6, audio_sample_rate = $7, audio_bit_depth = $8, audio_channels = $9, \
-         version = version + 1, updated_at = now() WHERE id = $1 \
+         audio_codec = $10, loudness_lufs = $11, true_peak_dbtp = $12, version = version + 1, updated_at = now() WHERE id = $1 \
          RETURNING id, artist_id, album_id, title, duration_ms, genre, release_year, track_number, audio_key, version",
         id,
         audio.key,
@@ -237,7 +242,10 @@ pub async fn set_audio(
         audio.duration_ms,
         audio.sample_rate,
         audio.bit_depth,
-        audio.channels
+        audio.channels,
+        audio.codec,
+        audio.loudness_lufs,
+        audio.true_peak_dbtp
     )
     .fetch_one(&mut *conn)
     .await?;

@@ -201,6 +201,11 @@ impl Transcoder {
         }
     }
 
+    /// The ffmpeg this transcoder runs, for the other work it does (loudness).
+    pub fn ffmpeg(&self) -> &str {
+        &self.config.ffmpeg
+    }
+
     fn cached_path(&self, source: &Source<'_>, target: Target, kbps: u32) -> PathBuf {
         let key = Sha256::digest(format!("{}/{}/{kbps}", source.etag, target.name()));
         self.config
