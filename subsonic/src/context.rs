@@ -59,6 +59,9 @@ pub(crate) struct Ctx {
     pub(crate) params: Params,
     pub(crate) caller: Caller,
     pub(crate) headers: HeaderMap,
+    /// The body when it is not a form (whose fields are in `params`): the
+    /// JSON of `getTranscodeDecision`.
+    pub(crate) body: axum::body::Bytes,
 }
 
 /// What an endpoint answers.

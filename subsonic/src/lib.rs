@@ -41,6 +41,7 @@ mod scan;
 mod search;
 mod shares;
 mod system;
+mod transcoding;
 
 pub use context::Subsonic;
 pub use host::{Host, HostError};

@@ -16,7 +16,7 @@ use crate::params::{Failure, Params};
 use crate::response::{self, Format, Inner};
 use crate::{
     annotate, auth, bookmarks, browse, discover, lists, media, playback, playlists, radio, scan,
-    search, shares, system,
+    search, shares, system, transcoding,
 };
 
 /// `/rest/{method}`, with CORS for the configured origins (any by default:
@@ -98,6 +98,7 @@ async fn handle(
                     params,
                     caller,
                     headers,
+                    body: if is_form { Bytes::new() } else { body },
                 };
                 dispatch(&method, &ctx).await
             }
@@ -247,6 +248,12 @@ const ENDPOINTS: &[(&str, Handler)] = &[
     }),
     ("getAlbumInfo", |ctx| Box::pin(discover::album_info(ctx))),
     ("getAlbumInfo2", |ctx| Box::pin(discover::album_info(ctx))),
+    ("getTranscodeDecision", |ctx| {
+        Box::pin(transcoding::decision(ctx))
+    }),
+    ("getTranscodeStream", |ctx| {
+        Box::pin(transcoding::stream(ctx))
+    }),
     ("getScanStatus", |ctx| Box::pin(scan::scan_status(ctx))),
     ("startScan", |ctx| Box::pin(scan::start_scan(ctx))),
 ];

@@ -24,6 +24,7 @@ pub(super) fn extensions() -> Reply {
         "playbackReport",
         "songLyrics",
         "transcodeOffset",
+        "transcoding",
     ]
     .into_iter()
     .map(|name| {

@@ -98,6 +98,37 @@ impl Subsonic {
         }
     }
 
+    /// `method` by POST with a JSON body and everything else in the query,
+    /// as OpenSubsonic's `getTranscodeDecision` is sent.
+    pub(crate) async fn post_json(
+        &self,
+        method: &str,
+        format: &str,
+        params: &[(&str, &str)],
+        body: &Value,
+    ) -> Raw {
+        let mut all = self.auth_params();
+        all.extend([
+            ("c".to_string(), "encore-tests".to_string()),
+            ("v".to_string(), "1.16.1".to_string()),
+            ("f".to_string(), format.to_string()),
+        ]);
+        all.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let response = self
+            .http
+            .post(format!("{}/rest/{method}", self.base))
+            .query(&all)
+            .json(body)
+            .send()
+            .await
+            .expect("an answer");
+        Raw {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.expect("a body").to_vec(),
+        }
+    }
+
     /// `stream` with a `Range` header.
     pub(crate) async fn stream_range(&self, id: &str, range: &str) -> Raw {
         let mut all = self.auth_params();

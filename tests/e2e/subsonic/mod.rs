@@ -12,6 +12,7 @@ mod radio;
 mod scan;
 mod shares;
 mod snapshots;
+mod transcoding;
 mod users;
 
 use encore_indexer::client::SearchClient;

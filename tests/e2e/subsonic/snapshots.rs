@@ -223,6 +223,26 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
             insta::assert_snapshot!(name, normalized(&text, &username, &listener.email));
         }
     }
+    // The one method sent as POST with a JSON body (OpenSubsonic transcoding).
+    let player = serde_json::json!({"name": "snap", "platform": "tests", "maxTranscodingAudioBitrate": 128000,
+        "directPlayProfiles": [{"containers": ["flac"], "audioCodecs": ["flac"]}],
+        "transcodingProfiles": [{"container": "mp3", "audioCodec": "mp3", "protocol": "http"}]});
+    for format in ["json", "xml"] {
+        let params = [("mediaId", song), ("mediaType", "song")];
+        let raw = by_key
+            .post_json("getTranscodeDecision", format, &params, &player)
+            .await;
+        assert_eq!(raw.status, 200);
+        crate::fuzz::check_envelope(raw_content_type(&raw), &raw.bytes)
+            .unwrap_or_else(|e| panic!("getTranscodeDecision in {format}: {e}"));
+        let mut text = String::from_utf8(raw.bytes).expect("UTF-8");
+        if format == "json" {
+            let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            text = serde_json::to_string_pretty(&value).expect("JSON");
+        }
+        let name = format!("{:02}_getTranscodeDecision.{format}", calls.len());
+        insta::assert_snapshot!(name, normalized(&text, &username, &listener.email));
+    }
     gateway.stop().await;
     etl.stop().await;
     run.cleanup().await;
