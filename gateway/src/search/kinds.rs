@@ -11,6 +11,8 @@ use encore_search::client::json;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use encore_search::indices::Names;
+
 use super::Index;
 use super::{engine_error, search_body, timed, visibility, ResultType, Typos};
 use crate::error::{ApiError, ApiResult};
@@ -36,6 +38,41 @@ fn within_window(page: KindPage) -> Option<KindPage> {
     (size > 0).then_some(KindPage { size, ..page })
 }
 
+/// One typo step's `_msearch` lines (a header and a search for each page),
+/// for the pages that lie inside the engine's window. Public so the load
+/// bench can send the engine the very requests `search3` sends.
+pub fn kinds_body(
+    names: &Names,
+    q: &str,
+    typos: Typos,
+    viewer: Option<Uuid>,
+    pages: &[KindPage],
+    popularity_weight: f64,
+) -> Vec<Value> {
+    let mut body = Vec::with_capacity(pages.len() * 2);
+    for page in pages.iter().copied().filter_map(within_window) {
+        let mut search = search_body(
+            q,
+            typos,
+            vec![visibility(viewer)],
+            page.offset,
+            page.size,
+            popularity_weight,
+        );
+        // The id is the sort's tie-breaker, so each hit's sort values
+        // carry it. Fetching no stored fields at all (not even `_id`)
+        // spares the engine decompressing each hit's stored block, which
+        // was most of what a search allocated and so of its GC pauses.
+        search["stored_fields"] = json!("_none_");
+        // Only "anything at all?" is asked of the total, and counting
+        // every match is a good part of a search's cost.
+        search["track_total_hits"] = json!(1);
+        body.push(json!({"index": names.alias(page.kind.entity())}));
+        body.push(search);
+    }
+    body
+}
+
 /// The ids each page found, best first, in the order of `pages`.
 pub async fn ids_by_kind(
     index: &Index,
@@ -44,36 +81,22 @@ pub async fn ids_by_kind(
     pages: &[KindPage],
 ) -> ApiResult<Vec<Vec<Uuid>>> {
     let mut found: Vec<Vec<Uuid>> = vec![Vec::new(); pages.len()];
-    let inside: Vec<Option<KindPage>> = pages.iter().copied().map(within_window).collect();
-    let wanted: Vec<usize> = (0..pages.len()).filter(|i| inside[*i].is_some()).collect();
+    let wanted: Vec<usize> = (0..pages.len())
+        .filter(|i| within_window(pages[*i]).is_some())
+        .collect();
     if wanted.is_empty() {
         return Ok(found);
     }
-    let weight = index.popularity_weight;
     for (step, typos) in Typos::LADDER.into_iter().enumerate() {
-        let mut body: Vec<JsonBody<Value>> = Vec::with_capacity(wanted.len() * 2);
-        for page in inside.iter().flatten() {
-            let page = *page;
-            let mut search = search_body(
-                q,
-                typos,
-                vec![visibility(viewer)],
-                page.offset,
-                page.size,
-                weight,
-            );
-            // The id is the sort's tie-breaker, so each hit's sort values
-            // carry it. Fetching no stored fields at all (not even `_id`)
-            // spares the engine decompressing each hit's stored block, which
-            // was most of what a search allocated and so of its GC pauses.
-            search["stored_fields"] = json!("_none_");
-            // Only "anything at all?" is asked of the total, and counting
-            // every match is a good part of a search's cost.
-            search["track_total_hits"] = json!(1);
-            body.push(json!({"index": index.names.alias(page.kind.entity())}).into());
-            body.push(search.into());
-        }
-        let answers = msearch(index, body).await?;
+        let body = kinds_body(
+            &index.names,
+            q,
+            typos,
+            viewer,
+            pages,
+            index.popularity_weight,
+        );
+        let answers = msearch(index, body.into_iter().map(JsonBody::from).collect()).await?;
         // As the native search: the first step that finds anything, in any
         // kind, answers for every kind. A kind the words match nothing of
         // does not climb on to costlier typos alone.

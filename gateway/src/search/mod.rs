@@ -40,7 +40,7 @@ mod index;
 mod kinds;
 mod query;
 pub use index::Index;
-pub use kinds::{ids_by_kind, KindPage};
+pub use kinds::{ids_by_kind, kinds_body, KindPage};
 pub use query::{did_you_mean_body, kind_boost, search_body, suggest_body, visibility, Typos};
 
 use crate::auth::MaybeUser;

@@ -19,6 +19,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use uuid::Uuid;
+
+use encore_gateway::search::{kinds_body, KindPage, ResultType, Typos};
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};
 use encore_schemas::EntityType;
@@ -33,6 +36,8 @@ use crate::query::{answered, clients_loop, figure, Request, QUERIES};
 use crate::{env_usize, ms, percentile_ms, Row};
 
 const LIST_TARGET_MS: f64 = 20.0;
+/// Single-client `search3` p50 over the engine's own `_msearch` time.
+const SEARCH3_OVER_ENGINE: f64 = 1.3;
 const FIRST_BYTE_TARGET_MS: f64 = 300.0;
 /// "Flat": the gateway's RSS with 20 transcodes running, over its RSS before.
 const RSS_GROWTH_TARGET_MB: f64 = 32.0;
@@ -211,6 +216,19 @@ pub(crate) async fn measure() -> Vec<Row> {
         ));
     }
 
+    out.extend(
+        one_client_search3(
+            &http,
+            &base,
+            &auth,
+            &run.indexer_config().search_url,
+            &names,
+            listener.id,
+            seconds,
+        )
+        .await,
+    );
+
     // A minute of stereo CD audio to transcode.
     let wav = tokio::task::spawn_blocking({
         let dir = scratch.clone();
@@ -324,4 +342,90 @@ pub(crate) async fn measure() -> Vec<Row> {
         run.cleanup().await;
     }
     out
+}
+
+/// The `_msearch` requests `search3` sends for `q` with its default pages
+/// (20 of each kind), sent straight to the engine: each typo step until one
+/// finds anything in any kind, as the gateway climbs them.
+async fn engine_search3(http: &reqwest::Client, url: &str, names: &Names, viewer: Uuid, q: &str) {
+    let pages = [ResultType::Artist, ResultType::Album, ResultType::Track].map(|kind| KindPage {
+        kind,
+        offset: 0,
+        size: 20,
+    });
+    for typos in Typos::LADDER {
+        let mut ndjson = String::new();
+        for line in kinds_body(names, q, typos, Some(viewer), &pages, 1.0) {
+            ndjson.push_str(&line.to_string());
+            ndjson.push('\n');
+        }
+        let request = http
+            .post(url)
+            .header("content-type", "application/x-ndjson")
+            .body(ndjson);
+        let answer = answered(request).await;
+        let responses = answer["responses"].as_array().cloned().unwrap_or_default();
+        assert_eq!(responses.len(), pages.len(), "{answer}");
+        let found = responses
+            .iter()
+            .any(|r| r["hits"]["total"]["value"].as_u64().unwrap_or(0) > 0);
+        if found {
+            return;
+        }
+    }
+}
+
+/// One client, one request after another: `search3` beside the engine's own
+/// time for the very `_msearch` requests it sends. What the gateway adds on
+/// top (authentication, the rows from PostgreSQL, the answer) is the ratio.
+async fn one_client_search3(
+    http: &reqwest::Client,
+    base: &str,
+    auth: &str,
+    search_url: &str,
+    names: &Names,
+    viewer: Uuid,
+    seconds: u64,
+) -> Vec<Row> {
+    let url = format!("{}/_msearch", search_url.trim_end_matches('/'));
+    let direct: Request = {
+        let (http, names) = (http.clone(), names.clone());
+        Arc::new(move |n| {
+            let (http, url, names) = (http.clone(), url.clone(), names.clone());
+            Box::pin(async move {
+                engine_search3(&http, &url, &names, viewer, QUERIES[n % QUERIES.len()]).await;
+            })
+        })
+    };
+    let through: Request = {
+        let (http, base, auth) = (http.clone(), base.to_string(), auth.to_string());
+        Arc::new(move |n| {
+            let q = encore_tests::api::encode(QUERIES[n % QUERIES.len()]);
+            subsonic(&http, format!("{base}/rest/search3?{auth}&query={q}"))
+        })
+    };
+    eprintln!("search3, one client for {seconds} s: the engine's _msearch, then the gateway ...");
+    // Alternating halves would be fairer to a machine whose load drifts, but
+    // each side gets the whole run in one piece so its caches stay warm.
+    let (engine_rate, engine) = clients_loop(1, seconds, None, direct).await;
+    let (rate, gateway) = clients_loop(1, seconds, None, through).await;
+    let (engine_p50, p50) = (percentile_ms(&engine, 0.5), percentile_ms(&gateway, 0.5));
+    vec![
+        Row::info(
+            format!(
+                "search3 reference: the same _msearch requests to the engine, one client ({} queries)",
+                QUERIES.len()
+            ),
+            figure(engine_rate, &engine),
+        ),
+        Row::info(
+            "subsonic search3: one client, one request after another",
+            figure(rate, &gateway),
+        )
+        .ratio(p50 / engine_p50)
+        .target(
+            format!("p50 <= {SEARCH3_OVER_ENGINE}x the engine's"),
+            p50 <= SEARCH3_OVER_ENGINE * engine_p50,
+        ),
+    ]
 }
