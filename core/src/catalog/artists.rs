@@ -23,12 +23,12 @@ pub async fn by_ids(db: &PgPool, user: Uuid, ids: &[Uuid]) -> Result<Vec<Artist>
     }
     let rows = sqlx::query_as!(
         Artist,
+        // One-row subqueries rather than joins, as in `songs::by_ids`.
         r#"SELECT ar.id, ar.name,
                   (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id) AS "album_count!",
-                  arl.created_at AS "starred?", arr.rating AS "rating?"
+                  (SELECT created_at FROM artist_likes WHERE user_id = $1 AND artist_id = ar.id) AS "starred?",
+                  (SELECT rating FROM artist_ratings WHERE user_id = $1 AND artist_id = ar.id) AS "rating?"
            FROM artists ar
-           LEFT JOIN artist_likes arl ON arl.artist_id = ar.id AND arl.user_id = $1
-           LEFT JOIN artist_ratings arr ON arr.artist_id = ar.id AND arr.user_id = $1
            WHERE ar.id = ANY($2)"#,
         user,
         ids
