@@ -72,6 +72,15 @@ pub(super) async fn authenticate(
 ) -> Result<Caller, Failure> {
     let limits = state.login;
     let presented = presented(params)?;
+    // An API key that matches was no guess (256 random bits): its app keeps
+    // working whatever its address's count, and a success changes no count.
+    // So the counts are read only for a key that does not match, and a
+    // good key costs one query, which every request of such an app pays.
+    if let Presented::ApiKey(key) = &presented {
+        if let Some(matched) = credentials::by_api_key(&state.db, key).await? {
+            return Ok(caller(matched));
+        }
+    }
     let (attempt, login) = match &presented {
         // An API key names no account until it matches; its guesses count
         // against the address only.
@@ -85,7 +94,8 @@ pub(super) async fn authenticate(
     // wait instead of two.
     let check = async {
         match (&presented, &login) {
-            (Presented::ApiKey(key), _) => credentials::by_api_key(&state.db, key).await,
+            // It did not match a moment ago.
+            (Presented::ApiKey(_), _) => Ok(None),
             (Presented::Password { password, .. }, Some(id)) => {
                 let proof = Proof::Password(password);
                 credentials::by_app_password(&state.db, &state.sealer, *id, proof).await
@@ -100,13 +110,8 @@ pub(super) async fn authenticate(
     let (standing, matched) = tokio::join!(throttle::standing(&state.db, &attempt), check);
     let (standing, matched) = (standing?, matched?);
     // A refused login is refused whatever its credential was, so that a
-    // guess past the limit learns nothing; but an API key that matched was
-    // no guess (256 random bits), and its app keeps working.
-    let refused = match (&presented, &matched) {
-        (Presented::ApiKey(_), Some(_)) => None,
-        _ => throttle::judge(&limits, &standing),
-    };
-    if let Some(secs) = refused {
+    // guess past the limit learns nothing.
+    if let Some(secs) = throttle::judge(&limits, &standing) {
         metrics::counter!(LOGINS_THROTTLED.name, "path" => "subsonic").increment(1);
         return Err(Failure {
             retry_after: Some(secs),
@@ -121,11 +126,15 @@ pub(super) async fn authenticate(
         });
     };
     throttle::succeeded(&state.db, &limits, &attempt, &standing).await?;
-    Ok(Caller {
-        id: matched.user,
-        username: matched.username,
-        admin: matched.role == "admin",
-    })
+    Ok(caller(matched))
+}
+
+fn caller(login: credentials::AppLogin) -> Caller {
+    Caller {
+        id: login.user,
+        username: login.username,
+        admin: login.role == "admin",
+    }
 }
 
 #[cfg(test)]
