@@ -17,6 +17,7 @@
 //! - [`keys`]: the normalised names importers and matching compare.
 //! - [`library`]: what a listener keeps: likes (REST's likes, Subsonic's
 //!   stars), ratings, playlists and the saved play queue.
+//! - [`lyrics`]: a track's lyrics, plain or LRC, read into lines.
 //! - [`outbox`]: the catalogue changes written with each change, for the
 //!   gateway's relay to publish.
 //! - [`playback`]: each listener's last playback report.
@@ -34,6 +35,7 @@ pub mod credentials;
 pub mod db;
 pub mod keys;
 pub mod library;
+pub mod lyrics;
 pub mod outbox;
 pub mod playback;
 pub mod radio;

@@ -23,6 +23,7 @@ use crate::{
         catalog::albums::list, catalog::albums::get, catalog::albums::create,
         catalog::albums::update, catalog::albums::delete,
         catalog::covers::put_cover, catalog::covers::get_cover,
+        catalog::lyrics::get_lyrics, catalog::lyrics::put_lyrics, catalog::lyrics::delete_lyrics,
         catalog::tracks::list, catalog::tracks::get, catalog::tracks::create,
         catalog::tracks::update, catalog::tracks::delete,
         audio::upload, audio::stream, audio::stream_url,

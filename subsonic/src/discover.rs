@@ -3,9 +3,10 @@
 //! the etl computes, then the artist's own songs and its genre neighbours'), getArtistInfo2 and getAlbumInfo2 (similar artists from
 //! the same features; MusicBrainz ids and images where the catalogue has
 //! them) with their folder-view twins getArtistInfo and getAlbumInfo, and
-//! the lyrics endpoints, which answer empty: Encore stores no lyrics.
+//! the lyrics endpoints, from the lyrics artists upload ([`encore_core::lyrics`]).
 
 use encore_core::catalog::{albums, artists, songs, Artist, Song};
+use encore_core::lyrics;
 use encore_warehouse::{charts, features};
 use uuid::Uuid;
 
@@ -145,25 +146,63 @@ pub(super) async fn similar_songs(ctx: &Ctx, id3: bool) -> Outcome {
     )))
 }
 
-/// `getLyricsBySongId` (OpenSubsonic `songLyrics`): no lyrics are stored,
-/// so the list is empty, for a song that exists.
+/// `getLyricsBySongId` (OpenSubsonic `songLyrics`): the song's lyrics as
+/// structured lines, each with its start for synced (LRC) lyrics; an empty
+/// list for a song without.
 pub(super) async fn lyrics_by_song(ctx: &Ctx) -> Outcome {
     let id = ctx.params.id("id")?;
-    if !songs::exists(&ctx.state.db, id).await? {
-        return Err(Failure::not_found("song"));
-    }
+    let db = &ctx.state.db;
+    let song = songs::one(db, ctx.caller.id, id)
+        .await?
+        .ok_or_else(|| Failure::not_found("song"))?;
+    let found = lyrics::of_track(db, id).await?;
+    let structured = found
+        .map(|l| {
+            let lines = l
+                .parsed
+                .lines
+                .iter()
+                .map(|line| {
+                    Element::new("line")
+                        .opt("start", line.start_ms)
+                        .text(line.text.as_str())
+                })
+                .collect();
+            Element::new("structuredLyrics")
+                .attr("displayArtist", &song.artist)
+                .attr("displayTitle", &song.title)
+                .attr("lang", l.lang.as_str())
+                .attr("synced", l.parsed.synced)
+                .list("line", lines)
+        })
+        .into_iter()
+        .collect();
     Ok(Reply::Payload(
-        Element::new("lyricsList").list("structuredLyrics", Vec::new()),
+        Element::new("lyricsList").list("structuredLyrics", structured),
     ))
 }
 
-/// `getLyrics`: an empty `lyrics` (no lyrics are stored).
-pub(super) fn lyrics(ctx: &Ctx) -> Outcome {
-    Ok(Reply::Payload(
-        Element::new("lyrics")
-            .opt("artist", ctx.params.get("artist"))
-            .opt("title", ctx.params.get("title")),
-    ))
+/// `getLyrics`: `artist` and `title`, the lyrics of the song by those names
+/// as plain text (synced lyrics without their times); an empty `lyrics`
+/// when there are none, as Subsonic servers answer.
+pub(super) async fn lyrics(ctx: &Ctx) -> Outcome {
+    let artist = ctx.params.get("artist").unwrap_or("");
+    let title = ctx.params.get("title").unwrap_or("");
+    let found = if artist.trim().is_empty() || title.trim().is_empty() {
+        None
+    } else {
+        lyrics::by_names(&ctx.state.db, artist, title).await?
+    };
+    let element = Element::new("lyrics")
+        .opt("artist", ctx.params.get("artist"))
+        .opt("title", ctx.params.get("title"));
+    Ok(Reply::Payload(match found {
+        Some(l) => {
+            let text: Vec<&str> = l.parsed.lines.iter().map(|x| x.text.as_str()).collect();
+            element.text(text.join("\n"))
+        }
+        None => element,
+    }))
 }
 
 /// A catalogue's external id, when it is a MusicBrainz id (a UUID).

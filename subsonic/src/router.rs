@@ -237,9 +237,7 @@ const ENDPOINTS: &[(&str, Handler)] = &[
     ("getLyricsBySongId", |ctx| {
         Box::pin(discover::lyrics_by_song(ctx))
     }),
-    ("getLyrics", |ctx| {
-        Box::pin(async move { discover::lyrics(ctx) })
-    }),
+    ("getLyrics", |ctx| Box::pin(discover::lyrics(ctx))),
     ("getArtistInfo", |ctx| {
         Box::pin(discover::artist_info(ctx, false))
     }),

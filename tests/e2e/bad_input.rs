@@ -290,6 +290,12 @@ fn endpoints(w: &World) -> Vec<Endpoint> {
         Endpoint::new(M::POST, "/v1/tracks/{id}/audio", Admin, Body::Raw("application/octet-stream", wav())).of(track),
         Endpoint::new(M::GET, "/v1/tracks/{id}/stream", Owner, Body::None).of(track),
         Endpoint::new(M::GET, "/v1/tracks/{id}/similar", Anonymous, Body::None).of(track).ignores_token(),
+        Endpoint::new(M::GET, "/v1/tracks/{id}/lyrics", Anonymous, Body::None).of(track).ignores_token(),
+        Endpoint::new(M::PUT, "/v1/tracks/{id}/lyrics", Admin, json(json!({"text": "la la la"})))
+            .wrong(json!({"text": 5}), "text")
+            .requires("text")
+            .of(track),
+        Endpoint::new(M::DELETE, "/v1/tracks/{id}/lyrics", Admin, Body::None).of(track),
         Endpoint::new(M::POST, "/v1/playlists", Owner, json(json!({"name": "New"})))
             .wrong(json!({"name": "n", "public": "yes"}), "public")
             .requires("name"),

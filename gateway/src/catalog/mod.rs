@@ -9,6 +9,7 @@ pub mod albums;
 pub mod artists;
 pub mod covers;
 pub mod import;
+pub mod lyrics;
 pub mod matching;
 pub mod tracks;
 
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(artists::router())
         .merge(albums::router())
         .merge(covers::router())
+        .merge(lyrics::router())
         .merge(tracks::router())
         .merge(import::router())
         .merge(matching::router())

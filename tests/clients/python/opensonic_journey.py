@@ -7,6 +7,7 @@ Environment (set by the test): JOURNEY_HOST (http://127.0.0.1), JOURNEY_PORT, JO
 JOURNEY_APP_PASSWORD, JOURNEY_ALBUM, JOURNEY_SONG (with audio), JOURNEY_LISTENED_AT
 (Unix seconds), JOURNEY_AUDIO_BYTES (the stored file's size),
 JOURNEY_TRANSCODED_OUT (where to write the transcoded stream, for ffprobe).
+The song has synced lyrics: "Hello" at 0.5 s, "Again" at 1.75 s.
 Exits non-zero, naming the step, on the first thing that is not as expected.
 """
 
@@ -83,7 +84,9 @@ async def journey():
         check("getPlayQueueByIndex", queue.current_index == 1 and queue.position == 1000
               and [e.id for e in queue.entry or []] == [song_id, song_id], queue)
         check("savePlayQueueByIndex, cleared", await conn.save_play_queue_by_index())
-        check("getLyricsBySongId", await conn.get_lyrics_by_song_id(song_id) == [])
+        lyrics = await conn.get_lyrics_by_song_id(song_id)
+        check("getLyricsBySongId", len(lyrics) == 1 and lyrics[0].synced and lyrics[0].lang == "en"
+              and [(l.start, l.value) for l in lyrics[0].line] == [(500, "Hello"), (1750, "Again")], lyrics)
         share = await conn.create_share([song_id], description="py", expires=time.time() + 86_400)
         check("createShare", share.description == "py" and "/s/" in share.url
               and [e.id for e in share.entry or []] == [song_id], share)

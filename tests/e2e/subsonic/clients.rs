@@ -67,6 +67,15 @@ async fn py_opensonic_and_subsonic_api_browse_search_edit_star_scrobble_and_stre
     let fresh: Vec<String> = ALL.iter().map(|e| names.alias(*e)).collect();
     indices::refresh(&client, &fresh).await.expect("refresh");
 
+    // Synced lyrics for the song, for both clients to read.
+    admin
+        .api
+        .put(
+            &format!("/v1/tracks/{}/lyrics", cat.tracks[0]),
+            serde_json::json!({"text": "[00:00.50]Hello\n[00:01.75]Again", "lang": "en"}),
+        )
+        .await
+        .expect(200);
     let url = gateway.url("");
     let url = url.trim_end_matches('/');
     let (host, port) = url.rsplit_once(':').expect("host:port");

@@ -8,6 +8,7 @@ pub(crate) mod client;
 mod clients;
 mod errors;
 mod listening;
+mod lyrics;
 mod radio;
 mod scan;
 mod shares;

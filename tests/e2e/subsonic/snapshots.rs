@@ -72,6 +72,17 @@ async fn every_response_type_keeps_its_shape_in_xml_and_json() {
         cat.tracks[0].as_str(),
     );
     // State for the lists that read it.
+    for (track, text) in [
+        (song, "[00:00.50]Teen age riot\n[00:02]Spirit desire"),
+        (cat.tracks[2].as_str(), "Plain words\n\nA second verse"),
+    ] {
+        let path = format!("/v1/tracks/{track}/lyrics");
+        admin
+            .api
+            .put(&path, json!({ "text": text }))
+            .await
+            .expect(200);
+    }
     by_key
         .ok(
             "star",

@@ -971,6 +971,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tracks/{id}/lyrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A track's lyrics; 404 when it has none. */
+        get: operations["get_lyrics"];
+        /**
+         * Sets a track's lyrics (its artist's accounts, or an admin); setting them
+         *     again replaces them.
+         */
+        put: operations["put_lyrics"];
+        post?: never;
+        /** Removes a track's lyrics; removing none changes nothing. */
+        delete: operations["delete_lyrics"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tracks/{id}/similar": {
         parameters: {
             query?: never;
@@ -1443,6 +1465,12 @@ export interface components {
             login: string;
             password: string;
         };
+        /** @description One line; `start_ms` when the lyrics are synced. */
+        LyricsLine: {
+            /** Format: int64 */
+            start_ms?: number | null;
+            text: string;
+        };
         MatchItem: {
             artist: string;
             title: string;
@@ -1496,6 +1524,15 @@ export interface components {
              *     among the caller's live ones of its kind.
              */
             name: string;
+        };
+        NewLyrics: {
+            /** @description ISO 639 (`en`, `rus`); `xxx` (the default) when unknown. */
+            lang?: string | null;
+            /**
+             * @description Plain text, or LRC (`[mm:ss.xx]` before each line) for lyrics that
+             *     follow the song; up to 100,000 characters.
+             */
+            text: string;
         };
         NewShare: {
             /** @description Shown with the tracks; up to 500 characters on one line. */
@@ -1909,6 +1946,18 @@ export interface components {
             title?: string | null;
             /** Format: uuid */
             track_id: string;
+        };
+        TrackLyrics: {
+            lang: string;
+            lines: components["schemas"]["LyricsLine"][];
+            /** @description Every line has a time, in order. */
+            synced: boolean;
+            /** @description The text as it was given. */
+            text: string;
+            /** Format: uuid */
+            track_id: string;
+            /** @description RFC 3339. */
+            updated_at: string;
         };
         UpdateAlbum: {
             /** @description Empty text clears it. */
@@ -5338,6 +5387,151 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_lyrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackLyrics"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_lyrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewLyrics"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackLyrics"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_lyrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
