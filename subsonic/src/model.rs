@@ -99,14 +99,11 @@ impl SongElement for Song {
 /// true peak as a linear fraction of full scale, so that a player that
 /// raises a quiet song can stop short of clipping it.
 fn replay_gain(song: &Song) -> Option<Element> {
-    let loudness = f64::from(song.loudness_lufs?);
-    let peak = song
-        .true_peak_dbtp
-        .map(|db| (10f64.powf(f64::from(db) / 20.0) * 1000.0).round() / 1000.0);
+    let gain = encore_core::catalog::gain::of(song.loudness_lufs, song.true_peak_dbtp)?;
     Some(
         Element::new("replayGain")
-            .attr("trackGain", ((-18.0 - loudness) * 100.0).round() / 100.0)
-            .opt("trackPeak", peak),
+            .attr("trackGain", gain.gain_db)
+            .opt("trackPeak", gain.peak),
     )
 }
 

@@ -13,6 +13,7 @@
 pub mod albums;
 pub mod artists;
 pub mod edit;
+pub mod gain;
 pub mod import;
 pub mod songs;
 

@@ -235,13 +235,16 @@ pub struct StoredAudio {
     pub size: i64,
     pub etag: String,
     pub duration_ms: i64,
+    /// EBU R128, measured at upload (migration 0017).
+    pub loudness_lufs: Option<f32>,
+    pub true_peak_dbtp: Option<f32>,
 }
 
 /// The song's audio; `None` when the song does not exist or has none yet.
 pub async fn audio(db: &PgPool, id: Uuid) -> Result<Option<StoredAudio>, DbError> {
     let row = sqlx::query!(
-        "SELECT audio_key, audio_content_type, audio_size, audio_etag, duration_ms \
-         FROM tracks WHERE id = $1",
+        "SELECT audio_key, audio_content_type, audio_size, audio_etag, duration_ms, \
+         loudness_lufs, true_peak_dbtp FROM tracks WHERE id = $1",
         id
     )
     .fetch_optional(db)
@@ -253,6 +256,8 @@ pub async fn audio(db: &PgPool, id: Uuid) -> Result<Option<StoredAudio>, DbError
             size: r.audio_size?,
             etag: r.audio_etag?,
             duration_ms: r.duration_ms,
+            loudness_lufs: r.loudness_lufs,
+            true_peak_dbtp: r.true_peak_dbtp,
         })
     }))
 }

@@ -37,7 +37,7 @@ use crate::outbox;
 use crate::outbox::Wakeup;
 use crate::state::AppState;
 use encore_core::catalog::edit::tracks;
-use encore_core::catalog::songs;
+use encore_core::catalog::{gain, songs};
 
 /// Upload (up to `max_audio_bytes`, far above the API's usual body limit) and streaming.
 pub fn router(max_audio_bytes: usize) -> Router<AppState> {
@@ -200,6 +200,19 @@ pub struct StreamUrl {
     pub url: String,
     /// RFC 3339; six hours from now.
     pub expires_at: String,
+    /// How loud the track is, measured at upload; absent for audio stored
+    /// before Encore measured it. What a player normalises volume by.
+    pub loudness: Option<Loudness>,
+}
+
+/// A track's loudness as players use it (ReplayGain 2.0's terms).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Loudness {
+    /// dB that bring the track to -18 LUFS: negative for loud tracks.
+    pub gain_db: f64,
+    /// The true peak as a fraction of full scale (1.0 = 0 dBTP), so that a
+    /// player raising a quiet track can stop short of clipping it.
+    pub peak: Option<f64>,
 }
 
 /// A URL that streams the track without an Authorization header, for a
@@ -213,9 +226,9 @@ pub async fn stream_url(
     user: AuthUser,
     PathParams(id): PathParams<Uuid>,
 ) -> ApiResult<Json<StreamUrl>> {
-    if songs::audio(&db, id).await?.is_none() {
+    let Some(stored) = songs::audio(&db, id).await? else {
         return Err(ApiError::not_found("audio of this track"));
-    }
+    };
     let now = encore_common::now_millis() / 1000;
     let (ticket, exp) = tokens
         .issue_ticket(user.id, id, now)
@@ -224,6 +237,10 @@ pub async fn stream_url(
     Ok(Json(StreamUrl {
         url: format!("/v1/tracks/{id}/stream?ticket={ticket}"),
         expires_at: crate::times::rfc3339(expires_at),
+        loudness: gain::of(stored.loudness_lufs, stored.true_peak_dbtp).map(|g| Loudness {
+            gain_db: g.gain_db,
+            peak: g.peak,
+        }),
     }))
 }
 
@@ -293,6 +310,7 @@ pub async fn send(
         size,
         etag,
         duration_ms,
+        ..
     }) = songs::audio(db, id).await?
     else {
         return Err(ApiError::not_found("audio of this track"));

@@ -1465,6 +1465,20 @@ export interface components {
             login: string;
             password: string;
         };
+        /** @description A track's loudness as players use it (ReplayGain 2.0's terms). */
+        Loudness: {
+            /**
+             * Format: double
+             * @description dB that bring the track to -18 LUFS: negative for loud tracks.
+             */
+            gain_db: number;
+            /**
+             * Format: double
+             * @description The true peak as a fraction of full scale (1.0 = 0 dBTP), so that a
+             *     player raising a quiet track can stop short of clipping it.
+             */
+            peak?: number | null;
+        };
         /** @description One line; `start_ms` when the lyrics are synced. */
         LyricsLine: {
             /** Format: int64 */
@@ -1858,6 +1872,7 @@ export interface components {
         StreamUrl: {
             /** @description RFC 3339; six hours from now. */
             expires_at: string;
+            loudness?: null | components["schemas"]["Loudness"];
             /** @description `/v1/tracks/{id}/stream?ticket=...`: opens this track only, Range requests included. */
             url: string;
         };

@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { Icon } from "./icons";
 import { usePlayer } from "./PlayerProvider";
 import { SeekBar, VolumeControl } from "./PlayerSliders";
+import { LYRICS_PANEL_ID, LyricsPanel } from "./LyricsPanel";
 import { QUEUE_PANEL_ID, QueuePanel } from "./QueuePanel";
 import type { PlayerError } from "./types";
 import "./player.css";
@@ -22,13 +23,22 @@ export function PlayerBar() {
   const { t } = useTranslation();
   const player = usePlayer();
   const { current, playing, shuffle, repeat, error } = player;
-  const [queueOpen, setQueueOpen] = useState(false);
+  // One panel at a time, above the bar: the queue or the lyrics.
+  const [panel, setPanel] = useState<"queue" | "lyrics" | null>(null);
   const queueButton = useRef<HTMLButtonElement>(null);
+  const lyricsButton = useRef<HTMLButtonElement>(null);
   const errorText = useErrorText(error);
+  const queueOpen = panel === "queue";
+  const lyricsOpen = panel === "lyrics";
 
   function closeQueue() {
-    setQueueOpen(false);
+    setPanel(null);
     queueButton.current?.focus();
+  }
+
+  function closeLyrics() {
+    setPanel(null);
+    lyricsButton.current?.focus();
   }
 
   return (
@@ -37,6 +47,7 @@ export function PlayerBar() {
         {current ? t("player.nowPlaying", { title: current.title, artist: current.artist }) : ""}
       </p>
       {queueOpen && <QueuePanel onClose={closeQueue} />}
+      {lyricsOpen && <LyricsPanel onClose={closeLyrics} />}
       <div className="player-info">
         {current ? (
           <>
@@ -99,9 +110,19 @@ export function PlayerBar() {
           aria-label={t("player.queue")}
           aria-expanded={queueOpen}
           aria-controls={queueOpen ? QUEUE_PANEL_ID : undefined}
-          onClick={() => (queueOpen ? closeQueue() : setQueueOpen(true))}
+          onClick={() => (queueOpen ? closeQueue() : setPanel("queue"))}
         >
           <Icon name="queue" />
+        </button>
+        <button
+          type="button"
+          ref={lyricsButton}
+          className="player-button player-text-button"
+          aria-expanded={lyricsOpen}
+          aria-controls={lyricsOpen ? LYRICS_PANEL_ID : undefined}
+          onClick={() => (lyricsOpen ? closeLyrics() : setPanel("lyrics"))}
+        >
+          {t("player.lyrics")}
         </button>
         <VolumeControl />
       </div>

@@ -10,6 +10,7 @@ import type { Entry, PlayerError, PlayerTime, QueueTrack } from "./types";
 import { useAudioEngine } from "./useAudioEngine";
 import { useMediaSession } from "./useMediaSession";
 import { usePlaybackEvents } from "./usePlaybackEvents";
+import { loadNormalise, normalised, saveNormalise } from "./loudness";
 import { loadVolume, saveVolume, type Volume } from "./volume";
 
 export type { QueueTrack } from "./types";
@@ -27,6 +28,8 @@ export interface PlayerApi {
   shuffle: boolean;
   volume: number;
   muted: boolean;
+  /** Whether tracks are brought to one loudness (see `normalised`). */
+  normalise: boolean;
   error: PlayerError | null;
   /** Replaces the queue and plays tracks[start]. The context defaults to the page it was started from. */
   play(tracks: QueueTrack[], start?: number, context?: PlayContext): void;
@@ -41,6 +44,7 @@ export interface PlayerApi {
   clear(): void;
   setVolume(volume: number): void;
   toggleMute(): void;
+  toggleNormalise(): void;
   toggleShuffle(): void;
   cycleRepeat(): void;
 }
@@ -49,9 +53,9 @@ const noop = () => {};
 /** Outside a provider (a component rendered alone in a test) the player does nothing. */
 const idle: PlayerApi = {
   current: null, queue: [], items: [], index: -1, playing: false, hasNext: false, repeat: "off", shuffle: false,
-  volume: 1, muted: false, error: null,
+  volume: 1, muted: false, normalise: true, error: null,
   play: noop, playNext: noop, enqueue: noop, toggle: noop, next: noop, previous: noop, seek: noop,
-  jump: noop, remove: noop, clear: noop, setVolume: noop, toggleMute: noop, toggleShuffle: noop, cycleRepeat: noop,
+  jump: noop, remove: noop, clear: noop, setVolume: noop, toggleMute: noop, toggleNormalise: noop, toggleShuffle: noop, cycleRepeat: noop,
 };
 
 const PlayerContext = createContext<PlayerApi>(idle);
@@ -85,9 +89,10 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   const userId = useSession()?.user.id ?? null;
   const [state, dispatch] = useReducer(queueReducer<Entry>, undefined, emptyQueue<Entry>);
   const [volume, setVolumeState] = useState<Volume>(loadVolume);
+  const [normalise, setNormalise] = useState<boolean>(loadNormalise);
   const audioRef = useRef<HTMLAudioElement>(null);
   const tracker = usePlaybackEvents(userId);
-  const { time, error, seek } = useAudioEngine(audioRef, state, dispatch, tracker);
+  const { time, error, seek, loudness } = useAudioEngine(audioRef, state, dispatch, tracker);
 
   // Another listener (or none) gets an empty player.
   const previousUser = useRef(userId);
@@ -99,10 +104,12 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const audio = audioRef.current;
     if (!audio) return;
-    audio.volume = volume.level;
+    audio.volume = normalised(volume.level, loudness, normalise);
     audio.muted = volume.muted;
     saveVolume(volume);
-  }, [volume]);
+  }, [volume, loudness, normalise]);
+
+  useEffect(() => saveNormalise(normalise), [normalise]);
 
   const position = useCallback(() => audioRef.current?.currentTime ?? 0, []);
   const next = useCallback(() => dispatch({ type: "next" }), []);
@@ -130,6 +137,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       shuffle: state.shuffle,
       volume: volume.level,
       muted: volume.muted,
+      normalise,
       error,
       play: (tracks, start, context) => dispatch({ type: "play", tracks: tracks.map((t) => entry(t, context)), start }),
       playNext: (track, context) => dispatch({ type: "playNext", track: entry(track, context) }),
@@ -143,10 +151,11 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       clear: () => dispatch({ type: "clear" }),
       setVolume: (level) => setVolumeState({ level: Math.min(1, Math.max(0, level)), muted: false }),
       toggleMute: () => setVolumeState((v) => ({ ...v, muted: !v.muted })),
+      toggleNormalise: () => setNormalise((on) => !on),
       toggleShuffle: () => dispatch({ type: "shuffle", on: !state.shuffle }),
       cycleRepeat: () => dispatch({ type: "repeat", mode: nextRepeat(state.repeat) }),
     };
-  }, [state, volume, error, next, previous, seek]);
+  }, [state, volume, normalise, error, next, previous, seek]);
 
   return (
     <PlayerContext.Provider value={api}>

@@ -62,7 +62,7 @@ export function SeekBar() {
 
 export function VolumeControl() {
   const { t } = useTranslation();
-  const { volume, muted, setVolume, toggleMute } = usePlayer();
+  const { volume, muted, setVolume, toggleMute, normalise, toggleNormalise } = usePlayer();
   const percent = Math.round((muted ? 0 : volume) * 100);
   return (
     <div className="player-volume">
@@ -80,6 +80,16 @@ export function VolumeControl() {
         value={percent}
         onChange={(e) => setVolume(Number(e.target.value) / 100)}
       />
+      <button
+        type="button"
+        className="player-button"
+        aria-label={t("player.normalise")}
+        title={t("player.normaliseHint")}
+        aria-pressed={normalise}
+        onClick={toggleNormalise}
+      >
+        <Icon name="normalise" />
+      </button>
     </div>
   );
 }

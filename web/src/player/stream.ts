@@ -10,8 +10,7 @@ export function streamPath(trackId: string): string {
   return `/v1/tracks/${encodeURIComponent(trackId)}/stream`;
 }
 
-/** A fresh URL for `<audio src>` (Range requests included). */
-export async function streamUrl(trackId: string): Promise<string> {
-  const answer = await api<Schema<"StreamUrl">>(`${streamPath(trackId)}-url`);
-  return answer.url;
+/** A fresh URL for `<audio src>` (Range requests included), with the track's loudness. */
+export async function streamUrl(trackId: string): Promise<Schema<"StreamUrl">> {
+  return api<Schema<"StreamUrl">>(`${streamPath(trackId)}-url`);
 }

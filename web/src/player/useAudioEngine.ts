@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, useState, type Dispatch, type RefObject
 import { ApiError, call, errorOf } from "../api/client";
 import type { PlaybackTracker } from "./events";
 import { currentItem, type QueueAction, type QueueState } from "./queue";
+import type { Loudness } from "./loudness";
 import { streamPath, streamUrl } from "./stream";
 import type { Entry, PlayerError, PlayerTime } from "./types";
 
@@ -22,6 +23,8 @@ export function useAudioEngine(
 ) {
   const [time, setTime] = useState<PlayerTime>({ position: 0, duration: 0 });
   const [error, setError] = useState<PlayerError | null>(null);
+  /** The loaded track's loudness, for volume normalisation. */
+  const [loudness, setLoudness] = useState<Loudness | null>(null);
   const latest = useRef(state);
   /** The entry (and restart count) the element holds. */
   const loaded = useRef<{ key: number | null; restarts: number }>({ key: null, restarts: -1 });
@@ -94,10 +97,11 @@ export function useAudioEngine(
     busy.current = true;
     audio.pause();
     streamUrl(track.id).then(
-      (url) => {
+      (answer) => {
         if (mine !== generation.current) return;
         busy.current = false;
-        audio.src = url;
+        setLoudness(answer.loudness ?? null);
+        audio.src = answer.url;
         if (latest.current.playing) playAudio();
       },
       (e: unknown) => {
@@ -131,7 +135,7 @@ export function useAudioEngine(
       if (!retried.current) {
         retried.current = true;
         // A failure here is explained by the probe below.
-        const url = await streamUrl(entry.track.id).catch(() => null);
+        const url = await streamUrl(entry.track.id).then((a) => a.url, () => null);
         if (mine !== generation.current) return;
         if (url && new URL(url, window.location.href).href !== audio.src) {
           audio.src = url;
@@ -221,5 +225,5 @@ export function useAudioEngine(
     [audioRef],
   );
 
-  return { time, error, seek };
+  return { time, error, seek, loudness };
 }
