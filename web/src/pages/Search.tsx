@@ -3,7 +3,7 @@
 // gateway answer after the last keystroke; the budget is 150 ms. Suggestions
 // and results are asked for together, and the query lives in the URL.
 import { useEffect, useEffectEvent, useMemo, useRef, useState } from "react";
-import { useNavigate, useSearchParams } from "react-router";
+import { useLocation, useNavigate, useSearchParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { usePlayer } from "../player/PlayerProvider";
 import { ErrorNote } from "../components/Status";
@@ -24,6 +24,7 @@ const FILTERS: Filter[] = ["all", ...KINDS];
 export default function Search() {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  const location = useLocation();
   const player = usePlayer();
   const [params, setParams] = useSearchParams();
   const urlQ = params.get("q") ?? "";
@@ -103,6 +104,7 @@ export default function Search() {
         onChange={setText}
         suggestions={suggestions.data?.items ?? []}
         onChoose={choose}
+        focusOnMount={(location.state as { focusSearch?: boolean } | null)?.focusSearch === true}
       />
       <div role="group" aria-label={t("search.filter")} className="filters">
         {FILTERS.map((f) => (

@@ -1,14 +1,16 @@
 // The player bar, fixed at the bottom of every page: what plays, the
 // transport buttons, seek, volume and the queue. A labelled region, with
 // the current track announced politely when it changes.
-import { useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { Link } from "react-router";
 import { useTranslation } from "react-i18next";
 import { Icon } from "./icons";
 import { usePlayer } from "./PlayerProvider";
 import { SeekBar, VolumeControl } from "./PlayerSliders";
+import { Modal } from "../components/Modal";
 import { LYRICS_PANEL_ID, LyricsPanel } from "./LyricsPanel";
 import { QUEUE_PANEL_ID, QueuePanel } from "./QueuePanel";
+import { SHORTCUTS, useShortcuts } from "./shortcuts";
 import type { PlayerError } from "./types";
 import "./player.css";
 
@@ -30,6 +32,8 @@ export function PlayerBar() {
   const errorText = useErrorText(error);
   const queueOpen = panel === "queue";
   const lyricsOpen = panel === "lyrics";
+  const [helpOpen, setHelpOpen] = useState(false);
+  useShortcuts(useCallback(() => setHelpOpen(true), []));
 
   function closeQueue() {
     setPanel(null);
@@ -48,6 +52,26 @@ export function PlayerBar() {
       </p>
       {queueOpen && <QueuePanel onClose={closeQueue} />}
       {lyricsOpen && <LyricsPanel onClose={closeLyrics} />}
+      <Modal open={helpOpen} onClose={() => setHelpOpen(false)} title={t("player.shortcuts.title")}>
+        <dl className="shortcut-list">
+          {SHORTCUTS.map(({ action, keys }) => (
+            <div key={action}>
+              <dt>
+                {keys.map((key, i) => (
+                  <span key={key}>
+                    {i > 0 && ` ${t("player.shortcuts.or")} `}
+                    <kbd>{key === "Space" ? t("player.shortcuts.space") : key}</kbd>
+                  </span>
+                ))}
+              </dt>
+              <dd>{t(`player.shortcuts.${action}`)}</dd>
+            </div>
+          ))}
+        </dl>
+        <button type="button" onClick={() => setHelpOpen(false)}>
+          {t("player.shortcuts.close")}
+        </button>
+      </Modal>
       <div className="player-info">
         {current ? (
           <>

@@ -1,7 +1,7 @@
 // The search field as an ARIA 1.2 combobox: suggestions in a listbox, the
 // arrow keys move the active option (aria-activedescendant, focus stays in
 // the field), Enter opens it, Escape closes the list.
-import { useId, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { Hit } from "../music/types";
 import { nextActive } from "./logic";
@@ -13,6 +13,7 @@ export function SearchBox({
   onSubmit,
   suggestions,
   onChoose,
+  focusOnMount = false,
 }: {
   value: string;
   onChange: (value: string) => void;
@@ -20,9 +21,15 @@ export function SearchBox({
   onSubmit?: () => void;
   suggestions: Hit[];
   onChoose: (hit: Hit) => void;
+  /** Take focus when shown: the search shortcut's destination. */
+  focusOnMount?: boolean;
 }) {
   const { t } = useTranslation();
   const id = useId();
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (focusOnMount) input.current?.focus();
+  }, [focusOnMount]);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const shown = open && value.trim().length > 0 && suggestions.length > 0;
@@ -68,6 +75,7 @@ export function SearchBox({
         {t("search.label")}
       </label>
       <input
+        ref={input}
         id={`${id}-input`}
         type="search"
         role="combobox"
