@@ -33,6 +33,7 @@ use crate::{
         library::likes::like, library::likes::unlike, library::likes::list,
         library::bookmarks::list, library::bookmarks::save, library::bookmarks::remove,
         library::history::list,
+        library::queue::load, library::queue::save, library::queue::clear,
         shares::list, shares::create, shares::update, shares::remove, shares::open, shares::stream,
         playback::post_batch,
         search::search, search::suggest, search::events::click,

@@ -273,15 +273,10 @@ async fn store_queue(ctx: &Ctx, ids: &[Uuid], current: Option<usize>) -> Outcome
     if position < 0 {
         return Err(Failure::invalid("position", "must not be negative"));
     }
-    let durations = songs::durations(&ctx.state.db, ids).await?;
-    if ids.iter().any(|id| !durations.contains_key(id)) {
-        return Err(Failure::not_found("song"));
-    }
-    // The position is within the current track (the first when none is named).
-    let playing = ids[current.unwrap_or(0)];
-    if let Some(duration) = durations.get(&playing) {
-        playback::check_position(position, *duration)
-            .map_err(|why| Failure::invalid("position", &why))?;
+    match queue::check(&ctx.state.db, ids, current, position).await? {
+        Ok(()) => {}
+        Err(queue::Problem::UnknownTrack(_)) => return Err(Failure::not_found("song")),
+        Err(queue::Problem::PastEnd(why)) => return Err(Failure::invalid("position", &why)),
     }
     let client = ctx.params.get("c").unwrap_or("subsonic");
     queue::save(&ctx.state.db, ctx.caller.id, ids, current, position, client).await?;

@@ -340,6 +340,11 @@ fn endpoints(w: &World) -> Vec<Endpoint> {
             .wrong(json!({"description": 5}), "description")
             .of(&w.share),
         Endpoint::new(M::DELETE, "/v1/me/shares/{id}", Owner, Body::None).of(&w.share).idempotent(),
+        Endpoint::new(M::GET, "/v1/me/play-queue", Owner, Body::None),
+        Endpoint::new(M::PUT, "/v1/me/play-queue", Owner, json(json!({"track_ids": [track], "current_index": 0})))
+            .wrong(json!({"track_ids": [track], "current_index": "first"}), "current_index")
+            .requires("track_ids"),
+        Endpoint::new(M::DELETE, "/v1/me/play-queue", Owner, Body::None),
         Endpoint::new(M::GET, "/v1/me/history", Owner, Body::None),
         Endpoint::new(M::POST, "/v1/events/playback", Owner, json(json!({"events": [event(1, w.owner.id)]})))
             .wrong(json!({"events": "all of them"}), "events")

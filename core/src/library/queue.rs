@@ -6,7 +6,42 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::catalog::songs;
 use crate::DbError;
+
+/// The most tracks a saved queue holds.
+pub const TRACKS_MAX: usize = 1000;
+
+/// Why a queue cannot be saved as given; each API names the field its own way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// One of the ids is no track.
+    UnknownTrack(Uuid),
+    /// The position lies past the current track's end.
+    PastEnd(String),
+}
+
+/// Checks a queue before [`save`]: every id a track, and the position
+/// within the current track (the first when none is named). The rule both
+/// APIs' queues keep.
+pub async fn check(
+    db: &PgPool,
+    tracks: &[Uuid],
+    current: Option<usize>,
+    position_ms: i64,
+) -> Result<Result<(), Problem>, DbError> {
+    let durations = songs::durations(db, tracks).await?;
+    if let Some(missing) = tracks.iter().find(|id| !durations.contains_key(id)) {
+        return Ok(Err(Problem::UnknownTrack(*missing)));
+    }
+    let playing = tracks.get(current.unwrap_or(0));
+    if let Some(duration) = playing.and_then(|id| durations.get(id)) {
+        if let Err(why) = crate::playback::check_position(position_ms, *duration) {
+            return Ok(Err(Problem::PastEnd(why)));
+        }
+    }
+    Ok(Ok(()))
+}
 
 #[derive(Debug, Clone)]
 pub struct Saved {

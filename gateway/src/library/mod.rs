@@ -4,6 +4,7 @@ pub mod bookmarks;
 pub mod history;
 pub mod likes;
 pub mod playlists;
+pub mod queue;
 
 use axum::Router;
 
@@ -16,4 +17,5 @@ pub fn router() -> Router<AppState> {
         .merge(likes::router())
         .merge(bookmarks::router())
         .merge(history::router())
+        .merge(queue::router())
 }

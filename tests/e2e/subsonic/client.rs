@@ -38,6 +38,16 @@ pub(crate) struct Raw {
     pub(crate) bytes: Vec<u8>,
 }
 
+impl Raw {
+    async fn read(response: reqwest::Response) -> Raw {
+        Raw {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.expect("a body").to_vec(),
+        }
+    }
+}
+
 impl Subsonic {
     pub(crate) fn new(base: &str, auth: Auth, post: bool) -> Self {
         Subsonic {
@@ -71,16 +81,22 @@ impl Subsonic {
         }
     }
 
-    /// Sends `method` (with `.view`, as older clients do, on POST) with the
-    /// client's credentials, `c`, `v` and `f`, plus `params`.
-    pub(crate) async fn raw(&self, method: &str, format: &str, params: &[(&str, &str)]) -> Raw {
+    /// The client's credentials, `c`, `v`, `f` when given, and `params`.
+    fn all_params(&self, format: Option<&str>, params: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut all = self.auth_params();
         all.extend([
             ("c".to_string(), "encore-tests".to_string()),
             ("v".to_string(), "1.16.1".to_string()),
-            ("f".to_string(), format.to_string()),
         ]);
+        all.extend(format.map(|f| ("f".to_string(), f.to_string())));
         all.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        all
+    }
+
+    /// Sends `method` (with `.view`, as older clients do, on POST) with the
+    /// client's credentials, `c`, `v` and `f`, plus `params`.
+    pub(crate) async fn raw(&self, method: &str, format: &str, params: &[(&str, &str)]) -> Raw {
+        let all = self.all_params(Some(format), params);
         let request = if self.post {
             self.http
                 .post(format!("{}/rest/{method}.view", self.base))
@@ -91,11 +107,7 @@ impl Subsonic {
                 .query(&all)
         };
         let response = request.send().await.expect("an answer");
-        Raw {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            bytes: response.bytes().await.expect("a body").to_vec(),
-        }
+        Raw::read(response).await
     }
 
     /// `method` by POST with a JSON body and everything else in the query,
@@ -107,13 +119,7 @@ impl Subsonic {
         params: &[(&str, &str)],
         body: &Value,
     ) -> Raw {
-        let mut all = self.auth_params();
-        all.extend([
-            ("c".to_string(), "encore-tests".to_string()),
-            ("v".to_string(), "1.16.1".to_string()),
-            ("f".to_string(), format.to_string()),
-        ]);
-        all.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let all = self.all_params(Some(format), params);
         let response = self
             .http
             .post(format!("{}/rest/{method}", self.base))
@@ -122,21 +128,12 @@ impl Subsonic {
             .send()
             .await
             .expect("an answer");
-        Raw {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            bytes: response.bytes().await.expect("a body").to_vec(),
-        }
+        Raw::read(response).await
     }
 
     /// `stream` with a `Range` header.
     pub(crate) async fn stream_range(&self, id: &str, range: &str) -> Raw {
-        let mut all = self.auth_params();
-        all.extend([
-            ("c".to_string(), "encore-tests".to_string()),
-            ("v".to_string(), "1.16.1".to_string()),
-            ("id".to_string(), id.to_string()),
-        ]);
+        let all = self.all_params(None, &[("id", id)]);
         let response = self
             .http
             .get(format!("{}/rest/stream", self.base))
@@ -145,11 +142,7 @@ impl Subsonic {
             .send()
             .await
             .expect("an answer");
-        Raw {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            bytes: response.bytes().await.expect("a body").to_vec(),
-        }
+        Raw::read(response).await
     }
 
     /// The JSON `subsonic-response`, whatever its status.

@@ -9,6 +9,7 @@ mod clients;
 mod errors;
 mod listening;
 mod lyrics;
+mod queue;
 mod radio;
 mod scan;
 mod shares;

@@ -602,6 +602,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/play-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's saved queue; 404 when there is none. */
+        get: operations["load"];
+        /** Saves the caller's queue, replacing the one saved before (by any device). */
+        put: operations["save"];
+        post?: never;
+        /** Clears the caller's queue; clearing none changes nothing. */
+        delete: operations["clear"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/playlists": {
         parameters: {
             query?: never;
@@ -1548,6 +1567,18 @@ export interface components {
              */
             text: string;
         };
+        /** @description A play queue as a device saves it. */
+        NewPlayQueue: {
+            /** @description The playing track's place in `track_ids`, from 0. */
+            current_index: number;
+            /**
+             * Format: int64
+             * @description Milliseconds into the playing track.
+             */
+            position_ms?: number;
+            /** @description In play order; a track may be there more than once. Up to 1,000. */
+            track_ids: string[];
+        };
         NewShare: {
             /** @description Shown with the tracks; up to 500 characters on one line. */
             description?: string;
@@ -1663,6 +1694,16 @@ export interface components {
         };
         /** @enum {string} */
         Period: "day" | "week" | "month";
+        PlayQueue: {
+            /** @description RFC 3339. */
+            changed_at: string;
+            /** @description The client that saved it (`web`, or a Subsonic app's name). */
+            changed_by: string;
+            current_index?: number | null;
+            /** Format: int64 */
+            position_ms: number;
+            track_ids: string[];
+        };
         /** @description A batch of the caller's playback events, accepted whole or not at all. */
         PlaybackBatch: {
             /** @description 1 to 500 events. */
@@ -4093,6 +4134,103 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    load: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlayQueue"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPlayQueue"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    clear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             401: {
                 headers: {
