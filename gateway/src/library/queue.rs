@@ -40,29 +40,38 @@ pub struct NewPlayQueue {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PlayQueue {
+    /// Empty when nothing is saved.
     pub track_ids: Vec<Uuid>,
     pub current_index: Option<usize>,
     pub position_ms: i64,
-    /// RFC 3339.
-    pub changed_at: String,
+    /// RFC 3339; absent when nothing is saved.
+    pub changed_at: Option<String>,
     /// The client that saved it (`web`, or a Subsonic app's name).
-    pub changed_by: String,
+    pub changed_by: Option<String>,
 }
 
-/// The caller's saved queue; 404 when there is none.
+/// The caller's saved queue, empty when there is none (every page of the
+/// web app asks, and "nothing saved" is no error).
 #[utoipa::path(get, path = "/v1/me/play-queue", tag = "library", security(("bearer" = [])),
-    responses((status = 200, body = PlayQueue), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PlayQueue), (status = 401, body = ErrorBody)))]
 pub async fn load(State(db): State<PgPool>, user: AuthUser) -> ApiResult<Json<PlayQueue>> {
-    let saved = queue::load(&db, user.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("play queue"))?;
-    Ok(Json(PlayQueue {
-        current_index: saved.current_place(),
-        track_ids: saved.track_ids,
-        position_ms: saved.position_ms,
-        changed_at: crate::times::rfc3339(saved.changed_at),
-        changed_by: saved.changed_by,
-    }))
+    let queue = match queue::load(&db, user.id).await? {
+        Some(saved) => PlayQueue {
+            current_index: saved.current_place(),
+            track_ids: saved.track_ids,
+            position_ms: saved.position_ms,
+            changed_at: Some(crate::times::rfc3339(saved.changed_at)),
+            changed_by: Some(saved.changed_by),
+        },
+        None => PlayQueue {
+            track_ids: Vec::new(),
+            current_index: None,
+            position_ms: 0,
+            changed_at: None,
+            changed_by: None,
+        },
+    };
+    Ok(Json(queue))
 }
 
 /// Saves the caller's queue, replacing the one saved before (by any device).

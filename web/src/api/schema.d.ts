@@ -609,7 +609,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's saved queue; 404 when there is none. */
+        /**
+         * The caller's saved queue, empty when there is none (every page of the
+         *     web app asks, and "nothing saved" is no error).
+         */
         get: operations["load"];
         /** Saves the caller's queue, replacing the one saved before (by any device). */
         put: operations["save"];
@@ -1695,13 +1698,14 @@ export interface components {
         /** @enum {string} */
         Period: "day" | "week" | "month";
         PlayQueue: {
-            /** @description RFC 3339. */
-            changed_at: string;
+            /** @description RFC 3339; absent when nothing is saved. */
+            changed_at?: string | null;
             /** @description The client that saved it (`web`, or a Subsonic app's name). */
-            changed_by: string;
+            changed_by?: string | null;
             current_index?: number | null;
             /** Format: int64 */
             position_ms: number;
+            /** @description Empty when nothing is saved. */
             track_ids: string[];
         };
         /** @description A batch of the caller's playback events, accepted whole or not at all. */
@@ -4163,14 +4167,6 @@ export interface operations {
                 };
             };
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

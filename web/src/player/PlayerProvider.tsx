@@ -11,6 +11,7 @@ import { useAudioEngine } from "./useAudioEngine";
 import { useMediaSession } from "./useMediaSession";
 import { usePlaybackEvents } from "./usePlaybackEvents";
 import { loadNormalise, normalised, saveNormalise } from "./loudness";
+import { useQueueSync } from "./queueSync";
 import { loadVolume, saveVolume, type Volume } from "./volume";
 
 export type { QueueTrack } from "./types";
@@ -92,7 +93,8 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   const [normalise, setNormalise] = useState<boolean>(loadNormalise);
   const audioRef = useRef<HTMLAudioElement>(null);
   const tracker = usePlaybackEvents(userId);
-  const { time, error, seek, loudness } = useAudioEngine(audioRef, state, dispatch, tracker);
+  const resume = useQueueSync(userId, state, dispatch, audioRef, entry);
+  const { time, error, seek, loudness } = useAudioEngine(audioRef, state, dispatch, tracker, resume);
 
   // Another listener (or none) gets an empty player.
   const previousUser = useRef(userId);

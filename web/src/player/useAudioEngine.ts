@@ -9,6 +9,7 @@ import { ApiError, call, errorOf } from "../api/client";
 import type { PlaybackTracker } from "./events";
 import { currentItem, type QueueAction, type QueueState } from "./queue";
 import type { Loudness } from "./loudness";
+import type { Resume } from "./queueSync";
 import { streamPath, streamUrl } from "./stream";
 import type { Entry, PlayerError, PlayerTime } from "./types";
 
@@ -20,6 +21,8 @@ export function useAudioEngine(
   state: QueueState<Entry>,
   dispatch: Dispatch<QueueAction<Entry>>,
   trackerRef: RefObject<PlaybackTracker | null>,
+  /** Where a restored track starts, applied once its audio is set. */
+  resume?: RefObject<Resume | null>,
 ) {
   const [time, setTime] = useState<PlayerTime>({ position: 0, duration: 0 });
   const [error, setError] = useState<PlayerError | null>(null);
@@ -102,6 +105,13 @@ export function useAudioEngine(
         busy.current = false;
         setLoudness(answer.loudness ?? null);
         audio.src = answer.url;
+        const at = resume?.current;
+        if (at && at.trackId === track.id) {
+          // Before the audio loads, this is where playback will start.
+          resume.current = null;
+          audio.currentTime = at.seconds;
+          setTime({ position: at.seconds, duration: (track.durationMs ?? 0) / 1000 });
+        }
         if (latest.current.playing) playAudio();
       },
       (e: unknown) => {
@@ -115,7 +125,7 @@ export function useAudioEngine(
     );
     // A new `item` with the same `key` and `restarts` (the queue edited
     // around it) is let through by the check at the top.
-  }, [key, item, state.restarts, audioRef, trackerRef, playAudio, dispatch]);
+  }, [key, item, state.restarts, audioRef, trackerRef, playAudio, dispatch, resume]);
 
   // Follow the listener's play/pause.
   useEffect(() => {
