@@ -157,6 +157,7 @@ mod tests {
         let internal = [
             // Server-generated values: a collision is a bug, not the client's doing.
             "refresh_tokens_token_hash_key",
+            "shares_token_hash_key",
             // Positions are renumbered under the playlist's row lock.
             "playlist_items_position",
         ];
