@@ -68,8 +68,9 @@ export function useQueueSync(
     void (async () => {
       const saved = await api<Saved>("/v1/me/play-queue").catch(() => undefined);
       if (cancelled) return;
-      if (saved && saved.track_ids.length > 0 && latest.current.items.length === 0) {
-        const found = await resolve(saved.track_ids);
+      const ids = Array.isArray(saved?.track_ids) ? saved.track_ids : [];
+      if (saved && ids.length > 0 && latest.current.items.length === 0) {
+        const found = await resolve(ids);
         if (cancelled) return;
         const place = saved.current_index ?? 0;
         // Tracks deleted since are left out, and the place moves with them.
