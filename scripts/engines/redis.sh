@@ -55,6 +55,10 @@ cmd_run() {
     printf 'repl-diskless-sync yes\nrepl-diskless-sync-delay 0\n'
     [[ -z "$primary" ]] || printf 'replicaof %s %s\nreplica-read-only yes\n' "${primary%:*}" "${primary##*:}"
   } > "$dir/redis.conf"
+  # A replica's full sync goes through DIR/dump.rdb, and a server loads that
+  # file at start whatever `save` says: removed, so that a restarted server
+  # starts empty instead of serving the keys of its last sync.
+  rm -f "$dir/dump.rdb"
   exec redis-server "$dir/redis.conf"
 }
 
