@@ -254,6 +254,24 @@ pub const ETL_FEATURES_FAILURES_TOTAL: Metric = Metric {
     help: "recommendation feature runs that failed",
 };
 
+/// Per-listener reads by who answered: Redis, Redis after a rebuild from the
+/// warehouse, or the warehouse alone (Redis off, down, or holding too little).
+pub const ONLINE_READS_TOTAL: Metric = Metric {
+    name: "encore_online_reads_total",
+    kind: Kind::Counter,
+    labels: &["read", "source"],
+    help: "per-listener reads by who answered: redis, rebuilt (from the warehouse into redis) or warehouse",
+};
+
+/// Redis operations that failed or timed out; the caller carried on without.
+pub const ONLINE_FAILURES_TOTAL: Metric = Metric {
+    name: "encore_online_failures_total",
+    kind: Kind::Counter,
+    labels: &["operation"],
+    help:
+        "online store (Redis) operations that failed or timed out; the warehouse answered instead",
+};
+
 /// Records per indexer batch.
 pub const INDEXER_BATCH_RECORDS: Metric = Metric {
     name: "encore_indexer_batch_records",
@@ -341,6 +359,8 @@ pub const ALL: &[&Metric] = &[
     &ETL_ROLLUP_SECONDS,
     &ETL_DIMENSION_ROWS_TOTAL,
     &ETL_FEATURES_FAILURES_TOTAL,
+    &ONLINE_READS_TOTAL,
+    &ONLINE_FAILURES_TOTAL,
     &INDEXER_BATCH_RECORDS,
     &INDEXER_BULK_SECONDS,
     &INDEXER_DOCUMENTS_WRITTEN_TOTAL,

@@ -92,24 +92,29 @@ struct ScoredRow {
     reason_id: String,
 }
 
-impl ScoredRow {
-    fn into_recommendation(self) -> Option<Recommendation> {
-        let reason = match self.reason.as_str() {
+impl Reason {
+    /// A personal recommendation's reason as `recommendations` stores it: a
+    /// kind (`played`, `artist`, `genre`) and the seed, artist or genre.
+    pub fn stored(kind: &str, id: String) -> Option<Reason> {
+        Some(match kind {
             "played" => Reason::BecauseYouPlayed {
-                seed: self.reason_id.parse().ok()?,
+                seed: id.parse().ok()?,
             },
             "artist" => Reason::BecauseYouLike {
-                artist: self.reason_id.parse().ok()?,
+                artist: id.parse().ok()?,
             },
-            "genre" => Reason::PopularAmongSimilar {
-                genre: self.reason_id,
-            },
+            "genre" => Reason::PopularAmongSimilar { genre: id },
             _ => return None,
-        };
+        })
+    }
+}
+
+impl ScoredRow {
+    fn into_recommendation(self) -> Option<Recommendation> {
         Some(Recommendation {
+            reason: Reason::stored(&self.reason, self.reason_id)?,
             track_id: self.track_id.parse().ok()?,
             score: self.score,
-            reason,
         })
     }
 }

@@ -1,0 +1,298 @@
+//! Each listener's recent plays: a sorted set per listener, scored by the
+//! play's time in milliseconds, whose members are `event|track|context`.
+//!
+//! - A play is the same member however often it is written, so a replayed
+//!   topic adds nothing ([`record`] is idempotent).
+//! - Members of one score sort by their text, which starts with the event id:
+//!   newest first with ties broken by the event id, as the warehouse orders.
+//! - The member [`LOADED`], scored +inf, says the set was rebuilt from the
+//!   warehouse and so holds everything recent; without it (a cold listener,
+//!   an evicted or flushed key) the next read rebuilds it. One key carries
+//!   both, so eviction can never leave the mark without the plays.
+//! - At most [`KEEP`] plays stay; a page older than those is the warehouse's.
+
+use std::collections::HashMap;
+
+use clickhouse::Client;
+use deadpool_redis::redis;
+use encore_warehouse::history::{self, Before, Play};
+use uuid::Uuid;
+
+use crate::{count_failure, count_read, OnlineError, Source, Store};
+
+/// Plays kept per listener.
+pub const KEEP: usize = 500;
+
+/// The member that marks a set as complete.
+const LOADED: &str = "~";
+
+/// A page may hold plays of the cursor's own millisecond that come before it;
+/// this many more are read to step over them.
+const TIES: usize = 16;
+
+fn key(store: &Store, user: Uuid) -> String {
+    store.key(&format!("history:{user}"))
+}
+
+fn member(play: &Play) -> String {
+    format!("{}|{}|{}", play.event_id, play.track_id, play.context)
+}
+
+fn parse_member(member: &str, score: f64) -> Option<Play> {
+    let mut parts = member.splitn(3, '|');
+    Some(Play {
+        event_id: parts.next()?.parse().ok()?,
+        track_id: parts.next()?.parse().ok()?,
+        context: parts.next()?.to_string(),
+        occurred_at_ms: score as u64,
+    })
+}
+
+/// Adds each listener's plays (`start`s, as the warehouse got them) and trims
+/// each set to [`KEEP`]. The etl calls this after the warehouse has them, so
+/// a rebuild running meanwhile finds them there too.
+pub async fn record(store: &Store, plays: &[(Uuid, Play)]) -> Result<(), OnlineError> {
+    if plays.is_empty() {
+        return Ok(());
+    }
+    let mut by_user: HashMap<Uuid, Vec<&Play>> = HashMap::new();
+    for (user, play) in plays {
+        by_user.entry(*user).or_default().push(play);
+    }
+    let mut pipe = redis::pipe();
+    for (user, plays) in by_user {
+        let key = key(store, user);
+        let scored: Vec<(u64, String)> = plays
+            .iter()
+            .map(|p| (p.occurred_at_ms, member(p)))
+            .collect();
+        pipe.zadd_multiple(&key, &scored).ignore();
+        // The mark (+inf) and KEEP plays stay; without the mark one more
+        // play does, which a rebuild trims.
+        pipe.zremrangebyrank(&key, 0, -(KEEP as isize) - 2).ignore();
+    }
+    store
+        .run(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+        .await
+        .map(|_| ())
+}
+
+/// Drops listeners' sets, so their next read rebuilds them: what the etl does
+/// when [`record`] failed, once Redis answers again.
+pub async fn forget(store: &Store, users: &[Uuid]) -> Result<(), OnlineError> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = users.iter().map(|u| key(store, *u)).collect();
+    store
+        .run(|mut c| async move {
+            redis::cmd("UNLINK")
+                .arg(&keys)
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+        .map(|_| ())
+}
+
+/// What Redis holds for one page.
+#[derive(Debug, PartialEq)]
+enum Held {
+    /// The page: up to `limit` plays, all there are when fewer.
+    Page(Vec<Play>),
+    /// The set lacks its mark: rebuild it.
+    Missing,
+    /// The page reaches past the plays kept: the warehouse's to answer.
+    Beyond,
+}
+
+/// Up to `limit` plays of `user`, newest first, after `before` when given:
+/// from Redis, rebuilding the listener there when missing, and from the
+/// warehouse when Redis is off or down or the page is older than it keeps.
+pub async fn page(
+    store: &Store,
+    warehouse: &Client,
+    user: Uuid,
+    before: Option<Before>,
+    limit: u64,
+) -> Result<(Vec<Play>, Source), clickhouse::error::Error> {
+    let limit = limit as usize;
+    let held = match read(store, user, before, limit).await {
+        Ok(Some(held)) => held,
+        Ok(None) => Held::Beyond,
+        Err(error) => {
+            count_failure("history_read", &error);
+            Held::Beyond
+        }
+    };
+    let (plays, source) = match held {
+        Held::Page(plays) => (plays, Source::Redis),
+        Held::Missing => {
+            let recent = history::listener_plays(warehouse, user, None, KEEP as u64).await?;
+            if let Err(error) = fill(store, user, &recent).await {
+                count_failure("history_rebuild", &error);
+            }
+            match page_of(&recent, before, limit, recent.len() < KEEP) {
+                Held::Page(plays) => (plays, Source::Rebuilt),
+                _ => (
+                    history::listener_plays(warehouse, user, before, limit as u64).await?,
+                    Source::Warehouse,
+                ),
+            }
+        }
+        Held::Beyond => (
+            history::listener_plays(warehouse, user, before, limit as u64).await?,
+            Source::Warehouse,
+        ),
+    };
+    count_read("history", source);
+    Ok((plays, source))
+}
+
+/// Reads one page's worth from Redis; `None` when the store is off.
+async fn read(
+    store: &Store,
+    user: Uuid,
+    before: Option<Before>,
+    limit: usize,
+) -> Result<Option<Held>, OnlineError> {
+    let key = key(store, user);
+    let max = match before {
+        Some(b) => b.occurred_at_ms.to_string(),
+        None => "+inf".to_string(),
+    };
+    // The mark, and one more than the page (or than the mark and the page).
+    let fetch = limit + 2 + TIES;
+    let mut pipe = redis::pipe();
+    pipe.atomic()
+        .zscore(&key, LOADED)
+        .zcard(&key)
+        .cmd("ZRANGE")
+        .arg(&key)
+        .arg(&max)
+        .arg("-inf")
+        .arg("BYSCORE")
+        .arg("REV")
+        .arg("LIMIT")
+        .arg(0)
+        .arg(fetch)
+        .arg("WITHSCORES");
+    let Some((mark, count, rows)) = store
+        .run(|mut c| async move {
+            pipe.query_async::<(Option<f64>, usize, Vec<(String, f64)>)>(&mut c)
+                .await
+        })
+        .await?
+    else {
+        return Ok(None);
+    };
+    if mark.is_none() {
+        return Ok(Some(Held::Missing));
+    }
+    let read_all = rows.len() < fetch;
+    let mut plays = Vec::with_capacity(rows.len());
+    for (member, score) in rows {
+        if member == LOADED {
+            continue;
+        }
+        plays.push(
+            parse_member(&member, score)
+                .ok_or_else(|| OnlineError::Decode(format!("history member {member:?}")))?,
+        );
+    }
+    // Everything the listener played is here when fewer than KEEP are kept.
+    let complete = count.saturating_sub(1) < KEEP;
+    // Rows left unread (many plays of the cursor's millisecond) may belong
+    // on the page: then the warehouse answers.
+    Ok(Some(page_of(&plays, before, limit, complete && read_all)))
+}
+
+/// The page after `before` from `newest_first` (plays at or before the
+/// cursor's time, newest first). `complete`: no older plays exist than these.
+fn page_of(newest_first: &[Play], before: Option<Before>, limit: usize, complete: bool) -> Held {
+    let after_cursor = |play: &&Play| match before {
+        None => true,
+        Some(b) => {
+            play.occurred_at_ms < b.occurred_at_ms
+                || (play.occurred_at_ms == b.occurred_at_ms
+                    && play.event_id.to_string() < b.event_id.to_string())
+        }
+    };
+    let page: Vec<Play> = newest_first
+        .iter()
+        .filter(after_cursor)
+        .take(limit)
+        .cloned()
+        .collect();
+    if page.len() == limit || complete {
+        Held::Page(page)
+    } else {
+        Held::Beyond
+    }
+}
+
+/// Writes a listener's recent plays, read from the warehouse, and the mark.
+async fn fill(store: &Store, user: Uuid, recent: &[Play]) -> Result<(), OnlineError> {
+    let key = key(store, user);
+    let mut scored: Vec<(f64, String)> = recent
+        .iter()
+        .map(|p| (p.occurred_at_ms as f64, member(p)))
+        .collect();
+    scored.push((f64::INFINITY, LOADED.to_string()));
+    let mut pipe = redis::pipe();
+    pipe.atomic()
+        .zadd_multiple(&key, &scored)
+        .ignore()
+        .zremrangebyrank(&key, 0, -(KEEP as isize) - 2)
+        .ignore();
+    store
+        .run(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+        .await
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn play(n: u128, at: u64) -> Play {
+        Play {
+            event_id: Uuid::from_u128(n),
+            track_id: Uuid::from_u128(1_000 + n),
+            context: "album".into(),
+            occurred_at_ms: at,
+        }
+    }
+
+    #[test]
+    fn members_round_trip_and_keep_a_context_with_bars() {
+        let mut p = play(7, 1_700_000_000_123);
+        p.context = "a|b".into();
+        assert_eq!(parse_member(&member(&p), p.occurred_at_ms as f64), Some(p));
+        assert_eq!(parse_member("nonsense", 1.0), None);
+    }
+
+    #[test]
+    fn pages_step_over_the_cursor_and_know_when_the_rest_is_older() {
+        // Newest first; two plays share a millisecond, ordered by event id.
+        let plays = vec![play(9, 50), play(8, 40), play(6, 40), play(5, 30)];
+        assert_eq!(
+            page_of(&plays, None, 2, false),
+            Held::Page(plays[..2].to_vec())
+        );
+        let cursor = Some(Before {
+            occurred_at_ms: 40,
+            event_id: Uuid::from_u128(8),
+        });
+        assert_eq!(
+            page_of(&plays, cursor, 2, false),
+            Held::Page(plays[2..].to_vec())
+        );
+        // Fewer than asked: all there is only when nothing older exists.
+        assert_eq!(
+            page_of(&plays, cursor, 5, true),
+            Held::Page(plays[2..].to_vec())
+        );
+        assert_eq!(page_of(&plays, cursor, 5, false), Held::Beyond);
+    }
+}

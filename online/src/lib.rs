@@ -1,0 +1,283 @@
+//! The online store: Redis, holding what the gateway reads per listener at
+//! request rate. ClickHouse is built for scans, not for one listener's rows a
+//! thousand times a second, so the etl copies what those reads need here as
+//! it writes the warehouse, and the features job publishes each generation.
+//!
+//! Everything here can be lost: a listener missing from Redis (cold, evicted
+//! or flushed) is rebuilt from the warehouse on first read, and a Redis that
+//! does not answer only means the warehouse answers instead. So each read
+//! takes the ClickHouse client too and returns the warehouse's answer when
+//! the store cannot give one; [`Source`] says which answered, and
+//! `encore_online_reads_total` counts it.
+//!
+//! - [`history`]: each listener's last [`history::KEEP`] plays.
+//! - [`playing`]: what each listener started last, for "now playing".
+//! - [`generation`]: the features job's recommendations and similar tracks.
+//! - [`answers`]: answers computed from the warehouse (charts, stats),
+//!   shared by every gateway for as long as each stays fresh.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_redis::redis::aio::MultiplexedConnection;
+use deadpool_redis::redis::RedisError;
+
+pub mod address;
+pub mod answers;
+pub mod generation;
+pub mod history;
+pub mod playing;
+
+pub use address::Address;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OnlineError {
+    #[error("ENCORE_REDIS_URL {0}")]
+    Address(String),
+    #[error("creating the Redis pool: {0}")]
+    Pool(String),
+    #[error("no Redis connection: {0}")]
+    Connect(String),
+    #[error("Redis: {0}")]
+    Redis(#[from] RedisError),
+    #[error("Redis did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("Redis holds a value this version cannot read: {0}")]
+    Decode(String),
+}
+
+/// Who answered a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Redis had it.
+    Redis,
+    /// Redis did not have it; the warehouse answered and Redis now has it.
+    Rebuilt,
+    /// The warehouse alone: Redis is off, down, or holds too little.
+    Warehouse,
+}
+
+impl Source {
+    fn label(self) -> &'static str {
+        match self {
+            Source::Redis => "redis",
+            Source::Rebuilt => "rebuilt",
+            Source::Warehouse => "warehouse",
+        }
+    }
+}
+
+/// Counts one read of `read` (`history`, `now_playing`, ...) by who answered.
+pub(crate) fn count_read(read: &'static str, source: Source) {
+    metrics::counter!(
+        encore_common::metrics::ONLINE_READS_TOTAL.name,
+        "read" => read,
+        "source" => source.label()
+    )
+    .increment(1);
+}
+
+/// Counts and logs a failed Redis operation; the caller carries on without it.
+pub fn count_failure(operation: &'static str, error: &OnlineError) {
+    metrics::counter!(
+        encore_common::metrics::ONLINE_FAILURES_TOTAL.name,
+        "operation" => operation
+    )
+    .increment(1);
+    tracing::warn!(%error, operation, "the online store failed; carrying on without it");
+}
+
+/// How long one Redis operation may take before the caller gives up on it and
+/// asks the warehouse: far above a healthy answer (well under a millisecond on
+/// one machine), short enough that a hung Redis costs a request little.
+const OPERATION_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// A handle on the store, cheap to clone. Off when `ENCORE_REDIS_URL` is
+/// `off`: then every read is the warehouse's.
+#[derive(Clone)]
+pub struct Store {
+    inner: Option<Arc<Inner>>,
+}
+
+struct Inner {
+    pool: Pool,
+    /// Every key starts with this and a colon: the ClickHouse database the
+    /// store mirrors, so two stacks (or two tests) can share one Redis.
+    namespace: String,
+}
+
+enum Pool {
+    Direct(deadpool_redis::Pool),
+    Sentinel(deadpool_redis::sentinel::Pool),
+}
+
+impl Store {
+    /// A store at `address` for the warehouse database `namespace`. Nothing
+    /// connects yet: a Redis that is down at start only means the warehouse
+    /// answers until it is up.
+    pub fn open(address: &Address, namespace: &str) -> Result<Store, OnlineError> {
+        let timeouts = deadpool_redis::Timeouts {
+            wait: Some(OPERATION_TIMEOUT),
+            create: Some(OPERATION_TIMEOUT),
+            recycle: Some(OPERATION_TIMEOUT),
+        };
+        let runtime = Some(deadpool_redis::Runtime::Tokio1);
+        let pool = match address {
+            Address::Off => return Ok(Store { inner: None }),
+            Address::Direct(url) => {
+                let mut config = deadpool_redis::Config::from_url(url.clone());
+                config.pool = Some(deadpool_redis::PoolConfig {
+                    timeouts,
+                    ..deadpool_redis::PoolConfig::default()
+                });
+                Pool::Direct(
+                    config
+                        .create_pool(runtime)
+                        .map_err(|e| OnlineError::Pool(e.to_string()))?,
+                )
+            }
+            Address::Sentinel { sentinels, master } => {
+                let mut config = deadpool_redis::sentinel::Config::from_urls(
+                    sentinels.clone(),
+                    master.clone(),
+                    deadpool_redis::sentinel::SentinelServerType::Master,
+                );
+                config.pool = Some(deadpool_redis::PoolConfig {
+                    timeouts,
+                    ..deadpool_redis::PoolConfig::default()
+                });
+                Pool::Sentinel(
+                    config
+                        .create_pool(runtime)
+                        .map_err(|e| OnlineError::Pool(e.to_string()))?,
+                )
+            }
+        };
+        Ok(Store {
+            inner: Some(Arc::new(Inner {
+                pool,
+                namespace: namespace.to_string(),
+            })),
+        })
+    }
+
+    /// A store that is off: every read goes to the warehouse.
+    pub fn off() -> Store {
+        Store { inner: None }
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    /// `namespace:part`, the name of one of this store's keys.
+    fn key(&self, part: &str) -> String {
+        match &self.inner {
+            Some(inner) => format!("{}:{part}", inner.namespace),
+            None => part.to_string(),
+        }
+    }
+
+    /// A connection, or `None` when the store is off. Connections are
+    /// multiplexed: the clone handed out shares the pooled one's socket.
+    async fn connection(&self) -> Result<Option<MultiplexedConnection>, OnlineError> {
+        let Some(inner) = &self.inner else {
+            return Ok(None);
+        };
+        let connection = match &inner.pool {
+            Pool::Direct(pool) => pool
+                .get()
+                .await
+                .map(|c| MultiplexedConnection::clone(&c))
+                .map_err(|e| OnlineError::Connect(e.to_string()))?,
+            Pool::Sentinel(pool) => pool
+                .get()
+                .await
+                .map(|c| MultiplexedConnection::clone(&c))
+                .map_err(|e| OnlineError::Connect(e.to_string()))?,
+        };
+        Ok(Some(connection))
+    }
+
+    /// Runs `operation` on a connection, within [`OPERATION_TIMEOUT`];
+    /// `Ok(None)` when the store is off.
+    async fn run<T, F>(
+        &self,
+        operation: impl FnOnce(MultiplexedConnection) -> F,
+    ) -> Result<Option<T>, OnlineError>
+    where
+        F: std::future::Future<Output = Result<T, RedisError>>,
+    {
+        let attempt = async {
+            let Some(connection) = self.connection().await? else {
+                return Ok(None);
+            };
+            Ok(Some(operation(connection).await?))
+        };
+        tokio::time::timeout(OPERATION_TIMEOUT, attempt)
+            .await
+            .map_err(|_| OnlineError::Timeout(OPERATION_TIMEOUT))?
+    }
+
+    /// Whether Redis answers a PING: the readiness check's, which reports it
+    /// without making the service unready (the warehouse stands in).
+    pub async fn ping(&self) -> Result<(), OnlineError> {
+        self.run(|mut c| async move {
+            deadpool_redis::redis::cmd("PING")
+                .query_async::<String>(&mut c)
+                .await
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Redis as a dependency of `/ready`: reported, never required, since the
+    /// warehouse answers whatever Redis would.
+    pub async fn dependency(&self) -> encore_common::telemetry::Dependency {
+        let state = if self.is_on() {
+            self.ping()
+                .await
+                .map_err(|e| format!("Redis does not answer: {e}"))
+        } else {
+            Err("off (ENCORE_REDIS_URL=off): the warehouse answers every read".to_string())
+        };
+        encore_common::telemetry::Dependency {
+            name: "redis",
+            required: false,
+            state,
+        }
+    }
+
+    /// Deletes every key of this store's namespace: for tests, which clean up
+    /// what they create, and for an operator starting over.
+    pub async fn forget_everything(&self) -> Result<u64, OnlineError> {
+        let pattern = self.key("*");
+        let deleted = self
+            .run(|mut c| async move {
+                let mut cursor: u64 = 0;
+                let mut deleted = 0_u64;
+                loop {
+                    let (next, keys): (u64, Vec<String>) = deadpool_redis::redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(&pattern)
+                        .arg("COUNT")
+                        .arg(1_000)
+                        .query_async(&mut c)
+                        .await?;
+                    if !keys.is_empty() {
+                        deleted += deadpool_redis::redis::cmd("UNLINK")
+                            .arg(&keys)
+                            .query_async::<u64>(&mut c)
+                            .await?;
+                    }
+                    if next == 0 {
+                        return Ok(deleted);
+                    }
+                    cursor = next;
+                }
+            })
+            .await?;
+        Ok(deleted.unwrap_or(0))
+    }
+}
