@@ -33,6 +33,9 @@ pub struct EtlConfig {
     pub searches_group: String,
     /// `ENCORE_FEATURES_INTERVAL_MS` and the recommender's fixed settings.
     pub features: FeatureSettings,
+    /// `ENCORE_REDIS_URL`: the online store the plays and each features
+    /// generation are copied to (`off` for none).
+    pub online: encore_online::Address,
 }
 
 impl EtlConfig {
@@ -48,6 +51,7 @@ impl EtlConfig {
             dims_group: string("ENCORE_ETL_DIMS_GROUP", "encore-etl-dims"),
             searches_group: string("ENCORE_ETL_SEARCHES_GROUP", "encore-etl-searches"),
             features: FeatureSettings::from_env()?,
+            online: encore_online::Address::from_env()?,
         })
     }
 }

@@ -6,6 +6,7 @@
 //! - [`warehouse`]: the ClickHouse client and migrations, from the `encore-warehouse` contract crate.
 //! - [`plays`]: a playback event as a row of the `plays` table.
 //! - [`pipeline`]: the plays loop: consume → insert → recompute touched cells → commit.
+//! - [`online`]: the plays loop's copy of recent plays into the online store (Redis).
 //! - [`rollup`]: recomputing the aggregate cells a batch touched, exactly.
 //! - [`sessions`]: listening sessions and co-listening pairs.
 //! - [`dims`]: the catalog dimensions, from the catalog topics.
@@ -18,6 +19,7 @@ pub mod dims;
 pub mod evaluate;
 pub mod features;
 pub mod model;
+pub mod online;
 pub mod pipeline;
 pub mod plays;
 pub mod rollup;

@@ -4,6 +4,9 @@
 //! [`encore_common::driver::Driver`] around it commits the batch's offsets,
 //! with its poison records' dead letters, only after that.
 //!
+//! After the insert, each listener's starts are copied to the online store
+//! ([`crate::online`]), which a failure there does not hold up.
+//!
 //! A crash anywhere before the commit means the batch is delivered again:
 //! `plays` (ReplacingMergeTree by `event_id`) absorbs the repeat, and the
 //! aggregates' sets already hold every event id it carries.
@@ -17,11 +20,14 @@ use encore_common::Topics;
 use encore_schemas::{decode, PlaybackEvent};
 use rdkafka::message::{Message, OwnedMessage};
 
+use crate::online::OnlineCopy;
 use crate::plays::PlayRow;
 
 /// Writes batches of `playback-events` into `plays` and the aggregates.
 pub struct PlaysSink {
     pub clickhouse: Client,
+    /// The copy of each listener's recent plays in Redis, made after the insert.
+    pub online: OnlineCopy,
 }
 
 /// A batch, decoded: the rows to write and the records that cannot be rows.
@@ -51,6 +57,8 @@ impl BatchSink for PlaysSink {
     ) -> Result<Vec<DeadLetter>, Self::Error> {
         let started = Instant::now();
         self.insert(decoded).await?;
+        // Boxed, as the driver's loop around this future nests deep enough.
+        Box::pin(self.online.copy(&decoded.rows)).await;
         // Freshness: how long the batch's oldest event waited between the
         // gateway accepting it and its row being written.
         if let Some(oldest) = decoded.rows.iter().map(|r| r.received_at_ms).min() {

@@ -31,6 +31,8 @@ pub enum StartError {
     Topics(#[from] KafkaPlumbingError),
     #[error("creating the Kafka clients: {0}")]
     Kafka(#[from] KafkaError),
+    #[error(transparent)]
+    Online(#[from] encore_online::OnlineError),
     #[error("binding the ops endpoint on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -78,8 +80,10 @@ pub async fn run(
         committer: TransactionalCommitter::new(&config.kafka, &config.group),
         batching,
     };
+    let online = encore_online::Store::open(&config.online, &config.clickhouse_database)?;
     let plays_sink = PlaysSink {
         clickhouse: db.clone(),
+        online: crate::online::OnlineCopy::new(online.clone()),
     };
     let dims_consumer = kafka::consumer(&config.kafka, &config.dims_group)?;
     let catalog_names: Vec<String> = CATALOG_TOPICS.iter().map(|t| topics.name(t)).collect();
@@ -117,13 +121,15 @@ pub async fn run(
         source,
     })?;
     let ready: telemetry::ReadyCheck = {
-        let (kafka_config, clickhouse) = (config.kafka.clone(), db.clone());
+        let (kafka_config, clickhouse, online) = (config.kafka.clone(), db.clone(), online.clone());
         Arc::new(move || {
-            let (kafka_config, clickhouse) = (kafka_config.clone(), clickhouse.clone());
+            let (kafka_config, clickhouse, online) =
+                (kafka_config.clone(), clickhouse.clone(), online.clone());
             Box::pin(async move {
                 vec![
                     telemetry::kafka_dependency(kafka_config).await,
                     warehouse::dependency(&clickhouse, true).await,
+                    online.dependency().await,
                 ]
             })
         })
@@ -166,6 +172,7 @@ pub async fn run(
     let searches_task = tokio::spawn(searches.run(searches_sink, until_stopped(stopped.clone())));
     let features_task = tokio::spawn(features::run(
         db,
+        online,
         config.features.clone(),
         until_stopped(stopped.clone()),
     ));

@@ -154,8 +154,33 @@ async fn drop_old_generations(db: &Client, newest: u64) -> Result<(), clickhouse
     Ok(())
 }
 
-/// Recomputes the features every `settings.interval` until `shutdown`.
-pub async fn run(db: Client, settings: FeatureSettings, shutdown: impl Future<Output = ()>) {
+/// Copies a generation to the online store, for the gateway to read there.
+/// A failure leaves Redis on the generation before (or none), which the
+/// next run's publication replaces.
+#[tracing::instrument(name = "features_publish", skip(online, db))]
+pub async fn publish(online: &encore_online::Store, db: &Client, generation: u64) {
+    match encore_online::generation::publish(online, db, generation).await {
+        Ok(published) => tracing::info!(
+            listeners = published.listeners,
+            tracks = published.tracks,
+            "generation published to Redis"
+        ),
+        Err(error) => {
+            metrics::counter!(encore_common::metrics::ONLINE_FAILURES_TOTAL.name, "operation" => "generation_publish")
+                .increment(1);
+            tracing::warn!(%error, "publishing the generation to Redis failed; readers keep the one before until the next run");
+        }
+    }
+}
+
+/// Recomputes the features every `settings.interval` until `shutdown`,
+/// publishing each generation to the online store.
+pub async fn run(
+    db: Client,
+    online: encore_online::Store,
+    settings: FeatureSettings,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     // A generation younger than the interval (another ETL instance's, or this
     // one's before a restart) is current: the first run waits out the rest
@@ -173,8 +198,9 @@ pub async fn run(db: Client, settings: FeatureSettings, shutdown: impl Future<Ou
     loop {
         tokio::select! {
             _ = &mut shutdown => return,
-            computed = compute(&db, &settings) => {
-                if let Err(error) = computed {
+            computed = compute(&db, &settings) => match computed {
+                Ok(computed) => publish(&online, &db, computed.generation).await,
+                Err(error) => {
                     metrics::counter!(encore_common::metrics::ETL_FEATURES_FAILURES_TOTAL.name).increment(1);
                     tracing::warn!(%error, "computing recommendation features failed");
                 }
