@@ -1,6 +1,6 @@
 //! Charts and a listener's own statistics, read from the ClickHouse aggregates
-//! the ETL keeps (the queries are `encore_warehouse::charts`), with a short
-//! cache.
+//! the ETL keeps (the queries are `encore_warehouse::charts`), each answer
+//! shared by every gateway for a short while ([`crate::cache`]).
 
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::cache::Warehouse;
+use crate::cache::{cached, Warehouse};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::QueryParams;
 use crate::state::AppState;
@@ -130,20 +130,6 @@ impl TrackEntry {
 
 fn minutes(ms: u64) -> f64 {
     ms as f64 / 60_000.0
-}
-
-async fn cached<T: Serialize>(
-    warehouse: &Warehouse,
-    key: String,
-    ttl: Duration,
-    compute: impl std::future::Future<Output = ApiResult<T>>,
-) -> ApiResult<Json<Value>> {
-    if let Some(hit) = warehouse.cache.get(&key, ttl) {
-        return Ok(Json(hit));
-    }
-    let value = serde_json::to_value(compute.await?).map_err(ApiError::internal)?;
-    warehouse.cache.put(key, value.clone());
-    Ok(Json(value))
 }
 
 /// The most played tracks of the period.

@@ -51,6 +51,9 @@ pub struct GatewayConfig {
     /// warehouse charts, statistics and recommendations are read from.
     pub clickhouse_url: String,
     pub clickhouse_database: String,
+    /// `ENCORE_REDIS_URL`: the online store read before the warehouse
+    /// (`off` for none: the warehouse answers every read).
+    pub online: encore_online::Address,
     /// `ENCORE_OUTBOX_POLL_MS`: how often the outbox relay looks for new rows
     /// when it found none (it is also woken by every catalog write).
     pub outbox_poll: Duration,
@@ -185,6 +188,7 @@ impl GatewayConfig {
             search_url: string("ENCORE_SEARCH_URL", "http://127.0.0.1:9200"),
             clickhouse_url: string("ENCORE_CLICKHOUSE_URL", "http://127.0.0.1:8123"),
             clickhouse_database: string("ENCORE_CLICKHOUSE_DATABASE", "encore"),
+            online: encore_online::Address::from_env()?,
             search_prefix: string("ENCORE_SEARCH_PREFIX", ""),
             search_popularity_weight: parse("ENCORE_SEARCH_POPULARITY_WEIGHT", 1.0)?,
             subsonic_cors_origins: string("ENCORE_SUBSONIC_CORS_ORIGINS", "*")

@@ -127,6 +127,7 @@ fn readiness(state: &AppState) -> telemetry::ReadyCheck {
                 telemetry::kafka_dependency(state.config.kafka.clone()).await,
                 state.search.client.dependency(false).await,
                 encore_warehouse::dependency(&state.warehouse.client, false).await,
+                state.warehouse.online.dependency().await,
             ]
         })
     })

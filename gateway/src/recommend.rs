@@ -1,6 +1,7 @@
 //! `GET /v1/tracks/{id}/similar` and `GET /v1/me/recommendations`, over the
 //! features the ETL computes (`encore_warehouse::features`, the same code the
-//! offline evaluation measures).
+//! offline evaluation measures) and publishes to Redis each generation
+//! (`encore_online::generation`), which answers when it can.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use axum::routing::get;
 use axum::Json;
 use axum::Router;
 use encore_core::catalog::songs;
+use encore_online::generation;
 use encore_warehouse::features::{self, Reason};
 use encore_warehouse::names;
 use serde::{Deserialize, Serialize};
@@ -18,7 +20,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::cache::Warehouse;
+use crate::cache::{cached, Warehouse};
 use crate::charts::warehouse_error;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{PathParams, QueryParams};
@@ -91,18 +93,30 @@ pub async fn similar(
 ) -> ApiResult<Json<Value>> {
     let limit = checked_limit(query.limit)?;
     let key = format!("similar/{track}/{limit}");
-    if let Some(hit) = warehouse.cache.get(&key, TTL) {
-        return Ok(Json(hit));
-    }
-    if !track_known(&db, &warehouse, track).await? {
+    cached(
+        &warehouse,
+        key,
+        TTL,
+        similar_to(&db, &warehouse, track, limit),
+    )
+    .await
+}
+
+async fn similar_to(
+    db: &PgPool,
+    warehouse: &Warehouse,
+    track: Uuid,
+    limit: usize,
+) -> ApiResult<Suggestions> {
+    if !track_known(db, warehouse, track).await? {
         return Err(ApiError::not_found("track"));
     }
-    let found = features::similar(&warehouse.client, track, limit)
+    let (found, _) = generation::similar(&warehouse.online, &warehouse.client, track, limit)
         .await
         .map_err(warehouse_error)?;
     let mut ids: Vec<Uuid> = found.iter().map(|s| s.track_id).collect();
     ids.push(track);
-    let names = titles(&warehouse, &ids).await?;
+    let names = titles(warehouse, &ids).await?;
     let of = names
         .get(&track)
         .map(|(t, _)| t.clone())
@@ -118,9 +132,7 @@ pub async fn similar(
             because_of: Some(track),
         })
         .collect();
-    let value = serde_json::to_value(Suggestions { items }).map_err(ApiError::internal)?;
-    warehouse.cache.put(key, value.clone());
-    Ok(Json(value))
+    Ok(Suggestions { items })
 }
 
 /// Whether the catalog (PostgreSQL) or, failing that, the warehouse's
@@ -165,20 +177,35 @@ pub async fn mine(
         Some(_) => return Err(ApiError::invalid_field("mix", "must be replay")),
     };
     let key = format!("recommendations/{}/{limit}/{replay}", user.id);
-    if let Some(hit) = warehouse.cache.get(&key, TTL) {
-        return Ok(Json(hit));
-    }
+    cached(
+        &warehouse,
+        key,
+        TTL,
+        picks_for(&db, &warehouse, user.id, limit, replay),
+    )
+    .await
+}
+
+async fn picks_for(
+    db: &PgPool,
+    warehouse: &Warehouse,
+    user: Uuid,
+    limit: usize,
+    replay: bool,
+) -> ApiResult<Suggestions> {
     let found = if replay {
-        features::replay(&warehouse.client, user.id, limit)
+        features::replay(&warehouse.client, user, limit)
             .await
             .map_err(warehouse_error)?
     } else {
         // Liked tracks live in PostgreSQL, not in the warehouse: ask for
         // enough to fill the list after leaving them out.
-        let liked = songs::liked_lately(&db, user.id, RECENT_LIKES).await?;
-        features::recommend(&warehouse.client, user.id, limit + liked.len())
+        let liked = songs::liked_lately(db, user, RECENT_LIKES).await?;
+        let wanted = limit + liked.len();
+        generation::recommendations(&warehouse.online, &warehouse.client, user, wanted)
             .await
             .map_err(warehouse_error)?
+            .0
             .into_iter()
             .filter(|r| !liked.contains(&r.track_id))
             .take(limit)
@@ -189,7 +216,7 @@ pub async fn mine(
         Reason::BecauseYouPlayed { seed } => Some(seed),
         _ => None,
     }));
-    let names = titles(&warehouse, &ids).await?;
+    let names = titles(warehouse, &ids).await?;
     let artist_ids: Vec<Uuid> = found
         .iter()
         .filter_map(|r| match r.reason {
@@ -240,9 +267,7 @@ pub async fn mine(
             }
         })
         .collect();
-    let value = serde_json::to_value(Suggestions { items }).map_err(ApiError::internal)?;
-    warehouse.cache.put(key, value.clone());
-    Ok(Json(value))
+    Ok(Suggestions { items })
 }
 
 /// How many of a listener's latest likes are kept out of their recommendations.

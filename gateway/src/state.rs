@@ -18,7 +18,7 @@ use crate::auth::accounts::Accounts;
 use crate::auth::client::TrustedProxies;
 use crate::auth::token::{Issuer, TokenKeys};
 use crate::auth::Verifier;
-use crate::cache::{TtlCache, Warehouse};
+use crate::cache::Warehouse;
 use crate::config::{self, GatewayConfig};
 use crate::dashboard::live::LiveSamples;
 use crate::error::RetryAfter;
@@ -55,7 +55,8 @@ pub struct AppState {
     pub outbox: Wakeup,
     /// The search server and the names of the indices the indexer keeps there.
     pub search: Index,
-    /// The ClickHouse warehouse the ETL fills, and a short cache of answers read from it.
+    /// The ClickHouse warehouse the ETL fills, and Redis, which holds what
+    /// is read per listener and the answers every gateway shares.
     pub warehouse: Warehouse,
     /// Stored audio and its transcoder (ffmpeg: the bound and the cache).
     pub audio: AudioFiles,
@@ -79,6 +80,8 @@ pub enum StartError {
     AppPasswordKey(#[from] SealError),
     #[error(transparent)]
     DevKeys(#[from] config::DevKeysError),
+    #[error(transparent)]
+    Online(#[from] encore_online::OnlineError),
 }
 
 /// Checks the keys ([`config::dev_keys`]), then connects to PostgreSQL
@@ -114,7 +117,7 @@ pub async fn start(config: GatewayConfig) -> Result<AppState, StartError> {
         },
         warehouse: Warehouse {
             client: encore_warehouse::client(&config.clickhouse_url, &config.clickhouse_database),
-            cache: Arc::new(TtlCache::new(10_000)),
+            online: encore_online::Store::open(&config.online, &config.clickhouse_database)?,
         },
         audio: AudioFiles {
             storage: storage.clone(),

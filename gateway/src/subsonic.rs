@@ -35,6 +35,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let subsonic = Subsonic {
         db: state.db.clone(),
         warehouse: state.warehouse.client.clone(),
+        online: state.warehouse.online.clone(),
         sealer: state.sealer.clone(),
         login: state.config.auth.login,
         proxies: state.trusted_proxies.clone(),

@@ -22,6 +22,8 @@ pub struct Subsonic {
     pub db: PgPool,
     /// Play statistics: the listener's own, charts, co-listening.
     pub warehouse: clickhouse::Client,
+    /// What Redis holds of the warehouse for per-listener reads.
+    pub online: encore_online::Store,
     /// Opens app passwords for Subsonic's token login.
     pub sealer: Sealer,
     /// The failed-login limits, as the native login has them.

@@ -5,7 +5,6 @@ use encore_core::catalog::songs;
 use encore_core::library::queue;
 use encore_core::{accounts, playback};
 use encore_schemas::{PlaybackEvent, PlaybackKind};
-use encore_warehouse::history;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -187,15 +186,22 @@ pub(super) async fn report(ctx: &Ctx) -> Outcome {
 }
 
 /// What each listener started in the last ten minutes, by any client: the
-/// newest play of each, from the warehouse.
+/// newest play of each, from Redis (the warehouse when it cannot say).
 pub(super) async fn now_playing(ctx: &Ctx) -> Outcome {
     let since = encore_common::now_millis().saturating_sub(10 * 60 * 1_000);
-    let playing = history::now_playing(&ctx.state.warehouse, since.max(0) as u64, NOW_PLAYING_MAX)
-        .await
-        .map_err(|error| {
-            tracing::warn!(%error, "the warehouse did not answer now playing");
-            Failure::generic("play statistics are unavailable right now; retry shortly")
-        })?;
+    let now = encore_common::now_millis().max(0) as u64;
+    let (playing, _) = encore_online::playing::now_playing(
+        &ctx.state.online,
+        &ctx.state.warehouse,
+        since.max(0) as u64,
+        NOW_PLAYING_MAX,
+        now,
+    )
+    .await
+    .map_err(|error| {
+        tracing::warn!(%error, "the warehouse did not answer now playing");
+        Failure::generic("play statistics are unavailable right now; retry shortly")
+    })?;
     let users: Vec<Uuid> = playing.iter().map(|p| p.user_id).collect();
     // Deleted accounts keep their plays in the warehouse, under an id that
     // no longer names anyone: they are not shown.

@@ -1,7 +1,9 @@
-//! Listening history: every play the caller started, newest first, read
-//! from the warehouse (`encore_warehouse::history`), where the etl writes
-//! each play from the playback topic. A play shows up there a batch after
-//! the broker took it, about a second.
+//! Listening history: every play the caller started, newest first. The etl
+//! writes each play from the playback topic to the warehouse
+//! (`encore_warehouse::history`) and then copies the listener's last 500 to
+//! Redis, which answers (`encore_online::history`); older pages, and every
+//! page while Redis is off or down, are the warehouse's. A play shows up a
+//! batch after the broker took it, about a second.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -87,9 +89,15 @@ pub async fn list(
             ApiError::invalid_field("cursor", "is not a cursor this API gave out")
         })?),
     };
-    let mut plays = history::listener_plays(&warehouse.client, user.id, after, limit as u64 + 1)
-        .await
-        .map_err(warehouse_error)?;
+    let (mut plays, _) = encore_online::history::page(
+        &warehouse.online,
+        &warehouse.client,
+        user.id,
+        after,
+        limit as u64 + 1,
+    )
+    .await
+    .map_err(warehouse_error)?;
     let more = plays.len() as i64 > limit;
     plays.truncate(limit as usize);
     let next_cursor = more.then(|| plays.last().map(cursor_of)).flatten();
