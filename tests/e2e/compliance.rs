@@ -191,6 +191,7 @@ async fn the_plays_sink_complies() {
     let topic = run.playback_topic();
     let sink = PlaysSink {
         clickhouse: run.clickhouse(),
+        online: encore_etl::online::OnlineCopy::new(run.online()),
     };
     comply(
         &run,

@@ -24,6 +24,7 @@ mod ingest;
 mod interop;
 mod library;
 mod login_throttle;
+mod online;
 mod operations;
 mod outbox;
 mod recommendations;

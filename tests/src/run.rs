@@ -202,8 +202,16 @@ impl TestRun {
         }
     }
 
-    /// Drops this run's databases, indices, topics and stored objects.
+    /// This run's keys in the online store: its namespace is the run's
+    /// ClickHouse database, as the services name it.
+    pub fn online(&self) -> encore_online::Store {
+        let address = encore_online::Address::from_env().expect("ENCORE_REDIS_URL");
+        encore_online::Store::open(&address, &self.database).expect("a Redis pool")
+    }
+
+    /// Drops this run's databases, indices, topics, stored objects and keys.
     pub async fn cleanup(self) {
+        let _ = self.online().forget_everything().await;
         if let Ok(storage) = encore_gateway::storage::Storage::open(&self.storage_url()) {
             let _ = storage.delete_all().await;
         }

@@ -18,6 +18,7 @@ enum Kind {
     Broker { controller_port: u16 },
     ClickHouse { tcp_port: u16 },
     Postgres,
+    Redis,
     Search { transport_port: u16 },
 }
 
@@ -102,6 +103,17 @@ impl OwnServer {
         Self::start(Kind::Postgres)
     }
 
+    /// A Redis server (Debian's redis-server), holding nothing on disk, as
+    /// the stack runs it.
+    pub fn redis() -> Self {
+        Self::start(Kind::Redis)
+    }
+
+    /// The `redis://` URL of a Redis server.
+    pub fn redis_url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
     /// An OpenSearch node with its own data path.
     pub fn search() -> Self {
         Self::start(Kind::Search {
@@ -159,7 +171,7 @@ impl OwnServer {
                     self.dir.display()
                 );
             }
-            Kind::Broker { .. } | Kind::Search { .. } => {}
+            Kind::Broker { .. } | Kind::Redis | Kind::Search { .. } => {}
         }
     }
 
@@ -224,6 +236,21 @@ impl OwnServer {
                     .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
                 command
             }
+            Kind::Redis => {
+                let mut command = Command::new("redis-server");
+                command.args([
+                    "--port",
+                    &port,
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ]);
+                command.arg("--dir").arg(&self.dir);
+                command
+            }
             Kind::Search { transport_port } => {
                 let mut command = Command::new("bash");
                 command
@@ -251,7 +278,7 @@ impl OwnServer {
                     .unwrap_or(false)
             }
             Kind::Search { .. } => open && http_ok(self.port, "/"),
-            Kind::Broker { .. } => open,
+            Kind::Broker { .. } | Kind::Redis => open,
         }
     }
 

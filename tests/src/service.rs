@@ -156,6 +156,7 @@ impl TestRun {
                 interval: Duration::from_millis(500),
                 ..FeatureSettings::default()
             },
+            online: encore_online::Address::from_env().expect("ENCORE_REDIS_URL"),
         }
     }
 
