@@ -248,36 +248,76 @@ impl Store {
         }
     }
 
+    /// The memory this namespace's keys take, by kind (`history`, `playing`,
+    /// `recommendations`, ...): keys and bytes, as `MEMORY USAGE` counts them.
+    /// For sizing Redis (docs/deployment.md); it reads every key, so not for
+    /// a request path.
+    pub async fn memory(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, (u64, u64)>, OnlineError> {
+        let namespace = match &self.inner {
+            Some(inner) => format!("{}:", inner.namespace),
+            None => return Ok(Default::default()),
+        };
+        let pattern = format!("{namespace}*");
+        // Not within one operation's timeout: this walks the whole namespace.
+        let Some(mut c) = self.connection().await? else {
+            return Ok(Default::default());
+        };
+        let mut kinds: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+        for key in scan(&mut c, &pattern).await? {
+            let bytes: Option<u64> = deadpool_redis::redis::cmd("MEMORY")
+                .arg("USAGE")
+                .arg(&key)
+                .arg("SAMPLES")
+                .arg(0)
+                .query_async(&mut c)
+                .await?;
+            let rest = &key[namespace.len()..];
+            let kind = rest.split(':').next().unwrap_or(rest).to_string();
+            let entry = kinds.entry(kind).or_default();
+            entry.0 += 1;
+            entry.1 += bytes.unwrap_or(0);
+        }
+        Ok(kinds)
+    }
+
     /// Deletes every key of this store's namespace: for tests, which clean up
     /// what they create, and for an operator starting over.
     pub async fn forget_everything(&self) -> Result<u64, OnlineError> {
         let pattern = self.key("*");
-        let deleted = self
-            .run(|mut c| async move {
-                let mut cursor: u64 = 0;
-                let mut deleted = 0_u64;
-                loop {
-                    let (next, keys): (u64, Vec<String>) = deadpool_redis::redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(&pattern)
-                        .arg("COUNT")
-                        .arg(1_000)
-                        .query_async(&mut c)
-                        .await?;
-                    if !keys.is_empty() {
-                        deleted += deadpool_redis::redis::cmd("UNLINK")
-                            .arg(&keys)
-                            .query_async::<u64>(&mut c)
-                            .await?;
-                    }
-                    if next == 0 {
-                        return Ok(deleted);
-                    }
-                    cursor = next;
-                }
-            })
+        let Some(mut c) = self.connection().await? else {
+            return Ok(0);
+        };
+        let mut deleted = 0;
+        for keys in scan(&mut c, &pattern).await?.chunks(1_000) {
+            deleted += deadpool_redis::redis::cmd("UNLINK")
+                .arg(keys)
+                .query_async::<u64>(&mut c)
+                .await?;
+        }
+        Ok(deleted)
+    }
+}
+
+/// Every key matching `pattern`, walked with SCAN (which, unlike KEYS, never
+/// blocks the server for long): for operators and tests, not requests.
+async fn scan(c: &mut MultiplexedConnection, pattern: &str) -> Result<Vec<String>, RedisError> {
+    let mut cursor: u64 = 0;
+    let mut found = Vec::new();
+    loop {
+        let (next, keys): (u64, Vec<String>) = deadpool_redis::redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(1_000)
+            .query_async(c)
             .await?;
-        Ok(deleted.unwrap_or(0))
+        found.extend(keys);
+        if next == 0 {
+            return Ok(found);
+        }
+        cursor = next;
     }
 }
