@@ -41,6 +41,9 @@
 //! - `subsonic` ([`subsonic`]): `getAlbumList2` and `search3` p99 at 50
 //!   clients against the release gateway, a transcode's first byte, and the
 //!   gateway's RSS while 20 transcodes run at once.
+//! - `online` ([`online`]): the per-listener reads (history, recommendations,
+//!   now playing, charts) from two gateways reading Redis beside one reading
+//!   only ClickHouse, and Redis's memory per listener.
 //!
 //! Knobs (environment variables, all optional):
 //!
@@ -60,7 +63,8 @@
 //! | `BENCH_MEMORY_SECONDS` | 60 | memory | seconds of steady load |
 //! | `BENCH_MEMORY_RATE` | 1000 | memory | playback events/s through the gateway |
 //! | `BENCH_MEMORY_CATALOG_RATE` | 100 | memory | catalog changes/s produced for the indexer and the ETL's dimensions |
-//!
+//! | `BENCH_ONLINE_LISTENERS` | 100 | online | listeners, each with 500 plays |
+//! | `BENCH_ONLINE_SECONDS` | 10 | online | seconds of each run, per path |
 //! | `BENCH_CAPACITY_RATES` | 20000,30000,40000,50000 | capacity | the rates tried, in order, until one is not sustained |
 //!
 //! After each section a row gives the engines' CPU and peak RSS meanwhile
@@ -75,6 +79,7 @@ mod freshness;
 mod import;
 mod ingest;
 mod memory;
+mod online;
 mod query;
 mod scale;
 mod search;
@@ -128,7 +133,7 @@ impl Row {
 
 type Section = fn() -> Pin<Box<dyn Future<Output = Vec<Row>> + Send>>;
 
-const SECTIONS: [(&str, Section); 10] = [
+const SECTIONS: [(&str, Section); 11] = [
     ("ingest", || Box::pin(ingest::measure())),
     ("etl", || Box::pin(etl::measure())),
     ("scale", || Box::pin(scale::measure())),
@@ -139,6 +144,7 @@ const SECTIONS: [(&str, Section); 10] = [
     ("capacity", || Box::pin(freshness::capacity())),
     ("memory", || Box::pin(memory::measure())),
     ("subsonic", || Box::pin(subsonic::measure())),
+    ("online", || Box::pin(online::measure())),
 ];
 
 fn main() {
