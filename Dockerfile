@@ -28,6 +28,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY schemas schemas
 COPY common common
 COPY warehouse warehouse
+COPY online online
 COPY search search
 COPY core core
 COPY subsonic subsonic
