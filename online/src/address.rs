@@ -5,7 +5,7 @@
 //!   which server is the primary of `master` now, as the cluster runs it.
 //! - `off`: no store; every read goes to the warehouse.
 
-use crate::OnlineError;
+use crate::error::OnlineError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Address {

@@ -24,27 +24,13 @@ use deadpool_redis::redis::RedisError;
 
 pub mod address;
 pub mod answers;
+mod error;
 pub mod generation;
 pub mod history;
 pub mod playing;
 
 pub use address::Address;
-
-#[derive(Debug, thiserror::Error)]
-pub enum OnlineError {
-    #[error("ENCORE_REDIS_URL {0}")]
-    Address(String),
-    #[error("creating the Redis pool: {0}")]
-    Pool(String),
-    #[error("no Redis connection: {0}")]
-    Connect(String),
-    #[error("Redis: {0}")]
-    Redis(#[from] RedisError),
-    #[error("Redis did not answer within {0:?}")]
-    Timeout(Duration),
-    #[error("Redis holds a value this version cannot read: {0}")]
-    Decode(String),
-}
+pub use error::OnlineError;
 
 /// Who answered a read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
