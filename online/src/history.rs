@@ -5,7 +5,7 @@
 //!   topic adds nothing ([`record`] is idempotent).
 //! - Members of one score sort by their text, which starts with the event id:
 //!   newest first with ties broken by the event id, as the warehouse orders.
-//! - The member [`LOADED`], scored +inf, says the set was rebuilt from the
+//! - The member `~`, scored +inf, says the set was rebuilt from the
 //!   warehouse and so holds everything recent; without it (a cold listener,
 //!   an evicted or flushed key) the next read rebuilds it. One key carries
 //!   both, so eviction can never leave the mark without the plays.

@@ -1,7 +1,7 @@
 //! What each listener started last, for "now playing": one sorted set of
 //! listeners scored by their newest start's time, and a hash of the track of
 //! each. Only the last [`WINDOW_MS`] are kept; an older question is the
-//! warehouse's. As in [`crate::history`], the member [`LOADED`] (+inf) marks
+//! warehouse's. As in [`crate::history`], the member `~` (+inf) marks
 //! the set rebuilt from the warehouse; without it the next read rebuilds it.
 
 use std::sync::LazyLock;
