@@ -17,6 +17,8 @@ pub enum OnlineError {
     Redis(#[from] RedisError),
     #[error("Redis did not answer within {0:?}")]
     Timeout(Duration),
+    #[error("the write reached the primary but not its replica within {0:?}")]
+    NotReplicated(std::time::Duration),
     #[error("Redis holds a value this version cannot read: {0}")]
     Decode(String),
 }

@@ -72,9 +72,11 @@ pub async fn record(store: &Store, plays: &[(Uuid, Play)]) -> Result<(), OnlineE
         pipe.zremrangebyrank(&key, 0, -(KEEP as isize) - 2).ignore();
     }
     store
-        .run(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+        .run_replicated(|mut c| async move {
+            pipe.query_async::<()>(&mut c).await?;
+            Ok(c)
+        })
         .await
-        .map(|_| ())
 }
 
 /// Drops listeners' sets, so their next read rebuilds them: what the etl does

@@ -87,6 +87,10 @@ pub struct Store {
 
 struct Inner {
     pool: Pool,
+    /// Replicas a write of the etl's must reach before it counts: one
+    /// behind Sentinel, where a failover promotes the replica and whatever
+    /// it had not received is gone without a trace; none on one server.
+    replicas: u64,
     /// Every key starts with this and a colon: the ClickHouse database the
     /// store mirrors, so two stacks (or two tests) can share one Redis.
     namespace: String,
@@ -108,6 +112,7 @@ impl Store {
             recycle: Some(OPERATION_TIMEOUT),
         };
         let runtime = Some(deadpool_redis::Runtime::Tokio1);
+        let replicas = u64::from(matches!(address, Address::Sentinel { .. }));
         let pool = match address {
             Address::Off => return Ok(Store { inner: None }),
             Address::Direct(url) => {
@@ -142,6 +147,7 @@ impl Store {
         Ok(Store {
             inner: Some(Arc::new(Inner {
                 pool,
+                replicas,
                 namespace: namespace.to_string(),
             })),
         })
@@ -203,6 +209,34 @@ impl Store {
         tokio::time::timeout(OPERATION_TIMEOUT, attempt)
             .await
             .map_err(|_| OnlineError::Timeout(OPERATION_TIMEOUT))?
+    }
+
+    /// Runs the etl's write `operation` (which hands its connection back),
+    /// then waits until it reached the replicas a write must reach: a copy
+    /// that only the primary holds would vanish in a failover, unnoticed.
+    async fn run_replicated<F>(
+        &self,
+        operation: impl FnOnce(MultiplexedConnection) -> F,
+    ) -> Result<(), OnlineError>
+    where
+        F: std::future::Future<Output = Result<MultiplexedConnection, RedisError>>,
+    {
+        let replicas = self.replicas();
+        let attempt = async {
+            let Some(connection) = self.connection().await? else {
+                return Ok(());
+            };
+            let mut connection = operation(connection).await?;
+            replicated(&mut connection, replicas).await
+        };
+        tokio::time::timeout(OPERATION_TIMEOUT, attempt)
+            .await
+            .map_err(|_| OnlineError::Timeout(OPERATION_TIMEOUT))?
+    }
+
+    /// Replicas a write must reach ([`Inner::replicas`]).
+    fn replicas(&self) -> u64 {
+        self.inner.as_ref().map_or(0, |inner| inner.replicas)
     }
 
     /// Whether Redis answers a PING: the readiness check's, which reports it
@@ -306,4 +340,24 @@ async fn scan(c: &mut MultiplexedConnection, pattern: &str) -> Result<Vec<String
         }
         cursor = next;
     }
+}
+
+/// How long a write waits for its replica before it is taken as lost.
+const REPLICA_WAIT: Duration = Duration::from_millis(200);
+
+/// Waits until the writes sent so far on `c` reached `replicas` replicas
+/// (`WAIT`); none to wait for on one server.
+async fn replicated(c: &mut MultiplexedConnection, replicas: u64) -> Result<(), OnlineError> {
+    if replicas == 0 {
+        return Ok(());
+    }
+    let reached: u64 = deadpool_redis::redis::cmd("WAIT")
+        .arg(replicas)
+        .arg(REPLICA_WAIT.as_millis() as u64)
+        .query_async(c)
+        .await?;
+    if reached < replicas {
+        return Err(OnlineError::NotReplicated(REPLICA_WAIT));
+    }
+    Ok(())
 }

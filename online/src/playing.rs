@@ -105,9 +105,11 @@ async fn run_record(
     }
     invocation.arg(if loaded { "loaded" } else { "-" });
     store
-        .run(|mut c| async move { invocation.invoke_async::<()>(&mut c).await })
+        .run_replicated(|mut c| async move {
+            invocation.invoke_async::<()>(&mut c).await?;
+            Ok(c)
+        })
         .await
-        .map(|_| ())
 }
 
 /// Drops the mark, so the next read rebuilds: what the etl does when
