@@ -8,10 +8,10 @@
 
 use std::time::Duration;
 
-use axum::Json;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use encore_online::answers;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -24,17 +24,22 @@ pub struct Warehouse {
 }
 
 /// The answer kept under `key` while younger than `fresh`; otherwise
-/// `compute`'s, which is then kept.
+/// `compute`'s, which is then kept. Either way the JSON goes out as bytes: a
+/// hit is never parsed.
 pub async fn cached<T: Serialize>(
     warehouse: &Warehouse,
     key: String,
     fresh: Duration,
     compute: impl std::future::Future<Output = ApiResult<T>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     if let Some(hit) = answers::get(&warehouse.online, &key).await {
-        return Ok(Json(hit));
+        return Ok(json_response(hit));
     }
-    let value = serde_json::to_value(compute.await?).map_err(ApiError::internal)?;
-    answers::put(&warehouse.online, &key, &value, fresh).await;
-    Ok(Json(value))
+    let json = serde_json::to_vec(&compute.await?).map_err(ApiError::internal)?;
+    answers::put(&warehouse.online, &key, &json, fresh).await;
+    Ok(json_response(json))
+}
+
+fn json_response(json: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], json).into_response()
 }

@@ -5,13 +5,12 @@
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::response::Response;
 use axum::routing::get;
-use axum::Json;
 use axum::Router;
 use encore_warehouse::charts::{self, ChartTrack};
 use encore_warehouse::Unavailable;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -138,7 +137,7 @@ fn minutes(ms: u64) -> f64 {
 pub async fn top_tracks(
     State(warehouse): State<Warehouse>,
     QueryParams(query): QueryParams<ChartQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let period = query.period.unwrap_or_default();
     let limit = checked_limit(query.limit)?;
     cached(
@@ -166,7 +165,7 @@ pub async fn top_tracks(
 pub async fn trending(
     State(warehouse): State<Warehouse>,
     QueryParams(query): QueryParams<ChartQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let period = query.period.unwrap_or_default();
     let limit = checked_limit(query.limit)?;
     cached(
@@ -193,7 +192,7 @@ pub async fn trending(
 pub async fn top_artists(
     State(warehouse): State<Warehouse>,
     QueryParams(query): QueryParams<ChartQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let period = query.period.unwrap_or_default();
     let limit = checked_limit(query.limit)?;
     cached(
@@ -251,7 +250,7 @@ pub async fn my_stats(
     State(warehouse): State<Warehouse>,
     user: AuthUser,
     QueryParams(query): QueryParams<StatsQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let period = query.period.unwrap_or_default();
     let since = (encore_common::now_millis() / 1_000) as u32 - period.days() * 86_400;
     cached(

@@ -7,15 +7,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::response::Response;
 use axum::routing::get;
-use axum::Json;
 use axum::Router;
 use encore_core::catalog::songs;
 use encore_online::generation;
 use encore_warehouse::features::{self, Reason};
 use encore_warehouse::names;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -90,7 +89,7 @@ pub async fn similar(
     State(warehouse): State<Warehouse>,
     PathParams(track): PathParams<Uuid>,
     QueryParams(query): QueryParams<LimitQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let limit = checked_limit(query.limit)?;
     let key = format!("similar/{track}/{limit}");
     cached(
@@ -169,7 +168,7 @@ pub async fn mine(
     State(warehouse): State<Warehouse>,
     user: AuthUser,
     QueryParams(query): QueryParams<RecommendationsQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let limit = checked_limit(query.limit)?;
     let replay = match query.mix.as_deref() {
         None => false,

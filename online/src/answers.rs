@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use deadpool_redis::redis::{self, AsyncCommands};
-use serde_json::Value;
 
 use crate::{count_failure, count_read, Source, Store};
 
@@ -15,8 +14,9 @@ fn key(store: &Store, name: &str) -> String {
     store.key(&format!("answer:{name}"))
 }
 
-/// The answer kept under `name`, if any is.
-pub async fn get(store: &Store, name: &str) -> Option<Value> {
+/// The answer kept under `name`, if any is: the JSON as it was kept, so a
+/// hit is sent on without being parsed and written again.
+pub async fn get(store: &Store, name: &str) -> Option<Vec<u8>> {
     if !store.is_on() {
         return None;
     }
@@ -25,19 +25,10 @@ pub async fn get(store: &Store, name: &str) -> Option<Value> {
         .run(|mut c| async move { c.get::<_, Option<Vec<u8>>>(&key).await })
         .await;
     match held {
-        Ok(Some(Some(bytes))) => match serde_json::from_slice(&bytes) {
-            Ok(value) => {
-                count_read("answer", Source::Redis);
-                Some(value)
-            }
-            Err(error) => {
-                count_failure(
-                    "answer_read",
-                    &crate::OnlineError::Decode(error.to_string()),
-                );
-                None
-            }
-        },
+        Ok(Some(Some(bytes))) => {
+            count_read("answer", Source::Redis);
+            Some(bytes)
+        }
         Ok(_) => None,
         Err(error) => {
             count_failure("answer_read", &error);
@@ -46,22 +37,19 @@ pub async fn get(store: &Store, name: &str) -> Option<Value> {
     }
 }
 
-/// Keeps `value` under `name` for `fresh`.
-pub async fn put(store: &Store, name: &str, value: &Value, fresh: Duration) {
+/// Keeps `json` under `name` for `fresh`.
+pub async fn put(store: &Store, name: &str, json: &[u8], fresh: Duration) {
     if !store.is_on() {
         return;
     }
     count_read("answer", Source::Warehouse);
-    let Ok(bytes) = serde_json::to_vec(value) else {
-        return;
-    };
     let key = key(store, name);
     let millis = fresh.as_millis().max(1) as u64;
     let stored = store
         .run(|mut c| async move {
             redis::cmd("SET")
                 .arg(&key)
-                .arg(bytes)
+                .arg(json)
                 .arg("PX")
                 .arg(millis)
                 .query_async::<()>(&mut c)
