@@ -14,6 +14,7 @@ mod consumers;
 mod gateways;
 mod load;
 mod nodes;
+mod online;
 mod search;
 mod warehouse;
 
