@@ -1,9 +1,9 @@
 //! Servers of a test's own, for scenarios that stop and start them: the
 //! shared servers of the stack must keep serving the other tests.
 //!
-//! Each [`OwnServer`] runs the same program the stack runs (Apache Kafka and
-//! OpenSearch through the stack's own engine scripts, clickhouse-server,
-//! postgres) as a child process on free ports with a data directory of its
+//! Each [`OwnServer`] runs the same program the stack runs (Apache Kafka,
+//! OpenSearch and Redis through the stack's own engine scripts,
+//! clickhouse-server, postgres) as a child process on free ports with a data directory of its
 //! own, which survives a stop so a restart finds its data again. The directory is removed when the test
 //! passes and kept, with the server's log, when it fails.
 
@@ -103,8 +103,7 @@ impl OwnServer {
         Self::start(Kind::Postgres)
     }
 
-    /// A Redis server (Debian's redis-server), holding nothing on disk, as
-    /// the stack runs it.
+    /// A Redis server, configured as the stack runs it (nothing on disk).
     pub fn redis() -> Self {
         Self::start(Kind::Redis)
     }
@@ -237,18 +236,12 @@ impl OwnServer {
                 command
             }
             Kind::Redis => {
-                let mut command = Command::new("redis-server");
-                command.args([
-                    "--port",
-                    &port,
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ]);
-                command.arg("--dir").arg(&self.dir);
+                let mut command = Command::new("bash");
+                command
+                    .arg(engine_script("redis"))
+                    .arg("run")
+                    .arg(&self.dir)
+                    .arg(port);
                 command
             }
             Kind::Search { transport_port } => {
