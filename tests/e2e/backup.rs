@@ -105,6 +105,13 @@ async fn a_backup_under_load_restores_the_databases_the_store_and_the_offsets() 
 
     // Everything of the run's own is gone: databases, objects, offsets.
     wipe(&run).await;
+    // Redis still holds its copy of the wiped warehouse's plays.
+    let online = run.online();
+    assert!(online
+        .memory()
+        .await
+        .expect("Redis")
+        .contains_key("history"));
 
     let started = Instant::now();
     let said = stack(&run, &["restore", &backup.display().to_string()]).await;
@@ -114,6 +121,11 @@ async fn a_backup_under_load_restores_the_databases_the_store_and_the_offsets() 
         started.elapsed().as_millis()
     );
 
+    assert_eq!(
+        online.memory().await.expect("Redis").len(),
+        0,
+        "the restore dropped what Redis held of the warehouse before it"
+    );
     let etl = run.start_etl(run.etl_config()).await;
     let gateway = run.start_gateway().await;
     // Every accepted play, those after the backup read again from the
