@@ -29,7 +29,7 @@ use encore_tests::{eventually, playback_records, TestRun};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::memory::procs::{build, free_port, stack_env, wait_healthy, Children, Service};
+use crate::memory::procs::{build, start_gateway as gateway, Children};
 use crate::query::{answered, clients_loop, figure, Request};
 use crate::{env_usize, percentile_ms, Row};
 
@@ -40,46 +40,6 @@ const PLAYS: usize = 500;
 /// A paced client's time between requests, for the latency targets.
 const PACE: Duration = Duration::from_millis(250);
 const TRACKS: usize = 200;
-
-/// Starts a release gateway on a free port with `extra` settings; returns its base URL.
-async fn gateway(
-    run: &TestRun,
-    bin_dir: &std::path::Path,
-    children: &mut Children,
-    http: &reqwest::Client,
-    name: &'static str,
-    extra: &[(&'static str, &str)],
-) -> String {
-    let port = free_port();
-    let scratch = std::env::temp_dir().join(format!("encore-test-{}", run.id));
-    std::fs::create_dir_all(&scratch).expect("a scratch directory");
-    let mut env = stack_env(run).await;
-    env.push(("ENCORE_GATEWAY_ADDR", format!("127.0.0.1:{port}")));
-    env.push((
-        "ENCORE_STORAGE_URL",
-        format!("file://{}", scratch.join("objects").display()),
-    ));
-    env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-    let log = scratch.join(format!("{name}.log"));
-    let out = std::fs::File::create(&log).expect("a log file");
-    let process = std::process::Command::new(bin_dir.join("gateway"))
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(std::process::Stdio::null())
-        .stdout(out.try_clone().expect("a log file"))
-        .stderr(out)
-        .spawn()
-        .expect("starting a gateway");
-    children.0.push(Service {
-        name,
-        process,
-        log,
-        samples: Vec::new(),
-    });
-    let base = format!("http://127.0.0.1:{port}");
-    let service = children.0.last_mut().expect("the gateway just started");
-    wait_healthy(http, service, &format!("{base}/health")).await;
-    base
-}
 
 /// A GET whose answer must be a success, with the listener's token.
 fn get(http: &reqwest::Client, url: String, token: Option<&str>) -> reqwest::RequestBuilder {
@@ -109,7 +69,7 @@ pub(crate) async fn measure() -> Vec<Row> {
         &mut children,
         &http,
         "gateway-clickhouse-only",
-        &[("ENCORE_REDIS_URL", "off")],
+        &[("ENCORE_REDIS_URL", "off".to_string())],
     )
     .await;
     let mut etl_config = run.etl_config();

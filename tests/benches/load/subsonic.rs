@@ -29,9 +29,7 @@ use encore_tests::api::{self, Api};
 use encore_tests::{chinook, wait_for_live_count, TestRun};
 use serde_json::{json, Value};
 
-use crate::memory::procs::{
-    build, free_port, mb, stack_env, tree_rss_kb, wait_healthy, Children, Service,
-};
+use crate::memory::procs::{build, mb, start_gateway, tree_rss_kb, Children};
 use crate::query::{answered, clients_loop, figure, Request, QUERIES};
 use crate::{env_usize, ms, percentile_ms, Row};
 
@@ -86,43 +84,20 @@ pub(crate) async fn measure() -> Vec<Row> {
     let run = Arc::new(TestRun::new("bench-subsonic"));
     let bin_dir = tokio::task::spawn_blocking(build).await.expect("the build");
     let indexer = run.start_indexer(run.indexer_config()).await;
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
     let scratch = std::env::temp_dir().join(format!("encore-test-{}", run.id));
-    std::fs::create_dir_all(&scratch).expect("a scratch directory");
-    let mut env = stack_env(&run).await;
-    env.extend([
-        ("ENCORE_GATEWAY_ADDR", format!("127.0.0.1:{port}")),
-        (
-            "ENCORE_STORAGE_URL",
-            format!("file://{}", scratch.join("objects").display()),
-        ),
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .expect("an HTTP client");
+    let mut children = Children(Vec::new());
+    let transcodes = [
         (
             "ENCORE_TRANSCODE_CACHE_DIR",
             scratch.join("transcodes").display().to_string(),
         ),
         ("ENCORE_TRANSCODE_MAX", TRANSCODES.to_string()),
-    ]);
-    let log = scratch.join("gateway.log");
-    let out = std::fs::File::create(&log).expect("a log file");
-    let process = std::process::Command::new(bin_dir.join("gateway"))
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(std::process::Stdio::null())
-        .stdout(out.try_clone().expect("a log file"))
-        .stderr(out)
-        .spawn()
-        .expect("starting the gateway");
-    let mut children = Children(vec![Service {
-        name: "gateway",
-        process,
-        log,
-        samples: Vec::new(),
-    }]);
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .build()
-        .expect("an HTTP client");
-    wait_healthy(&http, &mut children.0[0], &format!("{base}/health")).await;
+    ];
+    let base = start_gateway(&run, &bin_dir, &mut children, &http, "gateway", &transcodes).await;
     let pid = children.0[0].pid();
 
     let api = Api {

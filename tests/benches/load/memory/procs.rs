@@ -257,3 +257,46 @@ pub(crate) async fn wait_healthy(client: &reqwest::Client, service: &mut Service
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Starts the release gateway in `bin_dir` on a free port, with the run's
+/// settings and `extra`, as one of `children`; waits until it is healthy and
+/// returns its base URL. Its objects and log (NAME.log) go in the run's
+/// scratch directory.
+pub(crate) async fn start_gateway(
+    run: &encore_tests::TestRun,
+    bin_dir: &std::path::Path,
+    children: &mut Children,
+    http: &reqwest::Client,
+    name: &'static str,
+    extra: &[(&'static str, String)],
+) -> String {
+    let port = free_port();
+    let scratch = std::env::temp_dir().join(format!("encore-test-{}", run.id));
+    std::fs::create_dir_all(&scratch).expect("a scratch directory");
+    let mut env = stack_env(run).await;
+    env.push(("ENCORE_GATEWAY_ADDR", format!("127.0.0.1:{port}")));
+    env.push((
+        "ENCORE_STORAGE_URL",
+        format!("file://{}", scratch.join("objects").display()),
+    ));
+    env.extend(extra.iter().cloned());
+    let log = scratch.join(format!("{name}.log"));
+    let out = std::fs::File::create(&log).expect("a log file");
+    let process = std::process::Command::new(bin_dir.join("gateway"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(std::process::Stdio::null())
+        .stdout(out.try_clone().expect("a log file"))
+        .stderr(out)
+        .spawn()
+        .expect("starting a gateway");
+    children.0.push(Service {
+        name,
+        process,
+        log,
+        samples: Vec::new(),
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let service = children.0.last_mut().expect("the gateway just started");
+    wait_healthy(http, service, &format!("{base}/health")).await;
+    base
+}
