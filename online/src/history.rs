@@ -274,6 +274,89 @@ async fn fill(store: &Store, user: Uuid, recent: &[Play]) -> Result<(), OnlineEr
         .map(|_| ())
 }
 
+/// Every play Redis keeps of `user`, newest first, and whether they are all
+/// the listener's plays (fewer than [`KEEP`]); rebuilt when missing. `None`
+/// when Redis cannot say: the caller asks the warehouse.
+pub async fn kept(
+    store: &Store,
+    warehouse: &Client,
+    user: Uuid,
+) -> Result<Option<(Vec<Play>, bool)>, clickhouse::error::Error> {
+    if !store.is_on() {
+        return Ok(None);
+    }
+    let (plays, source) = page(store, warehouse, user, None, KEEP as u64 + 1).await?;
+    if source == Source::Warehouse {
+        return Ok(None);
+    }
+    let complete = plays.len() < KEEP;
+    Ok(Some((plays, complete)))
+}
+
+/// How [`albums`] orders a listener's albums, as
+/// `encore_warehouse::charts::listener_albums` does.
+pub use encore_warehouse::charts::AlbumOrder;
+
+/// One page of the albums of `plays` (newest first, as [`kept`] gives
+/// them), in `order`, exactly as the warehouse orders them: by the latest
+/// play's second (then by play count, for `Frequent`), ties by the album id's
+/// text. `None` when the page needs plays older than those kept: counts are
+/// exact only over all of a listener's plays (`complete`), and a recency
+/// page only while it lies among the albums the kept plays reach.
+pub fn albums(
+    plays: &[Play],
+    album_of: &HashMap<Uuid, Uuid>,
+    order: AlbumOrder,
+    offset: usize,
+    limit: usize,
+    complete: bool,
+) -> Option<Vec<Uuid>> {
+    if order == AlbumOrder::Frequent && !complete {
+        return None;
+    }
+    // album → (plays, latest second)
+    let mut seen: HashMap<Uuid, (u64, u64)> = HashMap::new();
+    for play in plays {
+        let Some(album) = album_of.get(&play.track_id) else {
+            continue;
+        };
+        let entry = seen.entry(*album).or_insert((0, 0));
+        entry.0 += 1;
+        entry.1 = entry.1.max(play.occurred_at_ms / 1_000);
+    }
+    let mut ranked: Vec<(Uuid, (u64, u64), String)> = seen
+        .into_iter()
+        .map(|(album, counts)| (album, counts, album.to_string()))
+        .collect();
+    ranked.sort_by(|a, b| {
+        let by_count = match order {
+            AlbumOrder::Frequent => b.1 .0.cmp(&a.1 .0),
+            AlbumOrder::Recent => std::cmp::Ordering::Equal,
+        };
+        by_count
+            .then(b.1 .1.cmp(&a.1 .1))
+            .then_with(|| a.2.cmp(&b.2))
+    });
+    if !complete && limit > 0 {
+        // An album whose plays all fell out of the kept ones ranks after
+        // every album here, except one whose latest play shares a second
+        // with the oldest kept play: the page must end above that second.
+        let oldest = plays.last().map_or(0, |p| p.occurred_at_ms / 1_000);
+        match ranked.get(offset + limit - 1) {
+            Some((_, (_, latest), _)) if *latest > oldest => {}
+            _ => return None,
+        }
+    }
+    Some(
+        ranked
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|(album, _, _)| album)
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +399,46 @@ mod tests {
             }
         }
         assert!(member(&p).len() <= 64, "fits a listpack");
+    }
+
+    #[test]
+    fn albums_rank_as_the_warehouse_and_know_what_they_cannot_say() {
+        // Newest first: album 2 at 30 s, album 1 at 20 s and 10 s, album 3
+        // at 10 s (a tie in seconds with album 1's older play).
+        let plays = [
+            play(4, 30_500),
+            play(3, 20_000),
+            play(2, 10_100),
+            play(1, 10_900),
+        ];
+        let album = |n: u128| Uuid::from_u128(100 + n);
+        let album_of: HashMap<Uuid, Uuid> = [(4, 2), (3, 1), (2, 1), (1, 3)]
+            .into_iter()
+            .map(|(p, a)| (plays[4 - p as usize].track_id, album(a)))
+            .collect();
+        let recent = albums(&plays, &album_of, AlbumOrder::Recent, 0, 3, true);
+        assert_eq!(recent, Some(vec![album(2), album(1), album(3)]));
+        let frequent = albums(&plays, &album_of, AlbumOrder::Frequent, 0, 3, true);
+        assert_eq!(frequent, Some(vec![album(1), album(2), album(3)]));
+        assert_eq!(
+            albums(&plays, &album_of, AlbumOrder::Frequent, 0, 1, false),
+            None
+        );
+        // Without the older plays: a page is known while it ends above the
+        // oldest kept play's second, where an album played only before it
+        // could tie.
+        assert_eq!(
+            albums(&plays, &album_of, AlbumOrder::Recent, 0, 2, false),
+            Some(vec![album(2), album(1)])
+        );
+        assert_eq!(
+            albums(&plays, &album_of, AlbumOrder::Recent, 1, 2, false),
+            None
+        );
+        assert_eq!(
+            albums(&plays, &album_of, AlbumOrder::Recent, 2, 2, false),
+            None
+        );
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! Lists: getAlbumList and getAlbumList2 (every type), getRandomSongs,
 //! getSongsByGenre, getStarred and getStarred2.
 //!
-//! `frequent` and `recent` are the caller's own plays, from the warehouse
-//! (`plays_by_user`); everything else is read from PostgreSQL. `highest`
+//! `frequent` and `recent` are the caller's own plays: from the plays Redis
+//! keeps (`encore_online::history`) when those decide the page, otherwise
+//! from the warehouse (`plays_by_user`), which orders them alike;
+//! everything else is read from PostgreSQL. `highest`
 //! orders by the average rating (`setRating`), then by how many listeners
 //! starred the album.
 
 use encore_core::catalog::albums::{self, Listing};
 use encore_core::catalog::{artists, songs, Album};
+use encore_online::history;
 use encore_warehouse::charts::{self, AlbumOrder};
 use uuid::Uuid;
 
@@ -18,6 +21,30 @@ use crate::context::{Ctx, Outcome, Reply};
 
 /// The most a list returns at once, as the protocol sets for albums.
 const MAX_SIZE: i64 = 500;
+
+/// One page of the caller's played albums: from the plays Redis keeps when
+/// they decide it, else from the warehouse.
+async fn played_albums(
+    ctx: &Ctx,
+    order: AlbumOrder,
+    offset: usize,
+    size: usize,
+) -> Result<Result<Vec<Uuid>, Failure>, clickhouse::error::Error> {
+    let (online, warehouse, user) = (&ctx.state.online, &ctx.state.warehouse, ctx.caller.id);
+    if let Some((plays, complete)) = history::kept(online, warehouse, user).await? {
+        let tracks: Vec<Uuid> = plays.iter().map(|p| p.track_id).collect();
+        let album_of = match songs::albums_of(&ctx.state.db, &tracks).await {
+            Ok(album_of) => album_of,
+            Err(error) => return Ok(Err(error.into())),
+        };
+        if let Some(page) = history::albums(&plays, &album_of, order, offset, size, complete) {
+            return Ok(Ok(page));
+        }
+    }
+    charts::listener_albums(warehouse, user, order, offset as u64, size as u64)
+        .await
+        .map(Ok)
+}
 
 /// `getAlbumList` (folder children) or `getAlbumList2` (ID3 albums).
 pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
@@ -35,18 +62,12 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
             } else {
                 AlbumOrder::Recent
             };
-            charts::listener_albums(
-                &ctx.state.warehouse,
-                user,
-                order,
-                offset as u64,
-                size as u64,
-            )
-            .await
-            .map_err(|error| {
-                tracing::warn!(%error, "the warehouse did not answer an album list");
-                Failure::generic("play statistics are unavailable right now; retry shortly")
-            })?
+            played_albums(ctx, order, offset as usize, size as usize)
+                .await
+                .map_err(|error| {
+                    tracing::warn!(%error, "the warehouse did not answer an album list");
+                    Failure::generic("play statistics are unavailable right now; retry shortly")
+                })??
         }
         other => {
             let listing =

@@ -17,7 +17,7 @@ const MINUTE: i64 = 60_000;
 
 /// Creates `tracks` (title, artist, genre) through the catalog API; returns
 /// each title's track id and each artist's id.
-pub(crate) async fn make_catalog(
+async fn make_catalog(
     admin: &Api,
     tracks: &[(&str, &str, &str)],
 ) -> (HashMap<String, Uuid>, HashMap<String, Uuid>) {

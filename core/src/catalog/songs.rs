@@ -206,6 +206,17 @@ pub async fn durations(db: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, i64>, 
     Ok(rows.into_iter().map(|r| (r.id, r.duration_ms)).collect())
 }
 
+/// The album of each of `ids` that has one.
+pub async fn albums_of(db: &PgPool, ids: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, DbError> {
+    let rows = sqlx::query!(
+        r#"SELECT id, album_id AS "album_id!" FROM tracks WHERE id = ANY($1) AND album_id IS NOT NULL"#,
+        ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.album_id)).collect())
+}
+
 /// Whether the song exists.
 pub async fn exists(db: &PgPool, id: Uuid) -> Result<bool, DbError> {
     Ok(sqlx::query_scalar!(
