@@ -239,9 +239,11 @@ pub(crate) type LazySet = std::sync::LazyLock<SchemaSet>;
 /// Lists `schemas/history/<dir>` so tests can prove every file there is embedded.
 #[cfg(test)]
 pub(crate) fn history_files(dir: &str) -> Vec<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("history")
-        .join(dir);
+    // Cargo's variable at run time, not at build: a test binary reused from
+    // the shared target dir may have been built in another checkout.
+    let root = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+    let path = std::path::Path::new(&root).join("history").join(dir);
     let mut names: Vec<String> = std::fs::read_dir(&path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .filter_map(|e| e.ok())
