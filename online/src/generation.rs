@@ -134,7 +134,6 @@ pub async fn publish(
     if !store.is_on() {
         return Ok(published);
     }
-    let picks_hash = format!("{}{generation}", hash_prefix(store, "recommendations"));
     let mut rows = warehouse
         .query(
             "SELECT toString(user_id) AS user_text, toString(track_id) AS track_text, score, reason, reason_id \
@@ -142,32 +141,21 @@ pub async fn publish(
         )
         .bind(generation)
         .fetch::<PickRow>()?;
-    let mut batch = Batch::new(picks_hash);
-    let mut user = String::new();
-    let mut picks: Vec<StoredPick> = Vec::new();
+    let mut lists = Lists::new(format!(
+        "{}{generation}",
+        hash_prefix(store, "recommendations")
+    ));
     while let Some(row) = rows.next().await? {
-        if row.user_text != user {
-            if !picks.is_empty() {
-                batch.add(store, &user, &picks).await?;
-                published.listeners += 1;
-            }
-            user = row.user_text.clone();
-            picks.clear();
-        }
-        picks.push(StoredPick {
+        let pick = StoredPick {
             t: row.track_text.parse().unwrap_or_default(),
             s: row.score,
             r: row.reason,
             i: row.reason_id,
-        });
+        };
+        lists.push(store, &row.user_text, pick).await?;
     }
-    if !picks.is_empty() {
-        batch.add(store, &user, &picks).await?;
-        published.listeners += 1;
-    }
-    batch.flush(store).await?;
+    published.listeners = lists.finish(store).await?;
 
-    let similar_hash = format!("{}{generation}", hash_prefix(store, "similar"));
     let mut rows = warehouse
         .query(
             "SELECT toString(track_id) AS track_text, toString(similar_id) AS similar_text, score, sessions \
@@ -175,29 +163,16 @@ pub async fn publish(
         )
         .bind(generation)
         .fetch::<SimilarRow>()?;
-    let mut batch = Batch::new(similar_hash);
-    let mut track = String::new();
-    let mut similar: Vec<StoredSimilar> = Vec::new();
+    let mut lists = Lists::new(format!("{}{generation}", hash_prefix(store, "similar")));
     while let Some(row) = rows.next().await? {
-        if row.track_text != track {
-            if !similar.is_empty() {
-                batch.add(store, &track, &similar).await?;
-                published.tracks += 1;
-            }
-            track = row.track_text.clone();
-            similar.clear();
-        }
-        similar.push(StoredSimilar {
+        let similar = StoredSimilar {
             t: row.similar_text.parse().unwrap_or_default(),
             s: row.score,
             n: row.sessions,
-        });
+        };
+        lists.push(store, &row.track_text, similar).await?;
     }
-    if !similar.is_empty() {
-        batch.add(store, &track, &similar).await?;
-        published.tracks += 1;
-    }
-    batch.flush(store).await?;
+    published.tracks = lists.finish(store).await?;
 
     let mut switch = SWITCH.key(current_key(store));
     switch
@@ -211,31 +186,57 @@ pub async fn publish(
     Ok(published)
 }
 
-/// Fields of one hash, written [`PUBLISH_CHUNK`] at a time.
-struct Batch {
+/// One hash of a generation: a list per field, from rows that arrive
+/// grouped by field, written [`PUBLISH_CHUNK`] fields at a time.
+struct Lists<T> {
     hash: String,
+    /// The field being gathered, and its list so far.
+    field: String,
+    list: Vec<T>,
+    written: u64,
     fields: Vec<(String, Vec<u8>)>,
 }
 
-impl Batch {
+impl<T: Serialize> Lists<T> {
     /// Starts with the field [`EMPTY`], so that the hash exists even when
     /// the generation has nothing for anyone: readers take a missing hash
     /// for a generation they cannot see.
     fn new(hash: String) -> Self {
-        Batch {
+        Lists {
             hash,
+            field: String::new(),
+            list: Vec::new(),
+            written: 0,
             fields: vec![(EMPTY.to_string(), Vec::new())],
         }
     }
 
-    async fn add<T: Serialize>(
-        &mut self,
-        store: &Store,
-        field: &str,
-        value: &T,
-    ) -> Result<(), OnlineError> {
-        let bytes = serde_json::to_vec(value).map_err(|e| OnlineError::Decode(e.to_string()))?;
-        self.fields.push((field.to_string(), bytes));
+    /// Adds `item` to `field`'s list, closing the previous field's.
+    async fn push(&mut self, store: &Store, field: &str, item: T) -> Result<(), OnlineError> {
+        if field != self.field {
+            self.close(store).await?;
+            self.field = field.to_string();
+        }
+        self.list.push(item);
+        Ok(())
+    }
+
+    /// Closes the last list and writes what is left; how many lists were written.
+    async fn finish(mut self, store: &Store) -> Result<u64, OnlineError> {
+        self.close(store).await?;
+        self.flush(store).await?;
+        Ok(self.written)
+    }
+
+    async fn close(&mut self, store: &Store) -> Result<(), OnlineError> {
+        if self.list.is_empty() {
+            return Ok(());
+        }
+        let bytes =
+            serde_json::to_vec(&self.list).map_err(|e| OnlineError::Decode(e.to_string()))?;
+        self.list.clear();
+        self.fields.push((self.field.clone(), bytes));
+        self.written += 1;
         if self.fields.len() >= PUBLISH_CHUNK {
             self.flush(store).await?;
         }
