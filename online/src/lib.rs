@@ -106,26 +106,22 @@ impl Store {
     /// connects yet: a Redis that is down at start only means the warehouse
     /// answers until it is up.
     pub fn open(address: &Address, namespace: &str) -> Result<Store, OnlineError> {
-        let timeouts = deadpool_redis::Timeouts {
-            wait: Some(OPERATION_TIMEOUT),
-            create: Some(OPERATION_TIMEOUT),
-            recycle: Some(OPERATION_TIMEOUT),
-        };
+        let limits = Some(deadpool_redis::PoolConfig {
+            timeouts: deadpool_redis::Timeouts {
+                wait: Some(OPERATION_TIMEOUT),
+                create: Some(OPERATION_TIMEOUT),
+                recycle: Some(OPERATION_TIMEOUT),
+            },
+            ..deadpool_redis::PoolConfig::default()
+        });
         let runtime = Some(deadpool_redis::Runtime::Tokio1);
         let replicas = u64::from(matches!(address, Address::Sentinel { .. }));
         let pool = match address {
             Address::Off => return Ok(Store { inner: None }),
             Address::Direct(url) => {
                 let mut config = deadpool_redis::Config::from_url(url.clone());
-                config.pool = Some(deadpool_redis::PoolConfig {
-                    timeouts,
-                    ..deadpool_redis::PoolConfig::default()
-                });
-                Pool::Direct(
-                    config
-                        .create_pool(runtime)
-                        .map_err(|e| OnlineError::Pool(e.to_string()))?,
-                )
+                config.pool = limits;
+                config.create_pool(runtime).map(Pool::Direct)
             }
             Address::Sentinel { sentinels, master } => {
                 let mut config = deadpool_redis::sentinel::Config::from_urls(
@@ -133,17 +129,11 @@ impl Store {
                     master.clone(),
                     deadpool_redis::sentinel::SentinelServerType::Master,
                 );
-                config.pool = Some(deadpool_redis::PoolConfig {
-                    timeouts,
-                    ..deadpool_redis::PoolConfig::default()
-                });
-                Pool::Sentinel(
-                    config
-                        .create_pool(runtime)
-                        .map_err(|e| OnlineError::Pool(e.to_string()))?,
-                )
+                config.pool = limits;
+                config.create_pool(runtime).map(Pool::Sentinel)
             }
-        };
+        }
+        .map_err(|e| OnlineError::Pool(e.to_string()))?;
         Ok(Store {
             inner: Some(Arc::new(Inner {
                 pool,
