@@ -29,21 +29,25 @@ async fn played_albums(
     order: AlbumOrder,
     offset: usize,
     size: usize,
-) -> Result<Result<Vec<Uuid>, Failure>, clickhouse::error::Error> {
+) -> Result<Vec<Uuid>, Failure> {
     let (online, warehouse, user) = (&ctx.state.online, &ctx.state.warehouse, ctx.caller.id);
-    if let Some((plays, complete)) = history::kept(online, warehouse, user).await? {
+    let warehouse_down = |error: clickhouse::error::Error| {
+        tracing::warn!(%error, "the warehouse did not answer an album list");
+        Failure::generic("play statistics are unavailable right now; retry shortly")
+    };
+    let kept = history::kept(online, warehouse, user)
+        .await
+        .map_err(warehouse_down)?;
+    if let Some((plays, complete)) = kept {
         let tracks: Vec<Uuid> = plays.iter().map(|p| p.track_id).collect();
-        let album_of = match songs::albums_of(&ctx.state.db, &tracks).await {
-            Ok(album_of) => album_of,
-            Err(error) => return Ok(Err(error.into())),
-        };
+        let album_of = songs::albums_of(&ctx.state.db, &tracks).await?;
         if let Some(page) = history::albums(&plays, &album_of, order, offset, size, complete) {
-            return Ok(Ok(page));
+            return Ok(page);
         }
     }
     charts::listener_albums(warehouse, user, order, offset as u64, size as u64)
         .await
-        .map(Ok)
+        .map_err(warehouse_down)
 }
 
 /// `getAlbumList` (folder children) or `getAlbumList2` (ID3 albums).
@@ -62,12 +66,7 @@ pub(super) async fn album_list(ctx: &Ctx, id3: bool) -> Outcome {
             } else {
                 AlbumOrder::Recent
             };
-            played_albums(ctx, order, offset as usize, size as usize)
-                .await
-                .map_err(|error| {
-                    tracing::warn!(%error, "the warehouse did not answer an album list");
-                    Failure::generic("play statistics are unavailable right now; retry shortly")
-                })??
+            played_albums(ctx, order, offset as usize, size as usize).await?
         }
         other => {
             let listing =
