@@ -182,6 +182,18 @@ pub struct Account {
 }
 
 impl Account {
+    /// A new API key of this account (`POST /v1/me/api-keys`), the secret
+    /// Subsonic apps sign in with.
+    pub async fn api_key(&self, name: &str) -> String {
+        self.api
+            .post("/v1/me/api-keys", json!({ "name": name }))
+            .await
+            .expect(201)["secret"]
+            .as_str()
+            .expect("a key")
+            .to_string()
+    }
+
     /// Creates an artist, an album of it and a track on that album through
     /// the catalog API (the account must be an admin or the artist's member);
     /// returns the three answers.

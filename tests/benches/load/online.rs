@@ -192,14 +192,7 @@ pub(crate) async fn measure() -> Vec<Row> {
     )
     .target("all alike", same == listeners)];
 
-    let key = accounts[0]
-        .api
-        .post("/v1/me/api-keys", json!({"name": "bench"}))
-        .await
-        .expect(201)["secret"]
-        .as_str()
-        .expect("a key")
-        .to_string();
+    let key = accounts[0].api_key("bench").await;
     let reads: [(&str, usize, &str, bool); 4] = [
         (
             "GET /v1/me/history?limit=20",

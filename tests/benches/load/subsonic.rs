@@ -127,14 +127,7 @@ pub(crate) async fn measure() -> Vec<Row> {
         .await
         .expect("a refresh");
     let listener = api::register(&api, "bench-listener").await;
-    let key = listener
-        .api
-        .post("/v1/me/api-keys", json!({"name": "bench"}))
-        .await
-        .expect(201)["secret"]
-        .as_str()
-        .expect("a key")
-        .to_string();
+    let key = listener.api_key("bench").await;
     let auth = format!("apiKey={key}&c=bench&v=1.16.1&f=json");
 
     let mut out = Vec::new();
