@@ -285,7 +285,9 @@ pub async fn kept(
     if !store.is_on() {
         return Ok(None);
     }
-    let (plays, source) = page(store, warehouse, user, None, KEEP as u64 + 1).await?;
+    // Exactly KEEP: a full set gives them all from Redis, where one more
+    // would send every listener past 500 plays to the warehouse.
+    let (plays, source) = page(store, warehouse, user, None, KEEP as u64).await?;
     if source == Source::Warehouse {
         return Ok(None);
     }
