@@ -23,13 +23,14 @@ pub async fn by_ids(db: &PgPool, user: Uuid, ids: &[Uuid]) -> Result<Vec<Artist>
     }
     let rows = sqlx::query_as!(
         Artist,
-        // One-row subqueries rather than joins, as in `songs::by_ids`.
+        // Driven by the ids, as `songs::by_ids` is and for the same reason.
         r#"SELECT ar.id, ar.name,
                   (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id) AS "album_count!",
-                  (SELECT created_at FROM artist_likes WHERE user_id = $1 AND artist_id = ar.id) AS "starred?",
-                  (SELECT rating FROM artist_ratings WHERE user_id = $1 AND artist_id = ar.id) AS "rating?"
-           FROM artists ar
-           WHERE ar.id = ANY($2)"#,
+                  l.created_at AS "starred?", r.rating AS "rating?"
+           FROM unnest($2::uuid[]) AS wanted(id)
+           JOIN artists ar ON ar.id = wanted.id
+           LEFT JOIN artist_likes l ON l.user_id = $1 AND l.artist_id = ar.id
+           LEFT JOIN artist_ratings r ON r.user_id = $1 AND r.artist_id = ar.id"#,
         user,
         ids
     )

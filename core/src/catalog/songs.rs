@@ -53,22 +53,28 @@ pub async fn by_ids(db: &PgPool, user: Uuid, ids: &[Uuid]) -> Result<Vec<Song>, 
     }
     let rows = sqlx::query_as!(
         Song,
-        // Names, the star and the rating as one-row subqueries, not joins:
-        // PostgreSQL plans this statement anew on every call (a generic plan
-        // for `ANY($2)` never looks cheaper to it), and a six-way join cost
-        // 0.9 ms to plan against 0.08 ms to run; two joins plan in 0.2 ms.
+        // Driven by the ids: each one is an index lookup in every table,
+        // whatever their sizes. With `WHERE t.id = ANY($2)` and one-row
+        // subqueries, PostgreSQL hashed the whole albums table and scanned
+        // the artists table once per row for its names (small tables look
+        // cheapest read whole), 1.2 ms for 20 songs against 0.35 ms here.
+        // The statement is prepared, and after its first five runs on a
+        // connection PostgreSQL keeps the generic plan, so the joins cost
+        // their planning only then.
         r#"SELECT t.id, t.title, t.duration_ms, t.genre, t.release_year, t.track_number,
                   t.audio_content_type, t.audio_size, t.audio_sample_rate, t.audio_bit_depth,
                   t.audio_channels, t.audio_codec, t.loudness_lufs, t.true_peak_dbtp, t.created_at,
-                  t.album_id, al.title AS "album?", t.artist_id,
-                  (SELECT name FROM artists WHERE id = t.artist_id) AS "artist!",
-                  al.artist_id AS "album_artist_id?",
-                  (SELECT name FROM artists WHERE id = al.artist_id) AS "album_artist?",
-                  (SELECT created_at FROM track_likes WHERE user_id = $1 AND track_id = t.id) AS "starred?",
-                  (SELECT rating FROM track_ratings WHERE user_id = $1 AND track_id = t.id) AS "rating?",
+                  t.album_id, al.title AS "album?", t.artist_id, ar.name AS "artist!",
+                  al.artist_id AS "album_artist_id?", aa.name AS "album_artist?",
+                  l.created_at AS "starred?", r.rating AS "rating?",
                   al.cover_key IS NOT NULL AS "has_cover!"
-           FROM tracks t LEFT JOIN albums al ON al.id = t.album_id
-           WHERE t.id = ANY($2)"#,
+           FROM unnest($2::uuid[]) AS wanted(id)
+           JOIN tracks t ON t.id = wanted.id
+           JOIN artists ar ON ar.id = t.artist_id
+           LEFT JOIN albums al ON al.id = t.album_id
+           LEFT JOIN artists aa ON aa.id = al.artist_id
+           LEFT JOIN track_likes l ON l.user_id = $1 AND l.track_id = t.id
+           LEFT JOIN track_ratings r ON r.user_id = $1 AND r.track_id = t.id"#,
         user,
         ids
     )
