@@ -106,8 +106,8 @@ async fn handle(
     };
     match outcome {
         Ok(Reply::Empty) => response::ok(&format, Inner::Nothing),
-        Ok(Reply::Payload(element)) => response::ok(&format, Inner::Element(&element)),
-        Ok(Reply::List(element)) => response::ok(&format, Inner::Spliced(&element)),
+        Ok(Reply::Payload(element)) => response::ok(&format, Inner::Element(element)),
+        Ok(Reply::List(element)) => response::ok(&format, Inner::Spliced(element)),
         Ok(Reply::Raw(response)) => response,
         Err(failure) => {
             tracing::debug!(code = failure.code, message = %failure.message, "subsonic error");
