@@ -71,6 +71,14 @@ impl SearchClient {
 pub async fn json(
     response: Result<elasticsearch::http::response::Response, elasticsearch::Error>,
 ) -> Result<Value, SearchError> {
+    decoded(response).await
+}
+
+/// Like [`json`], into `T`: a caller that reads a few fields of a large
+/// answer skips building a tree of the rest.
+pub async fn decoded<T: serde::de::DeserializeOwned>(
+    response: Result<elasticsearch::http::response::Response, elasticsearch::Error>,
+) -> Result<T, SearchError> {
     let response = response.map_err(SearchError::Unreachable)?;
     let status = response.status_code();
     if status.is_client_error() || status.is_server_error() {
@@ -80,7 +88,7 @@ pub async fn json(
             body: body.chars().take(500).collect(),
         });
     }
-    response.json::<Value>().await.map_err(SearchError::Body)
+    response.json::<T>().await.map_err(SearchError::Body)
 }
 
 /// Like [`json`], but a 404 is `None` rather than an error.

@@ -7,7 +7,8 @@
 
 use elasticsearch::http::request::JsonBody;
 use elasticsearch::MsearchParts;
-use encore_search::client::json;
+use encore_search::client::decoded;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -111,10 +112,46 @@ pub async fn ids_by_kind(
     Ok(found)
 }
 
+/// What `search3` reads of a `_msearch` answer: each search's error or
+/// total, and its hits' sort values. Decoded into these rather than a JSON
+/// tree, the rest of the answer is skipped as it is read.
+#[derive(Deserialize)]
+struct Answers {
+    #[serde(default)]
+    responses: Vec<Answer>,
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    error: Option<Value>,
+    #[serde(default)]
+    hits: Hits,
+}
+
+#[derive(Deserialize, Default)]
+struct Hits {
+    #[serde(default)]
+    total: Total,
+    #[serde(default)]
+    hits: Vec<Hit>,
+}
+
+#[derive(Deserialize, Default)]
+struct Total {
+    #[serde(default)]
+    value: u64,
+}
+
+#[derive(Deserialize)]
+struct Hit {
+    #[serde(default)]
+    sort: Vec<Value>,
+}
+
 /// A hit's id, from its sort values: the last of them is the `id` that
 /// [`search_body`] sorts ties by.
-fn sorted_id(hit: &Value) -> Option<&str> {
-    hit["sort"].as_array()?.last()?.as_str()
+fn sorted_id(hit: &Hit) -> Option<&str> {
+    hit.sort.last()?.as_str()
 }
 
 /// Sends one `_msearch` and reads each search's total and ids, in order.
@@ -128,26 +165,28 @@ async fn msearch(index: &Index, body: Vec<JsonBody<Value>>) -> ApiResult<Vec<(u6
             .body(body)
             .send()
             .await;
-        json(sent).await
+        decoded::<Answers>(sent).await
     };
     let answer = timed(request).await.map_err(engine_error)?;
+    let unavailable = || ApiError::unavailable("search is unavailable right now; retry shortly");
+    if answer.responses.len() != searches {
+        tracing::warn!(
+            sent = searches,
+            answered = answer.responses.len(),
+            "a multi-search answered a different number of searches"
+        );
+        return Err(unavailable());
+    }
     let mut answers = Vec::with_capacity(searches);
-    for n in 0..searches {
-        let response = &answer["responses"][n];
-        if let Some(error) = response.get("error") {
+    for response in answer.responses {
+        if let Some(error) = response.error {
             tracing::warn!(%error, "one search of a multi-search failed");
-            return Err(ApiError::unavailable(
-                "search is unavailable right now; retry shortly",
-            ));
+            return Err(unavailable());
         }
-        let total = response["hits"]["total"]["value"].as_u64().unwrap_or(0);
-        let ids: Vec<Uuid> = response["hits"]["hits"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let ids: Vec<Uuid> = (response.hits.hits.iter())
             .filter_map(|hit| sorted_id(hit)?.parse().ok())
             .collect();
-        answers.push((total, ids));
+        answers.push((response.hits.total.value, ids));
     }
     Ok(answers)
 }
@@ -177,10 +216,11 @@ mod tests {
         let last = body["sort"].as_array().and_then(|s| s.last());
         assert_eq!(last, Some(&json!({"id": "asc"})), "{body}");
         let id = "0190f0a4-0000-7000-8000-000000000001";
+        let hit = |json: Value| serde_json::from_value::<Hit>(json).expect("a hit");
         assert_eq!(
-            sorted_id(&json!({"_score": 1.5, "sort": [1.5, id]})),
+            sorted_id(&hit(json!({"_score": 1.5, "sort": [1.5, id]}))),
             Some(id)
         );
-        assert_eq!(sorted_id(&json!({"_score": 1.5})), None);
+        assert_eq!(sorted_id(&hit(json!({"_score": 1.5}))), None);
     }
 }
