@@ -41,6 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         proxies: state.trusted_proxies.clone(),
         public_url: state.config.public_url.clone(),
         host: Arc::new(host),
+        recent: Default::default(),
     };
     encore_subsonic::router(subsonic, &state.config.subsonic_cors_origins)
 }

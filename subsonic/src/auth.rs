@@ -20,6 +20,7 @@ use encore_core::throttle::{self, Attempt};
 
 use super::params::{Failure, Params};
 use crate::context::{Caller, Subsonic};
+use crate::recent::Fingerprint;
 
 /// The credentials a request carries, before any are checked.
 #[derive(Debug, PartialEq, Eq)]
@@ -64,12 +65,32 @@ fn presented(params: &Params) -> Result<Presented<'_>, Failure> {
     }
 }
 
+/// A digest of the credentials `params` present, if they are well formed.
+pub(crate) fn fingerprint(params: &Params) -> Option<Fingerprint> {
+    Some(match presented(params).ok()? {
+        Presented::ApiKey(key) => Fingerprint::of(&["apiKey", key]),
+        Presented::Password { user, password } => Fingerprint::of(&["p", user, &password]),
+        Presented::Token { user, token, salt } => Fingerprint::of(&["t", user, token, salt]),
+    })
+}
+
 /// Checks the request's credentials; the caller, or the protocol's error.
+/// Credentials that pass are remembered as the caller's
+/// ([`crate::recent::Recent`]).
 pub(super) async fn authenticate(
     state: &Subsonic,
     params: &Params,
     from: ClientAddr,
 ) -> Result<Caller, Failure> {
+    let caller = check(state, params, from).await?;
+    if let Some(fingerprint) = fingerprint(params) {
+        state.recent.accepted(fingerprint, caller.id);
+    }
+    Ok(caller)
+}
+
+/// The check itself, remembering nothing.
+async fn check(state: &Subsonic, params: &Params, from: ClientAddr) -> Result<Caller, Failure> {
     let limits = state.login;
     let presented = presented(params)?;
     // An API key that matches was no guess (256 random bits): its app keeps

@@ -33,6 +33,9 @@ pub struct Subsonic {
     /// `ENCORE_PUBLIC_URL`, which share links are built on when set.
     pub public_url: Option<String>,
     pub host: Arc<dyn Host>,
+    /// Credentials accepted lately, so that a search can start before
+    /// they are checked again.
+    pub recent: crate::recent::Recent,
 }
 
 impl FromRef<Subsonic> for TrustedProxies {
@@ -64,6 +67,8 @@ pub(crate) struct Ctx {
     /// The body when it is not a form (whose fields are in `params`): the
     /// JSON of `getTranscodeDecision`.
     pub(crate) body: axum::body::Bytes,
+    /// What a search started before authentication found.
+    pub(crate) head_start: Option<crate::early::EarlyIds>,
 }
 
 /// What an endpoint answers.

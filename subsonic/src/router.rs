@@ -12,6 +12,7 @@ use futures_util::future::BoxFuture;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::context::{Ctx, Outcome, Reply, Subsonic};
+use crate::early::HeadStart;
 use crate::params::{Failure, Params};
 use crate::response::{self, Format, Inner};
 use crate::{
@@ -90,19 +91,28 @@ async fn handle(
         Err(failure) => Err(failure),
         // OpenSubsonic: clients ask what the server supports before logging in.
         Ok(()) if method == "getOpenSubsonicExtensions" => Ok(system::extensions()),
-        Ok(()) => match auth::authenticate(&state, &params, from).await {
-            Err(failure) => Err(failure),
-            Ok(caller) => {
-                let ctx = Ctx {
-                    state,
-                    params,
-                    caller,
-                    headers,
-                    body: if is_form { Bytes::new() } else { body },
-                };
-                dispatch(&method, &ctx).await
+        Ok(()) => {
+            let lately = auth::fingerprint(&params).and_then(|f| state.recent.whose(f));
+            let check = auth::authenticate(&state, &params, from);
+            let checked = match HeadStart::start(lately, &state.host, &method, &params) {
+                Some(search) => (search.alongside(check).await).map(|(c, f)| (c, Some(f))),
+                None => check.await.map(|caller| (caller, None)),
+            };
+            match checked {
+                Err(failure) => Err(failure),
+                Ok((caller, head_start)) => {
+                    let ctx = Ctx {
+                        state,
+                        params,
+                        caller,
+                        headers,
+                        body: if is_form { Bytes::new() } else { body },
+                        head_start,
+                    };
+                    dispatch(&method, &ctx).await
+                }
             }
-        },
+        }
     };
     match outcome {
         Ok(Reply::Empty) => response::ok(&format, Inner::Nothing),

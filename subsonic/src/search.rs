@@ -12,34 +12,24 @@ use super::model::{AlbumElement, ArtistElement, SongElement};
 use super::params::Failure;
 use super::response::Element;
 use crate::context::{Ctx, Outcome, Reply};
+use crate::early::asked;
 use crate::host::Page;
-
-/// Per kind, the most one page returns.
-const MAX_COUNT: i64 = 500;
 
 /// `search2` (folder children) or `search3` (ID3).
 pub(super) async fn search(ctx: &Ctx, id3: bool) -> Outcome {
-    let query = ctx.params.get("query").unwrap_or("").trim();
-    let query = query.trim_matches('"').trim();
-    let page = |count: &str, offset: &str| -> Result<Page, Failure> {
-        Ok(Page {
-            size: ctx.params.count(count, 20, MAX_COUNT)? as usize,
-            offset: ctx.params.count(offset, 0, 100_000)? as usize,
-        })
-    };
-    let pages = [
-        page("artistCount", "artistOffset")?,
-        page("albumCount", "albumOffset")?,
-        page("songCount", "songOffset")?,
-    ];
-    let (artists, albums, songs) = if query.is_empty() {
-        everything(ctx, &pages).await?
+    let asked = asked(&ctx.params)?;
+    let (artists, albums, songs) = if asked.query.is_empty() {
+        everything(ctx, &asked.pages).await?
     } else {
-        if query.chars().count() > 200 {
-            return Err(Failure::invalid("query", "must be at most 200 characters"));
+        let early = (ctx.head_start.as_ref()).and_then(|h| h.answers(ctx.caller.id, &asked));
+        match early {
+            Some(ids) => found(ctx, ids.as_ref().map_err(Clone::clone)?).await?,
+            None => {
+                let (query, user) = (&asked.query, ctx.caller.id);
+                let ids = ctx.state.host.search(query, user, asked.pages).await?;
+                found(ctx, &ids).await?
+            }
         }
-        let ids = ctx.state.host.search(query, ctx.caller.id, pages).await?;
-        found(ctx, &ids).await?
     };
     let (name, album): (_, fn(&Album) -> Element) = if id3 {
         ("searchResult3", |a| a.id3("album"))

@@ -86,6 +86,23 @@ async fn app_passwords_and_api_keys_are_created_listed_and_revoked() {
     }
     db.close().await;
 
+    // A search goes to the search server before its credentials are
+    // checked when they were accepted a moment ago (the ping above), but
+    // its answer waits for the check: a key revoked since is refused.
+    let key_id = key["id"].as_str().expect("an id");
+    let revoked = ada.api.delete(&format!("/v1/me/api-keys/{key_id}")).await;
+    assert_eq!(revoked.status, 204);
+    let search = format!(
+        "{}/rest/search3?apiKey={key_text}&c=t&v=1.16.1&f=json&query=anything",
+        api.base
+    );
+    let answer = reqwest::get(search).await.expect("an answer");
+    let refused: serde_json::Value = answer.json().await.expect("JSON");
+    let refused = &refused["subsonic-response"];
+    assert_eq!(refused["status"], "failed", "{refused}");
+    assert_eq!(refused["error"]["code"], 44, "{refused}");
+    assert!(refused.get("searchResult3").is_none(), "{refused}");
+
     let id = created["id"].as_str().expect("an id");
     assert_eq!(
         bob.api
