@@ -2,6 +2,8 @@
 //! database and search indices of its own on the shared stack, so tests run
 //! in parallel without seeing each other's data, and leave nothing behind.
 
+use std::time::Duration;
+
 use encore_common::{fixtures, kafka, KafkaConfig, Topics};
 use tokio::sync::OnceCell;
 
@@ -123,7 +125,15 @@ impl TestRun {
         fixtures::ensure_topics(&self.kafka, records)
             .await
             .expect("creating the fixture's topics; is the stack up (scripts/stack up)?");
-        let producer = kafka::producer(&self.kafka).expect("a producer");
+        // The first records go to topics created a moment ago; on the loaded
+        // cluster their leaders can take longer than the services' 5 s
+        // produce timeout to accept `acks=all` writes, which is not what a
+        // fixture's replay tests.
+        let patient = KafkaConfig {
+            produce_timeout: Duration::from_secs(30),
+            ..self.kafka.clone()
+        };
+        let producer = kafka::producer(&patient).expect("a producer");
         fixtures::replay(&producer, &self.topics(), records)
             .await
             .expect("replaying into the broker");
