@@ -76,14 +76,16 @@ pub(crate) fn fingerprint(params: &Params) -> Option<Fingerprint> {
 
 /// Checks the request's credentials; the caller, or the protocol's error.
 /// Credentials that pass are remembered as the caller's
-/// ([`crate::recent::Recent`]).
+/// ([`crate::recent::Recent`]) by `fingerprint`, their [`fingerprint`],
+/// which the router has already taken to look them up.
 pub(super) async fn authenticate(
     state: &Subsonic,
     params: &Params,
+    fingerprint: Option<Fingerprint>,
     from: ClientAddr,
 ) -> Result<Caller, Failure> {
     let caller = check(state, params, from).await?;
-    if let Some(fingerprint) = fingerprint(params) {
+    if let Some(fingerprint) = fingerprint {
         state.recent.accepted(fingerprint, caller.id);
     }
     Ok(caller)

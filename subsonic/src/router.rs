@@ -92,8 +92,9 @@ async fn handle(
         // OpenSubsonic: clients ask what the server supports before logging in.
         Ok(()) if method == "getOpenSubsonicExtensions" => Ok(system::extensions()),
         Ok(()) => {
-            let lately = auth::fingerprint(&params).and_then(|f| state.recent.whose(f));
-            let check = auth::authenticate(&state, &params, from);
+            let fingerprint = auth::fingerprint(&params);
+            let lately = fingerprint.and_then(|f| state.recent.whose(f));
+            let check = auth::authenticate(&state, &params, fingerprint, from);
             let checked = match HeadStart::start(lately, &state.host, &method, &params) {
                 Some(search) => (search.alongside(check).await).map(|(c, f)| (c, Some(f))),
                 None => check.await.map(|caller| (caller, None)),
