@@ -55,14 +55,104 @@ pub struct Suggested {
     pub title: Option<String>,
     pub artist_id: Option<Uuid>,
     pub score: f64,
-    /// Why: "Because you played …", "Because you like Nina Simone", "Popular in
-    /// rock among listeners like you", "You played this 12 times" (replay
-    /// mix); for a listener too new for personal picks "Popular in rock" or
-    /// "Popular on Encore"; for similar tracks "Often played with …".
+    /// Why, in English: "Because you played …", "Because you like Nina
+    /// Simone", "Popular in rock among listeners like you", "You played this
+    /// 12 times" (replay mix); for a listener too new for personal picks
+    /// "Popular in rock" or "Popular on Encore"; for similar tracks "Often
+    /// played with …". Apps in other languages word `why` instead.
     pub reason: String,
+    pub why: Why,
     /// The track the reason refers to, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub because_of: Option<Uuid>,
+}
+
+/// Why a track is suggested, as a code with what its wording names, so that
+/// an app can say it in its listener's language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Why {
+    /// The listener's play of `track_id` pushed this one up most.
+    Played {
+        track_id: Uuid,
+        title: Option<String>,
+    },
+    /// By an artist the listener plays.
+    Artist {
+        artist_id: Uuid,
+        name: Option<String>,
+    },
+    /// Played by listeners like this one, in a genre this one plays.
+    SimilarListeners { genre: String },
+    /// Among the most played in the listener's favourite genre: a listener
+    /// too new for personal picks.
+    Genre { genre: String },
+    /// Among the most played overall: a listener too new for anything else.
+    Popular,
+    /// A replay mix: the listener's own track, played `plays` times.
+    Replay { plays: u64 },
+    /// A similar track: in `sessions` listening sessions with `track_id`.
+    PlayedWith {
+        track_id: Uuid,
+        title: Option<String>,
+        sessions: u64,
+    },
+}
+
+impl Why {
+    /// The English wording `reason` carries.
+    pub fn english(&self) -> String {
+        match self {
+            Why::Played { title, .. } => format!(
+                "Because you played {}",
+                title.as_deref().unwrap_or("a track you liked")
+            ),
+            Why::Artist { name, .. } => format!(
+                "Because you like {}",
+                name.as_deref().unwrap_or("this artist")
+            ),
+            Why::SimilarListeners { genre } => {
+                format!("Popular in {genre} among listeners like you")
+            }
+            Why::Genre { genre } => format!("Popular in {genre}"),
+            Why::Popular => "Popular on Encore".to_string(),
+            Why::Replay { plays: 1 } => "You played this once".to_string(),
+            Why::Replay { plays } => format!("You played this {plays} times"),
+            Why::PlayedWith {
+                title, sessions, ..
+            } => format!(
+                "Often played with {} ({sessions} sessions)",
+                title.as_deref().unwrap_or("this track")
+            ),
+        }
+    }
+
+    /// The track the wording refers to.
+    fn track(&self) -> Option<Uuid> {
+        match self {
+            Why::Played { track_id, .. } | Why::PlayedWith { track_id, .. } => Some(*track_id),
+            _ => None,
+        }
+    }
+}
+
+impl Suggested {
+    fn new(
+        track_id: Uuid,
+        names: &HashMap<Uuid, (String, Option<Uuid>)>,
+        score: f64,
+        why: Why,
+    ) -> Self {
+        Suggested {
+            track_id,
+            title: names.get(&track_id).map(|(t, _)| t.clone()),
+            artist_id: names.get(&track_id).and_then(|(_, a)| *a),
+            score,
+            reason: why.english(),
+            because_of: why.track(),
+            why,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -116,19 +206,16 @@ async fn similar_to(
     let mut ids: Vec<Uuid> = found.iter().map(|s| s.track_id).collect();
     ids.push(track);
     let names = titles(warehouse, &ids).await?;
-    let of = names
-        .get(&track)
-        .map(|(t, _)| t.clone())
-        .unwrap_or_else(|| "this track".into());
+    let of = names.get(&track).map(|(t, _)| t.clone());
     let items = found
         .into_iter()
-        .map(|s| Suggested {
-            track_id: s.track_id,
-            title: names.get(&s.track_id).map(|(t, _)| t.clone()),
-            artist_id: names.get(&s.track_id).and_then(|(_, a)| *a),
-            score: s.score,
-            reason: format!("Often played with {of} ({} sessions)", s.sessions),
-            because_of: Some(track),
+        .map(|s| {
+            let why = Why::PlayedWith {
+                track_id: track,
+                title: of.clone(),
+                sessions: s.sessions,
+            };
+            Suggested::new(s.track_id, &names, s.score, why)
         })
         .collect();
     Ok(Suggestions { items })
@@ -230,40 +317,21 @@ async fn picks_for(
     let items = found
         .into_iter()
         .map(|r| {
-            let (reason, because_of) = match &r.reason {
-                Reason::BecauseYouPlayed { seed } => (
-                    format!(
-                        "Because you played {}",
-                        title(seed).unwrap_or_else(|| "a track you liked".into())
-                    ),
-                    Some(*seed),
-                ),
-                Reason::BecauseYouLike { artist } => (
-                    format!(
-                        "Because you like {}",
-                        artists
-                            .get(artist)
-                            .cloned()
-                            .unwrap_or_else(|| "this artist".into())
-                    ),
-                    None,
-                ),
-                Reason::PopularAmongSimilar { genre } => {
-                    (format!("Popular in {genre} among listeners like you"), None)
-                }
-                Reason::PopularIn { genre } => (format!("Popular in {genre}"), None),
-                Reason::Popular => ("Popular on Encore".to_string(), None),
-                Reason::Replay { plays: 1 } => ("You played this once".to_string(), None),
-                Reason::Replay { plays } => (format!("You played this {plays} times"), None),
+            let why = match r.reason {
+                Reason::BecauseYouPlayed { seed } => Why::Played {
+                    track_id: seed,
+                    title: title(&seed),
+                },
+                Reason::BecauseYouLike { artist } => Why::Artist {
+                    artist_id: artist,
+                    name: artists.get(&artist).cloned(),
+                },
+                Reason::PopularAmongSimilar { genre } => Why::SimilarListeners { genre },
+                Reason::PopularIn { genre } => Why::Genre { genre },
+                Reason::Popular => Why::Popular,
+                Reason::Replay { plays } => Why::Replay { plays },
             };
-            Suggested {
-                track_id: r.track_id,
-                title: title(&r.track_id),
-                artist_id: names.get(&r.track_id).and_then(|(_, a)| *a),
-                score: r.score,
-                reason,
-                because_of,
-            }
+            Suggested::new(r.track_id, &names, r.score, why)
         })
         .collect();
     Ok(Suggestions { items })
@@ -271,3 +339,38 @@ async fn picks_for(
 
 /// How many of a listener's latest likes are kept out of their recommendations.
 const RECENT_LIKES: i64 = 500;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_is_a_code_with_what_it_names_and_its_english_wording() {
+        let seed = Uuid::from_u128(7);
+        let why = Why::Played {
+            track_id: seed,
+            title: Some("Planted One".into()),
+        };
+        let json = serde_json::to_value(&why).unwrap();
+        assert_eq!(json["code"], "played");
+        assert_eq!(json["title"], "Planted One");
+        assert_eq!(why.english(), "Because you played Planted One");
+        assert_eq!(why.track(), Some(seed));
+        let with = Why::PlayedWith {
+            track_id: seed,
+            title: None,
+            sessions: 3,
+        };
+        assert_eq!(serde_json::to_value(&with).unwrap()["code"], "played_with");
+        assert_eq!(with.english(), "Often played with this track (3 sessions)");
+        assert_eq!(Why::Replay { plays: 1 }.english(), "You played this once");
+        assert_eq!(
+            serde_json::to_value(Why::SimilarListeners {
+                genre: "jazz".into()
+            })
+            .unwrap()["code"],
+            "similar_listeners"
+        );
+        assert_eq!(Why::Popular.track(), None);
+    }
+}

@@ -9,7 +9,7 @@ use encore_schemas::{
 use encore_tests::api::{register, Api};
 use encore_tests::{catalog_records, eventually, playback_records, TestRun};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 const MINUTE: i64 = 60_000;
@@ -389,11 +389,17 @@ async fn planted_co_listens_become_recommendations_and_cold_starts_get_the_fallb
         "{similar}"
     );
     assert_eq!(similar["items"][0]["title"], "Planted Two");
+    assert_eq!(similar["items"][0]["why"]["code"], "played_with");
 
     let mine = poll(&alice.api, "/v1/me/recommendations", |b| has_track(b, t[1])).await;
     let two = find(&mine, t[1]).expect("Planted Two is recommended");
     assert_eq!(two["reason"], "Because you played Planted One");
     assert_eq!(two["because_of"], t[0].to_string());
+    // The same reason as a code with what it names, for apps to word.
+    assert_eq!(
+        two["why"],
+        json!({"code": "played", "track_id": t[0].to_string(), "title": "Planted One"})
+    );
     assert!(find(&mine, t[0]).is_none() || mine["items"][0]["track_id"] != t[0].to_string());
 
     let cold = poll(&zoe.api, "/v1/me/recommendations", |b| !items(b).is_empty()).await;
@@ -417,6 +423,10 @@ async fn planted_co_listens_become_recommendations_and_cold_starts_get_the_fallb
     })
     .await;
     assert_eq!(jazz["items"][0]["reason"], "Popular in jazz", "{jazz}");
+    assert_eq!(
+        jazz["items"][0]["why"],
+        json!({"code": "genre", "genre": "jazz"})
+    );
     assert_eq!(jazz["items"][0]["track_id"], t[4].to_string());
 
     let chart = poll(&api, "/v1/charts/tracks?period=week", |b| {
