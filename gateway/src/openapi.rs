@@ -24,6 +24,7 @@ use crate::{
         catalog::albums::update, catalog::albums::delete,
         catalog::covers::put_cover, catalog::covers::get_cover,
         catalog::lyrics::get_lyrics, catalog::lyrics::put_lyrics, catalog::lyrics::delete_lyrics,
+        catalog::browse::browse,
         catalog::tracks::list, catalog::tracks::get, catalog::tracks::create,
         catalog::tracks::update, catalog::tracks::delete,
         audio::upload, audio::stream, audio::stream_url,

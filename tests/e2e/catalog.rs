@@ -341,3 +341,68 @@ async fn lists_page_with_cursors_and_filter() {
     gateway.stop().await;
     run.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsing_by_genre_and_decade() {
+    let run = TestRun::new("cat-browse");
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let admin = run.account_with_role(&api, "adm", "admin").await;
+    let artist = id(&admin
+        .api
+        .post("/v1/artists", json!({"name": "A", "genres": ["rock"]}))
+        .await
+        .expect(201));
+    for (title, year, genres) in [
+        ("Early", Some(1979), json!(["rock"])),
+        ("Eighties", Some(1980), json!(["rock", "pop"])),
+        ("Late Eighties", Some(1989), json!(["pop"])),
+        ("Undated", None, json!(["rock"])),
+    ] {
+        let body =
+            json!({"artist_id": artist, "title": title, "genres": genres, "release_year": year});
+        admin.api.post("/v1/albums", body).await.expect(201);
+    }
+    for genre in ["rock", "rock", "pop"] {
+        let body = json!({"artist_id": artist, "title": "t", "genre": genre});
+        admin.api.post("/v1/tracks", body).await.expect(201);
+    }
+
+    let browse = api.get("/v1/browse").await.expect(200);
+    assert_eq!(
+        browse,
+        json!({
+            "genres": [{"name": "rock", "tracks": 2, "albums": 3}, {"name": "pop", "tracks": 1, "albums": 2}],
+            "decades": [{"decade": 1980, "albums": 2}, {"decade": 1970, "albums": 1}],
+        })
+    );
+    let eighties = api.get("/v1/albums?decade=1980").await.expect(200);
+    let mut titles: Vec<&str> = eighties["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
+    titles.sort();
+    assert_eq!(titles, ["Eighties", "Late Eighties"]);
+    let rock_eighties = api
+        .get("/v1/albums?decade=1980&genre=rock")
+        .await
+        .expect(200);
+    assert_eq!(rock_eighties["items"][0]["title"], "Eighties");
+    assert_eq!(rock_eighties["items"].as_array().map(Vec::len), Some(1));
+
+    for wrong in [
+        "/v1/albums?decade=1985",
+        "/v1/albums?decade=1980&year=1984",
+        "/v1/albums?decade=eighties",
+    ] {
+        let answer = api.get(wrong).await;
+        assert_eq!(
+            (answer.status, answer.error_fields()),
+            (400, vec!["decade".to_string()]),
+            "{wrong}"
+        );
+    }
+    run.cleanup().await;
+}

@@ -61,6 +61,24 @@ pub async fn genres(db: &PgPool) -> Result<Vec<Genre>, DbError> {
     .await?)
 }
 
+/// A decade (its first year) with how many albums were released in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decade {
+    pub decade: i32,
+    pub albums: i64,
+}
+
+/// Every decade some album was released in, newest first.
+pub async fn decades(db: &PgPool) -> Result<Vec<Decade>, DbError> {
+    Ok(sqlx::query_as!(
+        Decade,
+        r#"SELECT (release_year / 10 * 10)::int AS "decade!", count(*) AS "albums!"
+           FROM albums WHERE release_year IS NOT NULL GROUP BY 1 ORDER BY 1 DESC"#
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

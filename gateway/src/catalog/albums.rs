@@ -62,12 +62,39 @@ pub struct ListAlbums {
     pub artist_id: Option<Uuid>,
     pub genre: Option<String>,
     pub year: Option<i32>,
+    /// Released in the decade starting this year (1980 for the eighties);
+    /// not with `year`.
+    pub decade: Option<i32>,
     /// 1 to 100, default 20.
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
-/// Lists albums in creation order, optionally of one artist, genre or year.
+/// The years `year` or `decade` asks for, both ends included.
+fn years(year: Option<i32>, decade: Option<i32>) -> ApiResult<Option<(i32, i32)>> {
+    match (year, decade) {
+        (Some(_), Some(_)) => Err(ApiError::invalid_field(
+            "decade",
+            "give year or decade, not both",
+        )),
+        (Some(year), None) => Ok(Some((year, year))),
+        (None, Some(decade))
+            if decade % 10 != 0 || !(YEARS.0..=YEARS.1).contains(&i64::from(decade)) =>
+        {
+            Err(ApiError::invalid_field(
+                "decade",
+                format!(
+                    "must be a decade's first year (1980), {} to {}",
+                    YEARS.0, YEARS.1
+                ),
+            ))
+        }
+        (None, Some(decade)) => Ok(Some((decade, decade + 9))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Lists albums in creation order, optionally of one artist, genre, year or decade.
 #[utoipa::path(get, path = "/v1/albums", tag = "catalog", params(ListAlbums),
     responses((status = 200, body = Page<Album>), (status = 400, body = ErrorBody)))]
 pub async fn list(
@@ -75,11 +102,12 @@ pub async fn list(
     QueryParams(query): QueryParams<ListAlbums>,
 ) -> ApiResult<Json<Page<Album>>> {
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
+    let years = years(query.year, query.decade)?;
     let rows = albums::list(
         &db,
         query.artist_id,
         query.genre.as_deref(),
-        query.year,
+        years,
         page.after,
         page.fetch(),
     )
@@ -228,4 +256,24 @@ pub async fn delete(
     albums::delete(&mut tx, id).await?;
     outbox::commit(&outbox, tx).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decade_is_its_ten_years_and_not_also_a_year() {
+        assert_eq!(years(None, Some(1980)).unwrap(), Some((1980, 1989)));
+        assert_eq!(years(Some(1984), None).unwrap(), Some((1984, 1984)));
+        assert_eq!(years(None, None).unwrap(), None);
+        for wrong in [
+            years(None, Some(1985)),
+            years(None, Some(1850)),
+            years(Some(1984), Some(1980)),
+        ] {
+            let error = wrong.unwrap_err();
+            assert_eq!(error.fields[0].field, "decade", "{error}");
+        }
+    }
 }

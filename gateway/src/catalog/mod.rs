@@ -7,6 +7,7 @@
 
 pub mod albums;
 pub mod artists;
+pub mod browse;
 pub mod covers;
 pub mod import;
 pub mod lyrics;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(artists::router())
         .merge(albums::router())
+        .merge(browse::router())
         .merge(covers::router())
         .merge(lyrics::router())
         .merge(tracks::router())

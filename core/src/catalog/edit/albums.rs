@@ -42,20 +42,23 @@ pub async fn list(
     db: &PgPool,
     artist: Option<Uuid>,
     genre: Option<&str>,
-    year: Option<i32>,
+    years: Option<(i32, i32)>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<AlbumRow>, DbError> {
+    let (from, to) = years.unzip();
     Ok(sqlx::query_as!(
         AlbumRow,
         "SELECT id, artist_id, title, release_year, genres, cover_url, version FROM albums \
          WHERE ($1::uuid IS NULL OR id > $1) AND ($2::uuid IS NULL OR artist_id = $2) \
-         AND ($3::text IS NULL OR $3 = ANY(genres)) AND ($4::int IS NULL OR release_year = $4) \
-         ORDER BY id LIMIT $5",
+         AND ($3::text IS NULL OR $3 = ANY(genres)) \
+         AND ($4::int IS NULL OR release_year BETWEEN $4 AND $5::int) \
+         ORDER BY id LIMIT $6",
         after,
         artist,
         genre,
-        year,
+        from,
+        to,
         limit
     )
     .fetch_all(db)
