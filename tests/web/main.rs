@@ -59,7 +59,25 @@ async fn the_web_app_in_chromium() {
     std::fs::create_dir_all(&dir).expect("a temp dir");
     let audio = long_tone(&dir, 30);
     let (artist, album, first) = admin.artist_album_track(ARTIST, ALBUM, TRACKS[0]).await;
-    let mut tracks = vec![first["id"].as_str().expect("an id").to_string()];
+    // Browsing by genre and decade finds the album under both.
+    admin
+        .api
+        .patch(
+            &format!("/v1/albums/{}", album["id"].as_str().expect("an id")),
+            serde_json::json!({"genres": ["Ambient"], "release_year": 2019}),
+        )
+        .await
+        .expect(200);
+    let first = first["id"].as_str().expect("an id").to_string();
+    admin
+        .api
+        .patch(
+            &format!("/v1/tracks/{first}"),
+            serde_json::json!({"genre": "Ambient"}),
+        )
+        .await
+        .expect(200);
+    let mut tracks = vec![first];
     for title in &TRACKS[1..] {
         let track = admin
             .api

@@ -25,6 +25,9 @@ export const router = createBrowserRouter([
         children: [
           { index: true, lazy: page(() => import("./pages/Home")) },
           { path: "/search", lazy: page(() => import("./pages/Search")) },
+          { path: "/browse", lazy: page(() => import("./pages/Browse")) },
+          { path: "/browse/genres/:genre", lazy: page(() => import("./pages/Browse")) },
+          { path: "/browse/decades/:decade", lazy: page(() => import("./pages/Browse")) },
           { path: "/artists/:id", lazy: page(() => import("./pages/Artist")) },
           { path: "/albums/:id", lazy: page(() => import("./pages/Album")) },
           { path: "/playlists/:id", lazy: page(() => import("./pages/Playlist")) },

@@ -33,6 +33,8 @@ export function signedInPages(f) {
     { name: "artist", path: `/artists/${f.artist.id}`, title: f.artist.name },
     { name: "album", path: `/albums/${f.album.id}`, title: f.album.title },
     { name: "playlist", path: `/playlists/${f.playlist.id}`, title: f.playlist.name },
+    { name: "browse", path: "/browse", title: "Browse" },
+    { name: "genre", path: "/browse/genres/Ambient", title: "Ambient" },
     { name: "library", path: "/library", title: "Library" },
     { name: "me", path: "/me", title: "My stats" },
     { name: "studio", path: "/studio", title: "Studio" },

@@ -152,7 +152,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lists albums in creation order, optionally of one artist, genre or year. */
+        /** Lists albums in creation order, optionally of one artist, genre, year or decade. */
         get: operations["list"];
         put?: never;
         /** Creates an album of an artist the caller may edit. */
@@ -299,6 +299,23 @@ export interface paths {
         put?: never;
         /** Creates a listener account and logs it in. */
         post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/browse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The genres and decades to browse by. */
+        get: operations["browse"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1204,6 +1221,12 @@ export interface components {
             /** @description The last changed first. */
             items: components["schemas"]["Bookmark"][];
         };
+        Browse: {
+            /** @description Newest first; only decades some album was released in. */
+            decades: components["schemas"]["DecadeCount"][];
+            /** @description Most tracks first. */
+            genres: components["schemas"]["GenreCount"][];
+        };
         Chart_ArtistEntry: {
             items: {
                 /** Format: uuid */
@@ -1352,6 +1375,15 @@ export interface components {
             /** Format: int64 */
             plays: number;
         };
+        DecadeCount: {
+            /** Format: int64 */
+            albums: number;
+            /**
+             * Format: int32
+             * @description The decade's first year: 1980 for the eighties.
+             */
+            decade: number;
+        };
         DeviceIn: {
             id?: string | null;
             platform: string;
@@ -1370,6 +1402,19 @@ export interface components {
             /** @description Position in a batch, for batch endpoints. */
             index?: number | null;
             message: string;
+        };
+        GenreCount: {
+            /**
+             * Format: int64
+             * @description Albums listing this genre (an album may list several).
+             */
+            albums: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description Tracks of this genre (a track has one).
+             */
+            tracks: number;
         };
         GenreSkipRate: {
             /** @description `unknown` when the catalog names no genre. */
@@ -1938,10 +1983,11 @@ export interface components {
              */
             because_of?: string | null;
             /**
-             * @description Why: "Because you played …", "Because you like Nina Simone", "Popular in
-             *     rock among listeners like you", "You played this 12 times" (replay
-             *     mix); for a listener too new for personal picks "Popular in rock" or
-             *     "Popular on Encore"; for similar tracks "Often played with …".
+             * @description Why, in English: "Because you played …", "Because you like Nina
+             *     Simone", "Popular in rock among listeners like you", "You played this
+             *     12 times" (replay mix); for a listener too new for personal picks
+             *     "Popular in rock" or "Popular on Encore"; for similar tracks "Often
+             *     played with …". Apps in other languages word `why` instead.
              */
             reason: string;
             /** Format: double */
@@ -1949,6 +1995,7 @@ export interface components {
             title?: string | null;
             /** Format: uuid */
             track_id: string;
+            why: components["schemas"]["Why"];
         };
         Suggestions: {
             items: components["schemas"]["Suggested"][];
@@ -2078,6 +2125,47 @@ export interface components {
             id: string;
             role: components["schemas"]["Role"];
             username: string;
+        };
+        /**
+         * @description Why a track is suggested, as a code with what its wording names, so that
+         *     an app can say it in its listener's language.
+         */
+        Why: {
+            /** @enum {string} */
+            code: "played";
+            title?: string | null;
+            /** Format: uuid */
+            track_id: string;
+        } | {
+            /** Format: uuid */
+            artist_id: string;
+            /** @enum {string} */
+            code: "artist";
+            name?: string | null;
+        } | {
+            /** @enum {string} */
+            code: "similar_listeners";
+            genre: string;
+        } | {
+            /** @enum {string} */
+            code: "genre";
+            genre: string;
+        } | {
+            /** @enum {string} */
+            code: "popular";
+        } | {
+            /** @enum {string} */
+            code: "replay";
+            /** Format: int64 */
+            plays: number;
+        } | {
+            /** @enum {string} */
+            code: "played_with";
+            /** Format: int64 */
+            sessions: number;
+            title?: string | null;
+            /** Format: uuid */
+            track_id: string;
         };
     };
     responses: never;
@@ -2554,6 +2642,11 @@ export interface operations {
                 artist_id?: string;
                 genre?: string;
                 year?: number;
+                /**
+                 * @description Released in the decade starting this year (1980 for the eighties);
+                 *     not with `year`.
+                 */
+                decade?: number;
                 /** @description 1 to 100, default 20. */
                 limit?: number;
                 cursor?: string;
@@ -3277,6 +3370,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    browse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Browse"];
                 };
             };
         };

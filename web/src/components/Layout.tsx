@@ -40,6 +40,7 @@ export function Layout() {
               <>
                 <li><NavLink to="/" end>{t("nav.home")}</NavLink></li>
                 <li><NavLink to="/search">{t("nav.search")}</NavLink></li>
+                <li><NavLink to="/browse">{t("nav.browse")}</NavLink></li>
                 <li><NavLink to="/library">{t("nav.library")}</NavLink></li>
                 <li><NavLink to="/me">{t("nav.me")}</NavLink></li>
                 {role && role !== "listener" && <li><NavLink to="/studio">{t("nav.studio")}</NavLink></li>}

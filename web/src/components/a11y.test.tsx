@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import "../i18n";
 import Album from "../pages/Album";
 import Artist from "../pages/Artist";
+import Browse from "../pages/Browse";
 import Home from "../pages/Home";
 import Library from "../pages/Library";
 import Playlist from "../pages/Playlist";
@@ -35,7 +36,8 @@ function gateway(url: string): Response {
   if (path === "/v1/me/playlists") return json({ items: [{ id: "p1", owner_id: "u1", name: "Mine", description: null, public: false, version: 1 }], next_cursor: null });
   if (path.startsWith("/v1/me/likes/")) return json({ items: path.endsWith("tracks") ? ["t1"] : [], next_cursor: null });
   if (path === "/v1/me/history") return json({ items: [{ event_id: "e1", track_id: "t2", context: "album", played_at: "2024-05-01T10:00:00Z" }], next_cursor: null });
-  if (path === "/v1/me/recommendations") return json({ items: [{ track_id: "t1", title: "Be My Husband", artist_id: "a1", score: 1, reason: "Popular on Encore" }] });
+  if (path === "/v1/me/recommendations") return json({ items: [{ track_id: "t1", title: "Be My Husband", artist_id: "a1", score: 1, reason: "Because you played Sinnerman", why: { code: "played", track_id: "t2", title: "Sinnerman" } }] });
+  if (path === "/v1/browse") return json({ genres: [{ name: "jazz", tracks: 2, albums: 1 }], decades: [{ decade: 1960, albums: 1 }] });
   if (path === "/v1/charts/tracks" || path === "/v1/charts/trending")
     return json({ period: "week", items: [{ track_id: "t2", title: "Sinnerman", artist_id: "a1", artist_name: "Nina", plays: 5, minutes: 9, previous_plays: 1 }] });
   if (path === "/v1/charts/artists") return json({ period: "week", items: [{ artist_id: "a1", name: "Nina", plays: 5, minutes: 9 }] });
@@ -59,6 +61,9 @@ const pages: [string, string, string, ComponentType, string][] = [
   ["album", "/albums/al1", "/albums/:id", Album, "Sinnerman"],
   ["playlist (owner)", "/playlists/p1", "/playlists/:id", Playlist, "Track t2"],
   ["library", "/library", "/library", Library, "Track t2"],
+  ["browse", "/browse", "/browse", Browse, "1960s"],
+  ["genre", "/browse/genres/jazz", "/browse/genres/:genre", Browse, "Be My Husband"],
+  ["decade", "/browse/decades/1960", "/browse/decades/:decade", Browse, "Pastel Blues"],
   ["sign up", "/signup", "/signup", SignUp, "Create an account"],
 ];
 

@@ -1,7 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
-import { Link, useParams } from "react-router";
+import { useParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { ErrorNote, Loading } from "../components/Status";
+import { AlbumGrid } from "../components/music/AlbumGrid";
 import { LikeButton } from "../components/music/LikeButton";
 import { PlayAll } from "../components/music/PlayAll";
 import { TrackList } from "../components/music/TrackList";
@@ -56,20 +57,7 @@ export default function Artist() {
         {albums.error && <ErrorNote error={albums.error} retry={() => void albums.refetch()} />}
         {albums.data?.length === 0 && <p className="muted">{t("catalog.artist.noAlbums")}</p>}
         {albums.data && albums.data.length > 0 && (
-          <ul className="album-grid">
-            {albums.data.map((al) => {
-              const cover = sameOriginImage(al.cover_url);
-              return (
-                <li key={al.id}>
-                  <Link to={`/albums/${al.id}`}>
-                    {cover && <img src={`${cover}?size=200`} alt="" width={100} height={100} loading="lazy" />}
-                    <span className="album-title">{al.title}</span>
-                  </Link>
-                  {al.release_year && <span className="muted">{al.release_year}</span>}
-                </li>
-              );
-            })}
-          </ul>
+          <AlbumGrid albums={albums.data} />
         )}
       </section>
 

@@ -5,21 +5,26 @@ import { Link } from "react-router";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
 import { ErrorNote, Loading } from "../Status";
-import { keys, useArtistNames, withQuery } from "../music/queries";
+import { GenreLinks, useBrowse } from "../music/browse";
+import { keys, useArtistNames, useResolvedTracks, withQuery } from "../music/queries";
 import { TrackList } from "../music/TrackList";
+import { whyText } from "../music/why";
 import type { Schema } from "../../api/types";
 import type { ArtistChart, ChartTrack, Period, TrackChart } from "../music/types";
 
-export function Recommendations() {
-  const { t } = useTranslation();
-  const query = useQuery({
+export function useRecommendations() {
+  return useQuery({
     queryKey: keys.recommendations,
     queryFn: ({ signal }) => api<Schema<"Suggestions">>(withQuery("/v1/me/recommendations", { limit: 10 }), { signal }),
   });
+}
+
+export function Recommendations() {
+  const { t } = useTranslation();
+  const query = useRecommendations();
   const names = useArtistNames(query.data?.items.map((s) => s.artist_id) ?? []);
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorNote error={query.error} retry={() => void query.refetch()} />;
-  if (!query.data.items.length) return <p className="muted">{t("home.recommendations.none")}</p>;
   return (
     <TrackList
       label={t("home.recommendations.title")}
@@ -31,11 +36,58 @@ export function Recommendations() {
           artist: (s.artist_id && names.get(s.artist_id)) || "",
           artistId: s.artist_id ?? undefined,
         },
-        detail: s.reason,
+        detail: whyText(t, s.why),
       }))}
     />
   );
 }
+
+/**
+ * For a listener too new for personal picks, whose recommendations would
+ * only repeat the charts: the genres to start from.
+ */
+export function StartWithGenre() {
+  const { t } = useTranslation();
+  const query = useBrowse();
+  if (query.isPending) return <Loading />;
+  if (query.error) return <ErrorNote error={query.error} retry={() => void query.refetch()} />;
+  return (
+    <>
+      <p className="muted">{t("home.start.hint")}</p>
+      <GenreLinks genres={query.data.genres.slice(0, 12)} />
+      <p>
+        <Link to="/browse">{t("home.start.more")}</Link>
+      </p>
+    </>
+  );
+}
+
+/** The tracks the listener played last, each once, newest first. */
+export function RecentlyPlayed() {
+  const { t } = useTranslation();
+  const history = useQuery({
+    queryKey: [...keys.history, "recent"],
+    queryFn: ({ signal }) => api<Schema<"HistoryPage">>(withQuery("/v1/me/history", { limit: 50 }), { signal }),
+    staleTime: 0,
+  });
+  const ids = [...new Set((history.data?.items ?? []).map((e) => e.track_id))].slice(0, RECENT);
+  const resolved = useResolvedTracks(ids);
+  if (history.isPending) return <Loading />;
+  if (history.error) return <ErrorNote error={history.error} retry={() => void history.refetch()} />;
+  if (ids.length === 0) return <p className="muted">{t("home.recent.none")}</p>;
+  const tracks = resolved.tracks.filter((track) => track !== null);
+  return (
+    <>
+      {resolved.error && <ErrorNote error={resolved.error} />}
+      {tracks.length > 0 && (
+        <TrackList label={t("home.recent.title")} rows={tracks.map((track) => ({ key: track.id, track }))} />
+      )}
+      {resolved.loading && <Loading />}
+    </>
+  );
+}
+
+const RECENT = 10;
 
 function chartRows(items: ChartTrack[], detail: (c: ChartTrack) => string, untitled: string) {
   return items.map((c) => ({
@@ -45,20 +97,28 @@ function chartRows(items: ChartTrack[], detail: (c: ChartTrack) => string, untit
   }));
 }
 
-export function Trending() {
-  const { t } = useTranslation();
-  const query = useQuery({
-    queryKey: keys.chart("trending", "week"),
-    queryFn: ({ signal }) => api<TrackChart>(withQuery("/v1/charts/trending", { period: "week", limit: 10 }), { signal }),
+export function useTrackChart(kind: "tracks" | "trending", period: Period) {
+  return useQuery({
+    queryKey: keys.chart(kind, period),
+    // Trending asks for more than it shows: it leaves out what the charts show.
+    queryFn: ({ signal }) =>
+      api<TrackChart>(withQuery(`/v1/charts/${kind}`, { period, limit: kind === "trending" ? 30 : 10 }), { signal }),
   });
+}
+
+/** The week's risers, leaving out `shown` (what the page lists already), at most ten. */
+export function Trending({ shown }: { shown: ReadonlySet<string> }) {
+  const { t } = useTranslation();
+  const query = useTrackChart("trending", "week");
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorNote error={query.error} retry={() => void query.refetch()} />;
-  if (!query.data.items.length) return <p className="muted">{t("home.trending.none")}</p>;
+  const items = query.data.items.filter((c) => !shown.has(c.track_id)).slice(0, 10);
+  if (!items.length) return <p className="muted">{t("home.trending.none")}</p>;
   return (
     <TrackList
       label={t("home.trending.title")}
       rows={chartRows(
-        query.data.items,
+        items,
         (c) => t("home.trending.growth", { n: c.plays, previous: c.previous_plays ?? 0 }),
         t("catalog.track.untitled"),
       )}
@@ -68,10 +128,7 @@ export function Trending() {
 
 export function TopTracks({ period }: { period: Period }) {
   const { t } = useTranslation();
-  const query = useQuery({
-    queryKey: keys.chart("tracks", period),
-    queryFn: ({ signal }) => api<TrackChart>(withQuery("/v1/charts/tracks", { period, limit: 10 }), { signal }),
-  });
+  const query = useTrackChart("tracks", period);
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorNote error={query.error} retry={() => void query.refetch()} />;
   if (!query.data.items.length) return <p className="muted">{t("home.charts.none")}</p>;

@@ -28,3 +28,7 @@ export type Period = Schema<"Period">;
 export type ChartTrack = Schema<"TrackEntry">;
 export type TrackChart = Schema<"Chart_TrackEntry">;
 export type ArtistChart = Schema<"Chart_ArtistEntry">;
+
+/** Why a track is suggested: a code with what its wording names. */
+export type Why = Schema<"Why">;
+export type Browse = Schema<"Browse">;
