@@ -29,6 +29,9 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub fields: Vec<FieldError>,
+    /// For a 404, what was not found (`album`, `audio of this track`): apps
+    /// word the error in their language from it and the code.
+    pub resource: Option<&'static str>,
     /// Seconds for `Retry-After`, where this error knows better than the
     /// configured default (a throttled login).
     pub retry_after: Option<u64>,
@@ -52,6 +55,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            resource: None,
             retry_after: None,
         }
     }
@@ -89,12 +93,15 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
-    pub fn not_found(what: &str) -> Self {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
+    pub fn not_found(what: &'static str) -> Self {
+        ApiError {
+            resource: Some(what),
+            ..ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            )
+        }
     }
 
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
@@ -170,6 +177,9 @@ pub struct ErrorInner {
     code: String,
     message: String,
     fields: Vec<FieldError>,
+    /// On a 404, what was not found: `album`, `track`, `playlist`, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<&'static str>,
 }
 
 impl IntoResponse for ApiError {
@@ -179,6 +189,7 @@ impl IntoResponse for ApiError {
                 code: self.code.to_string(),
                 message: self.message,
                 fields: self.fields,
+                resource: self.resource,
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
@@ -216,4 +227,28 @@ pub async fn retry_after(
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body(error: ApiError) -> serde_json::Value {
+        let response = error.into_response();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .expect("a body");
+        serde_json::from_slice(&bytes).expect("JSON")
+    }
+
+    #[tokio::test]
+    async fn a_404_names_what_was_not_found_and_other_errors_do_not() {
+        let missing = body(ApiError::not_found("album")).await;
+        assert_eq!(
+            missing,
+            serde_json::json!({"error": {"code": "not_found", "message": "album not found", "fields": [], "resource": "album"}})
+        );
+        let refused = body(ApiError::forbidden("not yours")).await;
+        assert!(refused["error"].get("resource").is_none(), "{refused}");
+    }
 }

@@ -74,11 +74,11 @@ pub async fn fallback(dir: PathBuf, request: Request) -> Response {
     }
     let index = dir.join("index.html");
     if !index.is_file() {
-        return ApiError::not_found(&format!(
-            "the web app in {}: build it with `npm ci && npm run build` in web/ (scripts/stack demo does)",
+        let missing = format!(
+            "the web app in {} not found: build it with `npm ci && npm run build` in web/ (scripts/stack demo does)",
             dir.display()
-        ))
-        .into_response();
+        );
+        return ApiError::new(StatusCode::NOT_FOUND, "not_found", missing).into_response();
     }
     let docs = path == "/docs" || path == "/docs/";
     // The build writes a gzipped twin of each text file (web/scripts/postbuild.mjs).

@@ -1396,6 +1396,8 @@ export interface components {
             code: string;
             fields: components["schemas"]["FieldError"][];
             message: string;
+            /** @description On a 404, what was not found: `album`, `track`, `playlist`, ... */
+            resource?: string | null;
         };
         FieldError: {
             field: string;
