@@ -14,6 +14,8 @@ export class ApiError extends Error {
     message: string,
     readonly fields: FieldError[] = [],
     readonly retryAfter: number | null = null,
+    /** On a 404, what was not found: "album", "track"... */
+    readonly resource: string | null = null,
   ) {
     super(message);
   }
@@ -65,7 +67,8 @@ export async function errorOf(response: Response): Promise<ApiError> {
   try {
     const body = await response.json();
     const e = body?.error ?? {};
-    return new ApiError(response.status, e.code ?? "error", e.message ?? response.statusText, e.fields ?? [], retry ? Number(retry) : null);
+    const after = retry ? Number(retry) : null;
+    return new ApiError(response.status, e.code ?? "error", e.message ?? response.statusText, e.fields ?? [], after, e.resource ?? null);
   } catch {
     return new ApiError(response.status, "error", response.statusText || `HTTP ${response.status}`, [], retry ? Number(retry) : null);
   }

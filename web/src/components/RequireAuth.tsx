@@ -8,6 +8,19 @@ import { session, whenSignedOut } from "../api/client";
 import { useSession } from "../api/useSession";
 
 let bootstrapped = false;
+let restoring: Promise<unknown> | null = null;
+
+/**
+ * Renews the session from the refresh cookie, once per page load. Pages
+ * anyone may open (the 404) call it too, so a signed-in listener who reloads
+ * one still sees their own header.
+ */
+export function restoreSession(): Promise<unknown> {
+  restoring ??= session.refresh().finally(() => {
+    bootstrapped = true;
+  });
+  return restoring;
+}
 
 export function signInPath(location: { pathname: string; search: string }): string {
   return `/signin?next=${encodeURIComponent(location.pathname + location.search)}`;
@@ -26,10 +39,7 @@ export function RequireAuth() {
 
   useEffect(() => {
     if (checked) return;
-    void session.refresh().finally(() => {
-      bootstrapped = true;
-      setChecked(true);
-    });
+    void restoreSession().finally(() => setChecked(true));
   }, [checked]);
 
   if (!checked) return <p role="status">{t("common.loading")}</p>;

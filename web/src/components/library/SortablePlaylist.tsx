@@ -68,7 +68,7 @@ export function SortablePlaylist({
     const title = titleOf(active.id);
     edits.mutate(
       { kind: "move", itemId: String(active.id), ...move },
-      { onError: (e) => actions.setStatus(t("catalog.reorder.failed", { title, message: describeError(e) })) },
+      { onError: (e) => actions.setStatus(t("catalog.reorder.failed", { title, message: describeError(e, t) })) },
     );
   }
 
@@ -77,7 +77,7 @@ export function SortablePlaylist({
       { kind: "remove", itemId: item.id },
       {
         onSuccess: () => actions.setStatus(t("catalog.playlist.removed", { title })),
-        onError: (e) => actions.setStatus(t("catalog.playlist.removeFailed", { title, message: describeError(e) })),
+        onError: (e) => actions.setStatus(t("catalog.playlist.removeFailed", { title, message: describeError(e, t) })),
       },
     );
   }

@@ -45,7 +45,7 @@ export function useTrackActions(tracks: QueueTrack[], onPlay?: (index: number) =
         { id: track.id, liked: now },
         {
           onSuccess: () => setStatus(t(now ? "catalog.track.liked" : "catalog.track.unliked", { title: track.title })),
-          onError: (e) => setStatus(t("catalog.track.likeFailed", { message: describeError(e) })),
+          onError: (e) => setStatus(t("catalog.track.likeFailed", { message: describeError(e, t) })),
         },
       );
     },
