@@ -175,7 +175,7 @@ describe("the player bar", () => {
     fireEvent.click(toggle);
     expect(toggle.getAttribute("aria-expanded")).toBe("true");
     expect(screen.getAllByTestId("queue-item")).toHaveLength(2);
-    fireEvent.click(screen.getByRole("button", { name: "Play Second Song by Band" }));
+    fireEvent.click(screen.getByRole("button", { name: "Second Song Band" }));
     await waitFor(() => expect(audio.getAttribute("src")).toContain(TRACKS[1].id));
     fireEvent.click(screen.getByRole("button", { name: "Remove First Song from the queue" }));
     expect(screen.getAllByTestId("queue-item")).toHaveLength(1);

@@ -41,13 +41,9 @@ export function QueuePanel({ onClose }: { onClose: () => void }) {
         <ol className="player-queue-list">
           {items.map((item, i) => (
             <li key={item.key} data-testid="queue-item" aria-current={i === index ? "true" : undefined}>
-              <button
-                type="button"
-                className="player-queue-track"
-                aria-label={t("player.playItem", { title: item.track.title, artist: item.track.artist })}
-                onClick={() => jump(item.key)}
-              >
-                <span className="player-queue-title">{item.track.title}</span>
+              {/* Named by what it shows (WCAG 2.5.3), so a voice command can say it. */}
+              <button type="button" className="player-queue-track" onClick={() => jump(item.key)}>
+                <span className="player-queue-title">{item.track.title}</span>{" "}
                 <span className="player-muted">{item.track.artist}</span>
               </button>
               {item.track.durationMs ? (
