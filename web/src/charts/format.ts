@@ -59,3 +59,9 @@ export function formatAxisTime(language: string, seconds: number, span: number, 
   if (span <= 2 * 86_400) return dateFormat(language, { hour: "2-digit", minute: "2-digit" }).format(date);
   return dateFormat(language, { day: "numeric", month: "short" }).format(date);
 }
+
+/** Listening time: minutes below an hour ("45 min"), hours with one decimal above ("16 hr", "16 ч"). */
+export function formatListening(language: string, minutes: number): string {
+  if (minutes < 60) return numberFormat(language, { style: "unit", unit: "minute", maximumFractionDigits: 0 }).format(minutes);
+  return numberFormat(language, { style: "unit", unit: "hour", maximumFractionDigits: 1 }).format(minutes / 60);
+}

@@ -8,7 +8,8 @@ import type { Schema } from "../../api/types";
 import { BarChart } from "../../charts/BarChart";
 import { PeriodPicker } from "../../charts/PeriodPicker";
 import { ErrorNote, Loading } from "../../charts/Status";
-import { formatNumber } from "../../charts/format";
+import { formatListening, formatNumber } from "../../charts/format";
+import { windows } from "./windows";
 
 export type StatsPeriod = Schema<"Period">;
 const PERIODS: StatsPeriod[] = ["day", "week", "month"];
@@ -29,9 +30,9 @@ export function Stats() {
   const current = results[PERIODS.indexOf(period)];
   const stats = current.data;
   const count = (v: number) => formatNumber(i18n.language, v);
-  const minutes = (v: number) => formatNumber(i18n.language, v, 1);
+  const minutes = (v: number) => formatListening(i18n.language, v);
   const bars = (rows: Counted[]) => rows.map((r) => ({ label: r.name || t("me.unknown"), value: r.plays }));
-  const everyPeriod = results.every((r) => r.data);
+  const [day, week, month] = results.map((r) => r.data?.minutes);
 
   return (
     <section aria-labelledby="me-stats" className="me-stats">
@@ -59,10 +60,10 @@ export function Stats() {
             </div>
           </dl>
           <div className="me-charts">
-            {everyPeriod && (
+            {day !== undefined && week !== undefined && month !== undefined && (
               <BarChart
                 title={t("me.minutesByPeriod")}
-                bars={PERIODS.map((p, i) => ({ label: t(`me.periods.${p}`), value: results[i].data?.minutes ?? 0 }))}
+                bars={windows({ day, week, month }).map((w) => ({ label: t(`me.windows.${w.key}`), value: w.minutes }))}
                 labelHeader={t("me.columns.period")}
                 valueHeader={t("me.columns.minutes")}
                 format={minutes}
