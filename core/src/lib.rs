@@ -12,6 +12,9 @@
 //!   the statements that find them.
 //! - [`credentials`]: app passwords and API keys, and the key that seals
 //!   app passwords at rest.
+//! - [`discovery`]: what to play next (an artist's top tracks, a radio from
+//!   a song, album or artist), from co-listening in the warehouse and then
+//!   the catalogue: the one place besides PostgreSQL that core reads.
 //! - [`db`]: the pool, the migrations (`core/migrations/`), [`DbError`], and
 //!   the unique constraints' request fields ([`db::on_constraint`]).
 //! - [`keys`]: the normalised names importers and matching compare.
@@ -33,6 +36,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod credentials;
 pub mod db;
+pub mod discovery;
 pub mod keys;
 pub mod library;
 pub mod lyrics;

@@ -6,8 +6,8 @@
 //! the lyrics endpoints, from the lyrics artists upload ([`encore_core::lyrics`]).
 
 use encore_core::catalog::{albums, artists, songs, Artist, Song};
+use encore_core::discovery::{self, DiscoveryError, Sources};
 use encore_core::lyrics;
-use encore_warehouse::{charts, features};
 use uuid::Uuid;
 
 use super::model::{ArtistElement, SongElement};
@@ -20,24 +20,25 @@ fn warehouse_down(error: clickhouse::error::Error) -> Failure {
     Failure::generic("play statistics are unavailable right now; retry shortly")
 }
 
-async fn rows(ctx: &Ctx, ids: &[Uuid]) -> Result<Vec<Song>, Failure> {
-    Ok(songs::by_ids(&ctx.state.db, ctx.caller.id, ids).await?)
-}
-
-/// The artist's most played tracks, then the rest of them, up to `count`.
-async fn top_of(ctx: &Ctx, artist: Uuid, count: i64) -> Result<Vec<Uuid>, Failure> {
-    let mut ids = charts::artist_top_tracks(&ctx.state.warehouse, artist, count as u64)
-        .await
-        .map_err(warehouse_down)?;
-    for id in songs::of_artist(&ctx.state.db, artist, count).await? {
-        if ids.len() as i64 >= count {
-            break;
-        }
-        if !ids.contains(&id) {
-            ids.push(id);
+impl From<DiscoveryError> for Failure {
+    fn from(error: DiscoveryError) -> Self {
+        match error {
+            DiscoveryError::Db(error) => error.into(),
+            DiscoveryError::Warehouse(error) => warehouse_down(error),
+            DiscoveryError::UnknownSeed => Failure::not_found("item"),
         }
     }
-    Ok(ids)
+}
+
+fn sources(ctx: &Ctx) -> Sources<'_> {
+    Sources {
+        db: &ctx.state.db,
+        warehouse: &ctx.state.warehouse,
+    }
+}
+
+async fn rows(ctx: &Ctx, ids: &[Uuid]) -> Result<Vec<Song>, Failure> {
+    Ok(songs::by_ids(&ctx.state.db, ctx.caller.id, ids).await?)
 }
 
 /// `getTopSongs`: `artist` (a name), `count` (default 50).
@@ -45,7 +46,7 @@ pub(super) async fn top_songs(ctx: &Ctx) -> Outcome {
     let name = ctx.params.required("artist")?;
     let count = ctx.params.count("count", 50, 500)?;
     let ids = match artists::named(&ctx.state.db, name).await? {
-        Some(artist) => top_of(ctx, artist, count).await?,
+        Some(artist) => discovery::top_of(sources(ctx), artist, count).await?,
         None => Vec::new(),
     };
     let rows = rows(ctx, &ids).await?;
@@ -55,89 +56,12 @@ pub(super) async fn top_songs(ctx: &Ctx) -> Outcome {
     )))
 }
 
-/// Tracks listened to in the same sessions as any of `seeds`, best first,
-/// without the seeds themselves.
-async fn similar_to(ctx: &Ctx, seeds: &[Uuid], count: i64) -> Result<Vec<Uuid>, Failure> {
-    Ok(
-        features::similar_to_any(&ctx.state.warehouse, seeds, count as usize)
-            .await
-            .map_err(warehouse_down)?
-            .into_iter()
-            .map(|similar| similar.track_id)
-            .collect(),
-    )
-}
-
-/// The seeds an id stands for: a song itself, an album's songs, or an
-/// artist's ten most played.
-async fn seeds(ctx: &Ctx, id: Uuid) -> Result<Vec<Uuid>, Failure> {
-    let tracks = songs::song_or_album(&ctx.state.db, id).await?;
-    if !tracks.is_empty() {
-        return Ok(tracks);
-    }
-    if artists::exists(&ctx.state.db, id).await? {
-        top_of(ctx, id, 10).await
-    } else {
-        Err(Failure::not_found("item"))
-    }
-}
-
-/// Fills `ids` up to `count` along artist similarity, for when co-listening
-/// knows too little (a new artist, a quiet catalogue): the artist's own
-/// songs, most played first, then a few of each artist sharing its genres.
-/// Subsonic's similar songs are "songs from the given artist and similar
-/// artists", an artist radio, so they are never empty while the artist has
-/// songs. The song asked about (`asked`) is not among them.
-async fn along_artists(
-    ctx: &Ctx,
-    artist: Uuid,
-    asked: Uuid,
-    ids: &mut Vec<Uuid>,
-    count: i64,
-) -> Result<(), Failure> {
-    let take = |found: Vec<Uuid>, ids: &mut Vec<Uuid>| {
-        for id in found {
-            if ids.len() as i64 >= count {
-                break;
-            }
-            if id != asked && !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-    };
-    take(top_of(ctx, artist, count).await?, ids);
-    let db = &ctx.state.db;
-    for other in artists::sharing_genres(db, artist, NEIGHBOURS).await? {
-        if ids.len() as i64 >= count {
-            break;
-        }
-        take(songs::of_artist(db, other, PER_NEIGHBOUR).await?, ids);
-    }
-    Ok(())
-}
-
-/// How many genre neighbours an artist radio reaches, and how many songs
-/// of each: enough variety for a default of 50 songs.
-const NEIGHBOURS: i64 = 20;
-const PER_NEIGHBOUR: i64 = 5;
-
 /// `getSimilarSongs` (`id`: a song, album or artist) or `getSimilarSongs2`
 /// (`id`: an artist), `count` (default 50).
 pub(super) async fn similar_songs(ctx: &Ctx, id3: bool) -> Outcome {
     let id = ctx.params.id("id")?;
     let count = ctx.params.count("count", 50, 500)?;
-    let seeds = seeds(ctx, id).await?;
-    let mut ids = similar_to(ctx, &seeds, count).await?;
-    if (ids.len() as i64) < count {
-        let artist = if artists::exists(&ctx.state.db, id).await? {
-            Some(id)
-        } else {
-            rows(ctx, &seeds[..1]).await?.first().map(|s| s.artist_id)
-        };
-        if let Some(artist) = artist {
-            along_artists(ctx, artist, id, &mut ids, count).await?;
-        }
-    }
+    let ids = discovery::radio(sources(ctx), id, count).await?;
     let rows = rows(ctx, &ids).await?;
     let name = if id3 { "similarSongs2" } else { "similarSongs" };
     Ok(Reply::Payload(Element::new(name).list(
@@ -221,8 +145,8 @@ pub(super) async fn artist_info(ctx: &Ctx, id3: bool) -> Outcome {
         .await?
         .ok_or_else(|| Failure::not_found("artist"))?;
     // The artists of the songs listened to with this artist's most played.
-    let seeds = top_of(ctx, id, 10).await?;
-    let similar = similar_to(ctx, &seeds, 200).await?;
+    let seeds = discovery::top_of(sources(ctx), id, 10).await?;
+    let similar = discovery::similar_to(sources(ctx), &seeds, 200).await?;
     let similar = artists::of_tracks(db, &similar, id, count).await?;
     let rows = artists::by_ids(db, ctx.caller.id, &similar).await?;
     let (name, similar): (_, Vec<Element>) = if id3 {

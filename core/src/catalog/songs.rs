@@ -195,6 +195,15 @@ pub async fn song_or_album(db: &PgPool, id: Uuid) -> Result<Vec<Uuid>, DbError> 
     .await?)
 }
 
+/// The artist of song `id`, if it exists.
+pub async fn artist_of(db: &PgPool, id: Uuid) -> Result<Option<Uuid>, DbError> {
+    Ok(
+        sqlx::query_scalar!("SELECT artist_id FROM tracks WHERE id = $1", id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
 /// A song's length in ms, if it exists.
 pub async fn duration(db: &PgPool, id: Uuid) -> Result<Option<i64>, DbError> {
     Ok(
