@@ -9,6 +9,8 @@
 //!   and the search events analysts read.
 //! - [`charts`] and [`recommend`]: charts, a listener's statistics, similar
 //!   tracks and recommendations, read from the ClickHouse warehouse.
+//! - [`discovery`]: a radio from a track, album or artist (`/v1/radio`), on
+//!   the core's discovery that Subsonic's similar songs share.
 //! - [`admin`]: roles and artist membership.
 //! - [`error`], [`extract`], [`checks`], [`paging`]: the shared request/response plumbing.
 //! - [`openapi`]: the API description served at `/openapi.json` and `/docs`.
@@ -24,6 +26,7 @@ pub mod charts;
 pub mod checks;
 pub mod config;
 pub mod dashboard;
+pub mod discovery;
 pub mod error;
 pub mod extract;
 pub mod library;
@@ -76,6 +79,7 @@ pub fn app(state: AppState) -> Router {
         .merge(search::router())
         .merge(charts::router())
         .merge(recommend::router())
+        .merge(discovery::router())
         .merge(radio::router())
         .merge(shares::router())
         .merge(admin::router())

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    admin, audio, auth, catalog, charts, dashboard, library, me, playback, radio, recommend,
-    search, shares,
+    admin, audio, auth, catalog, charts, dashboard, discovery, library, me, playback, radio,
+    recommend, search, shares,
 };
 
 #[derive(OpenApi)]
@@ -39,7 +39,7 @@ use crate::{
         playback::post_batch,
         search::search, search::suggest, search::events::click,
         charts::top_tracks, charts::top_artists, charts::trending, charts::my_stats,
-        recommend::similar, recommend::mine,
+        recommend::similar, recommend::mine, discovery::radio,
         radio::list, radio::create, radio::update, radio::remove,
         admin::set_role, admin::add_member, admin::remove_member,
         admin::request_sync, admin::get_sync, admin::claim_sync, admin::finish_sync,

@@ -331,6 +331,31 @@ async fn reports_queues_ratings_now_playing_top_and_similar_songs() {
     })
     .await;
     assert!(!similar.contains(&song.to_string()));
+    // The native radio is the same core's answer, with the names a player shows.
+    let native = listener
+        .api
+        .get(&format!("/v1/radio?seed={song}&count=5"))
+        .await
+        .expect(200);
+    let native_ids: Vec<String> = native["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|t| t["id"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(native_ids, similar, "{native}");
+    assert!(native["items"][0]["artist"].is_string(), "{native}");
+    let unknown = listener
+        .api
+        .get(&format!("/v1/radio?seed={}", uuid::Uuid::nil()))
+        .await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.body["error"]["resource"], "seed");
+    let too_many = listener
+        .api
+        .get(&format!("/v1/radio?seed={song}&count=500"))
+        .await;
+    assert_eq!(too_many.error_fields(), ["count"]);
     let by_artist = by_key
         .ok("getSimilarSongs2", &[("id", &cat.tracks[2])])
         .await;

@@ -827,6 +827,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/radio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tracks to play after `seed`, best first. */
+        get: operations["radio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/radio-stations": {
         parameters: {
             query?: never;
@@ -1814,6 +1831,27 @@ export interface components {
             position: number;
             /** Format: uuid */
             track_id: string;
+        };
+        Radio: {
+            /** @description Never the seed itself, never a track twice. */
+            items: components["schemas"]["RadioTrack"][];
+        };
+        /** @description A track as a player queues it: its names come with it. */
+        RadioTrack: {
+            album?: string | null;
+            /** Format: uuid */
+            album_id?: string | null;
+            artist: string;
+            /** Format: uuid */
+            artist_id: string;
+            /**
+             * Format: int64
+             * @description 0 until audio is uploaded.
+             */
+            duration_ms: number;
+            /** Format: uuid */
+            id: string;
+            title: string;
         };
         RefreshRequest: {
             /**
@@ -4958,6 +4996,62 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    radio: {
+        parameters: {
+            query: {
+                /** @description A track, an album or an artist. */
+                seed: string;
+                /** @description 1 to 100, default 25. */
+                count?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Radio"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
