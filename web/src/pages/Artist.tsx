@@ -5,6 +5,7 @@ import { ErrorNote, Loading } from "../components/Status";
 import { AlbumGrid } from "../components/music/AlbumGrid";
 import { LikeButton } from "../components/music/LikeButton";
 import { PlayAll } from "../components/music/PlayAll";
+import { RadioButton } from "../components/music/RadioButton";
 import { TrackList } from "../components/music/TrackList";
 import { sameOriginImage } from "../components/music/format";
 import { CATALOG_STALE_MS, fetchAll, keys, toQueueTrack, useArtist } from "../components/music/queries";
@@ -46,6 +47,7 @@ export default function Artist() {
           <p className="muted">{[a.genres.join(", "), a.country].filter(Boolean).join(" · ")}</p>
           <div className="entity-actions">
             <PlayAll tracks={queue} name={a.name} />
+            <RadioButton seed={a.id} label={t("catalog.artist.radio")} />
             <LikeButton kind="artists" id={a.id} name={a.name} />
           </div>
         </div>

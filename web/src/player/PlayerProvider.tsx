@@ -11,6 +11,7 @@ import { useAudioEngine } from "./useAudioEngine";
 import { useMediaSession } from "./useMediaSession";
 import { usePlaybackEvents } from "./usePlaybackEvents";
 import { loadNormalise, normalised, saveNormalise } from "./loudness";
+import { useRadio } from "./useRadio";
 import { useQueueSync } from "./queueSync";
 import { loadVolume, saveVolume, type Volume } from "./volume";
 
@@ -32,6 +33,13 @@ export interface PlayerApi {
   /** Whether tracks are brought to one loudness (see `normalised`). */
   normalise: boolean;
   error: PlayerError | null;
+  /** Whether a radio is keeping the queue filling. */
+  radio: boolean;
+  /**
+   * Plays a radio after `seed` (a track, an album or an artist), `first`
+   * first when the seed is a track; rejects when the gateway cannot answer.
+   */
+  startRadio(seed: string, first?: QueueTrack): Promise<void>;
   /** Replaces the queue and plays tracks[start]. The context defaults to the page it was started from. */
   play(tracks: QueueTrack[], start?: number, context?: PlayContext): void;
   playNext(track: QueueTrack, context?: PlayContext): void;
@@ -54,7 +62,7 @@ const noop = () => {};
 /** Outside a provider (a component rendered alone in a test) the player does nothing. */
 const idle: PlayerApi = {
   current: null, queue: [], items: [], index: -1, playing: false, hasNext: false, repeat: "off", shuffle: false,
-  volume: 1, muted: false, normalise: true, error: null,
+  volume: 1, muted: false, normalise: true, error: null, radio: false, startRadio: async () => {},
   play: noop, playNext: noop, enqueue: noop, toggle: noop, next: noop, previous: noop, seek: noop,
   jump: noop, remove: noop, clear: noop, setVolume: noop, toggleMute: noop, toggleNormalise: noop, toggleShuffle: noop, cycleRepeat: noop,
 };
@@ -95,6 +103,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   const tracker = usePlaybackEvents(userId);
   const resume = useQueueSync(userId, state, dispatch, audioRef, entry);
   const { time, error, seek, loudness } = useAudioEngine(audioRef, state, dispatch, tracker, resume);
+  const radio = useRadio(state, dispatch, entry);
 
   // Another listener (or none) gets an empty player.
   const previousUser = useRef(userId);
@@ -141,7 +150,12 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       muted: volume.muted,
       normalise,
       error,
-      play: (tracks, start, context) => dispatch({ type: "play", tracks: tracks.map((t) => entry(t, context)), start }),
+      radio: radio.on,
+      startRadio: radio.start,
+      play: (tracks, start, context) => {
+        radio.stop();
+        dispatch({ type: "play", tracks: tracks.map((t) => entry(t, context)), start });
+      },
       playNext: (track, context) => dispatch({ type: "playNext", track: entry(track, context) }),
       enqueue: (track, context) => dispatch({ type: "enqueue", track: entry(track, context) }),
       toggle: () => dispatch({ type: "toggle" }),
@@ -150,14 +164,17 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       seek,
       jump: (key) => dispatch({ type: "jump", key }),
       remove: (key) => dispatch({ type: "remove", key }),
-      clear: () => dispatch({ type: "clear" }),
+      clear: () => {
+        radio.stop();
+        dispatch({ type: "clear" });
+      },
       setVolume: (level) => setVolumeState({ level: Math.min(1, Math.max(0, level)), muted: false }),
       toggleMute: () => setVolumeState((v) => ({ ...v, muted: !v.muted })),
       toggleNormalise: () => setNormalise((on) => !on),
       toggleShuffle: () => dispatch({ type: "shuffle", on: !state.shuffle }),
       cycleRepeat: () => dispatch({ type: "repeat", mode: nextRepeat(state.repeat) }),
     };
-  }, [state, volume, normalise, error, next, previous, seek]);
+  }, [state, volume, normalise, error, next, previous, seek, radio]);
 
   return (
     <PlayerContext.Provider value={api}>

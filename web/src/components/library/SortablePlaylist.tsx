@@ -143,6 +143,7 @@ function SortableRow({
       onPlay={() => actions.play(index)}
       onPlayNext={() => actions.playNext(track)}
       onEnqueue={() => actions.enqueue(track)}
+            onRadio={() => actions.radio(track)}
       onToggleLike={() => actions.toggleLike(track)}
       onAddToPlaylist={() => actions.addToPlaylist(track)}
       leading={

@@ -40,6 +40,7 @@ export function TrackList({
             onPlay={() => actions.play(index)}
             onPlayNext={() => actions.playNext(row.track)}
             onEnqueue={() => actions.enqueue(row.track)}
+            onRadio={() => actions.radio(row.track)}
             onToggleLike={() => actions.toggleLike(row.track)}
             onAddToPlaylist={() => actions.addToPlaylist(row.track)}
           />

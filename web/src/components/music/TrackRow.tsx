@@ -19,6 +19,7 @@ export interface TrackRowProps {
   onPlay: () => void;
   onPlayNext: () => void;
   onEnqueue: () => void;
+  onRadio: () => void;
   onToggleLike: () => void;
   onAddToPlaylist: () => void;
   /** Before the number: a drag handle on an editable playlist. */
@@ -39,6 +40,7 @@ export function TrackRow({
   onPlay,
   onPlayNext,
   onEnqueue,
+  onRadio,
   onToggleLike,
   onAddToPlaylist,
   leading,
@@ -95,6 +97,7 @@ export function TrackRow({
         items={[
           { label: t("catalog.track.playNext"), onSelect: onPlayNext },
           { label: t("catalog.track.enqueue"), onSelect: onEnqueue },
+          { label: t("catalog.track.radio"), onSelect: onRadio },
           { label: t("catalog.track.addToPlaylist"), onSelect: onAddToPlaylist },
         ]}
       />

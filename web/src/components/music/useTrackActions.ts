@@ -39,6 +39,12 @@ export function useTrackActions(tracks: QueueTrack[], onPlay?: (index: number) =
       player.enqueue(track);
       setStatus(t("catalog.track.queued", { title: track.title }));
     },
+    radio: (track: QueueTrack) => {
+      player.startRadio(track.id, track).then(
+        () => setStatus(t("catalog.track.radioStarted", { title: track.title })),
+        (e) => setStatus(t("catalog.track.radioFailed", { message: describeError(e, t) })),
+      );
+    },
     toggleLike: (track: QueueTrack) => {
       const now = !(liked.data?.has(track.id) ?? false);
       toggle.mutate(
