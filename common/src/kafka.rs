@@ -10,8 +10,8 @@
 use std::time::Duration;
 
 use rdkafka::admin::{
-    AdminClient, AdminOptions, AlterConfig, ConfigSource, NewTopic, ResourceSpecifier,
-    TopicReplication,
+    AdminClient, AdminOptions, AlterConfig, ConfigResource, ConfigSource, NewTopic,
+    ResourceSpecifier, TopicReplication,
 };
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::StreamConsumer;
@@ -102,40 +102,28 @@ pub async fn ensure_topics(
 /// Sets the role's settings on `topics` where they differ. AlterConfigs
 /// replaces a topic's whole set of overrides, so the overrides already there
 /// (an operator's, a test's small segments) are sent along unchanged.
+///
+/// The controller acknowledges a change before every broker applies it, so
+/// this waits until a describe shows it: a service that starts after
+/// correcting a topic relies on the correction.
 async fn correct_settings(
     admin: &AdminClient<DefaultClientContext>,
     topics: &[String],
     options: &AdminOptions,
 ) -> Result<(), KafkaPlumbingError> {
-    if topics.is_empty() {
-        return Ok(());
-    }
-    let specifiers: Vec<ResourceSpecifier<'_>> = topics
-        .iter()
-        .map(|t| ResourceSpecifier::Topic(t.as_str()))
-        .collect();
-    let described = admin.describe_configs(&specifiers, options).await?;
-    for (topic, resource) in topics.iter().zip(described) {
-        let resource = resource.map_err(|code| KafkaPlumbingError::TopicSettings {
-            topic: topic.clone(),
-            error: code.to_string(),
-        })?;
-        let current = |key: &str| resource.get(key).and_then(|e| e.value.as_deref());
-        let wrong: Vec<String> = settings_of(topic)
-            .iter()
-            .filter(|(key, value)| current(key) != Some(*value))
-            .map(|(key, value)| format!("{key} {} -> {value}", current(key).unwrap_or("unset")))
-            .collect();
+    let mut corrected = Vec::new();
+    for (topic, resource) in describe(admin, topics, options).await? {
+        let wrong = wrong_settings(&topic, &resource);
         if wrong.is_empty() {
             continue;
         }
-        let mut alter = AlterConfig::new(ResourceSpecifier::Topic(topic));
+        let mut alter = AlterConfig::new(ResourceSpecifier::Topic(&topic));
         for entry in &resource.entries {
             if let (ConfigSource::DynamicTopic, Some(value)) = (&entry.source, &entry.value) {
                 alter = alter.set(&entry.name, value);
             }
         }
-        for (key, value) in settings_of(topic) {
+        for (key, value) in settings_of(&topic) {
             alter = alter.set(key, value);
         }
         for result in admin.alter_configs(&[alter], options).await? {
@@ -145,8 +133,65 @@ async fn correct_settings(
             })?;
         }
         tracing::warn!(%topic, changes = %wrong.join(", "), "corrected the settings of an existing topic");
+        corrected.push(topic);
+    }
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    while !corrected.is_empty() {
+        let mut pending = Vec::new();
+        for (topic, resource) in describe(admin, &corrected, options).await? {
+            if !wrong_settings(&topic, &resource).is_empty() {
+                pending.push(topic);
+            }
+        }
+        if !pending.is_empty() && tokio::time::Instant::now() >= deadline {
+            tracing::warn!(topics = %pending.join(", "), "corrected settings not visible yet; going on");
+            break;
+        }
+        corrected = pending;
+        if !corrected.is_empty() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
     Ok(())
+}
+
+/// How long a corrected setting may take to show in a describe.
+const SETTLE: Duration = Duration::from_secs(15);
+
+async fn describe(
+    admin: &AdminClient<DefaultClientContext>,
+    topics: &[String],
+    options: &AdminOptions,
+) -> Result<Vec<(String, ConfigResource)>, KafkaPlumbingError> {
+    if topics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let specifiers: Vec<ResourceSpecifier<'_>> = topics
+        .iter()
+        .map(|t| ResourceSpecifier::Topic(t.as_str()))
+        .collect();
+    let described = admin.describe_configs(&specifiers, options).await?;
+    topics
+        .iter()
+        .zip(described)
+        .map(|(topic, resource)| {
+            let resource = resource.map_err(|code| KafkaPlumbingError::TopicSettings {
+                topic: topic.clone(),
+                error: code.to_string(),
+            })?;
+            Ok((topic.clone(), resource))
+        })
+        .collect()
+}
+
+/// The role's settings `resource` does not have yet, as "key old -> new".
+fn wrong_settings(topic: &str, resource: &ConfigResource) -> Vec<String> {
+    let current = |key: &str| resource.get(key).and_then(|e| e.value.as_deref());
+    settings_of(topic)
+        .iter()
+        .filter(|(key, value)| current(key) != Some(*value))
+        .map(|(key, value)| format!("{key} {} -> {value}", current(key).unwrap_or("unset")))
+        .collect()
 }
 
 /// Ensures `topic` and its dead-letter topic exist.
