@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type Dispatch } from "react";
 import { api } from "../api/client";
 import type { Schema } from "../api/types";
+import { withQuery } from "../components/music/queries";
 import type { PlayContext } from "./events";
 import type { QueueAction, QueueState } from "./queue";
 import { asQueueTrack, BATCH, fresh, runningLow, WIDE } from "./radio";
@@ -17,7 +18,7 @@ interface Station {
 }
 
 async function ask(seed: string, count: number): Promise<Schema<"RadioTrack">[]> {
-  return (await api<Schema<"Radio">>(`/v1/radio?seed=${encodeURIComponent(seed)}&count=${count}`)).items;
+  return (await api<Schema<"Radio">>(withQuery("/v1/radio", { seed, count }))).items;
 }
 
 export function useRadio(
