@@ -25,6 +25,8 @@ browserTest("synced lyrics follow playback in the player", { timeout: 120_000 },
     const panel = page.getByRole("region", { name: `Lyrics of ${first.title}` });
     await panel.waitFor();
     const lines = panel.getByTestId("lyrics-line");
+    // The panel opens before its lyrics arrive; read the lines once all three are in.
+    await lines.nth(2).waitFor();
     assert.deepEqual(await lines.allInnerTexts(), ["Line one", "Line two", "Line three"]);
     // Past two seconds in, the third line is the current one.
     await waitForTrack(page, first, 2.2);

@@ -33,6 +33,9 @@ browserTest("a radio from a track and from an artist", { timeout: 120_000 }, asy
   await heading(page, artist.name).waitFor();
   await page.getByRole("button", { name: "Artist radio", exact: true }).click();
   await page.waitForFunction(() => document.querySelector("audio")?.paused === false);
+  // page.goto reloaded the app, so the queue panel is closed again.
+  await player(page).getByRole("button", { name: "Queue", exact: true }).click();
+  await page.getByTestId("queue-item").first().waitFor();
   const fromArtist = await queueTitles(page);
-  assert.ok(fromArtist.every((title) => tracks.some((t) => t.title === title)), `the artist's own tracks: ${fromArtist}`);
+  assert.ok(fromArtist.length > 0 && fromArtist.every((title) => tracks.some((t) => t.title === title)), `the artist's own tracks: ${fromArtist}`);
 });
