@@ -9,11 +9,8 @@ use std::time::Duration;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::ClientConfig;
 
+use encore_tests::interop::repo_root;
 use encore_tests::{eventually, TestRun};
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn pid_file(name: &str) -> PathBuf {
     let stack = std::env::var("ENCORE_STACK_DIR")
