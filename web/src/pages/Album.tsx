@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { ErrorNote, Loading } from "../components/Status";
+import { ShareButton } from "../components/library/ShareButton";
 import { LikeButton } from "../components/music/LikeButton";
 import { PlayAll } from "../components/music/PlayAll";
 import { TrackList } from "../components/music/TrackList";
@@ -57,6 +58,7 @@ export default function Album() {
           <div className="entity-actions">
             <PlayAll tracks={queue} name={al.title} />
             <LikeButton kind="albums" id={al.id} name={al.title} />
+            {queue.length > 0 && <ShareButton kind="album" id={al.id} name={al.title} trackIds={queue.map((tr) => tr.id)} />}
           </div>
         </div>
       </header>

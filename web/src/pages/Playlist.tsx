@@ -8,6 +8,7 @@ import type { QueueTrack } from "../player/PlayerProvider";
 import { ConfirmDialog } from "../components/Modal";
 import { ErrorNote, Loading } from "../components/Status";
 import { RenameForm } from "../components/library/RenameForm";
+import { ShareButton } from "../components/library/ShareButton";
 import { SortablePlaylist } from "../components/library/SortablePlaylist";
 import { useDeletePlaylist } from "../components/library/mutations";
 import { PlayAll } from "../components/music/PlayAll";
@@ -56,6 +57,7 @@ export default function Playlist() {
           {p.description && <p>{p.description}</p>}
           <div className="entity-actions">
             <PlayAll tracks={resolved.loading ? [] : tracks} name={p.name} />
+            {items.length > 0 && <ShareButton kind="playlist" id={p.id} name={p.name} trackIds={items.map((i) => i.track_id)} />}
             {mine && !renaming && (
               <button type="button" onClick={() => setRenaming(true)}>
                 {t("library.playlists.rename")}

@@ -17,6 +17,7 @@ export const keys = {
   myPlaylists: ["me", "playlists"] as const,
   likes: (kind: string) => ["likes", kind] as const,
   history: ["me", "history"] as const,
+  shares: ["me", "shares"] as const,
   recommendations: ["me", "recommendations"] as const,
   chart: (kind: string, period: string) => ["charts", kind, period] as const,
 };
