@@ -66,18 +66,43 @@ pub async fn similar_to(
     )
 }
 
+/// How many of an artist's top songs stand for the artist as seeds.
+const ARTIST_SEEDS: i64 = 10;
+
+/// What a seed id names, read once.
+enum Seed {
+    /// A song, or an album's songs.
+    Songs(Vec<Uuid>),
+    /// An artist, with its most played songs (at least [`ARTIST_SEEDS`]).
+    Artist { id: Uuid, top: Vec<Uuid> },
+}
+
+impl Seed {
+    async fn resolve(src: Sources<'_>, id: Uuid, top: i64) -> Result<Self, DiscoveryError> {
+        let tracks = songs::song_or_album(src.db, id).await?;
+        if !tracks.is_empty() {
+            return Ok(Seed::Songs(tracks));
+        }
+        if artists::exists(src.db, id).await? {
+            let top = top_of(src, id, top.max(ARTIST_SEEDS)).await?;
+            Ok(Seed::Artist { id, top })
+        } else {
+            Err(DiscoveryError::UnknownSeed)
+        }
+    }
+
+    fn seeds(&self) -> &[Uuid] {
+        match self {
+            Seed::Songs(songs) => songs,
+            Seed::Artist { top, .. } => &top[..top.len().min(ARTIST_SEEDS as usize)],
+        }
+    }
+}
+
 /// The seeds an id stands for: a song itself, an album's songs, or an
 /// artist's ten most played.
 pub async fn seeds(src: Sources<'_>, id: Uuid) -> Result<Vec<Uuid>, DiscoveryError> {
-    let tracks = songs::song_or_album(src.db, id).await?;
-    if !tracks.is_empty() {
-        return Ok(tracks);
-    }
-    if artists::exists(src.db, id).await? {
-        top_of(src, id, 10).await
-    } else {
-        Err(DiscoveryError::UnknownSeed)
-    }
+    Ok(Seed::resolve(src, id, ARTIST_SEEDS).await?.seeds().to_vec())
 }
 
 /// How many genre neighbours an artist radio reaches, and how many songs
@@ -88,28 +113,32 @@ const PER_NEIGHBOUR: i64 = 5;
 /// Up to `count` songs to play after `id` (a song, an album or an artist):
 /// those listened to with its seeds, then along its artist (the artist's own
 /// songs, then its genre neighbours'). Never the song asked about, never one
-/// twice.
+/// twice. An artist's top songs are read once, for seeds and filling alike.
 pub async fn radio(src: Sources<'_>, id: Uuid, count: i64) -> Result<Vec<Uuid>, DiscoveryError> {
-    let seeds = seeds(src, id).await?;
-    let mut ids = similar_to(src, &seeds, count).await?;
-    if (ids.len() as i64) < count {
-        let artist = if artists::exists(src.db, id).await? {
-            Some(id)
-        } else if let Some(first) = seeds.first() {
-            songs::artist_of(src.db, *first).await?
-        } else {
-            None
-        };
-        if let Some(artist) = artist {
-            take(&mut ids, top_of(src, artist, count).await?, id, count);
-            for other in artists::sharing_genres(src.db, artist, NEIGHBOURS).await? {
-                if ids.len() as i64 >= count {
-                    break;
-                }
-                let theirs = songs::of_artist(src.db, other, PER_NEIGHBOUR).await?;
-                take(&mut ids, theirs, id, count);
-            }
+    let seed = Seed::resolve(src, id, count).await?;
+    let mut ids = similar_to(src, seed.seeds(), count).await?;
+    if (ids.len() as i64) >= count {
+        return Ok(ids);
+    }
+    let (artist, top) = match seed {
+        Seed::Artist { id, top } => (id, top),
+        Seed::Songs(tracks) => {
+            let Some(first) = tracks.first() else {
+                return Ok(ids);
+            };
+            let Some(artist) = songs::artist_of(src.db, *first).await? else {
+                return Ok(ids);
+            };
+            (artist, top_of(src, artist, count).await?)
         }
+    };
+    take(&mut ids, top, id, count);
+    for other in artists::sharing_genres(src.db, artist, NEIGHBOURS).await? {
+        if ids.len() as i64 >= count {
+            break;
+        }
+        let theirs = songs::of_artist(src.db, other, PER_NEIGHBOUR).await?;
+        take(&mut ids, theirs, id, count);
     }
     Ok(ids)
 }
