@@ -7,7 +7,7 @@ import { ErrorNote, Loading } from "../components/Status";
 import { AlbumGrid } from "../components/music/AlbumGrid";
 import { DecadeLinks, GenreLinks, useBrowse } from "../components/music/browse";
 import { PlayAll } from "../components/music/PlayAll";
-import { CATALOG_STALE_MS, fetchAll, toQueueTrack, useArtistNames } from "../components/music/queries";
+import { CATALOG_STALE_MS, fetchAll, keys, toQueueTrack, useArtistNames } from "../components/music/queries";
 import { TrackList } from "../components/music/TrackList";
 import type { Schema } from "../api/types";
 import NotFound from "./NotFound";
@@ -51,7 +51,7 @@ const PAGES = 2;
 function Albums({ filter, label }: { filter: { genre?: string; decade?: number }; label: string }) {
   const { t } = useTranslation();
   const albums = useQuery({
-    queryKey: ["albums", filter],
+    queryKey: keys.albumsBy(filter),
     queryFn: ({ signal }) => fetchAll<Schema<"Page_Album">>("/v1/albums", filter, signal, PAGES),
     staleTime: CATALOG_STALE_MS,
   });
@@ -64,7 +64,7 @@ function Albums({ filter, label }: { filter: { genre?: string; decade?: number }
 function GenrePage({ genre }: { genre: string }) {
   const { t } = useTranslation();
   const tracks = useQuery({
-    queryKey: ["tracks", { genre }],
+    queryKey: keys.tracksOf({ genre }),
     queryFn: ({ signal }) => fetchAll<Schema<"Page_Track">>("/v1/tracks", { genre }, signal, PAGES),
     staleTime: CATALOG_STALE_MS,
   });

@@ -3,13 +3,13 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { useTranslation } from "react-i18next";
 import { api } from "../../api/client";
-import { CATALOG_STALE_MS } from "./queries";
+import { CATALOG_STALE_MS, keys } from "./queries";
 import type { Browse } from "./types";
 import "./browse.css";
 
 export function useBrowse() {
   return useQuery({
-    queryKey: ["browse"],
+    queryKey: keys.browse,
     queryFn: ({ signal }) => api<Browse>("/v1/browse", { signal }),
     staleTime: CATALOG_STALE_MS,
   });
