@@ -17,6 +17,11 @@
 //!   a query that is exactly a name ("santana") puts that name first.
 //! - **`all_text.plain`**: folded but not transliterated, for "did you mean"
 //!   suggestions written the way the catalogue writes them.
+//! - **`all_text.reversed`**: the same words spelled backwards. The engine's
+//!   spelling candidates (Lucene's `DirectSpellChecker`) keep the first
+//!   letter fixed whenever they allow two edits, so "kirvanna" (a wrong first
+//!   letter and one more slip) never reached "nirvana"; read backwards, the
+//!   first letter is the last one and the candidate is found.
 
 use serde_json::{json, Value};
 
@@ -131,7 +136,11 @@ pub fn settings() -> Value {
                 "type": "custom", "char_filter": ["translit"], "tokenizer": "standard",
                 "filter": ["lowercase", "asciifolding", "joined_query"]
             },
-            "plain": {"type": "custom", "tokenizer": "standard", "filter": folding}
+            "plain": {"type": "custom", "tokenizer": "standard", "filter": folding},
+            "plain_reversed": {
+                "type": "custom", "tokenizer": "standard",
+                "filter": ["lowercase", "asciifolding", "reverse"]
+            }
         }
     })
 }
@@ -158,7 +167,10 @@ pub fn all_text() -> Value {
     json!({
         "type": "text",
         "analyzer": "folded",
-        "fields": {"plain": {"type": "text", "analyzer": "plain"}}
+        "fields": {
+            "plain": {"type": "text", "analyzer": "plain"},
+            "reversed": {"type": "text", "analyzer": "plain_reversed"}
+        }
     })
 }
 

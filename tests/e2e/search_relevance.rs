@@ -501,6 +501,23 @@ async fn relevance_by_class_over_chinook_and_a_cyrillic_catalogue() {
         titles(&cyrillic).iter().any(|t| t == "Земфира"),
         "{cyrillic}"
     );
+    // What the results below would find, the suggestions find too: joined
+    // up, with a typo, in Cyrillic, or spread over artist and title.
+    for (typed, expected) in [
+        ("acdc", "AC/DC"),
+        ("iron maden", "Iron Maiden"),
+        ("металлика", "Metallica"),
+        ("zeppelin stairway", "Stairway To Heaven"),
+    ] {
+        let found = api
+            .get(&format!("/v1/search/suggest?{}", q(typed)))
+            .await
+            .expect(200);
+        assert!(
+            titles(&found).iter().any(|t| t == expected),
+            "suggestions for {typed:?} lack {expected:?}: {found}"
+        );
+    }
     let genre = api
         .get(&format!(
             "/v1/search?{}&type=track&genre=METAL",
@@ -521,6 +538,12 @@ async fn relevance_by_class_over_chinook_and_a_cyrillic_catalogue() {
         .expect(200);
     assert_eq!(nothing["total"], 0, "{nothing}");
     assert_eq!(nothing["did_you_mean"], "nirvana", "{nothing}");
+    // A wrong first letter and one more slip: the backwards generator's case.
+    let further = api
+        .get(&format!("/v1/search?{}", q("kirvanna")))
+        .await
+        .expect(200);
+    assert_eq!(further["did_you_mean"], "nirvana", "{further}");
     let plenty = api
         .get(&format!("/v1/search?{}", q("metallica")))
         .await

@@ -41,7 +41,9 @@ mod kinds;
 mod query;
 pub use index::Index;
 pub use kinds::{ids_by_kind, kinds_body, KindPage};
-pub use query::{did_you_mean_body, kind_boost, search_body, suggest_body, visibility, Typos};
+pub use query::{
+    did_you_mean_body, kind_boost, search_body, suggest_body, visibility, Suggest, Typos,
+};
 
 use crate::auth::MaybeUser;
 use crate::catalog::YEARS;
@@ -248,9 +250,12 @@ async fn did_you_mean(
 ) -> ApiResult<Option<String>> {
     let body = did_you_mean_body(q);
     let answer = run(index, kind, body).await?;
-    Ok(answer["suggest"]["did_you_mean"][0]["options"][0]["text"]
-        .as_str()
-        .filter(|text| !text.eq_ignore_ascii_case(q))
+    let options = answer["suggest"]["did_you_mean"][0]["options"].as_array();
+    Ok(options
+        .into_iter()
+        .flatten()
+        .filter_map(|option| option["text"].as_str())
+        .find(|text| !text.eq_ignore_ascii_case(q))
         .map(String::from))
 }
 
@@ -271,7 +276,8 @@ pub struct SuggestPage {
     pub items: Vec<Hit>,
 }
 
-/// Autocomplete: what starts with what was typed, across every kind.
+/// Autocomplete across every kind: what starts with the words typed, or,
+/// when nothing does, what they name joined up or with a typo or two.
 #[utoipa::path(get, path = "/v1/search/suggest", tag = "search", params(SuggestQuery),
     responses((status = 200, body = SuggestPage), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn suggest(
@@ -284,8 +290,18 @@ pub async fn suggest(
     if !(1..=20).contains(&limit) {
         return Err(ApiError::invalid_field("limit", "must be between 1 and 20"));
     }
-    let body = suggest_body(q, viewer.map(|v| v.id), limit);
-    let answer = run(&index, None, body).await?;
+    let mut answer = Value::Null;
+    for step in Suggest::LADDER {
+        answer = run(
+            &index,
+            None,
+            suggest_body(q, viewer.map(|v| v.id), limit, step),
+        )
+        .await?;
+        if total_of(&answer) > 0 {
+            break;
+        }
+    }
     Ok(Json(SuggestPage {
         items: hits(&index.names, &answer),
     }))

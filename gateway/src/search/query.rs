@@ -103,24 +103,62 @@ fn text_query(q: &str, typos: Typos, filters: Vec<Value>) -> Value {
     }})
 }
 
-/// A phrase built from the catalogue's own words (up to two corrected).
+/// A phrase built from the catalogue's own words (up to two corrected). The
+/// second generator reads the words backwards, so that a wrong first letter
+/// plus one more slip is still corrected (see `encore_search::analysis`).
 pub fn did_you_mean_body(q: &str) -> Value {
+    let generator = |field: &str| json!({"field": field, "suggest_mode": "always", "prefix_length": 0, "min_word_length": 3});
+    let mut backwards = generator("all_text.reversed");
+    backwards["pre_filter"] = json!("plain_reversed");
+    backwards["post_filter"] = json!("plain_reversed");
     json!({
         "size": 0,
         "suggest": {"did_you_mean": {"text": q, "phrase": {
-            "field": "all_text.plain", "size": 1, "max_errors": 2, "confidence": 0.0,
-            "direct_generator": [{"field": "all_text.plain", "suggest_mode": "always", "prefix_length": 0, "min_word_length": 3}]
+            "field": "all_text.plain", "size": DID_YOU_MEAN_OPTIONS, "max_errors": 2, "confidence": 0.0,
+            "direct_generator": [generator("all_text.plain"), backwards]
         }}}
     })
 }
 
-/// The autocomplete request.
-pub fn suggest_body(q: &str, viewer: Option<Uuid>, limit: usize) -> Value {
+/// Phrases asked for: the likeliest is sometimes what was typed itself,
+/// which is no correction, so the next one is offered instead.
+const DID_YOU_MEAN_OPTIONS: usize = 3;
+
+/// How far autocomplete stretches what was typed, tried in turn like
+/// [`Typos::LADDER`]: most keystrokes find their prefix, and only those
+/// that find nothing pay for the costlier step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suggest {
+    /// Each word the start of a word of the title, the name or the artist:
+    /// "zeppelin stairway" finds Stairway To Heaven by Led Zeppelin.
+    Prefix,
+    /// Words joined ("acdc") or with typos ("iron maden", "металлика").
+    Stretched,
+}
+
+impl Suggest {
+    pub const LADDER: [Suggest; 2] = [Suggest::Prefix, Suggest::Stretched];
+}
+
+/// The autocomplete request for one step of [`Suggest::LADDER`].
+pub fn suggest_body(q: &str, viewer: Option<Uuid>, limit: usize, step: Suggest) -> Value {
+    let matching = match step {
+        Suggest::Prefix => json!([
+            {"multi_match": {"query": q, "type": "cross_fields", "operator": "and",
+                             "fields": ["title.prefix^2", "name.prefix^2", "artist_name.prefix"]}}
+        ]),
+        Suggest::Stretched => json!([
+            {"multi_match": {"query": q, "fields": ["title.joined^3", "name.joined^3", "artist_name.joined^2"],
+                             "minimum_should_match": "100%"}},
+            {"match": {"all_text": {"query": q, "fuzziness": Typos::Two.fuzziness(), "prefix_length": 1,
+                                    "operator": "and"}}}
+        ]),
+    };
     json!({
         "size": limit,
         "query": {"bool": {
-            "must": [{"multi_match": {"query": q, "fields": ["title.prefix^2", "name.prefix^2", "artist_name.prefix"],
-                                      "operator": "and"}}],
+            "should": matching,
+            "minimum_should_match": 1,
             "filter": [visibility(viewer)],
             "must_not": [{"term": {"deleted": true}}]
         }},
@@ -197,5 +235,31 @@ mod tests {
                 (json!(20), json!(10))
             );
         }
+    }
+
+    #[test]
+    fn autocomplete_stretches_only_on_its_second_step() {
+        let prefix = suggest_body("metal", None, 8, Suggest::Prefix);
+        assert!(!prefix.to_string().contains("fuzziness"));
+        let stretched = suggest_body("iron maden", None, 8, Suggest::Stretched);
+        assert_eq!(
+            stretched.pointer("/query/bool/should/1/match/all_text/fuzziness"),
+            Some(&json!("AUTO:4,6"))
+        );
+        for body in [prefix, stretched] {
+            assert_eq!(
+                body["query"]["bool"]["must_not"][0]["term"]["deleted"],
+                true
+            );
+            assert_eq!(body["size"], 8);
+        }
+    }
+
+    #[test]
+    fn did_you_mean_also_reads_words_backwards() {
+        let body = did_you_mean_body("kirvanna");
+        let generators = &body["suggest"]["did_you_mean"]["phrase"]["direct_generator"];
+        assert_eq!(generators[1]["field"], "all_text.reversed");
+        assert_eq!(generators[1]["pre_filter"], generators[1]["post_filter"]);
     }
 }

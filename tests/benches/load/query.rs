@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use encore_gateway::search::{
-    did_you_mean_body, kind_boost, search_body, suggest_body, visibility, Typos,
+    did_you_mean_body, kind_boost, search_body, suggest_body, visibility, Suggest, Typos,
 };
 use encore_indexer::client::SearchClient;
 use encore_indexer::indices::{self, Names, ALL};
@@ -251,7 +251,7 @@ pub(crate) async fn measure() -> Vec<Row> {
                     if what == "search" {
                         engine_search(http, url, boost, q).await;
                     } else {
-                        let mut body = suggest_body(&q, None, 8);
+                        let mut body = suggest_body(&q, None, 8, Suggest::Prefix);
                         body["indices_boost"] = boost;
                         answered(http.post(&url).json(&body)).await;
                     }
