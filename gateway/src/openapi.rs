@@ -22,7 +22,7 @@ use crate::{
         catalog::artists::update, catalog::artists::delete,
         catalog::albums::list, catalog::albums::get, catalog::albums::create,
         catalog::albums::update, catalog::albums::delete,
-        catalog::covers::put_cover, catalog::covers::get_cover,
+        catalog::covers::put_cover, catalog::covers::get_cover, catalog::covers::put_image, catalog::covers::get_image,
         catalog::lyrics::get_lyrics, catalog::lyrics::put_lyrics, catalog::lyrics::delete_lyrics,
         catalog::browse::browse,
         catalog::tracks::list, catalog::tracks::get, catalog::tracks::create,

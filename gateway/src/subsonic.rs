@@ -103,9 +103,13 @@ impl Host for GatewayHost {
         })
     }
 
-    fn cover(&self, album: Uuid, size: Option<u32>) -> BoxFuture<'_, Result<Response, HostError>> {
+    fn artwork(
+        &self,
+        key: String,
+        size: Option<u32>,
+    ) -> BoxFuture<'_, Result<Response, HostError>> {
         Box::pin(async move {
-            crate::catalog::covers::cover(&self.db, &self.storage, album, size)
+            crate::catalog::covers::artwork(&self.storage, key, size)
                 .await
                 .map_err(host_error)
         })

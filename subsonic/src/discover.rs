@@ -160,12 +160,37 @@ pub(super) async fn artist_info(ctx: &Ctx, id3: bool) -> Outcome {
         };
         ("artistInfo", rows.iter().map(folder).collect())
     };
+    // An uploaded picture is the gateway's own, at every size; an imported
+    // one is somebody else's URL, given as it is.
+    let image = |size: u32| match info.image_url.as_deref() {
+        Some(own) if own.starts_with('/') => absolute(ctx, &format!("{own}?size={size}")),
+        _ => None,
+    };
+    let external = info.image_url.clone().filter(|url| !url.starts_with('/'));
+    let large = image(1200).or(external);
     Ok(Reply::Payload(
         Element::new(name)
             .opt("musicBrainzId", musicbrainz_id(info.external_id))
-            .opt("largeImageUrl", info.image_url)
+            .opt("smallImageUrl", image(64))
+            .opt("mediumImageUrl", image(300))
+            .opt("largeImageUrl", large)
             .list("similarArtist", similar),
     ))
+}
+
+/// `path` on this gateway as the app reached it, absolute: clients fetch
+/// image URLs themselves.
+fn absolute(ctx: &Ctx, path: &str) -> Option<String> {
+    let host = ctx
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())?;
+    let scheme = ctx
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    Some(format!("{scheme}://{host}{path}"))
 }
 
 /// `getAlbumInfo2` and `getAlbumInfo` (an album is its own folder, so the
@@ -175,19 +200,8 @@ pub(super) async fn album_info(ctx: &Ctx) -> Outcome {
     let info = albums::info(&ctx.state.db, id)
         .await?
         .ok_or_else(|| Failure::not_found("album"))?;
-    // Absolute, as clients fetch it themselves: the gateway's own public cover.
-    let host = ctx
-        .headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok());
-    let scheme = ctx
-        .headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("http");
     let image = |size: u32| {
-        host.filter(|_| info.has_cover)
-            .map(|host| format!("{scheme}://{host}/v1/albums/{id}/cover?size={size}"))
+        absolute(ctx, &format!("/v1/albums/{id}/cover?size={size}")).filter(|_| info.has_cover)
     };
     Ok(Reply::Payload(
         Element::new("albumInfo")

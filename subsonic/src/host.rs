@@ -58,8 +58,10 @@ pub trait Host: Send + Sync + 'static {
         wanted: Wanted,
     ) -> BoxFuture<'a, Result<Response, HostError>>;
 
-    /// An album's cover, scaled to fit `size` pixels a side when given.
-    fn cover(&self, album: Uuid, size: Option<u32>) -> BoxFuture<'_, Result<Response, HostError>>;
+    /// The artwork stored under `key` (an album's cover or an artist's
+    /// picture), scaled to fit `size` pixels a side when given.
+    fn artwork(&self, key: String, size: Option<u32>)
+        -> BoxFuture<'_, Result<Response, HostError>>;
 
     /// A user's avatar, as the server's own API serves it.
     fn avatar(&self, user: Uuid) -> BoxFuture<'_, Result<Response, HostError>>;

@@ -2,9 +2,9 @@
 //! native stream's code. Streaming is not listening: only scrobbles and
 //! playback reports count as plays.
 //!
-//! `getCoverArt` serves album covers (the host's): the id is an
-//! album's (what `coverArt` names), a song's (its album's cover) or an
-//! artist's (the cover of its newest album that has one). Where there is no
+//! `getCoverArt` serves artwork (the host's): the id is an album's (what
+//! `coverArt` names), a song's (its album's cover) or an artist's (its
+//! picture, else the cover of its newest album that has one). Where there is no
 //! cover it sends a placeholder picture, as Navidrome does: apps show the
 //! image they get, and an error leaves a broken tile.
 //!
@@ -78,9 +78,9 @@ pub(super) async fn cover_art(ctx: &Ctx) -> Outcome {
         .params
         .int("size")?
         .map(|s| u32::try_from(s.clamp(16, 4096)).unwrap_or(4096));
-    let album = encore_core::catalog::albums::cover_for(&ctx.state.db, id).await?;
-    let cover = match album {
-        Some(album) => ctx.state.host.cover(album, size).await,
+    let key = encore_core::catalog::albums::artwork_key(&ctx.state.db, id).await?;
+    let cover = match key {
+        Some(key) => ctx.state.host.artwork(key, size).await,
         None => Err(HostError::NotFound("cover art".into())),
     };
     match cover {

@@ -182,6 +182,7 @@ impl ArtistElement for Artist {
             .attr("id", self.id)
             .attr("name", &self.name)
             .attr("albumCount", self.album_count)
+            .opt("coverArt", self.has_image.then_some(self.id))
             .opt("starred", self.starred.map(rfc3339))
             .opt("userRating", self.rating.map(i64::from))
     }
@@ -226,6 +227,7 @@ mod tests {
             id: Uuid::nil(),
             name: name.into(),
             album_count: 1,
+            has_image: false,
             starred: None,
             rating: None,
         }

@@ -1,5 +1,5 @@
-//! Album covers: uploaded by the album's artist accounts or an admin,
-//! scaled on request, and served to Subsonic apps by `getCoverArt`.
+//! Album covers and artist pictures: uploaded by the artist's accounts or
+//! an admin, scaled on request, and served to Subsonic apps by `getCoverArt`.
 
 use std::path::Path;
 use std::process::Command;
@@ -152,6 +152,120 @@ async fn covers_upload_scale_and_reach_subsonic_apps() {
     }
     assert_eq!(app.error("getCoverArt", &[("id", "not-an-id")]).await, 70);
     let _ = std::fs::remove_dir_all(&dir);
+    gateway.stop().await;
+    run.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artist_pictures_upload_scale_and_reach_subsonic_apps() {
+    let run = TestRun::new("artist-images");
+    // getArtistInfo2 reads similar artists from the warehouse the etl makes.
+    let etl = run.start_etl(run.etl_config()).await;
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let admin = run.account_with_role(&api, "image-admin", "admin").await;
+    let (artist, album, _) = admin
+        .artist_album_track("Sculptors", "Marble", "Chisel")
+        .await;
+    let artist_id = artist["id"].as_str().expect("id").to_string();
+    let album_id = album["id"].as_str().expect("id").to_string();
+    let dir = std::env::temp_dir().join(format!("encore-artist-images-{}", run.id));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let put = |who: &Api, path: String, body: Vec<u8>| {
+        let request = who
+            .request(reqwest::Method::PUT, &path)
+            .header("content-type", "image/png")
+            .body(body);
+        let who = who.clone();
+        async move { who.send(request).await }
+    };
+    let image_path = format!("/v1/artists/{artist_id}/image");
+
+    assert_eq!(
+        api.get(&image_path).await.status,
+        404,
+        "no picture before one is uploaded"
+    );
+    let listener = register(&api, "onlooker").await;
+    let picture = png(&dir, 400, 400);
+    assert_eq!(
+        put(&listener.api, image_path.clone(), picture.clone())
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        put(&admin.api, image_path.clone(), b"GIF87".to_vec())
+            .await
+            .status,
+        415
+    );
+    let updated = put(&admin.api, image_path.clone(), picture.clone())
+        .await
+        .expect(200);
+    assert_eq!(updated["image_url"], image_path.as_str());
+    assert_eq!(updated["version"], 2, "a published change");
+    let original = reqwest::get(gateway.url(&image_path))
+        .await
+        .expect("an answer");
+    assert_eq!(original.headers()["content-type"], "image/png");
+    assert_eq!(original.bytes().await.expect("bytes"), picture);
+    let scaled = reqwest::get(gateway.url(&format!("{image_path}?size=50")))
+        .await
+        .expect("an answer");
+    let bytes = scaled.bytes().await.expect("bytes");
+    assert_eq!(dimensions(&dir, &bytes), ("mjpeg".into(), "50x50".into()));
+
+    // The album's own cover stays the album's; the artist's id is its picture.
+    put(
+        &admin.api,
+        format!("/v1/albums/{album_id}/cover"),
+        png(&dir, 200, 100),
+    )
+    .await
+    .expect(200);
+    let key = listener
+        .api
+        .post("/v1/me/api-keys", json!({"name": "art"}))
+        .await
+        .expect(201)["secret"]
+        .as_str()
+        .expect("a key")
+        .to_string();
+    let app = Subsonic::new(&gateway.url(""), Auth::ApiKey(key), false);
+    let got = app.ok("getArtist", &[("id", &artist_id)]).await;
+    assert_eq!(got["artist"]["coverArt"], artist_id.as_str());
+    let art = app.raw("getCoverArt", "json", &[("id", &artist_id)]).await;
+    assert_eq!(
+        art.bytes, picture,
+        "the artist's picture, not its album's cover"
+    );
+    let art = app
+        .raw("getCoverArt", "json", &[("id", &album_id), ("size", "64")])
+        .await;
+    assert_eq!(dimensions(&dir, &art.bytes).1, "64x32", "the album's cover");
+    let info = app.ok("getArtistInfo2", &[("id", &artist_id)]).await;
+    let large = info["artistInfo2"]["largeImageUrl"]
+        .as_str()
+        .expect("a picture URL");
+    assert!(
+        large.ends_with(&format!("{image_path}?size=1200")),
+        "{large}"
+    );
+    assert_eq!(reqwest::get(large).await.expect("an answer").status(), 200);
+
+    // Naming another URL for the picture forgets the uploaded one.
+    admin
+        .api
+        .patch(
+            &format!("/v1/artists/{artist_id}"),
+            json!({"image_url": "https://img.example/s.jpg"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(api.get(&image_path).await.status, 404);
+    let _ = std::fs::remove_dir_all(&dir);
+    etl.stop().await;
     gateway.stop().await;
     run.cleanup().await;
 }

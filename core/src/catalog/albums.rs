@@ -213,14 +213,16 @@ pub async fn starred(db: &PgPool, user: Uuid) -> Result<Vec<Uuid>, DbError> {
     list(db, user, &Listing::Starred, i64::MAX, 0).await
 }
 
-/// The album whose cover stands for `id`: the album itself, a song's album,
-/// or an artist's newest album; only albums that have a cover.
-pub async fn cover_for(db: &PgPool, id: Uuid) -> Result<Option<Uuid>, DbError> {
+/// The storage key of the artwork `id` stands for: an album's cover, a
+/// song's album's, or an artist's picture, else the cover of the artist's
+/// newest album that has one. `None` when there is none.
+pub async fn artwork_key(db: &PgPool, id: Uuid) -> Result<Option<String>, DbError> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT id AS "id!" FROM albums WHERE id = $1 AND cover_key IS NOT NULL
-           UNION ALL SELECT al.id FROM tracks t JOIN albums al ON al.id = t.album_id
+        r#"SELECT cover_key AS "key!" FROM albums WHERE id = $1 AND cover_key IS NOT NULL
+           UNION ALL SELECT al.cover_key FROM tracks t JOIN albums al ON al.id = t.album_id
                      WHERE t.id = $1 AND al.cover_key IS NOT NULL
-           UNION ALL (SELECT id FROM albums WHERE artist_id = $1 AND cover_key IS NOT NULL
+           UNION ALL SELECT image_key FROM artists WHERE id = $1 AND image_key IS NOT NULL
+           UNION ALL (SELECT cover_key FROM albums WHERE artist_id = $1 AND cover_key IS NOT NULL
                       ORDER BY release_year DESC NULLS LAST, id LIMIT 1)
            LIMIT 1"#,
         id

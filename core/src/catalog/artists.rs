@@ -12,6 +12,8 @@ pub struct Artist {
     pub id: Uuid,
     pub name: String,
     pub album_count: i64,
+    /// A picture was uploaded (`GET /v1/artists/{id}/image` serves it).
+    pub has_image: bool,
     pub starred: Option<OffsetDateTime>,
     pub rating: Option<i16>,
 }
@@ -26,6 +28,7 @@ pub async fn by_ids(db: &PgPool, user: Uuid, ids: &[Uuid]) -> Result<Vec<Artist>
         // Driven by the ids, as `songs::by_ids` is and for the same reason.
         r#"SELECT ar.id, ar.name,
                   (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id) AS "album_count!",
+                  ar.image_key IS NOT NULL AS "has_image!",
                   l.created_at AS "starred?", r.rating AS "rating?"
            FROM unnest($2::uuid[]) AS wanted(id)
            JOIN artists ar ON ar.id = wanted.id
@@ -51,6 +54,7 @@ pub async fn all(db: &PgPool, user: Uuid) -> Result<Vec<Artist>, DbError> {
         Artist,
         r#"SELECT ar.id, ar.name,
                   (SELECT count(*) FROM albums al WHERE al.artist_id = ar.id) AS "album_count!",
+                  ar.image_key IS NOT NULL AS "has_image!",
                   arl.created_at AS "starred?", arr.rating AS "rating?"
            FROM artists ar
            LEFT JOIN artist_likes arl ON arl.artist_id = ar.id AND arl.user_id = $1
@@ -151,6 +155,16 @@ pub struct Info {
     /// The importer's id: a MusicBrainz id when the source had one.
     pub external_id: Option<String>,
     pub image_url: Option<String>,
+}
+
+/// The storage key of the artist's uploaded picture, if it has one.
+pub async fn image_key(db: &PgPool, id: Uuid) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query_scalar!("SELECT image_key FROM artists WHERE id = $1", id)
+            .fetch_optional(db)
+            .await?
+            .flatten(),
+    )
 }
 
 pub async fn info(db: &PgPool, id: Uuid) -> Result<Option<Info>, DbError> {

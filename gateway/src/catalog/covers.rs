@@ -1,12 +1,15 @@
-//! Album covers: `PUT /v1/albums/{id}/cover` (the album's artist accounts
-//! or an admin) and `GET /v1/albums/{id}/cover?size=N` (anyone), which
-//! Subsonic's `getCoverArt` serves too.
+//! Artwork: album covers and artist pictures.
+//!
+//! - `PUT /v1/albums/{id}/cover` and `PUT /v1/artists/{id}/image` (the
+//!   artist's accounts or an admin);
+//! - `GET` on the same paths with `?size=N` (anyone), which Subsonic's
+//!   `getCoverArt` serves too.
 //!
 //! An upload is checked to be a PNG, JPEG, GIF or WebP image by its content,
-//! stored under a content-addressed key, and becomes the album's
-//! `cover_url` (a published change, so the index shows it). A `size` answers
-//! the image scaled to fit that many pixels a side, as JPEG, made once and
-//! kept in storage beside the original.
+//! stored under a content-addressed key, and becomes the album's `cover_url`
+//! or the artist's `image_url` (a published change, so the index shows it).
+//! A `size` answers the image scaled to fit that many pixels a side, as
+//! JPEG, made once and kept in storage beside the original.
 
 use std::io::Cursor;
 
@@ -21,6 +24,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::albums::Album;
+use super::artists::Artist;
 use super::editor;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -29,21 +33,28 @@ use crate::outbox;
 use crate::outbox::Wakeup;
 use crate::state::AppState;
 use crate::storage::Storage;
-use encore_core::catalog::edit::albums;
+use encore_core::catalog::edit::{self, albums, artists};
 
-/// The largest cover accepted.
+/// The largest image accepted.
 pub const MAX_COVER_BYTES: usize = 10 * 1024 * 1024;
-/// The largest side of a cover, and of a scaled copy.
+/// The largest side of an image, and of a scaled copy.
 const MAX_SIDE: u32 = 4096;
 
-/// Upload and serve covers.
+/// Upload and serve artwork.
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/v1/albums/{id}/cover",
-        put(put_cover)
-            .get(get_cover)
-            .layer(DefaultBodyLimit::max(MAX_COVER_BYTES)),
-    )
+    Router::new()
+        .route(
+            "/v1/albums/{id}/cover",
+            put(put_cover)
+                .get(get_cover)
+                .layer(DefaultBodyLimit::max(MAX_COVER_BYTES)),
+        )
+        .route(
+            "/v1/artists/{id}/image",
+            put(put_image)
+                .get(get_image)
+                .layer(DefaultBodyLimit::max(MAX_COVER_BYTES)),
+        )
 }
 
 /// An image's format, by content; `None` for anything else.
@@ -55,6 +66,42 @@ fn image_format(bytes: &[u8]) -> Option<(image::ImageFormat, &'static str)> {
         image::ImageFormat::WebP => Some((image::ImageFormat::WebP, "webp")),
         _ => None,
     }
+}
+
+/// An uploaded image, checked, with the storage key its content names.
+fn checked_upload(
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(String, Bytes)> {
+    let body = body.map_err(|r| {
+        ApiError::new(
+            r.status(),
+            "invalid_body",
+            format!("an image is at most {MAX_COVER_BYTES} bytes"),
+        )
+    })?;
+    let (format, kind) = image_format(&body).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the image must be a PNG, JPEG, GIF or WebP",
+        )
+    })?;
+    let (width, height) = image::ImageReader::with_format(Cursor::new(&body[..]), format)
+        .into_dimensions()
+        .map_err(|_| ApiError::invalid_field("body", "the image does not decode"))?;
+    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+        return Err(ApiError::invalid_field(
+            "body",
+            format!("the image must be 1 to {MAX_SIDE} pixels a side"),
+        ));
+    }
+    // One content-addressed namespace for both kinds: the same picture
+    // uploaded as a cover and as an artist's image is stored once.
+    let key = format!(
+        "covers/{}.{kind}",
+        hex::encode(&Sha256::digest(&body)[..16])
+    );
+    Ok((key, body))
 }
 
 /// Sets an album's cover from the raw image in the body.
@@ -72,33 +119,7 @@ pub async fn put_cover(
     PathParams(id): PathParams<Uuid>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Album>> {
-    let body = body.map_err(|r| {
-        ApiError::new(
-            r.status(),
-            "invalid_body",
-            format!("a cover is at most {MAX_COVER_BYTES} bytes"),
-        )
-    })?;
-    let (format, kind) = image_format(&body).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "the cover must be a PNG, JPEG, GIF or WebP image",
-        )
-    })?;
-    let (width, height) = image::ImageReader::with_format(Cursor::new(&body[..]), format)
-        .into_dimensions()
-        .map_err(|_| ApiError::invalid_field("body", "the image does not decode"))?;
-    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
-        return Err(ApiError::invalid_field(
-            "body",
-            format!("the image must be 1 to {MAX_SIDE} pixels a side"),
-        ));
-    }
-    let key = format!(
-        "covers/{}.{kind}",
-        hex::encode(&Sha256::digest(&body)[..16])
-    );
+    let (key, body) = checked_upload(body)?;
     let mut tx = db.begin().await?;
     albums::authorize(&mut tx, editor(&user), id).await?;
     storage.put(&key, body).await.map_err(ApiError::internal)?;
@@ -107,12 +128,48 @@ pub async fn put_cover(
     Ok(Json(album.into()))
 }
 
+/// Sets an artist's picture from the raw image in the body.
+#[utoipa::path(put, path = "/v1/artists/{id}/image", tag = "catalog", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body(content = crate::extract::Binary, content_type = "image/jpeg", description = "PNG, JPEG, GIF or WebP bytes, up to 10 MiB and 4096 pixels a side"),
+    responses((status = 200, body = Artist), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 415, body = ErrorBody)))]
+pub async fn put_image(
+    State(db): State<PgPool>,
+    State(storage): State<Storage>,
+    State(outbox): State<Wakeup>,
+    user: AuthUser,
+    PathParams(id): PathParams<Uuid>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Artist>> {
+    let (key, body) = checked_upload(body)?;
+    let mut tx = db.begin().await?;
+    edit::authorize_artist(&mut tx, editor(&user), id).await?;
+    storage.put(&key, body).await.map_err(ApiError::internal)?;
+    let artist = artists::set_image(&mut tx, id, &key).await?;
+    outbox::commit(&outbox, tx).await?;
+    Ok(Json(artist.into()))
+}
+
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CoverQuery {
     /// Scale to fit this many pixels a side (16 to 4096), as JPEG; the
     /// original when absent or larger than it.
     pub size: Option<u32>,
+}
+
+impl CoverQuery {
+    fn checked(self) -> ApiResult<Option<u32>> {
+        if self.size.is_some_and(|s| !(16..=MAX_SIDE).contains(&s)) {
+            return Err(ApiError::invalid_field(
+                "size",
+                format!("must be 16 to {MAX_SIDE} pixels"),
+            ));
+        }
+        Ok(self.size)
+    }
 }
 
 /// An album's cover, scaled when asked.
@@ -126,25 +183,36 @@ pub async fn get_cover(
     PathParams(id): PathParams<Uuid>,
     QueryParams(query): QueryParams<CoverQuery>,
 ) -> ApiResult<Response> {
-    if query.size.is_some_and(|s| !(16..=MAX_SIDE).contains(&s)) {
-        return Err(ApiError::invalid_field(
-            "size",
-            format!("must be 16 to {MAX_SIDE} pixels"),
-        ));
-    }
-    cover(&db, &storage, id, query.size).await
+    let size = query.checked()?;
+    let key = encore_core::catalog::albums::cover_key(&db, id).await?;
+    artwork(
+        &storage,
+        key.ok_or_else(|| ApiError::not_found("cover"))?,
+        size,
+    )
+    .await
 }
 
-/// The cover of an album as an answer: `NotFound` when it has none.
-pub async fn cover(
-    db: &PgPool,
-    storage: &Storage,
-    album: Uuid,
-    size: Option<u32>,
+/// An artist's picture, scaled when asked.
+#[utoipa::path(get, path = "/v1/artists/{id}/image", tag = "catalog",
+    params(("id" = Uuid, Path), CoverQuery),
+    responses((status = 200, description = "The image", content_type = "image/*"),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_image(
+    State(db): State<PgPool>,
+    State(storage): State<Storage>,
+    PathParams(id): PathParams<Uuid>,
+    QueryParams(query): QueryParams<CoverQuery>,
 ) -> ApiResult<Response> {
-    let Some(key) = encore_core::catalog::albums::cover_key(db, album).await? else {
-        return Err(ApiError::not_found("cover"));
-    };
+    let size = query.checked()?;
+    let key = encore_core::catalog::artists::image_key(&db, id).await?;
+    let key = key.ok_or_else(|| ApiError::not_found("artist image"))?;
+    artwork(&storage, key, size).await
+}
+
+/// The image stored under `key` as an answer, scaled to fit `size` when
+/// asked; `NotFound` when storage has lost it.
+pub async fn artwork(storage: &Storage, key: String, size: Option<u32>) -> ApiResult<Response> {
     let original = || async {
         storage
             .get(&key)

@@ -130,6 +130,7 @@ pub async fn update(
          genres = COALESCE($3, genres), \
          country = CASE WHEN $4::text IS NULL THEN country ELSE NULLIF($4, '') END, \
          image_url = CASE WHEN $5::text IS NULL THEN image_url ELSE NULLIF($5, '') END, \
+         image_key = CASE WHEN $5::text IS NULL THEN image_key ELSE NULL END, \
          version = version + 1, updated_at = now() WHERE id = $1 \
          RETURNING id, name, genres, country, image_url, version",
         id,
@@ -138,6 +139,23 @@ pub async fn update(
         changes.country.map(str::trim),
         changes.image_url.map(str::trim),
         changes.name.map(crate::keys::key)
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    outbox::upsert(conn, row.body(), row.version).await?;
+    Ok(row)
+}
+
+/// Makes the picture stored under `key` the artist's own: `image_url`
+/// becomes the gateway's address of it, and the change is published.
+pub async fn set_image(conn: &mut PgConnection, id: Uuid, key: &str) -> Result<ArtistRow, DbError> {
+    let row = sqlx::query_as!(
+        ArtistRow,
+        "UPDATE artists SET image_key = $2, image_url = '/v1/artists/' || id || '/image', \
+         version = version + 1, updated_at = now() WHERE id = $1 \
+         RETURNING id, name, genres, country, image_url, version",
+        id,
+        key
     )
     .fetch_one(&mut *conn)
     .await?;
