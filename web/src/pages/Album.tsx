@@ -6,7 +6,8 @@ import { ShareButton } from "../components/library/ShareButton";
 import { LikeButton } from "../components/music/LikeButton";
 import { PlayAll } from "../components/music/PlayAll";
 import { TrackList } from "../components/music/TrackList";
-import { formatDuration, sameOriginImage } from "../components/music/format";
+import { Artwork } from "../components/music/Artwork";
+import { formatDuration } from "../components/music/format";
 import { CATALOG_STALE_MS, fetchAll, keys, toQueueTrack, useAlbum, useArtist } from "../components/music/queries";
 import type { Schema } from "../api/types";
 import type { Track } from "../components/music/types";
@@ -34,15 +35,14 @@ export default function Album() {
   const al = album.data;
   const artistName = artist.data?.name ?? "";
   const queue = (tracks.data ?? []).map((tr) =>
-    toQueueTrack(tr, new Map([[al.artist_id, artistName]]), new Map([[al.id, al.title]])),
+    toQueueTrack(tr, new Map([[al.artist_id, artistName]]), new Map([[al.id, al]])),
   );
   const totalMs = queue.reduce((sum, tr) => sum + (tr.durationMs ?? 0), 0);
-  const cover = sameOriginImage(al.cover_url);
 
   return (
     <article className="entity">
       <header className="entity-head">
-        {cover && <img src={`${cover}?size=320`} alt="" className="entity-art" width={160} height={160} />}
+        <Artwork src={al.cover_url} name={al.title} size={160} className="entity-art" />
         <div>
           <p className="muted kicker">{t("catalog.album.kind")}</p>
           <h1>{al.title}</h1>
@@ -70,7 +70,7 @@ export default function Album() {
         {tracks.error && <ErrorNote error={tracks.error} retry={() => void tracks.refetch()} />}
         {tracks.data?.length === 0 && <p className="muted">{t("catalog.album.empty")}</p>}
         {queue.length > 0 && (
-          <TrackList label={t("catalog.album.tracksOf", { title: al.title })} rows={queue.map((tr) => ({ key: tr.id, track: tr }))} />
+          <TrackList art={false} label={t("catalog.album.tracksOf", { title: al.title })} rows={queue.map((tr) => ({ key: tr.id, track: tr }))} />
         )}
       </section>
     </article>

@@ -7,7 +7,7 @@ import { LikeButton } from "../components/music/LikeButton";
 import { PlayAll } from "../components/music/PlayAll";
 import { RadioButton } from "../components/music/RadioButton";
 import { TrackList } from "../components/music/TrackList";
-import { sameOriginImage } from "../components/music/format";
+import { Artwork } from "../components/music/Artwork";
 import { CATALOG_STALE_MS, fetchAll, keys, toQueueTrack, useArtist } from "../components/music/queries";
 import type { Schema } from "../api/types";
 import "../components/music/pages.css";
@@ -33,14 +33,13 @@ export default function Artist() {
 
   const a = artist.data;
   const names = new Map([[a.id, a.name]]);
-  const titles = new Map((albums.data ?? []).map((al) => [al.id, al.title]));
-  const queue = (tracks.data ?? []).map((tr) => toQueueTrack(tr, names, titles));
-  const image = sameOriginImage(a.image_url);
+  const byId = new Map((albums.data ?? []).map((al) => [al.id, al]));
+  const queue = (tracks.data ?? []).map((tr) => toQueueTrack(tr, names, byId));
 
   return (
     <article className="entity">
       <header className="entity-head">
-        {image && <img src={image} alt="" className="entity-art round" width={160} height={160} />}
+        <Artwork src={a.image_url} name={a.name} size={160} round className="entity-art" />
         <div>
           <p className="muted kicker">{t("catalog.artist.kind")}</p>
           <h1>{a.name}</h1>

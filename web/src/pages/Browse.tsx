@@ -7,7 +7,7 @@ import { ErrorNote, Loading } from "../components/Status";
 import { AlbumGrid } from "../components/music/AlbumGrid";
 import { DecadeLinks, GenreLinks, useBrowse } from "../components/music/browse";
 import { PlayAll } from "../components/music/PlayAll";
-import { CATALOG_STALE_MS, fetchAll, keys, toQueueTrack, useArtistNames } from "../components/music/queries";
+import { CATALOG_STALE_MS, fetchAll, keys, toQueueTrack, useAlbumNames, useArtistNames } from "../components/music/queries";
 import { TrackList } from "../components/music/TrackList";
 import type { Schema } from "../api/types";
 import NotFound from "./NotFound";
@@ -69,7 +69,8 @@ function GenrePage({ genre }: { genre: string }) {
     staleTime: CATALOG_STALE_MS,
   });
   const names = useArtistNames((tracks.data ?? []).map((tr) => tr.artist_id));
-  const queue = (tracks.data ?? []).map((tr) => toQueueTrack(tr, names, new Map()));
+  const albums = useAlbumNames((tracks.data ?? []).map((tr) => tr.album_id));
+  const queue = (tracks.data ?? []).map((tr) => toQueueTrack(tr, names, albums));
   return (
     <article className="browse">
       <p>

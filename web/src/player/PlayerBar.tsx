@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { Icon } from "./icons";
 import { usePlayer } from "./PlayerProvider";
 import { SeekBar, VolumeControl } from "./PlayerSliders";
+import { Artwork } from "../components/music/Artwork";
 import { Modal } from "../components/Modal";
 import { LYRICS_PANEL_ID, LyricsPanel } from "./LyricsPanel";
 import { QUEUE_PANEL_ID, QueuePanel } from "./QueuePanel";
@@ -72,29 +73,32 @@ export function PlayerBar() {
           {t("player.shortcuts.close")}
         </button>
       </Modal>
-      <div className="player-info">
-        {current ? (
-          <>
-            <span className="player-title" data-testid="now-playing">
-              {current.title}
-            </span>
-            {errorText ? (
-              <span className="player-error" role="alert">{errorText}</span>
-            ) : (
-              <span className="player-artist">
-                {current.artistId ? <Link to={`/artists/${current.artistId}`}>{current.artist}</Link> : current.artist}
-                {current.album && current.albumId && (
-                  <>
-                    {" · "}
-                    <Link to={`/albums/${current.albumId}`}>{current.album}</Link>
-                  </>
-                )}
+      <div className="player-now">
+        {current && <Artwork src={current.cover} name={current.album || current.title} size={44} />}
+        <div className="player-info">
+          {current ? (
+            <>
+              <span className="player-title" data-testid="now-playing">
+                {current.title}
               </span>
-            )}
-          </>
-        ) : (
-          <span className="player-muted" data-testid="now-playing">{t("player.nothing")}</span>
-        )}
+              {errorText ? (
+                <span className="player-error" role="alert">{errorText}</span>
+              ) : (
+                <span className="player-artist">
+                  {current.artistId ? <Link to={`/artists/${current.artistId}`}>{current.artist}</Link> : current.artist}
+                  {current.album && current.albumId && (
+                    <>
+                      {" · "}
+                      <Link to={`/albums/${current.albumId}`}>{current.album}</Link>
+                    </>
+                  )}
+                </span>
+              )}
+            </>
+          ) : (
+            <span className="player-muted" data-testid="now-playing">{t("player.nothing")}</span>
+          )}
+        </div>
       </div>
       <div className="player-controls">
         <div className="player-transport">

@@ -12,6 +12,8 @@ import type { Entry, QueueTrack } from "./types";
 
 type Saved = Schema<"PlayQueue">;
 type Track = Schema<"Track">;
+type Artist = Schema<"Artist">;
+type Album = Schema<"Album">;
 
 const SAVE_AFTER_MS = 1_500;
 const POSITION_EVERY_MS = 10_000;
@@ -28,17 +30,18 @@ async function resolve(ids: string[]): Promise<(QueueTrack | null)[]> {
   const unique = [...new Set(ids)];
   const tracks = new Map<string, Track>();
   for (const t of await Promise.all(unique.map((id) => ask<Track>(`/v1/tracks/${id}`)))) if (t) tracks.set(t.id, t);
-  const names = async (kind: string, wanted: (string | null | undefined)[], field: "name" | "title") => {
-    const map = new Map<string, string>();
-    const found = await Promise.all([...new Set(wanted.filter((x): x is string => !!x))].map((id) => ask<Record<string, string>>(`/v1/${kind}/${id}`)));
-    for (const row of found) if (row) map.set(row.id, row[field]);
+  const rows = async <T extends { id: string }>(kind: string, wanted: (string | null | undefined)[]) => {
+    const map = new Map<string, T>();
+    const found = await Promise.all([...new Set(wanted.filter((x): x is string => !!x))].map((id) => ask<T>(`/v1/${kind}/${id}`)));
+    for (const row of found) if (row) map.set(row.id, row);
     return map;
   };
   const all = [...tracks.values()];
-  const [artists, albums] = await Promise.all([
-    names("artists", all.map((t) => t.artist_id), "name"),
-    names("albums", all.map((t) => t.album_id), "title"),
+  const [artistRows, albums] = await Promise.all([
+    rows<Artist>("artists", all.map((t) => t.artist_id)),
+    rows<Album>("albums", all.map((t) => t.album_id)),
   ]);
+  const artists = new Map([...artistRows].map(([id, a]) => [id, a.name]));
   return ids.map((id) => {
     const track = tracks.get(id);
     return track ? toQueueTrack(track, artists, albums) : null;

@@ -8,6 +8,8 @@ export interface QueueTrack {
   album?: string;
   albumId?: string;
   durationMs?: number | null;
+  /** The album's cover on this server, when it has one. */
+  cover?: string | null;
 }
 
 /** A queued track with where it was queued from (for the playback events). */

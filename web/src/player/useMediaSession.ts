@@ -18,6 +18,12 @@ function mediaSession(): MediaSession | null {
   return typeof navigator !== "undefined" && "mediaSession" in navigator ? navigator.mediaSession : null;
 }
 
+/** The lock screen's and the OS player's pictures: the cover at the sizes they ask for. */
+export function artworkOf(cover: string | null | undefined): MediaImage[] {
+  if (!cover) return [];
+  return [96, 256, 512].map((size) => ({ src: `${cover}?size=${size}`, sizes: `${size}x${size}`, type: "image/jpeg" }));
+}
+
 export function useMediaSession(track: QueueTrack | null, playing: boolean, time: PlayerTime, actions: MediaActions): void {
   const latest = useRef(actions);
   useEffect(() => {
@@ -57,7 +63,9 @@ export function useMediaSession(track: QueueTrack | null, playing: boolean, time
   useEffect(() => {
     const media = mediaSession();
     if (!media || typeof MediaMetadata === "undefined") return;
-    media.metadata = track ? new MediaMetadata({ title: track.title, artist: track.artist, album: track.album ?? "" }) : null;
+    media.metadata = track
+      ? new MediaMetadata({ title: track.title, artist: track.artist, album: track.album ?? "", artwork: artworkOf(track.cover) })
+      : null;
   }, [track]);
 
   useEffect(() => {

@@ -138,12 +138,13 @@ function SortableRow({
       className={isDragging ? "dragging" : undefined}
       track={track}
       index={index}
+      art
       playing={actions.current?.id === track.id}
       liked={actions.isLiked(track.id)}
       onPlay={() => actions.play(index)}
       onPlayNext={() => actions.playNext(track)}
       onEnqueue={() => actions.enqueue(track)}
-            onRadio={() => actions.radio(track)}
+      onRadio={() => actions.radio(track)}
       onToggleLike={() => actions.toggleLike(track)}
       onAddToPlaylist={() => actions.addToPlaylist(track)}
       leading={

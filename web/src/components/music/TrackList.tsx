@@ -17,12 +17,15 @@ export function TrackList({
   rows,
   label,
   onPlay,
+  art = true,
 }: {
   rows: TrackRowData[];
   /** The list's accessible name. */
   label: string;
   /** Called after a row was played (search reports the click). */
   onPlay?: (index: number) => void;
+  /** Each row's album cover; an album's own page leaves it out. */
+  art?: boolean;
 }) {
   const tracks = rows.map((r) => r.track);
   const actions = useTrackActions(tracks, onPlay);
@@ -35,6 +38,7 @@ export function TrackList({
             track={row.track}
             index={index}
             detail={row.detail}
+            art={art}
             playing={actions.current?.id === row.track.id}
             liked={actions.isLiked(row.track.id)}
             onPlay={() => actions.play(index)}

@@ -7,6 +7,7 @@ import { Link } from "react-router";
 import { useTranslation } from "react-i18next";
 import type { QueueTrack } from "../../player/PlayerProvider";
 import { ActionMenu } from "../ActionMenu";
+import { Artwork } from "./Artwork";
 import { formatDuration } from "./format";
 import "./tracks.css";
 
@@ -16,6 +17,8 @@ export interface TrackRowProps {
   playing: boolean;
   liked: boolean;
   detail?: ReactNode;
+  /** Show the album's cover (or its placeholder) before the title. */
+  art?: boolean;
   onPlay: () => void;
   onPlayNext: () => void;
   onEnqueue: () => void;
@@ -37,6 +40,7 @@ export function TrackRow({
   playing,
   liked,
   detail,
+  art = false,
   onPlay,
   onPlayNext,
   onEnqueue,
@@ -66,21 +70,25 @@ export function TrackRow({
       <button type="button" className="icon-button play" aria-label={t("catalog.track.play", { title })} onClick={onPlay}>
         <span aria-hidden="true">▶</span>
       </button>
-      <div className="track-main">
-        <span className="track-title">
-          {title}
-          {playing && <span className="visually-hidden"> ({t("catalog.track.nowPlaying")})</span>}
-        </span>
-        <span className="track-sub">
-          {track.artistId && track.artist ? <Link to={`/artists/${track.artistId}`}>{track.artist}</Link> : track.artist}
-          {track.album && (
-            <>
-              {track.artist ? " · " : ""}
-              {track.albumId ? <Link to={`/albums/${track.albumId}`}>{track.album}</Link> : track.album}
-            </>
-          )}
-        </span>
-        {detail && <span className="track-detail">{detail}</span>}
+      {/* One grid cell for the cover and the names, so the columns stay the same with or without it. */}
+      <div className="track-body">
+        {art && <Artwork src={track.cover} name={track.album || track.title} size={40} />}
+        <div className="track-main">
+          <span className="track-title">
+            {title}
+            {playing && <span className="visually-hidden"> ({t("catalog.track.nowPlaying")})</span>}
+          </span>
+          <span className="track-sub">
+            {track.artistId && track.artist ? <Link to={`/artists/${track.artistId}`}>{track.artist}</Link> : track.artist}
+            {track.album && (
+              <>
+                {track.artist ? " · " : ""}
+                {track.albumId ? <Link to={`/albums/${track.albumId}`}>{track.album}</Link> : track.album}
+              </>
+            )}
+          </span>
+          {detail && <span className="track-detail">{detail}</span>}
+        </div>
       </div>
       <span className="track-time">{formatDuration(track.durationMs)}</span>
       <button

@@ -5,6 +5,7 @@ import { useQueries, useQuery } from "@tanstack/react-query";
 import { api } from "../../api/client";
 import type { Schema } from "../../api/types";
 import type { QueueTrack } from "../../player/PlayerProvider";
+import { sameOriginImage } from "./format";
 import type { Album, Artist, Paged, Playlist, Track } from "./types";
 
 export const keys = {
@@ -112,8 +113,11 @@ export function useArtistNames(ids: (string | null | undefined)[]): Map<string, 
   return names;
 }
 
-/** Album titles by id, each fetched once and cached. */
-export function useAlbumTitles(ids: (string | null | undefined)[]): Map<string, string> {
+/** What a track row shows of its album. */
+export type AlbumName = Pick<Album, "title" | "cover_url">;
+
+/** Albums by id (their titles and covers), each fetched once and cached. */
+export function useAlbumNames(ids: (string | null | undefined)[]): Map<string, AlbumName> {
   const wanted = unique(ids);
   const results = useQueries({
     queries: wanted.map((id) => ({
@@ -122,21 +126,23 @@ export function useAlbumTitles(ids: (string | null | undefined)[]): Map<string, 
       staleTime: CATALOG_STALE_MS,
     })),
   });
-  const titles = new Map<string, string>();
-  results.forEach((r) => r.data && titles.set(r.data.id, r.data.title));
-  return titles;
+  const albums = new Map<string, AlbumName>();
+  results.forEach((r) => r.data && albums.set(r.data.id, r.data));
+  return albums;
 }
 
 /** A catalog track as the player queues it. */
-export function toQueueTrack(track: Track, artists: Map<string, string>, albums: Map<string, string>): QueueTrack {
+export function toQueueTrack(track: Track, artists: Map<string, string>, albums: Map<string, AlbumName>): QueueTrack {
+  const album = track.album_id ? albums.get(track.album_id) : undefined;
   return {
     id: track.id,
     title: track.title,
     artist: artists.get(track.artist_id) ?? "",
     artistId: track.artist_id,
-    album: track.album_id ? albums.get(track.album_id) : undefined,
+    album: album?.title,
     albumId: track.album_id ?? undefined,
     durationMs: track.duration_ms > 0 ? track.duration_ms : null,
+    cover: sameOriginImage(album?.cover_url),
   };
 }
 
@@ -165,7 +171,7 @@ export function useResolvedTracks(ids: string[]): Resolved {
   results.forEach((r) => r.data && byId.set(r.data.id, r.data));
   const found = [...byId.values()];
   const artists = useArtistNames(found.map((t) => t.artist_id));
-  const albums = useAlbumTitles(found.map((t) => t.album_id));
+  const albums = useAlbumNames(found.map((t) => t.album_id));
   // A deleted track answers 404: it is shown as gone, not as an error.
   const failed = results.find((r) => r.error && !isNotFound(r.error));
   return {

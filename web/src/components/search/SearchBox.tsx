@@ -1,6 +1,7 @@
 // The search field as an ARIA 1.2 combobox: suggestions in a listbox, the
 // arrow keys move the active option (aria-activedescendant, focus stays in
 // the field), Enter opens it, Escape closes the list.
+import { Artwork } from "../music/Artwork";
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { Hit } from "../music/types";
@@ -114,6 +115,7 @@ export function SearchBox({
               onMouseDown={(e) => e.preventDefault()}
               onClick={() => choose(hit)}
             >
+              <Artwork src={hit.cover_url} name={hit.title} size={32} round={hit.type === "artist"} />
               <span className="suggestion-title">{hit.title}</span>
               <span className="suggestion-meta">
                 {t(`search.kind.${hit.type}`)}

@@ -3,6 +3,7 @@
 import { Link } from "react-router";
 import { useTranslation } from "react-i18next";
 import type { ResultType } from "../music/types";
+import { Artwork } from "../music/Artwork";
 import { TrackList } from "../music/TrackList";
 import { reportClick } from "./api";
 import { hitPath, hitToTrack, KINDS, type Ranked } from "./logic";
@@ -36,12 +37,15 @@ export function SearchResults({ groups }: { groups: Record<ResultType, Ranked[]>
             <ul className="result-cards">
               {groups[kind].map((r) => (
                 <li key={r.hit.id}>
-                  <Link to={hitPath(r.hit) ?? "/"} onClick={() => reportClickOf(r)}>
-                    {r.hit.title}
-                  </Link>
-                  {(r.hit.subtitle || r.hit.year) && (
-                    <span className="muted">{[r.hit.subtitle, r.hit.year].filter(Boolean).join(" · ")}</span>
-                  )}
+                  <Artwork src={r.hit.cover_url} name={r.hit.title} size={48} round={kind === "artist"} />
+                  <div>
+                    <Link to={hitPath(r.hit) ?? "/"} onClick={() => reportClickOf(r)}>
+                      {r.hit.title}
+                    </Link>
+                    {(r.hit.subtitle || r.hit.year) && (
+                      <span className="muted">{[r.hit.subtitle, r.hit.year].filter(Boolean).join(" · ")}</span>
+                    )}
+                  </div>
                 </li>
               ))}
             </ul>

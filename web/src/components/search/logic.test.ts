@@ -32,7 +32,7 @@ describe("splitSubtitle", () => {
     expect(splitSubtitle(null)).toEqual({ artist: "" });
   });
   it("makes a queue entry of a track hit", () => {
-    expect(hitToTrack(hit("track", "t1", "Queen — Jazz"))).toEqual({ id: "t1", title: "t1", artist: "Queen", album: "Jazz" });
+    expect(hitToTrack(hit("track", "t1", "Queen — Jazz"))).toEqual({ id: "t1", title: "t1", artist: "Queen", album: "Jazz", cover: null });
   });
 });
 

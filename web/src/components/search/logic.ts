@@ -1,5 +1,6 @@
 // The search page's pure parts: grouping results by kind, reading a track's
 // subtitle, and moving through the suggestions with the keyboard.
+import { sameOriginImage } from "../music/format";
 import type { QueueTrack } from "../../player/PlayerProvider";
 import type { Hit, ResultType, SearchPage } from "../music/types";
 
@@ -32,7 +33,7 @@ export function splitSubtitle(subtitle: string | null | undefined): { artist: st
 
 export function hitToTrack(hit: Hit): QueueTrack {
   const { artist, album } = splitSubtitle(hit.subtitle);
-  return { id: hit.id, title: hit.title, artist, album };
+  return { id: hit.id, title: hit.title, artist, album, cover: sameOriginImage(hit.cover_url) };
 }
 
 /** Where a hit opens; tracks play instead. */
