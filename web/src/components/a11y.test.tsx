@@ -3,7 +3,6 @@
 import { cleanup, render, screen } from "@testing-library/react";
 import axe from "axe-core";
 import type { ComponentType } from "react";
-import { Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import "../i18n";
 import Album from "../pages/Album";
@@ -14,7 +13,7 @@ import Library from "../pages/Library";
 import Playlist from "../pages/Playlist";
 import Search from "../pages/Search";
 import SignUp from "../pages/SignUp";
-import { json, mockFetch, signIn, wrapper } from "./testing";
+import { json, mockFetch, routed, signIn } from "./testing";
 
 const artist = { id: "a1", name: "Nina", genres: ["jazz"], country: "US", image_url: null };
 const album = { id: "al1", artist_id: "a1", title: "Pastel Blues", release_year: 1965, genres: ["jazz"], cover_url: null };
@@ -79,15 +78,14 @@ describe("listener pages have no serious accessibility violations", () => {
 
   for (const [name, url, path, Page, waitFor] of pages) {
     it(name, async () => {
-      const Wrapper = wrapper(undefined, url);
       render(
-        <Wrapper>
+        routed(
           <main>
-            <Routes>
-              <Route path={path} element={<Page />} />
-            </Routes>
-          </main>
-        </Wrapper>,
+            <Page />
+          </main>,
+          path,
+          url,
+        ),
       );
       await screen.findAllByText(waitFor, {}, { timeout: 3000 });
       expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);

@@ -2,7 +2,7 @@
 // query client and a scripted fetch. Only *.test.tsx files import this.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { MemoryRouter } from "react-router";
+import { MemoryRouter, RouterProvider, createMemoryRouter } from "react-router";
 import { vi } from "vitest";
 import { session } from "../api/client";
 
@@ -35,4 +35,17 @@ export function wrapper(client = new QueryClient({ defaultOptions: { queries: { 
       </QueryClientProvider>
     );
   };
+}
+
+/**
+ * `element` at route `path`, opened at `url`, in a data router as the app's
+ * own (`routes.tsx`): pages that read the navigation state need one.
+ */
+export function routed(element: ReactNode, path: string, url: string, client = new QueryClient({ defaultOptions: { queries: { retry: false } } })) {
+  const router = createMemoryRouter([{ path, element }], { initialEntries: [url] });
+  return (
+    <QueryClientProvider client={client}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  );
 }

@@ -3,7 +3,7 @@
 // gateway answer after the last keystroke; the budget is 150 ms. Suggestions
 // and results are asked for together, and the query lives in the URL.
 import { useEffect, useEffectEvent, useMemo, useRef, useState } from "react";
-import { useLocation, useNavigate, useSearchParams } from "react-router";
+import { useLocation, useNavigate, useNavigation, useSearchParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { usePlayer } from "../player/PlayerProvider";
 import { ErrorNote } from "../components/Status";
@@ -44,8 +44,13 @@ export default function Search() {
   // Mirror the query into the URL (replacing: typing is not history)... Only
   // a new settled query writes it, so the URL is read here, not reacted to:
   // the URL changing is handled below.
+  const navigation = useNavigation();
   const writeUrl = useEffectEvent((q: string) => {
     if (q === urlQ) return;
+    // A result or link chosen during the pause is on its way (its page is
+    // still loading): writing now would replace that navigation and bring
+    // the listener back here.
+    if (navigation.state !== "idle") return;
     written.current = q;
     setParams(
       (p) => {
