@@ -62,6 +62,21 @@ fn sox_then_read(args: &[&str], out: &Path) -> Vec<u8> {
     std::fs::read(out).expect("the generated file")
 }
 
+/// [`long_tone`] turned down by `db` decibels: a quieter track, for what
+/// loudness normalisation does with an album of unequal tracks.
+pub fn quieter_tone(dir: &Path, seconds: u32, db: u32) -> Vec<u8> {
+    let out = dir.join(format!("long-{seconds}-minus-{db}.wav"));
+    let path = out.to_str().expect("path").to_string();
+    let (length, gain) = (seconds.to_string(), format!("-{db}"));
+    sox_then_read(
+        &[
+            "-n", "-r", "8000", "-c", "1", "-b", "16", &path, "synth", &length, "sine", "330",
+            "gain", &gain,
+        ],
+        &out,
+    )
+}
+
 /// A long mono WAV (8 kHz, 16-bit) of `seconds`: a transcode of it runs
 /// for seconds, long enough to watch it hold its slot.
 pub fn long_tone(dir: &Path, seconds: u32) -> Vec<u8> {

@@ -13,7 +13,7 @@ use encore_indexer::client::SearchClient;
 use encore_indexer::indices::Names;
 use encore_schemas::EntityType;
 use encore_tests::api::Api;
-use encore_tests::audio::long_tone;
+use encore_tests::audio::{long_tone, quieter_tone};
 use encore_tests::chinook;
 use encore_tests::interop::repo_root;
 use encore_tests::{wait_for_live_count, TestRun};
@@ -89,8 +89,16 @@ async fn the_web_app_in_chromium() {
             .expect(201);
         tracks.push(track["id"].as_str().expect("an id").to_string());
     }
-    for track in &tracks {
-        admin.upload_audio(track, audio.clone()).await;
+    // The last track 20 dB quieter, so the album's loudness differs from
+    // each loud track's own (the loudness test tells album gain from track gain).
+    let quiet = quieter_tone(&dir, 30, 20);
+    for (i, track) in tracks.iter().enumerate() {
+        let file = if i + 1 == tracks.len() {
+            &quiet
+        } else {
+            &audio
+        };
+        admin.upload_audio(track, file.clone()).await;
     }
     let _ = std::fs::remove_dir_all(&dir);
     let search = SearchClient::new(&run.indexer_config().search_url).expect("a client");

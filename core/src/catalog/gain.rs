@@ -26,9 +26,67 @@ pub fn of(lufs: Option<f32>, peak_dbtp: Option<f32>) -> Option<Gain> {
     })
 }
 
+/// One measured track of an album: loudness (LUFS), true peak (dBTP) and
+/// length, which weighs its loudness.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    pub lufs: f32,
+    pub peak_dbtp: Option<f32>,
+    pub duration_ms: i64,
+}
+
+/// The album's gain: its tracks' loudness averaged as energy, weighted by
+/// length (what measuring the album played through gives, but for the
+/// gating of quiet passages), and the highest true peak. Played with album
+/// gain, an album keeps its own dynamics: the quiet interlude stays quieter
+/// than the single. `None` when no track was measured.
+pub fn of_album(tracks: &[Measured]) -> Option<Gain> {
+    let weighed: Vec<&Measured> = tracks.iter().filter(|t| t.duration_ms > 0).collect();
+    let total: f64 = weighed.iter().map(|t| t.duration_ms as f64).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let energy: f64 = weighed
+        .iter()
+        .map(|t| t.duration_ms as f64 * 10f64.powf(f64::from(t.lufs) / 10.0))
+        .sum::<f64>()
+        / total;
+    let lufs = 10.0 * energy.log10();
+    let peak = weighed.iter().filter_map(|t| t.peak_dbtp).reduce(f32::max);
+    // LUFS are tens, nowhere near the edge of f32's range.
+    #[allow(clippy::cast_possible_truncation)]
+    let lufs = lufs as f32;
+    of(Some(lufs), peak)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_album_is_as_loud_as_its_energy_and_peaks_at_its_highest() {
+        let track = |lufs, peak, duration_ms| Measured {
+            lufs,
+            peak_dbtp: peak,
+            duration_ms,
+        };
+        // Alike tracks: the album is as loud as each of them.
+        let same = of_album(&[
+            track(-12.0, Some(-1.0), 1000),
+            track(-12.0, Some(-3.0), 3000),
+        ]);
+        assert_eq!(same.map(|g| (g.gain_db, g.peak)), Some((-6.0, Some(0.891))));
+        // A loud single and a quiet interlude as long: energy, not the mean
+        // of the two numbers (-15), so the loud one dominates.
+        let mixed =
+            of_album(&[track(-10.0, None, 1000), track(-20.0, None, 1000)]).expect("a gain");
+        assert_eq!(mixed.gain_db, -5.4);
+        // Length weighs: a long quiet track pulls the album down.
+        let long = of_album(&[track(-10.0, None, 1000), track(-20.0, None, 9000)]).expect("a gain");
+        assert!(long.gain_db > mixed.gain_db);
+        assert_eq!(of_album(&[]), None);
+        assert_eq!(of_album(&[track(-10.0, None, 0)]), None);
+    }
 
     #[test]
     fn loud_tracks_come_down_and_peaks_are_linear() {

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::ordered;
+use super::{gain, ordered};
 use crate::DbError;
 
 #[derive(Debug, Clone)]
@@ -286,6 +286,27 @@ pub async fn audio(db: &PgPool, id: Uuid) -> Result<Option<StoredAudio>, DbError
             true_peak_dbtp: r.true_peak_dbtp,
         })
     }))
+}
+
+/// The measured tracks of the album `track` is on (itself included); empty
+/// when it is on none, or nothing there was measured.
+pub async fn album_loudness(db: &PgPool, track: Uuid) -> Result<Vec<gain::Measured>, DbError> {
+    let rows = sqlx::query!(
+        r#"SELECT t.loudness_lufs AS "lufs!", t.true_peak_dbtp, t.duration_ms
+           FROM tracks me JOIN tracks t ON t.album_id = me.album_id
+           WHERE me.id = $1 AND t.loudness_lufs IS NOT NULL"#,
+        track
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| gain::Measured {
+            lufs: r.lufs,
+            peak_dbtp: r.true_peak_dbtp,
+            duration_ms: r.duration_ms,
+        })
+        .collect())
 }
 
 /// A song found by its normalised title and artist name ([`crate::keys`]).

@@ -203,6 +203,11 @@ pub struct StreamUrl {
     /// How loud the track is, measured at upload; absent for audio stored
     /// before Encore measured it. What a player normalises volume by.
     pub loudness: Option<Loudness>,
+    /// How loud the track's album is as a whole (its measured tracks'
+    /// energy, weighted by length): what a player playing the album in
+    /// order normalises by, so the album keeps its own dynamics. Absent off
+    /// an album or when nothing on it was measured.
+    pub album_loudness: Option<Loudness>,
 }
 
 /// A track's loudness as players use it (ReplayGain 2.0's terms).
@@ -213,6 +218,15 @@ pub struct Loudness {
     /// The true peak as a fraction of full scale (1.0 = 0 dBTP), so that a
     /// player raising a quiet track can stop short of clipping it.
     pub peak: Option<f64>,
+}
+
+impl From<gain::Gain> for Loudness {
+    fn from(gain: gain::Gain) -> Self {
+        Loudness {
+            gain_db: gain.gain_db,
+            peak: gain.peak,
+        }
+    }
 }
 
 /// A URL that streams the track without an Authorization header, for a
@@ -237,10 +251,8 @@ pub async fn stream_url(
     Ok(Json(StreamUrl {
         url: format!("/v1/tracks/{id}/stream?ticket={ticket}"),
         expires_at: crate::times::rfc3339(expires_at),
-        loudness: gain::of(stored.loudness_lufs, stored.true_peak_dbtp).map(|g| Loudness {
-            gain_db: g.gain_db,
-            peak: g.peak,
-        }),
+        loudness: gain::of(stored.loudness_lufs, stored.true_peak_dbtp).map(Loudness::from),
+        album_loudness: gain::of_album(&songs::album_loudness(&db, id).await?).map(Loudness::from),
     }))
 }
 

@@ -2021,6 +2021,7 @@ export interface components {
         };
         /** @description Where an `<audio>` element can stream a track from without sending headers. */
         StreamUrl: {
+            album_loudness?: null | components["schemas"]["Loudness"];
             /** @description RFC 3339; six hours from now. */
             expires_at: string;
             loudness?: null | components["schemas"]["Loudness"];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { normalised } from "./loudness";
+import { gainFor, normalised } from "./loudness";
+import type { Entry } from "./types";
 
 describe("normalised", () => {
   it("brings a loud track down by its gain", () => {
@@ -16,5 +17,21 @@ describe("normalised", () => {
   it("leaves the level alone when off or unmeasured", () => {
     expect(normalised(0.7, { gain_db: -10 }, false)).toBe(0.7);
     expect(normalised(0.7, null, true)).toBe(0.7);
+  });
+});
+
+describe("gainFor", () => {
+  const answer = { loudness: { gain_db: -6 }, album_loudness: { gain_db: -4 } };
+  const entry = (context: Entry["context"], albumId = "al1"): Entry => ({ id: "t1", title: "T", artist: "A", albumId, context });
+
+  it("plays an album from its page with the album's gain", () => {
+    expect(gainFor(answer, entry({ kind: "album", id: "al1" }))).toEqual({ gain_db: -4 });
+  });
+
+  it("plays anything else, or another album's page, with the track's own", () => {
+    expect(gainFor(answer, entry({ kind: "playlist", id: "p1" }))).toEqual({ gain_db: -6 });
+    expect(gainFor(answer, entry({ kind: "album", id: "al2" }))).toEqual({ gain_db: -6 });
+    expect(gainFor({ loudness: { gain_db: -6 }, album_loudness: null }, entry({ kind: "album", id: "al1" }))).toEqual({ gain_db: -6 });
+    expect(gainFor({ loudness: null, album_loudness: null }, entry({ kind: "other" }))).toBeNull();
   });
 });

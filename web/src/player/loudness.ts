@@ -1,10 +1,24 @@
 // Volume normalisation: each track is brought towards the same loudness
 // (ReplayGain 2.0's -18 LUFS) from the gain the gateway measured at upload,
-// so a quiet folk song and a loud metal one play at a similar level. On by
-// default; the listener can turn it off, and the choice is remembered.
+// so a quiet folk song and a loud metal one play at a similar level; an
+// album played from its page uses the album's gain instead. On by default;
+// the listener can turn it off, and the choice is remembered.
 import type { Schema } from "../api/types";
+import type { Entry } from "./types";
 
 export type Loudness = Schema<"Loudness">;
+type StreamUrl = Schema<"StreamUrl">;
+
+/**
+ * Which gain a track plays with: its album's when it was queued from that
+ * album's page (played through, the album keeps its own dynamics, a quiet
+ * interlude stays quiet), its own otherwise (a mix of tracks from
+ * anywhere, each brought to the same level).
+ */
+export function gainFor(answer: Pick<StreamUrl, "loudness" | "album_loudness">, entry: Entry): Loudness | null {
+  const onItsAlbum = entry.context.kind === "album" && !!entry.albumId && entry.context.id === entry.albumId;
+  return (onItsAlbum ? answer.album_loudness : null) ?? answer.loudness ?? null;
+}
 
 const KEY = "encore.normalise";
 

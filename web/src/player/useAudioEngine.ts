@@ -8,7 +8,7 @@ import { useCallback, useEffect, useRef, useState, type Dispatch, type RefObject
 import { ApiError, call, errorOf } from "../api/client";
 import type { PlaybackTracker } from "./events";
 import { currentItem, type QueueAction, type QueueState } from "./queue";
-import type { Loudness } from "./loudness";
+import { gainFor, type Loudness } from "./loudness";
 import type { Resume } from "./queueSync";
 import { streamPath, streamUrl } from "./stream";
 import type { Entry, PlayerError, PlayerTime } from "./types";
@@ -103,7 +103,7 @@ export function useAudioEngine(
       (answer) => {
         if (mine !== generation.current) return;
         busy.current = false;
-        setLoudness(answer.loudness ?? null);
+        setLoudness(gainFor(answer, track));
         audio.src = answer.url;
         const at = resume?.current;
         if (at && at.trackId === track.id) {
