@@ -203,3 +203,19 @@ describe("repeat", () => {
     expect(s.shuffle).toBe(true);
   });
 });
+
+describe("skip", () => {
+  it("passes over a track that cannot play, and keeps playing", () => {
+    const s = apply(run({ type: "play", tracks: ABCDE, start: 1 }), { type: "setPlaying", playing: false }, { type: "next", skip: true });
+    expect(current(s)).toBe("c");
+    expect(s.playing).toBe(true);
+  });
+
+  it("never goes round again, even on repeat: a queue of nothing playable comes to rest", () => {
+    const s = apply(run({ type: "repeat", mode: "all" }, { type: "play", tracks: ABCDE, start: 4 }), { type: "next", skip: true });
+    expect(current(s)).toBe("e");
+    expect(s.playing).toBe(false);
+    const one = apply(run({ type: "repeat", mode: "one" }, { type: "play", tracks: ABCDE, start: 2 }), { type: "next", skip: true });
+    expect(current(one)).toBe("d");
+  });
+});

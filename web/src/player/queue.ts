@@ -35,8 +35,12 @@ export type QueueAction<T> =
   | { type: "playNext"; track: T }
   | { type: "enqueue"; track: T }
   | { type: "jump"; key: number }
-  /** `auto` is the end of a track; a listener's "next" ignores repeat-one. */
-  | { type: "next"; auto?: boolean }
+  /**
+   * `auto` is the end of a track; a listener's "next" ignores repeat-one.
+   * `skip` passes over a track that cannot play: onwards only, never round
+   * again, so a queue with nothing playable comes to rest.
+   */
+  | { type: "next"; auto?: boolean; skip?: boolean }
   /** `position` is seconds into the current track: past 3 s, previous restarts it. */
   | { type: "previous"; position: number }
   | { type: "remove"; key: number }
@@ -133,6 +137,9 @@ export function queueReducer<T>(state: QueueState<T>, action: QueueAction<T>): Q
     }
     case "next": {
       if (state.index < 0) return state;
+      if (action.skip) {
+        return state.index + 1 < state.items.length ? { ...state, index: state.index + 1, playing: true } : { ...state, playing: false };
+      }
       if (action.auto && state.repeat === "one") return restart(state, true);
       if (state.index + 1 < state.items.length) {
         return { ...state, index: state.index + 1, playing: action.auto ? true : state.playing };

@@ -10,6 +10,8 @@ export interface QueueTrack {
   durationMs?: number | null;
   /** The album's cover on this server, when it has one. */
   cover?: string | null;
+  /** `false` when the track is known to have no audio (the queue passes over it). */
+  playable?: boolean;
 }
 
 /** A queued track with where it was queued from (for the playback events). */

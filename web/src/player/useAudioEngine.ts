@@ -13,6 +13,9 @@ import type { Resume } from "./queueSync";
 import { streamPath, streamUrl } from "./stream";
 import type { Entry, PlayerError, PlayerTime } from "./types";
 
+/** The rejection of a track known to have no audio. */
+const NO_AUDIO = Symbol("no audio");
+
 const ms = (seconds: number) => (Number.isFinite(seconds) ? seconds * 1000 : 0);
 const durationMs = (audio: HTMLAudioElement) => (Number.isFinite(audio.duration) && audio.duration > 0 ? audio.duration * 1000 : null);
 
@@ -97,9 +100,19 @@ export function useAudioEngine(
       else if (latest.current.playing) playAudio();
       return;
     }
+    // A track without audio is passed over while playing, as a gap in an
+    // album would be; anything else that fails stops, to be retried.
+    const cannotPlay = (failure: PlayerError) => {
+      setError(failure);
+      if (failure.kind === "noAudio" && latest.current.playing) dispatch({ type: "next", skip: true });
+      else dispatch({ type: "setPlaying", playing: false });
+    };
     busy.current = true;
     audio.pause();
-    streamUrl(track.id).then(
+    // Known from its listing to have no audio: no need to ask for a URL
+    // that is not there (the same path as a 404 all the same).
+    const url = track.playable === false ? Promise.reject(NO_AUDIO) : streamUrl(track.id);
+    url.then(
       (answer) => {
         if (mine !== generation.current) return;
         busy.current = false;
@@ -118,9 +131,8 @@ export function useAudioEngine(
         // No URL: the track has no audio (404) or the gateway is unreachable.
         if (mine !== generation.current) return;
         busy.current = false;
-        const noAudio = e instanceof ApiError && e.status === 404;
-        setError({ kind: noAudio ? "noAudio" : "failed", title: track.title, message: noAudio ? undefined : e instanceof Error ? e.message : undefined });
-        dispatch({ type: "setPlaying", playing: false });
+        const noAudio = e === NO_AUDIO || (e instanceof ApiError && e.status === 404);
+        cannotPlay({ kind: noAudio ? "noAudio" : "failed", title: track.title, message: noAudio ? undefined : e instanceof Error ? e.message : undefined });
       },
     );
     // A new `item` with the same `key` and `restarts` (the queue edited

@@ -139,7 +139,7 @@ function SortableRow({
       track={track}
       index={index}
       art
-      playing={actions.current?.id === track.id}
+      playing={actions.current?.id === track.id && !actions.failed}
       liked={actions.isLiked(track.id)}
       onPlay={() => actions.play(index)}
       onPlayNext={() => actions.playNext(track)}

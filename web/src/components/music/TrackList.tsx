@@ -39,7 +39,7 @@ export function TrackList({
             index={index}
             detail={row.detail}
             art={art}
-            playing={actions.current?.id === row.track.id}
+            playing={actions.current?.id === row.track.id && !actions.failed}
             liked={actions.isLiked(row.track.id)}
             onPlay={() => actions.play(index)}
             onPlayNext={() => actions.playNext(row.track)}

@@ -55,19 +55,26 @@ export function TrackRow({
 }: TrackRowProps) {
   const { t } = useTranslation();
   const title = track.title || t("catalog.track.untitled");
+  const silent = track.playable === false;
   return (
     <li
       ref={rowRef}
       style={style}
       data-testid="track-row"
-      className={`track-row${playing ? " playing" : ""}${className ? ` ${className}` : ""}`}
+      className={`track-row${playing ? " playing" : ""}${silent ? " unplayable" : ""}${className ? ` ${className}` : ""}`}
       aria-current={playing ? "true" : undefined}
     >
       {leading}
       <span className="track-num" aria-hidden="true">
         {playing ? "♪" : index + 1}
       </span>
-      <button type="button" className="icon-button play" aria-label={t("catalog.track.play", { title })} onClick={onPlay}>
+      <button
+        type="button"
+        className="icon-button play"
+        aria-label={t(silent ? "catalog.track.noAudio" : "catalog.track.play", { title })}
+        disabled={silent}
+        onClick={onPlay}
+      >
         <span aria-hidden="true">▶</span>
       </button>
       {/* One grid cell for the cover and the names, so the columns stay the same with or without it. */}
@@ -77,6 +84,7 @@ export function TrackRow({
           <span className="track-title">
             {title}
             {playing && <span className="visually-hidden"> ({t("catalog.track.nowPlaying")})</span>}
+            {silent && <span className="track-badge">{t("catalog.track.noAudioBadge")}</span>}
           </span>
           <span className="track-sub">
             {track.artistId && track.artist ? <Link to={`/artists/${track.artistId}`}>{track.artist}</Link> : track.artist}

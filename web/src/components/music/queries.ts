@@ -143,6 +143,7 @@ export function toQueueTrack(track: Track, artists: Map<string, string>, albums:
     albumId: track.album_id ?? undefined,
     durationMs: track.duration_ms > 0 ? track.duration_ms : null,
     cover: sameOriginImage(album?.cover_url),
+    playable: !!track.stream_url,
   };
 }
 

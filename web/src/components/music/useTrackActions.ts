@@ -25,6 +25,8 @@ export function useTrackActions(tracks: QueueTrack[], onPlay?: (index: number) =
 
   return {
     current: player.current,
+    /** The current track failed to play: no row should look as if it were playing. */
+    failed: player.error !== null,
     status,
     setStatus,
     adding,
