@@ -8,7 +8,7 @@ use encore_tests::api::{register, Api};
 use encore_tests::TestRun;
 use serde_json::json;
 
-use crate::subsonic::client::{Auth, Subsonic};
+use crate::subsonic::app_of;
 
 /// A `width`×`height` PNG made by ffmpeg, and ffprobe's reading of an image.
 fn png(dir: &Path, width: u32, height: u32) -> Vec<u8> {
@@ -107,15 +107,7 @@ async fn covers_upload_scale_and_reach_subsonic_apps() {
     assert_eq!(tiny.error_fields(), ["size"]);
 
     // Subsonic: albums and their songs name the cover; any of them finds it.
-    let key = listener
-        .api
-        .post("/v1/me/api-keys", json!({"name": "art"}))
-        .await
-        .expect(201)["secret"]
-        .as_str()
-        .expect("a key")
-        .to_string();
-    let app = Subsonic::new(&gateway.url(""), Auth::ApiKey(key), false);
+    let app = app_of(&listener, &gateway.url(""), "art").await;
     let got = app.ok("getAlbum", &[("id", &album_id)]).await;
     assert_eq!(got["album"]["coverArt"], album_id.as_str());
     assert_eq!(got["album"]["song"][0]["coverArt"], album_id.as_str());
@@ -224,15 +216,7 @@ async fn artist_pictures_upload_scale_and_reach_subsonic_apps() {
     )
     .await
     .expect(200);
-    let key = listener
-        .api
-        .post("/v1/me/api-keys", json!({"name": "art"}))
-        .await
-        .expect(201)["secret"]
-        .as_str()
-        .expect("a key")
-        .to_string();
-    let app = Subsonic::new(&gateway.url(""), Auth::ApiKey(key), false);
+    let app = app_of(&listener, &gateway.url(""), "art").await;
     let got = app.ok("getArtist", &[("id", &artist_id)]).await;
     assert_eq!(got["artist"]["coverArt"], artist_id.as_str());
     let art = app.raw("getCoverArt", "json", &[("id", &artist_id)]).await;
