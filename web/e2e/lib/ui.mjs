@@ -46,6 +46,9 @@ export async function search(page, text) {
   await box.fill("");
   await box.pressSequentially(text, { delay: 40 });
   await page.getByRole("status").filter({ hasText: `Results for “${text}”` }).waitFor();
+  // The query reaches the URL after a pause; a click before then raced that
+  // write in CI (the journey stayed on the search), so the page is settled first.
+  await page.waitForURL((url) => url.searchParams.get("q") === text.trim());
   await closeSuggestions(page);
 }
 
