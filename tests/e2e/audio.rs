@@ -177,3 +177,57 @@ async fn multipart_uploads_read_tags_and_fakes_are_refused() {
     gateway.stop().await;
     run.cleanup().await;
 }
+
+/// The same bytes given to a second track take the first one's measure
+/// rather than being decoded again: the stored measure is changed by hand,
+/// and the second upload reports that changed value, not a fresh one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_file_on_another_track_reuses_its_measured_loudness() {
+    let run = TestRun::new("audio-reuse");
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let admin = run.account_with_role(&api, "adm", "admin").await;
+    let dir = std::env::temp_dir().join(format!("encore-audio-{}", run.id));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let (first, second) = (new_track(&admin).await, new_track(&admin).await);
+    let bytes = tone(&dir, "opus");
+    upload(&admin.api, &first, bytes.clone()).await.expect(200);
+    let db = run.postgres().await;
+    let measured: Option<f32> =
+        sqlx::query_scalar("SELECT loudness_lufs FROM tracks WHERE id = $1::uuid")
+            .bind(&first)
+            .fetch_one(&db)
+            .await
+            .expect("the first track");
+    assert!(measured.is_some(), "the upload is measured");
+    sqlx::query("UPDATE tracks SET loudness_lufs = -30, true_peak_dbtp = -6 WHERE id = $1::uuid")
+        .bind(&first)
+        .execute(&db)
+        .await
+        .expect("a marked measure");
+
+    upload(&admin.api, &second, bytes).await.expect(200);
+    let url = admin
+        .api
+        .get(&format!("/v1/tracks/{second}/stream-url"))
+        .await
+        .expect(200);
+    // ReplayGain 2.0: -18 LUFS - (-30 LUFS) = +12 dB; -6 dBTP = 0.501 of full scale.
+    assert_eq!(url["loudness"]["gain_db"], 12.0, "{url}");
+    let peak = url["loudness"]["peak"].as_f64().expect("a peak");
+    assert!((peak - 0.501).abs() < 0.001, "{url}");
+
+    // Other bytes are measured afresh.
+    upload(&admin.api, &second, tone(&dir, "flac"))
+        .await
+        .expect(200);
+    let url = admin
+        .api
+        .get(&format!("/v1/tracks/{second}/stream-url"))
+        .await
+        .expect(200);
+    assert_ne!(url["loudness"]["gain_db"], 12.0, "{url}");
+    let _ = std::fs::remove_dir_all(&dir);
+    gateway.stop().await;
+    run.cleanup().await;
+}

@@ -3,6 +3,8 @@
 //! An upload is checked to really be audio ([`probe`]), its duration replaces
 //! the track's, and it is stored under a content-addressed key, so the ETag
 //! is stable and a re-upload of the same file changes nothing in storage.
+//! Its loudness is measured once per content: an upload of bytes already
+//! measured (the same file given to another track) reuses that measure.
 //! Streaming honours single `Range` requests (206, or 416 past the end).
 
 mod files;
@@ -77,11 +79,26 @@ pub async fn upload(
     // Refuse early, before reading what may be hundreds of megabytes.
     tracks::authorize(&mut *db.acquire().await?, editor(&user), id).await?;
     let bytes = read_upload(request).await?;
+    let etag: String = Sha256::digest(&bytes)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let known = tracks::measured_loudness(&db, &etag).await?;
     let probed = bytes.clone();
-    // What the file is, and how loud: ffmpeg decodes it while lofty reads it.
+    // What the file is, and how loud: ffmpeg decodes it while lofty reads
+    // it, unless the same bytes were measured before.
     let (probed, loudness) = tokio::join!(
         tokio::task::spawn_blocking(move || probe::probe(&probed)),
-        loudness::measure(files.transcoder.ffmpeg(), bytes.clone())
+        async {
+            match known {
+                Some((integrated_lufs, true_peak_dbtp)) => Some(loudness::Loudness {
+                    integrated_lufs,
+                    true_peak_dbtp,
+                }),
+                None => loudness::measure(files.transcoder.ffmpeg(), bytes.clone()).await,
+            }
+        }
     );
     let info = probed.map_err(ApiError::internal)?.map_err(|e| match e {
         ProbeError::NotAudio | ProbeError::Truncated(_) => ApiError::new(
@@ -95,11 +112,6 @@ pub async fn upload(
             e.to_string(),
         ),
     })?;
-    let etag: String = Sha256::digest(&bytes)
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect();
     let key = format!("audio/{id}/{etag}.{}", info.format.extension());
     let size = bytes.len() as i64;
     let storage = &files.storage;

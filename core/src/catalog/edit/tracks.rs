@@ -221,6 +221,23 @@ pub struct Audio<'a> {
     pub true_peak_dbtp: Option<f32>,
 }
 
+/// The loudness (LUFS) and true peak (dBTP) already measured for audio with
+/// this content hash, on any track: measuring decodes the whole file, and
+/// the same bytes always measure the same.
+pub async fn measured_loudness(
+    db: &PgPool,
+    etag: &str,
+) -> Result<Option<(f32, Option<f32>)>, DbError> {
+    let row = sqlx::query!(
+        r#"SELECT loudness_lufs AS "loudness_lufs!", true_peak_dbtp FROM tracks
+           WHERE audio_etag = $1 AND loudness_lufs IS NOT NULL LIMIT 1"#,
+        etag
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.loudness_lufs, r.true_peak_dbtp)))
+}
+
 /// Points a track the caller has authorised at newly stored audio, takes
 /// its length from the file, and writes it to the outbox.
 pub async fn set_audio(
