@@ -97,13 +97,18 @@ impl SongElement for Song {
 /// OpenSubsonic `replayGain` from the loudness measured at upload: the gain
 /// that brings the song to ReplayGain 2.0's reference of -18 LUFS, and its
 /// true peak as a linear fraction of full scale, so that a player that
-/// raises a quiet song can stop short of clipping it.
+/// raises a quiet song can stop short of clipping it; the same for its
+/// album as a whole, which players use when playing the album through.
 fn replay_gain(song: &Song) -> Option<Element> {
-    let gain = encore_core::catalog::gain::of(song.loudness_lufs, song.true_peak_dbtp)?;
+    use encore_core::catalog::gain;
+    let track = gain::of(song.loudness_lufs, song.true_peak_dbtp)?;
+    let album = gain::of(song.album_loudness_lufs, song.album_true_peak_dbtp);
     Some(
         Element::new("replayGain")
-            .attr("trackGain", gain.gain_db)
-            .opt("trackPeak", gain.peak),
+            .attr("trackGain", track.gain_db)
+            .opt("trackPeak", track.peak)
+            .opt("albumGain", album.map(|a| a.gain_db))
+            .opt("albumPeak", album.and_then(|a| a.peak)),
     )
 }
 

@@ -1,7 +1,7 @@
 //! Audio upload and ranged streaming, with real files made by sox and opusenc at test time.
 
 use encore_tests::api::{Account, Api};
-use encore_tests::audio::tone;
+use encore_tests::audio::{long_tone, quieter_tone, tone};
 use encore_tests::TestRun;
 
 /// A new track without audio yet; its id.
@@ -227,6 +227,104 @@ async fn the_same_file_on_another_track_reuses_its_measured_loudness() {
         .await
         .expect(200);
     assert_ne!(url["loudness"]["gain_db"], 12.0, "{url}");
+    let _ = std::fs::remove_dir_all(&dir);
+    gateway.stop().await;
+    run.cleanup().await;
+}
+
+/// An album's gain is its songs' together, kept on the album: it follows a
+/// song that moves to another album or is deleted, natively and on Subsonic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_albums_gain_follows_its_songs_as_they_move_and_go() {
+    let run = TestRun::new("audio-album-gain");
+    let gateway = run.start_gateway().await;
+    let api = Api::new(&gateway);
+    let admin = run.account_with_role(&api, "adm", "admin").await;
+    let dir = std::env::temp_dir().join(format!("encore-audio-{}", run.id));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let (artist, first_album, loud) = admin.artist_album_track("Gain Band", "First", "Loud").await;
+    let loud = loud["id"].as_str().expect("an id").to_string();
+    let quiet = admin
+        .api
+        .post("/v1/tracks", serde_json::json!({"artist_id": artist["id"], "album_id": first_album["id"], "title": "Quiet"}))
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    let second_album = admin
+        .api
+        .post(
+            "/v1/albums",
+            serde_json::json!({"artist_id": artist["id"], "title": "Second"}),
+        )
+        .await
+        .expect(201);
+    admin.upload_audio(&loud, long_tone(&dir, 4)).await;
+    admin.upload_audio(&quiet, quieter_tone(&dir, 4, 20)).await;
+    let gains = |track: String| {
+        let api = admin.api.clone();
+        async move {
+            let url = api
+                .get(&format!("/v1/tracks/{track}/stream-url"))
+                .await
+                .expect(200);
+            (
+                url["loudness"]["gain_db"].as_f64(),
+                url["album_loudness"]["gain_db"].as_f64(),
+            )
+        }
+    };
+    let (own, together) = gains(loud.clone()).await;
+    let (own, together) = (own.expect("measured"), together.expect("an album gain"));
+    // Equal lengths: the album is as loud as the two tracks' mean energy.
+    let quiet_own = gains(quiet.clone()).await.0.expect("measured");
+    let lufs = |gain: f64| -18.0 - gain;
+    let energy = (10f64.powf(lufs(own) / 10.0) + 10f64.powf(lufs(quiet_own) / 10.0)) / 2.0;
+    let expected = -18.0 - 10.0 * energy.log10();
+    assert!(
+        (together - expected).abs() < 0.05 && quiet_own > own + 15.0,
+        "album {together}, expected {expected}, from {own} and {quiet_own}"
+    );
+    assert_eq!(gains(quiet.clone()).await.1, Some(together));
+
+    admin
+        .api
+        .patch(
+            &format!("/v1/tracks/{quiet}"),
+            serde_json::json!({"album_id": second_album["id"]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        gains(loud.clone()).await,
+        (Some(own), Some(own)),
+        "the album it left"
+    );
+    assert_eq!(
+        gains(quiet.clone()).await,
+        (Some(quiet_own), Some(quiet_own)),
+        "the album it joined"
+    );
+
+    // Subsonic apps read the same, as replayGain.albumGain.
+    let app = crate::subsonic::app_of(&admin, &gateway.url(""), "gain").await;
+    let song = app.ok("getSong", &[("id", loud.as_str())]).await;
+    let gain = &song["song"]["replayGain"];
+    assert_eq!(gain["albumGain"].as_f64(), Some(own), "{song}");
+
+    admin
+        .api
+        .delete(&format!("/v1/tracks/{quiet}"))
+        .await
+        .expect(204);
+    let stored: Option<f32> =
+        sqlx::query_scalar("SELECT loudness_lufs FROM albums WHERE id = $1::uuid")
+            .bind(second_album["id"].as_str().expect("an id"))
+            .fetch_one(&run.postgres().await)
+            .await
+            .expect("the album");
+    assert_eq!(stored, None, "an album with no measured song has no gain");
     let _ = std::fs::remove_dir_all(&dir);
     gateway.stop().await;
     run.cleanup().await;

@@ -35,12 +35,22 @@ pub struct Measured {
     pub duration_ms: i64,
 }
 
-/// The album's gain: its tracks' loudness averaged as energy, weighted by
-/// length (what measuring the album played through gives, but for the
+/// An album's loudness as a whole (LUFS) and its highest true peak (dBTP).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AlbumLoudness {
+    pub lufs: f32,
+    pub peak_dbtp: Option<f32>,
+}
+
+/// The album's loudness: its tracks' loudness averaged as energy, weighted
+/// by length (what measuring the album played through gives, but for the
 /// gating of quiet passages), and the highest true peak. Played with album
 /// gain, an album keeps its own dynamics: the quiet interlude stays quieter
-/// than the single. `None` when no track was measured.
-pub fn of_album(tracks: &[Measured]) -> Option<Gain> {
+/// than the single. `None` when no track was measured. Stored on the album
+/// whenever its tracks change (`edit::albums::remeasure`), so reads never
+/// aggregate; migration 0021 repeats this formula once, in SQL, to fill in
+/// the albums that existed before.
+pub fn of_album(tracks: &[Measured]) -> Option<AlbumLoudness> {
     let weighed: Vec<&Measured> = tracks.iter().filter(|t| t.duration_ms > 0).collect();
     let total: f64 = weighed.iter().map(|t| t.duration_ms as f64).sum();
     if total <= 0.0 {
@@ -52,11 +62,13 @@ pub fn of_album(tracks: &[Measured]) -> Option<Gain> {
         .sum::<f64>()
         / total;
     let lufs = 10.0 * energy.log10();
-    let peak = weighed.iter().filter_map(|t| t.peak_dbtp).reduce(f32::max);
     // LUFS are tens, nowhere near the edge of f32's range.
     #[allow(clippy::cast_possible_truncation)]
     let lufs = lufs as f32;
-    of(Some(lufs), peak)
+    Some(AlbumLoudness {
+        lufs,
+        peak_dbtp: weighed.iter().filter_map(|t| t.peak_dbtp).reduce(f32::max),
+    })
 }
 
 #[cfg(test)]
@@ -71,21 +83,22 @@ mod tests {
             duration_ms,
         };
         // Alike tracks: the album is as loud as each of them.
-        let same = of_album(&[
+        let gain =
+            |tracks: &[Measured]| of_album(tracks).and_then(|a| of(Some(a.lufs), a.peak_dbtp));
+        let same = gain(&[
             track(-12.0, Some(-1.0), 1000),
             track(-12.0, Some(-3.0), 3000),
         ]);
         assert_eq!(same.map(|g| (g.gain_db, g.peak)), Some((-6.0, Some(0.891))));
         // A loud single and a quiet interlude as long: energy, not the mean
         // of the two numbers (-15), so the loud one dominates.
-        let mixed =
-            of_album(&[track(-10.0, None, 1000), track(-20.0, None, 1000)]).expect("a gain");
+        let mixed = gain(&[track(-10.0, None, 1000), track(-20.0, None, 1000)]).expect("a gain");
         assert_eq!(mixed.gain_db, -5.4);
         // Length weighs: a long quiet track pulls the album down.
-        let long = of_album(&[track(-10.0, None, 1000), track(-20.0, None, 9000)]).expect("a gain");
+        let long = gain(&[track(-10.0, None, 1000), track(-20.0, None, 9000)]).expect("a gain");
         assert!(long.gain_db > mixed.gain_db);
-        assert_eq!(of_album(&[]), None);
-        assert_eq!(of_album(&[track(-10.0, None, 0)]), None);
+        assert_eq!(gain(&[]), None);
+        assert_eq!(gain(&[track(-10.0, None, 0)]), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{gain, ordered};
+use super::ordered;
 use crate::DbError;
 
 #[derive(Debug, Clone)]
@@ -30,6 +30,9 @@ pub struct Song {
     /// EBU R128, measured at upload (migration 0017).
     pub loudness_lufs: Option<f32>,
     pub true_peak_dbtp: Option<f32>,
+    /// Its album's, as a whole (migration 0021).
+    pub album_loudness_lufs: Option<f32>,
+    pub album_true_peak_dbtp: Option<f32>,
     pub created_at: OffsetDateTime,
     pub album_id: Option<Uuid>,
     pub album: Option<String>,
@@ -63,7 +66,9 @@ pub async fn by_ids(db: &PgPool, user: Uuid, ids: &[Uuid]) -> Result<Vec<Song>, 
         // their planning only then.
         r#"SELECT t.id, t.title, t.duration_ms, t.genre, t.release_year, t.track_number,
                   t.audio_content_type, t.audio_size, t.audio_sample_rate, t.audio_bit_depth,
-                  t.audio_channels, t.audio_codec, t.loudness_lufs, t.true_peak_dbtp, t.created_at,
+                  t.audio_channels, t.audio_codec, t.loudness_lufs, t.true_peak_dbtp,
+                  al.loudness_lufs AS "album_loudness_lufs?", al.true_peak_dbtp AS "album_true_peak_dbtp?",
+                  t.created_at,
                   t.album_id, al.title AS "album?", t.artist_id, ar.name AS "artist!",
                   al.artist_id AS "album_artist_id?", aa.name AS "album_artist?",
                   l.created_at AS "starred?", r.rating AS "rating?",
@@ -264,13 +269,18 @@ pub struct StoredAudio {
     /// EBU R128, measured at upload (migration 0017).
     pub loudness_lufs: Option<f32>,
     pub true_peak_dbtp: Option<f32>,
+    /// Its album's, as a whole (migration 0021).
+    pub album_loudness_lufs: Option<f32>,
+    pub album_true_peak_dbtp: Option<f32>,
 }
 
 /// The song's audio; `None` when the song does not exist or has none yet.
 pub async fn audio(db: &PgPool, id: Uuid) -> Result<Option<StoredAudio>, DbError> {
     let row = sqlx::query!(
-        "SELECT audio_key, audio_content_type, audio_size, audio_etag, duration_ms, \
-         loudness_lufs, true_peak_dbtp FROM tracks WHERE id = $1",
+        r#"SELECT t.audio_key, t.audio_content_type, t.audio_size, t.audio_etag, t.duration_ms,
+                  t.loudness_lufs, t.true_peak_dbtp,
+                  al.loudness_lufs AS "album_loudness_lufs?", al.true_peak_dbtp AS "album_true_peak_dbtp?"
+           FROM tracks t LEFT JOIN albums al ON al.id = t.album_id WHERE t.id = $1"#,
         id
     )
     .fetch_optional(db)
@@ -284,29 +294,10 @@ pub async fn audio(db: &PgPool, id: Uuid) -> Result<Option<StoredAudio>, DbError
             duration_ms: r.duration_ms,
             loudness_lufs: r.loudness_lufs,
             true_peak_dbtp: r.true_peak_dbtp,
+            album_loudness_lufs: r.album_loudness_lufs,
+            album_true_peak_dbtp: r.album_true_peak_dbtp,
         })
     }))
-}
-
-/// The measured tracks of the album `track` is on (itself included); empty
-/// when it is on none, or nothing there was measured.
-pub async fn album_loudness(db: &PgPool, track: Uuid) -> Result<Vec<gain::Measured>, DbError> {
-    let rows = sqlx::query!(
-        r#"SELECT t.loudness_lufs AS "lufs!", t.true_peak_dbtp, t.duration_ms
-           FROM tracks me JOIN tracks t ON t.album_id = me.album_id
-           WHERE me.id = $1 AND t.loudness_lufs IS NOT NULL"#,
-        track
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| gain::Measured {
-            lufs: r.lufs,
-            peak_dbtp: r.true_peak_dbtp,
-            duration_ms: r.duration_ms,
-        })
-        .collect())
 }
 
 /// A song found by its normalised title and artist name ([`crate::keys`]).

@@ -264,7 +264,8 @@ pub async fn stream_url(
         url: format!("/v1/tracks/{id}/stream?ticket={ticket}"),
         expires_at: crate::times::rfc3339(expires_at),
         loudness: gain::of(stored.loudness_lufs, stored.true_peak_dbtp).map(Loudness::from),
-        album_loudness: gain::of_album(&songs::album_loudness(&db, id).await?).map(Loudness::from),
+        album_loudness: gain::of(stored.album_loudness_lufs, stored.album_true_peak_dbtp)
+            .map(Loudness::from),
     }))
 }
 

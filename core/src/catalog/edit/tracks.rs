@@ -5,7 +5,7 @@ use encore_schemas::EntityType;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{authorize_artist, Editor};
+use super::{albums, authorize_artist, Editor};
 use crate::library::playlists;
 use crate::outbox::{self, Body};
 use crate::DbError;
@@ -178,6 +178,16 @@ pub async fn update(
     id: Uuid,
     changes: &TrackChanges<'_>,
 ) -> Result<TrackRow, DbError> {
+    // Moving a track changes the loudness of the album it leaves and of the one it joins.
+    let left = match changes.album_id {
+        Some(_) => Some(
+            sqlx::query_scalar!("SELECT album_id FROM tracks WHERE id = $1", id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .flatten(),
+        ),
+        None => None,
+    };
     let row = sqlx::query_as!(
         TrackRow,
         "UPDATE tracks SET title = COALESCE($2, title), title_key = COALESCE($7, title_key), \
@@ -197,6 +207,11 @@ pub async fn update(
     .fetch_one(&mut *conn)
     .await?;
     outbox::upsert(conn, row.body(), row.version).await?;
+    if let Some(from) = left.filter(|from| *from != row.album_id) {
+        for album in [from, row.album_id].into_iter().flatten() {
+            albums::remeasure(conn, album).await?;
+        }
+    }
     Ok(row)
 }
 
@@ -267,6 +282,9 @@ pub async fn set_audio(
     .fetch_one(&mut *conn)
     .await?;
     outbox::upsert(conn, row.body(), row.version).await?;
+    if let Some(album) = row.album_id {
+        albums::remeasure(conn, album).await?;
+    }
     Ok(row)
 }
 
@@ -278,6 +296,9 @@ pub async fn delete(conn: &mut PgConnection, row: &TrackRow) -> Result<(), DbErr
         .execute(&mut *conn)
         .await?;
     outbox::delete(conn, EntityType::Track, row.id, row.version + 1).await?;
+    if let Some(album) = row.album_id {
+        albums::remeasure(conn, album).await?;
+    }
     playlists::renumber_and_publish(conn, &affected).await
 }
 
