@@ -184,6 +184,36 @@ describe("the player bar", () => {
     expect(document.activeElement).toBe(toggle);
   });
 
+  it("loads the next track ahead in its last seconds and starts it the moment the first ends", async () => {
+    const first = renderPlayer();
+    fireEvent.click(screen.getByRole("button", { name: "start" }));
+    await waitFor(() => expect(first.getAttribute("src")).toBeTruthy());
+    const [, spare] = Array.from(document.querySelectorAll("audio"));
+    of(first).duration = 120;
+    // Far from the end, nothing loads ahead.
+    first.currentTime = 30;
+    act(() => void first.dispatchEvent(new Event("timeupdate")));
+    expect(spare.getAttribute("src")).toBeNull();
+    first.currentTime = 110;
+    act(() => void first.dispatchEvent(new Event("timeupdate")));
+    await waitFor(() => expect(spare.getAttribute("src")).toContain(TRACKS[1].id));
+    Object.defineProperty(spare, "readyState", { configurable: true, value: HTMLMediaElement.HAVE_ENOUGH_DATA });
+    play.mockClear();
+
+    act(() => void first.dispatchEvent(new Event("ended")));
+    // Started in the same task as the end, from the element that loaded ahead.
+    expect(play).toHaveBeenCalledTimes(1);
+    expect(play.mock.contexts[0]).toBe(spare);
+    expect(document.querySelector("audio")).toBe(spare);
+    expect(first.getAttribute("src")).toBeNull();
+    await screen.findByText("Second Song", { selector: "[data-testid=now-playing]" });
+    expect(stored().map((e) => [e.kind, e.track_id])).toEqual([
+      ["start", TRACKS[0].id],
+      ["complete", TRACKS[0].id],
+      ["start", TRACKS[1].id],
+    ]);
+  });
+
   it("restarts a playing track on Previous past 3 s as a new play", async () => {
     const audio = renderPlayer();
     fireEvent.click(screen.getByRole("button", { name: "start" }));

@@ -94,15 +94,29 @@ function entry(track: QueueTrack, context?: PlayContext): Entry {
   return { ...track, context: context ?? contextFromPath(window.location.pathname) };
 }
 
+function newAudio(): HTMLAudioElement {
+  const audio = document.createElement("audio");
+  audio.preload = "auto";
+  return audio;
+}
+
 export function PlayerProvider({ children }: { children: ReactNode }) {
   const userId = useSession()?.user.id ?? null;
   const [state, dispatch] = useReducer(queueReducer<Entry>, undefined, emptyQueue<Entry>);
   const [volume, setVolumeState] = useState<Volume>(loadVolume);
   const [normalise, setNormalise] = useState<boolean>(loadNormalise);
-  const audioRef = useRef<HTMLAudioElement>(null);
+  // Two elements, made here rather than rendered: they swap roles at each
+  // gapless start (useAudioEngine), which React's own nodes must not do.
+  const [elements] = useState(() => [newAudio(), newAudio()] as const);
+  const audioRef = useRef<HTMLAudioElement | null>(elements[0]);
+  const spareRef = useRef<HTMLAudioElement | null>(elements[1]);
+  const holder = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    holder.current?.append(...elements);
+  }, [elements]);
   const tracker = usePlaybackEvents(userId);
   const resume = useQueueSync(userId, state, dispatch, audioRef, entry);
-  const { time, error, seek, loudness } = useAudioEngine(audioRef, state, dispatch, tracker, resume);
+  const { time, error, seek, loudness } = useAudioEngine(audioRef, spareRef, state, dispatch, tracker, resume);
   const radio = useRadio(state, dispatch, entry);
 
   // Another listener (or none) gets an empty player.
@@ -180,8 +194,8 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     <PlayerContext.Provider value={api}>
       <TimeContext.Provider value={time}>
         {children}
-        {/* No controls: the player bar is the interface; the element only plays. */}
-        <audio ref={audioRef} preload="auto" />
+        {/* No controls: the player bar is the interface; the elements only play. */}
+        <div ref={holder} />
       </TimeContext.Provider>
     </PlayerContext.Provider>
   );

@@ -6,6 +6,7 @@ import {
   nextRepeat,
   queueReducer,
   shuffled,
+  upNext,
   type QueueAction,
   type QueueState,
   type Random,
@@ -83,6 +84,16 @@ describe("next and previous", () => {
     expect(current(again)).toBe("a");
     expect(again.restarts).toBe(s.restarts + 1);
     expect(current(apply(s, { type: "next" }))).toBe("b");
+  });
+
+  it("knows what a track runs into when it ends, which the player loads ahead", () => {
+    const s = run({ type: "play", tracks: ["a", "b"] });
+    expect(upNext(s)?.track).toBe("b");
+    // The end of the queue, and repeat one (the same entry again), run into nothing new.
+    expect(upNext(apply(s, { type: "next" }))).toBeNull();
+    expect(upNext(apply(s, { type: "repeat", mode: "one" }))).toBeNull();
+    // Repeat all runs from the last back to the first.
+    expect(upNext(apply(s, { type: "next" }, { type: "repeat", mode: "all" }))?.track).toBe("a");
   });
 
   it("restarts the track when previous comes more than 3 s in", () => {

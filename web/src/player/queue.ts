@@ -66,6 +66,15 @@ export function hasNext<T>(state: QueueState<T>): boolean {
   return state.index >= 0 && (state.index + 1 < state.items.length || state.repeat === "all");
 }
 
+/**
+ * The entry the current one runs into when it ends by itself, if another:
+ * what the player loads ahead, so one track runs straight into the next.
+ */
+export function upNext<T>(state: QueueState<T>): QueueItem<T> | null {
+  const after = queueReducer(state, { type: "next", auto: true });
+  return after.playing && after.index !== state.index && after.restarts === state.restarts ? currentItem(after) : null;
+}
+
 /** Fisher–Yates, deterministic for a given `random`. */
 export function shuffled<X>(list: readonly X[], random: Random): X[] {
   const out = list.slice();

@@ -1,16 +1,23 @@
-// Keeps the one <audio> element in step with the queue state, and turns what
+// Keeps the <audio> element in step with the queue state, and turns what
 // the element does into queue actions and playback events.
 //
 // The queue state says what should play and whether the listener wants
 // sound; the element reports what really happens (it may be paused by the
 // OS, end, or fail), and those reports flow back as actions.
+//
+// Gapless: a second element (`spare`) loads the entry the current one runs
+// into during its last seconds, and at the end the two swap, so the next
+// track starts from buffered audio in the same task as the old one ended,
+// with no URL to fetch and nothing to buffer. `audioRef` always names the
+// element that plays; the other one is only ever loading ahead.
 import { useCallback, useEffect, useRef, useState, type Dispatch, type RefObject } from "react";
 import { ApiError, call, errorOf } from "../api/client";
 import type { PlaybackTracker } from "./events";
-import { currentItem, type QueueAction, type QueueState } from "./queue";
+import { currentItem, upNext, type QueueAction, type QueueState } from "./queue";
 import { gainFor, type Loudness } from "./loudness";
 import type { Resume } from "./queueSync";
 import { streamPath, streamUrl } from "./stream";
+import type { Schema } from "../api/types";
 import type { Entry, PlayerError, PlayerTime } from "./types";
 
 /** The rejection of a track known to have no audio. */
@@ -18,9 +25,13 @@ const NO_AUDIO = Symbol("no audio");
 
 const ms = (seconds: number) => (Number.isFinite(seconds) ? seconds * 1000 : 0);
 const durationMs = (audio: HTMLAudioElement) => (Number.isFinite(audio.duration) && audio.duration > 0 ? audio.duration * 1000 : null);
+/** Seconds before the end at which the next entry starts loading in the spare element. */
+const AHEAD_S = 20;
 
 export function useAudioEngine(
   audioRef: RefObject<HTMLAudioElement | null>,
+  /** The second element, which loads the next entry ahead; the two swap roles at each gapless start. */
+  spareRef: RefObject<HTMLAudioElement | null>,
   state: QueueState<Entry>,
   dispatch: Dispatch<QueueAction<Entry>>,
   trackerRef: RefObject<PlaybackTracker | null>,
@@ -40,6 +51,8 @@ export function useAudioEngine(
   const busy = useRef(false);
   /** One quiet reload per load, for a token that expired during a long play. */
   const retried = useRef(false);
+  /** The entry loading in the spare element, with its URL once known. */
+  const ahead = useRef<{ key: number; answer: Schema<"StreamUrl"> | null } | null>(null);
 
   useEffect(() => {
     latest.current = state;
@@ -84,6 +97,13 @@ export function useAudioEngine(
     loaded.current = { key, restarts: state.restarts };
     const mine = ++generation.current;
     retried.current = false;
+    // Loaded the slow way (a jump, a skip, an edit): whatever was loading ahead is stale.
+    ahead.current = null;
+    const spare = spareRef.current;
+    if (spare?.getAttribute("src")) {
+      spare.removeAttribute("src");
+      spare.load();
+    }
     if (!item) {
       busy.current = false;
       audio.pause();
@@ -137,7 +157,7 @@ export function useAudioEngine(
     );
     // A new `item` with the same `key` and `restarts` (the queue edited
     // around it) is let through by the check at the top.
-  }, [key, item, state.restarts, audioRef, trackerRef, playAudio, dispatch, resume]);
+  }, [key, item, state.restarts, audioRef, spareRef, trackerRef, playAudio, dispatch, resume]);
 
   // Follow the listener's play/pause.
   useEffect(() => {
@@ -186,40 +206,97 @@ export function useAudioEngine(
     [playAudio, trackerRef, dispatch],
   );
 
-  // Report what the element does.
+  /** In the last seconds of a track, loads what it runs into in the spare element. */
+  const loadAhead = useCallback(
+    (audio: HTMLAudioElement) => {
+      const spare = spareRef.current;
+      const end = durationMs(audio);
+      if (!spare || !end || end / 1000 - audio.currentTime > AHEAD_S || !latest.current.playing) return;
+      const next = upNext(latest.current);
+      if (!next || next.track.playable === false || ahead.current?.key === next.key) return;
+      const pending = { key: next.key, answer: null as Schema<"StreamUrl"> | null };
+      ahead.current = pending;
+      streamUrl(next.track.id).then(
+        (answer) => {
+          if (ahead.current !== pending) return;
+          pending.answer = answer;
+          spare.src = answer.url;
+          spare.load();
+        },
+        // The slow way at the end will say why.
+        () => undefined,
+      );
+    },
+    [spareRef],
+  );
+
+  /**
+   * At the end of `old`, starts what was loaded ahead, if it is still what
+   * comes next and has audio buffered; false to go on the slow way.
+   */
+  const runInto = useCallback(
+    (old: HTMLAudioElement): boolean => {
+      const spare = spareRef.current;
+      const next = upNext(latest.current);
+      const pre = ahead.current;
+      if (!spare || !next || !pre?.answer || pre.key !== next.key || spare.readyState < HTMLMediaElement.HAVE_FUTURE_DATA) return false;
+      ahead.current = null;
+      // Until the provider applies the next track's gain, the old volume is the nearest.
+      spare.volume = old.volume;
+      spare.muted = old.muted;
+      audioRef.current = spare;
+      spareRef.current = old;
+      // The active element comes first, where `document.querySelector("audio")` finds it.
+      old.before(spare);
+      loaded.current = { key: next.key, restarts: latest.current.restarts };
+      generation.current++;
+      retried.current = false;
+      setLoudness(gainFor(pre.answer, next.track));
+      trackerRef.current?.load(next.track.id, next.track.context, next.track.durationMs ?? null, Date.now());
+      playAudio();
+      old.removeAttribute("src");
+      old.load();
+      dispatch({ type: "next", auto: true });
+      return true;
+    },
+    [audioRef, spareRef, trackerRef, playAudio, dispatch],
+  );
+
+  // Report what the playing element does; the spare's events, while it only
+  // loads ahead, are not the listener's.
   useEffect(() => {
-    const audio = audioRef.current;
-    if (!audio) return;
+    const elements = [audioRef.current, spareRef.current].filter((e): e is HTMLAudioElement => e !== null);
     const tracker = () => trackerRef.current;
     const now = () => Date.now();
-    const onPlaying = () => {
+    const onPlaying = (audio: HTMLAudioElement) => {
       retried.current = false;
       tracker()?.playing(ms(audio.currentTime), durationMs(audio), now());
     };
     // Media keys or the OS may start or stop the element without us.
-    const onPlay = () => {
+    const onPlay = (audio: HTMLAudioElement) => {
       if (!audio.paused) dispatch({ type: "setPlaying", playing: true });
     };
-    const onPause = () => {
+    const onPause = (audio: HTMLAudioElement) => {
       // A pause on the way to the end, or while a new track loads, is not the listener's.
       if (busy.current || !audio.paused || audio.ended) return;
       tracker()?.paused(ms(audio.currentTime), now());
       dispatch({ type: "setPlaying", playing: false });
     };
-    const onEnded = () => {
+    const onEnded = (audio: HTMLAudioElement) => {
       tracker()?.ended(now());
-      dispatch({ type: "next", auto: true });
+      if (!runInto(audio)) dispatch({ type: "next", auto: true });
     };
-    const onTime = () => {
+    const onTime = (audio: HTMLAudioElement) => {
       tracker()?.time(ms(audio.currentTime), now());
       setTime({ position: audio.currentTime, duration: (durationMs(audio) ?? 0) / 1000 });
+      loadAhead(audio);
     };
-    const onDuration = () => {
+    const onDuration = (audio: HTMLAudioElement) => {
       const known = durationMs(audio);
       if (known) setTime({ position: audio.currentTime, duration: known / 1000 });
     };
-    const onError = () => void recover(audio);
-    const listeners: [string, () => void][] = [
+    const onError = (audio: HTMLAudioElement) => void recover(audio);
+    const handlers: [string, (audio: HTMLAudioElement) => void][] = [
       ["playing", onPlaying],
       ["play", onPlay],
       ["pause", onPause],
@@ -229,11 +306,18 @@ export function useAudioEngine(
       ["durationchange", onDuration],
       ["error", onError],
     ];
-    for (const [name, listener] of listeners) audio.addEventListener(name, listener);
+    const listeners = handlers.map(([name, handle]): [string, (event: Event) => void] => [
+      name,
+      (event) => {
+        const audio = event.currentTarget as HTMLAudioElement;
+        if (audio === audioRef.current) handle(audio);
+      },
+    ]);
+    for (const audio of elements) for (const [name, listener] of listeners) audio.addEventListener(name, listener);
     return () => {
-      for (const [name, listener] of listeners) audio.removeEventListener(name, listener);
+      for (const audio of elements) for (const [name, listener] of listeners) audio.removeEventListener(name, listener);
     };
-  }, [audioRef, dispatch, trackerRef, recover]);
+  }, [audioRef, spareRef, dispatch, trackerRef, recover, loadAhead, runInto]);
 
   const seek = useCallback(
     (seconds: number) => {
