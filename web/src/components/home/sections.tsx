@@ -10,6 +10,7 @@ import { keys, useArtistNames, useResolvedTracks, withQuery } from "../music/que
 import { TrackList } from "../music/TrackList";
 import { whyText } from "../music/why";
 import type { Schema } from "../../api/types";
+import type { QueueTrack } from "../../player/PlayerProvider";
 import type { ArtistChart, ChartTrack, Period, TrackChart } from "../music/types";
 
 export function useRecommendations() {
@@ -89,10 +90,16 @@ export function RecentlyPlayed() {
 
 const RECENT = 10;
 
-function chartRows(items: ChartTrack[], detail: (c: ChartTrack) => string, untitled: string) {
-  return items.map((c) => ({
+/**
+ * Chart rows: the warehouse names each track, but the catalogue knows its
+ * album's cover and whether it has audio, so each row is the catalogue's
+ * track once it is read (`resolved`, in the same order), the chart's names
+ * until then or when it is gone.
+ */
+function chartRows(items: ChartTrack[], resolved: (QueueTrack | null)[], detail: (c: ChartTrack) => string, untitled: string) {
+  return items.map((c, i) => ({
     key: c.track_id,
-    track: { id: c.track_id, title: c.title ?? untitled, artist: c.artist_name ?? "", artistId: c.artist_id ?? undefined },
+    track: resolved[i] ?? { id: c.track_id, title: c.title ?? untitled, artist: c.artist_name ?? "", artistId: c.artist_id ?? undefined },
     detail: detail(c),
   }));
 }
@@ -110,15 +117,17 @@ export function useTrackChart(kind: "tracks" | "trending", period: Period) {
 export function Trending({ shown }: { shown: ReadonlySet<string> }) {
   const { t } = useTranslation();
   const query = useTrackChart("trending", "week");
+  const items = (query.data?.items ?? []).filter((c) => !shown.has(c.track_id)).slice(0, 10);
+  const resolved = useResolvedTracks(items.map((c) => c.track_id));
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorNote error={query.error} retry={() => void query.refetch()} />;
-  const items = query.data.items.filter((c) => !shown.has(c.track_id)).slice(0, 10);
   if (!items.length) return <p className="muted">{t("home.trending.none")}</p>;
   return (
     <TrackList
       label={t("home.trending.title")}
       rows={chartRows(
         items,
+        resolved.tracks,
         (c) => t("home.trending.growth", { n: c.plays, previous: c.previous_plays ?? 0 }),
         t("catalog.track.untitled"),
       )}
@@ -129,13 +138,14 @@ export function Trending({ shown }: { shown: ReadonlySet<string> }) {
 export function TopTracks({ period }: { period: Period }) {
   const { t } = useTranslation();
   const query = useTrackChart("tracks", period);
+  const resolved = useResolvedTracks((query.data?.items ?? []).map((c) => c.track_id));
   if (query.isPending) return <Loading />;
   if (query.error) return <ErrorNote error={query.error} retry={() => void query.refetch()} />;
   if (!query.data.items.length) return <p className="muted">{t("home.charts.none")}</p>;
   return (
     <TrackList
       label={t("home.charts.tracks")}
-      rows={chartRows(query.data.items, (c) => t("home.plays", { n: c.plays }), t("catalog.track.untitled"))}
+      rows={chartRows(query.data.items, resolved.tracks, (c) => t("home.plays", { n: c.plays }), t("catalog.track.untitled"))}
     />
   );
 }
