@@ -106,6 +106,30 @@ async fn covers_upload_scale_and_reach_subsonic_apps() {
         .await;
     assert_eq!(tiny.error_fields(), ["size"]);
 
+    // The address stays while the image changes: a copy is checked with its
+    // ETag, unchanged is a 304 without the image, and a new upload is seen at once.
+    let cover = gateway.url(&format!("/v1/albums/{album_id}/cover?size=100"));
+    let client = reqwest::Client::new();
+    let first = client.get(&cover).send().await.expect("an answer");
+    assert_eq!(first.headers()["cache-control"], "public, no-cache");
+    let tag = first.headers()["etag"]
+        .to_str()
+        .expect("an ETag")
+        .to_string();
+    let check = || client.get(&cover).header("if-none-match", &tag).send();
+    let same = check().await.expect("an answer");
+    assert_eq!(same.status(), 304);
+    assert!(same.bytes().await.expect("bytes").is_empty());
+    put(&admin.api, png(&dir, 320, 320)).await.expect(200);
+    let changed = check().await.expect("an answer");
+    assert_eq!(changed.status(), 200, "a new cover is a new tag");
+    assert_ne!(changed.headers()["etag"].to_str().expect("an ETag"), tag);
+    assert_eq!(
+        dimensions(&dir, &changed.bytes().await.expect("bytes")).1,
+        "100x100"
+    );
+    put(&admin.api, image.clone()).await.expect(200);
+
     // Subsonic: albums and their songs name the cover; any of them finds it.
     let app = app_of(&listener, &gateway.url(""), "art").await;
     let got = app.ok("getAlbum", &[("id", &album_id)]).await;
@@ -238,16 +262,37 @@ async fn artist_pictures_upload_scale_and_reach_subsonic_apps() {
     );
     assert_eq!(reqwest::get(large).await.expect("an answer").status(), 200);
 
-    // Naming another URL for the picture forgets the uploaded one.
-    admin
-        .api
-        .patch(
-            &format!("/v1/artists/{artist_id}"),
-            json!({"image_url": "https://img.example/s.jpg"}),
-        )
-        .await
-        .expect(200);
-    assert_eq!(api.get(&image_path).await.status, 404);
+    // Naming the picture's own address keeps it; another URL forgets the
+    // upload, for artists and albums alike.
+    for (path, field, own, gone) in [
+        (
+            format!("/v1/artists/{artist_id}"),
+            "image_url",
+            image_path.clone(),
+            "artist image",
+        ),
+        (
+            format!("/v1/albums/{album_id}"),
+            "cover_url",
+            format!("/v1/albums/{album_id}/cover"),
+            "cover",
+        ),
+    ] {
+        admin
+            .api
+            .patch(&path, json!({ field: own }))
+            .await
+            .expect(200);
+        assert_eq!(api.get(&own).await.status, 200, "{own} kept");
+        admin
+            .api
+            .patch(&path, json!({ field: "https://img.example/s.jpg" }))
+            .await
+            .expect(200);
+        let answer = api.get(&own).await;
+        assert_eq!(answer.status, 404, "{own} forgotten");
+        assert!(answer.body.to_string().contains(gone), "{}", answer.body);
+    }
     let _ = std::fs::remove_dir_all(&dir);
     etl.stop().await;
     gateway.stop().await;

@@ -182,15 +182,15 @@ pub async fn get_cover(
     State(storage): State<Storage>,
     PathParams(id): PathParams<Uuid>,
     QueryParams(query): QueryParams<CoverQuery>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let size = query.checked()?;
     let key = encore_core::catalog::albums::cover_key(&db, id).await?;
-    artwork(
-        &storage,
-        key.ok_or_else(|| ApiError::not_found("cover"))?,
-        size,
-    )
-    .await
+    let key = key.ok_or_else(|| ApiError::not_found("cover"))?;
+    match unchanged(&headers, &key, size) {
+        Some(answer) => Ok(answer),
+        None => artwork(&storage, key, size).await,
+    }
 }
 
 /// An artist's picture, scaled when asked.
@@ -203,11 +203,41 @@ pub async fn get_image(
     State(storage): State<Storage>,
     PathParams(id): PathParams<Uuid>,
     QueryParams(query): QueryParams<CoverQuery>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let size = query.checked()?;
     let key = encore_core::catalog::artists::image_key(&db, id).await?;
     let key = key.ok_or_else(|| ApiError::not_found("artist image"))?;
-    artwork(&storage, key, size).await
+    match unchanged(&headers, &key, size) {
+        Some(answer) => Ok(answer),
+        None => artwork(&storage, key, size).await,
+    }
+}
+
+/// The strong ETag of the image under `key` at `size`: the key names the
+/// content (its hash), so the tag changes exactly when a new image is
+/// uploaded.
+fn etag(key: &str, size: Option<u32>) -> String {
+    let digest = Sha256::digest(format!("{key}:{size:?}"));
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// 304 when the client's copy (`If-None-Match`) is the current one.
+fn unchanged(headers: &HeaderMap, key: &str, size: Option<u32>) -> Option<Response> {
+    let tag = etag(key, size);
+    let sent = headers.get(header::IF_NONE_MATCH)?.to_str().ok()?;
+    let matches = sent
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == tag);
+    matches.then(|| {
+        let mut answer = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(value) = HeaderValue::from_str(&tag) {
+            answer.headers_mut().insert(header::ETAG, value);
+        }
+        answer
+    })
 }
 
 /// The image stored under `key` as an answer, scaled to fit `size` when
@@ -244,9 +274,14 @@ pub async fn artwork(storage: &Storage, key: String, size: Option<u32>) -> ApiRe
     if let Ok(value) = HeaderValue::from_str(&format!("image/{kind}")) {
         headers.insert(header::CONTENT_TYPE, value);
     }
+    if let Ok(value) = HeaderValue::from_str(&etag(&key, size)) {
+        headers.insert(header::ETAG, value);
+    }
+    // The address stays while the image may change (a new upload), so a
+    // copy is checked before each use: a 304 costs no image.
     headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
+        HeaderValue::from_static("public, no-cache"),
     );
     Ok((headers, bytes).into_response())
 }

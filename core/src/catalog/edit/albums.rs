@@ -127,6 +127,8 @@ pub struct AlbumChanges<'a> {
 }
 
 /// Changes an album the caller has authorised, and writes it to the outbox.
+/// A `cover_url` other than the gateway's own address of the uploaded cover
+/// forgets that upload, so the cover served is the one the album names.
 pub async fn update(
     conn: &mut PgConnection,
     id: Uuid,
@@ -137,6 +139,7 @@ pub async fn update(
         "UPDATE albums SET title = COALESCE($2, title), release_year = COALESCE($3, release_year), \
          genres = COALESCE($4, genres), \
          cover_url = CASE WHEN $5::text IS NULL THEN cover_url ELSE NULLIF($5, '') END, \
+         cover_key = CASE WHEN $5::text IS NULL OR $5 = '/v1/albums/' || id || '/cover' THEN cover_key ELSE NULL END, \
          version = version + 1, updated_at = now() WHERE id = $1 \
          RETURNING id, artist_id, title, release_year, genres, cover_url, version",
         id,

@@ -130,7 +130,7 @@ pub async fn update(
          genres = COALESCE($3, genres), \
          country = CASE WHEN $4::text IS NULL THEN country ELSE NULLIF($4, '') END, \
          image_url = CASE WHEN $5::text IS NULL THEN image_url ELSE NULLIF($5, '') END, \
-         image_key = CASE WHEN $5::text IS NULL THEN image_key ELSE NULL END, \
+         image_key = CASE WHEN $5::text IS NULL OR $5 = '/v1/artists/' || id || '/image' THEN image_key ELSE NULL END, \
          version = version + 1, updated_at = now() WHERE id = $1 \
          RETURNING id, name, genres, country, image_url, version",
         id,
