@@ -2,7 +2,7 @@
 -- its tracks' rather than aggregated on every read: a song list (Subsonic's
 -- `replayGain.albumGain`) and a stream URL only read it. Core rewrites it
 -- whenever a track's audio, album or existence changes
--- (`edit::albums::remeasure`, with `gain::of_album`'s formula); this fills
+-- (`edit::album_loudness`, with `gain::of_album`'s formula); this fills
 -- in the albums measured before, with the same formula once in SQL: the
 -- tracks' loudness averaged as energy, weighted by length, and the highest
 -- true peak.

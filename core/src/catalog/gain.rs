@@ -47,7 +47,7 @@ pub struct AlbumLoudness {
 /// gating of quiet passages), and the highest true peak. Played with album
 /// gain, an album keeps its own dynamics: the quiet interlude stays quieter
 /// than the single. `None` when no track was measured. Stored on the album
-/// whenever its tracks change (`edit::albums::remeasure`), so reads never
+/// whenever its tracks change (`edit::album_loudness`), so reads never
 /// aggregate; migration 0021 repeats this formula once, in SQL, to fill in
 /// the albums that existed before.
 pub fn of_album(tracks: &[Measured]) -> Option<AlbumLoudness> {

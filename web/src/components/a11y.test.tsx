@@ -54,7 +54,7 @@ async function serious(): Promise<string[]> {
 }
 
 const pages: [string, string, string, ComponentType, string][] = [
-  ["home", "/", "/", Home, "Sinnerman"],
+  ["home", "/", "/", Home, "Track t2"],
   ["search", "/search?q=nina", "/search", Search, "Pastel Blues"],
   ["artist", "/artists/a1", "/artists/:id", Artist, "Be My Husband"],
   ["album", "/albums/al1", "/albums/:id", Album, "Sinnerman"],

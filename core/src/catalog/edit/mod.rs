@@ -7,6 +7,7 @@
 //! members of (with those artists' albums and tracks), listeners nothing.
 //! [`authorize_artist`] is that rule, written once.
 
+pub mod album_loudness;
 pub mod albums;
 pub mod artists;
 pub mod tracks;

@@ -5,7 +5,8 @@ use encore_schemas::EntityType;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{albums, authorize_artist, Editor};
+use super::album_loudness::remeasure_album;
+use super::{authorize_artist, Editor};
 use crate::library::playlists;
 use crate::outbox::{self, Body};
 use crate::DbError;
@@ -209,7 +210,7 @@ pub async fn update(
     outbox::upsert(conn, row.body(), row.version).await?;
     if let Some(from) = left.filter(|from| *from != row.album_id) {
         for album in [from, row.album_id].into_iter().flatten() {
-            albums::remeasure(conn, album).await?;
+            remeasure_album(conn, album).await?;
         }
     }
     Ok(row)
@@ -283,7 +284,7 @@ pub async fn set_audio(
     .await?;
     outbox::upsert(conn, row.body(), row.version).await?;
     if let Some(album) = row.album_id {
-        albums::remeasure(conn, album).await?;
+        remeasure_album(conn, album).await?;
     }
     Ok(row)
 }
@@ -297,7 +298,7 @@ pub async fn delete(conn: &mut PgConnection, row: &TrackRow) -> Result<(), DbErr
         .await?;
     outbox::delete(conn, EntityType::Track, row.id, row.version + 1).await?;
     if let Some(album) = row.album_id {
-        albums::remeasure(conn, album).await?;
+        remeasure_album(conn, album).await?;
     }
     playlists::renumber_and_publish(conn, &affected).await
 }
